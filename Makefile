@@ -1,0 +1,76 @@
+# The two commands people remember: `make run` and `make test`. Everything else is a helper.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run test install install-dev lint typecheck unit e2e bench browser lock vendor-check clean help
+
+help:
+	@echo "make run    - install, migrate a SQLite database under var/, load the curriculum, serve on http://127.0.0.1:8000"
+	@echo "make test   - install what tests need, lint, type-check and run the whole suite"
+	@echo "make lint | typecheck | unit | e2e | lock | vendor-check | clean"
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Tandem needs Python 3.11, found " + sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Pinned installs: the lock files are the whole dependency tree; the project adds no more.
+$(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.lock $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(BIN)/tandem db upgrade
+	$(BIN)/tandem curriculum load
+	@echo "Tandem is starting on http://127.0.0.1:8000 (Ctrl+C stops it)."
+	$(BIN)/tandem serve
+
+# Browser tests drive Debian's Chromium (Playwright cannot download a browser here).
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install-dev
+	$(BIN)/mypy
+
+vendor-check:
+	sha256sum --quiet -c app/static/vendor/CHECKSUMS.sha256
+
+unit: install-dev
+	$(BIN)/pytest -m "not e2e"
+
+e2e: install-dev browser
+	$(BIN)/pytest -m e2e
+
+test: install-dev browser vendor-check lint typecheck
+	$(BIN)/pytest --cov --cov-report=term:skip-covered
+
+bench: install-dev
+	$(BIN)/python -m bench
+
+# Re-pin after changing dependencies in pyproject.toml (needs network access to PyPI).
+lock: $(BIN)/python
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev -c requirements.lock --python-version 3.11 -o requirements-dev.lock
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov

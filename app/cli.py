@@ -1,0 +1,168 @@
+"""The `tandem` command."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlmodel import Session
+
+from app.config import get_settings
+from app.db import InvalidDatabaseURL, create_db_engine, parse_database_url
+
+app = typer.Typer(
+    help="Tandem: run a skills group with mentoring, and prove it was delivered as designed.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+curriculum_app = typer.Typer(help="Programme content in curriculum/.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(curriculum_app, name="curriculum")
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """One line, no traceback, for the database problems a user can fix."""
+    try:
+        yield
+    except InvalidDatabaseURL as exc:
+        raise fail(str(exc), code=2) from None
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise fail(f"cannot use the database: {reason}", code=2) from None
+    except SQLAlchemyError as exc:
+        raise fail(f"database error: {type(exc).__name__}: {exc}".splitlines()[0]) from None
+
+
+def alembic_config(database_url: str) -> object:
+    from alembic.config import Config
+
+    ini = Path.cwd() / "alembic.ini"
+    if not ini.is_file():
+        ini = PROJECT_DIR / "alembic.ini"
+    config = Config(str(ini))
+    config.set_main_option("script_location", str(ini.parent / "migrations"))
+    config.attributes["database_url"] = database_url
+    return config
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Migrate the database named by TANDEM_DATABASE_URL to the latest schema."""
+    from alembic import command
+
+    url = get_settings().database_url
+    with database_errors():
+        parsed = parse_database_url(url)
+        engine = create_db_engine(url)
+        with engine.connect():  # fail early, in one line, when it cannot be reached
+            pass
+        engine.dispose()
+        command.upgrade(alembic_config(url), revision)  # type: ignore[arg-type]
+    typer.echo(f"database {parsed.render_as_string(hide_password=True)} is at {revision}")
+
+
+def _print_problems(exc: Exception) -> None:
+    from app.curriculum.source import CurriculumError
+
+    assert isinstance(exc, CurriculumError)
+    for problem in exc.problems:
+        typer.echo(str(problem), err=True)
+    count = len(exc.problems)
+    typer.echo(f"{count} problem{'s' if count != 1 else ''}; nothing was loaded.", err=True)
+
+
+@curriculum_app.command("validate")
+def curriculum_validate(
+    path: Annotated[Path, typer.Argument(help="A curriculum folder, or a folder of them.")],
+) -> None:
+    """Check curriculum files without touching the database."""
+    from app.curriculum.source import CurriculumError, read_all
+
+    try:
+        sources, warnings = read_all(path)
+    except CurriculumError as exc:
+        _print_problems(exc)
+        raise typer.Exit(1) from None
+    for warning in warnings:
+        typer.echo(str(warning), err=True)
+    for source in sources:
+        typer.echo(f"{source.slug}: {len(source.weeks)} weeks, valid")
+
+
+@curriculum_app.command("load")
+def curriculum_load(
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="A curriculum folder, or a folder of them (default: curriculum/)."),
+    ] = None,
+) -> None:
+    """Load curricula; changed content becomes a new version, unchanged content is left alone."""
+    from app.curriculum.service import load_path
+    from app.curriculum.source import CurriculumError
+
+    settings = get_settings()
+    target = path or settings.curriculum_path
+    with database_errors():
+        engine = create_db_engine(settings.database_url)
+        try:
+            with Session(engine) as db:
+                results, warnings = load_path(db, target)
+                db.commit()
+        except CurriculumError as exc:
+            _print_problems(exc)
+            raise typer.Exit(1) from None
+    for warning in warnings:
+        typer.echo(str(warning), err=True)
+    for result in results:
+        state = "loaded as" if result.created else "unchanged, still"
+        typer.echo(f"{result.slug}: {state} version {result.version}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes.")] = None,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+) -> None:
+    """Serve the web application and API with uvicorn."""
+    import uvicorn
+
+    settings = get_settings()
+    with database_errors():
+        parse_database_url(settings.database_url)
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=None if reload else (workers or settings.workers),
+        reload=reload,
+        access_log=False,
+        proxy_headers=True,
+        log_config=None,
+    )
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

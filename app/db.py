@@ -1,0 +1,120 @@
+"""Engine, request-scoped session and the metadata naming convention."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import Pool
+from sqlmodel import Session, SQLModel
+
+from app.config import get_settings
+
+# Deterministic constraint names, so migrations are the same on every database.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_N_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
+
+
+class InvalidDatabaseURL(ValueError):
+    """The configured database URL cannot be used."""
+
+
+def parse_database_url(raw: str) -> URL:
+    """Parse and normalise a URL: plain postgresql:// means psycopg 3."""
+    try:
+        url = make_url(raw)
+    except ArgumentError as exc:
+        raise InvalidDatabaseURL(f"TANDEM_DATABASE_URL is not a database URL: {raw!r}") from exc
+    backend = url.get_backend_name()
+    if backend in ("postgresql", "postgres"):
+        if url.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
+            url = url.set(drivername="postgresql+psycopg")
+        if url.drivername != "postgresql+psycopg":
+            raise InvalidDatabaseURL(
+                f"unsupported PostgreSQL driver {url.drivername!r}: use postgresql:// (psycopg 3)"
+            )
+        return url
+    if backend == "sqlite":
+        if url.drivername != "sqlite":
+            raise InvalidDatabaseURL(f"unsupported SQLite driver {url.drivername!r}")
+        return url
+    raise InvalidDatabaseURL(
+        f"unsupported database {backend!r} in TANDEM_DATABASE_URL: use sqlite:/// or postgresql://"
+    )
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    # pysqlite's own transaction handling breaks SAVEPOINT and defers BEGIN; take it over
+    # (the documented SQLAlchemy recipe), and turn on WAL and foreign keys per connection.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def create_db_engine(
+    raw_url: str, *, echo: bool = False, poolclass: type[Pool] | None = None
+) -> Engine:
+    url = parse_database_url(raw_url)
+    kwargs: dict[str, Any] = {"echo": echo}
+    if poolclass is not None:
+        kwargs["poolclass"] = poolclass
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"check_same_thread": False}
+    else:
+        kwargs["pool_pre_ping"] = True
+        kwargs["connect_args"] = {"connect_timeout": 5}
+    engine = create_engine(url, **kwargs)
+    if url.get_backend_name() == "sqlite":
+        _configure_sqlite(engine)
+    return engine
+
+
+_engine: Engine | None = None
+
+
+def get_engine() -> Engine:
+    """The process-wide engine, created on first use from the settings."""
+    global _engine
+    if _engine is None:
+        settings = get_settings()
+        _engine = create_db_engine(settings.database_url, echo=settings.database_echo)
+    return _engine
+
+
+def get_db() -> Iterator[Session]:
+    """One session per request: commit when the handler succeeds, roll back on any error."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+# scope="function": commit before the response is sent, so a failed commit is an error
+# response and never a success the database does not hold.
+DbSession = Annotated[Session, Depends(get_db, scope="function")]

@@ -1,0 +1,139 @@
+"""RFC 9457 problem details for the API, error pages for people."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.exceptions import DomainError, Invalid
+
+log = structlog.get_logger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class ProblemFieldError(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str | None = None
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = Field(default="about:blank", examples=["about:blank"])
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[ProblemFieldError] | None = Field(
+        default=None, description="For 422: every field at fault."
+    )
+
+
+class ProblemResponse(JSONResponse):
+    media_type = PROBLEM_MEDIA_TYPE
+
+
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries describing problem+json errors."""
+    schema = {"$ref": "#/components/schemas/Problem"}
+    return {
+        code: {
+            "description": HTTPStatus(code).phrase,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": schema}},
+        }
+        for code in codes
+    }
+
+
+def wants_json(request: Request) -> bool:
+    """API paths always answer JSON; elsewhere, a client that asks for JSON gets it."""
+    path = request.url.path
+    if path.startswith("/api/") or path == "/healthz":
+        return True
+    accept = request.headers.get("accept", "")
+    return "json" in accept and "text/html" not in accept
+
+
+def problem(
+    request: Request,
+    status: int,
+    detail: str | None = None,
+    *,
+    title: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    if not wants_json(request):
+        from app.web import render_error_page  # the page layer imports this module
+
+        return render_error_page(request, status, detail, headers=headers)
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    body["instance"] = request.url.path
+    if errors is not None:
+        body["errors"] = errors
+    body.update(extra)
+    return ProblemResponse(body, status_code=status, headers=headers)
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for err in exc.errors():
+        loc = [part for part in err.get("loc", ()) if isinstance(part, str | int)]
+        out.append({"loc": loc, "msg": str(err.get("msg", "")), "type": err.get("type")})
+    return out
+
+
+async def _http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = "There is nothing at this address."
+    if exc.status_code == 405 and detail == "Method Not Allowed":
+        detail = f"{request.method} is not allowed here."
+    return problem(request, exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+
+async def _validation_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = _validation_errors(exc)
+    if any(e["type"] == "json_invalid" for e in errors):
+        detail = "The request body is not valid JSON."
+    else:
+        detail = "The request has invalid fields; see errors."
+    return problem(request, 422, detail, title="Invalid input", errors=errors)
+
+
+async def _domain_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    errors = exc.errors if isinstance(exc, Invalid) else None
+    return problem(
+        request, exc.status_code, exc.detail, title=exc.title, errors=errors, **exc.extra
+    )
+
+
+async def _unhandled_exception(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled_error", path=request.url.path, method=request.method)
+    return problem(request, 500, "Something went wrong on our side. It has been logged.")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(StarletteHTTPException, _http_exception)
+    app.add_exception_handler(RequestValidationError, _validation_exception)
+    app.add_exception_handler(DomainError, _domain_exception)
+    app.add_exception_handler(Exception, _unhandled_exception)

@@ -1,0 +1,76 @@
+"""The application factory: middleware, routers and error handlers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asgi_correlation_id import CorrelationIdMiddleware
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.staticfiles import StaticFiles
+
+from app.config import get_settings
+from app.curriculum import api as curriculum_api
+from app.curriculum import views as curriculum_views
+from app.errors import Problem, install_error_handlers
+from app.logs import AccessLogMiddleware, configure_logging
+from app.site import api as site_api
+from app.site import views as site_views
+from app.web import STATIC_DIR
+
+API_PREFIX = "/api/v1"
+
+
+def _api_router() -> APIRouter:
+    router = APIRouter(prefix=API_PREFIX)
+    router.include_router(curriculum_api.router)
+    return router
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, with every error described as RFC 9457 problem+json."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(problem_schema.pop("$defs", {}))
+    components["Problem"] = problem_schema
+    problem_content = {
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+    }
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.get("responses", {})
+            if "422" in responses:
+                responses["422"] = {"description": "Invalid input", "content": problem_content}
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
+    app.openapi_schema = schema
+    return schema
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    configure_logging(settings)
+    app = FastAPI(
+        title="Tandem",
+        version="1",
+        description="Schedule, deliver and evidence a skills group with mentoring.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    install_error_handlers(app)
+    app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
+
+    app.include_router(site_api.router)
+    app.include_router(_api_router())
+    app.include_router(site_views.router)
+    app.include_router(curriculum_views.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app

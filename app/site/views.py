@@ -1,0 +1,18 @@
+"""The home page."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from app.curriculum import service as curriculum_service
+from app.db import DbSession
+from app.web import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, db: DbSession) -> HTMLResponse:
+    curricula = curriculum_service.latest_curricula(db)
+    return render(request, "home.html", {"curricula": curricula})

@@ -1,0 +1,12 @@
+// Starts GOV.UK Frontend's components, and again inside content that htmx swaps in.
+import { initAll } from "/static/vendor/govuk-frontend/govuk-frontend.min.js";
+
+initAll();
+
+if (window.htmx) {
+  window.htmx.onLoad((element) => {
+    if (element !== document.body) {
+      initAll({ scope: element });
+    }
+  });
+}

@@ -1,0 +1,149 @@
+"""Templates, page-or-fragment rendering and htmx helpers for the HTML routers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2_fragments.fastapi import Jinja2Blocks
+
+from app.config import get_settings
+
+APP_DIR = Path(__file__).resolve().parent
+TEMPLATES_DIR = APP_DIR / "templates"
+STATIC_DIR = APP_DIR / "static"
+DISPLAY_TZ = ZoneInfo("Europe/London")
+
+templates = Jinja2Blocks(directory=str(TEMPLATES_DIR))
+
+
+# Dates as people in the UK read them (GOV.UK style): 26 November 2026, 6:30pm.
+def date_long(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(DISPLAY_TZ) if value.tzinfo else value
+    return f"{value.day} {value:%B %Y}"
+
+
+def date_short(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    return f"{value.day} {value:%b %Y}"
+
+
+def date_weekday(value: date | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:%A} {date_long(value)}"
+
+
+def time_12h(value: time | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime) and value.tzinfo:
+        value = value.astimezone(DISPLAY_TZ)
+    hour = value.hour % 12 or 12
+    suffix = "am" if value.hour < 12 else "pm"
+    if value.hour == 12 and value.minute == 0:
+        return "midday"
+    return f"{hour}{suffix}" if value.minute == 0 else f"{hour}:{value.minute:02d}{suffix}"
+
+
+def datetime_long(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return f"{date_long(value)} at {time_12h(value)}"
+
+
+def minutes_human(value: int) -> str:
+    hours, minutes = divmod(value, 60)
+    if not hours:
+        return f"{minutes} minutes" if minutes != 1 else "1 minute"
+    h = f"{hours} hour" + ("s" if hours != 1 else "")
+    return h if not minutes else f"{h} {minutes} minutes"
+
+
+templates.env.filters.update(
+    date_long=date_long,
+    date_short=date_short,
+    date_weekday=date_weekday,
+    time_12h=time_12h,
+    datetime_long=datetime_long,
+    minutes_human=minutes_human,
+)
+templates.env.globals["service_name"] = get_settings().service_name
+
+
+def is_htmx(request: Request) -> bool:
+    """An htmx request that wants a fragment (a boosted request wants the whole page)."""
+    return (
+        request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+    )
+
+
+def nav_items(request: Request) -> list[dict[str, Any]]:
+    """The navigation for the current user's role (a placeholder until accounts exist)."""
+    items = [{"href": "/", "text": "Home"}, {"href": "/curriculum", "text": "Curriculum"}]
+    path = request.url.path
+    for item in items:
+        item["current"] = path == item["href"] or (
+            item["href"] != "/" and path.startswith(item["href"])
+        )
+    return items
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """Render a whole page, or only `block` when htmx asks for a fragment."""
+    ctx = {"nav_items": nav_items(request), **(context or {})}
+    kwargs: dict[str, Any] = {}
+    if block and is_htmx(request):
+        kwargs["block_name"] = block
+    response: HTMLResponse = templates.TemplateResponse(
+        request, name, ctx, status_code=status_code, headers=headers, **kwargs
+    )
+    if block:
+        response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def redirect(request: Request, url: str, status_code: int = 303) -> Response:
+    """After a form post: a 303 for browsers, HX-Redirect for htmx."""
+    if request.headers.get("HX-Request") == "true":
+        return Response(status_code=204, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=status_code)
+
+
+ERROR_TITLES = {
+    404: "Page not found",
+    403: "You cannot do this",
+    500: "Sorry, there is a problem with the service",
+    503: "Sorry, the service is unavailable",
+}
+
+
+def render_error_page(
+    request: Request, status: int, detail: str | None, *, headers: dict[str, str] | None = None
+) -> HTMLResponse:
+    title = ERROR_TITLES.get(status) or HTTPStatus(status).phrase
+    return render(
+        request,
+        "errors/error.html",
+        {"status": status, "title": title, "detail": detail},
+        block="content",
+        status_code=status,
+        headers=headers,
+    )

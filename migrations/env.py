@@ -1,0 +1,62 @@
+"""Alembic environment: Tandem's metadata, the URL from the settings, batch mode for SQLite."""
+
+from __future__ import annotations
+
+from logging.config import fileConfig
+
+from alembic import context
+from sqlalchemy import Connection, pool
+
+import app.models  # noqa: F401  (registers every table on the metadata)
+from app.config import get_settings
+from app.db import create_db_engine
+from sqlmodel import SQLModel
+
+config = context.config
+if config.config_file_name is not None and not config.attributes.get("skip_logging_config"):
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+target_metadata = SQLModel.metadata
+
+
+def _configure(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        compare_type=True,
+        compare_server_default=False,
+    )
+
+
+def run_migrations_online() -> None:
+    given = config.attributes.get("connection")
+    if given is not None:
+        # pytest-alembic, or a caller that owns the connection and its transaction.
+        _configure(given)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+
+    url = config.attributes.get("database_url") or get_settings().database_url
+    engine = create_db_engine(url, poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch migrations copy and drop tables; with foreign keys enforced that would
+            # cascade or fail. Switched off on this connection only (it is not pooled),
+            # and checked after the migration.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        _configure(connection)
+        with context.begin_transaction():
+            context.run_migrations()
+        if connection.dialect.name == "sqlite":
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.commit()
+            if broken:
+                raise RuntimeError(f"foreign key check failed after migration: {broken[:5]}")
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    raise SystemExit("Offline (SQL script) migrations are not supported; use `tandem db upgrade`.")
+run_migrations_online()
