@@ -89,13 +89,16 @@ def is_htmx(request: Request) -> bool:
 
 def nav_items(request: Request) -> list[dict[str, Any]]:
     """The navigation for the current user's role (a placeholder until accounts exist)."""
-    items = [{"href": "/", "text": "Home"}, {"href": "/curriculum", "text": "Curriculum"}]
+    links = [("/", "Home"), ("/curriculum", "Curriculum")]
     path = request.url.path
-    for item in items:
-        item["current"] = path == item["href"] or (
-            item["href"] != "/" and path.startswith(item["href"])
-        )
-    return items
+    return [
+        {
+            "href": href,
+            "text": text,
+            "current": path == href or (href != "/" and path.startswith(href + "/")),
+        }
+        for href, text in links
+    ]
 
 
 def render(
@@ -112,11 +115,12 @@ def render(
     kwargs: dict[str, Any] = {}
     if block and is_htmx(request):
         kwargs["block_name"] = block
-    response: HTMLResponse = templates.TemplateResponse(
+    response = templates.TemplateResponse(
         request, name, ctx, status_code=status_code, headers=headers, **kwargs
     )
     if block:
         response.headers["Vary"] = "HX-Request"
+    assert isinstance(response, HTMLResponse)
     return response
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from logging.config import fileConfig
 
 from alembic import context
-from sqlalchemy import Connection, pool
+from sqlalchemy import Connection, Engine, pool
+from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (registers every table on the metadata)
 from app.config import get_settings
 from app.db import create_db_engine
-from sqlmodel import SQLModel
 
 config = context.config
 if config.config_file_name is not None and not config.attributes.get("skip_logging_config"):
@@ -29,32 +29,43 @@ def _configure(connection: Connection) -> None:
     )
 
 
+def _run(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Batch migrations copy and drop tables; with foreign keys enforced that would
+        # cascade or fail. Switched off on this connection only (it is not pooled) and
+        # checked after the migration.
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+    _configure(connection)
+    with context.begin_transaction():
+        context.run_migrations()
+    if sqlite:
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        connection.commit()
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
+        if broken:
+            raise RuntimeError(f"foreign key check failed after migration: {broken[:5]}")
+
+
 def run_migrations_online() -> None:
     given = config.attributes.get("connection")
-    if given is not None:
-        # pytest-alembic, or a caller that owns the connection and its transaction.
+    if isinstance(given, Connection):
+        # A caller that owns the connection and its transaction.
         _configure(given)
         with context.begin_transaction():
             context.run_migrations()
         return
-
+    if isinstance(given, Engine):  # pytest-alembic hands over its engine
+        with given.connect() as connection:
+            _run(connection)
+        return
     url = config.attributes.get("database_url") or get_settings().database_url
     engine = create_db_engine(url, poolclass=pool.NullPool)
-    with engine.connect() as connection:
-        if connection.dialect.name == "sqlite":
-            # Batch migrations copy and drop tables; with foreign keys enforced that would
-            # cascade or fail. Switched off on this connection only (it is not pooled),
-            # and checked after the migration.
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
-        _configure(connection)
-        with context.begin_transaction():
-            context.run_migrations()
-        if connection.dialect.name == "sqlite":
-            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            connection.commit()
-            if broken:
-                raise RuntimeError(f"foreign key check failed after migration: {broken[:5]}")
-    engine.dispose()
+    try:
+        with engine.connect() as connection:
+            _run(connection)
+    finally:
+        engine.dispose()
 
 
 if context.is_offline_mode():

@@ -168,3 +168,34 @@ def alembic_engine(databases: DatabaseFactory) -> Iterator[Engine]:
     engine = create_db_engine(databases.new(f"migrations_{uuid.uuid4().hex[:6]}"))
     yield engine
     engine.dispose()
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.count = 0
+        self.statements: list[str] = []
+
+
+@pytest.fixture
+def count_queries(engine: Engine):  # type: ignore[no-untyped-def]
+    """`with count_queries() as c:` counts the SQL statements sent while inside."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def counting():  # type: ignore[no-untyped-def]
+        counter = _Counter()
+
+        def before(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+                counter.count += 1
+                counter.statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+
+    return counting

@@ -3,8 +3,10 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
+
+from app.db import UTCDateTime
 
 
 class Curriculum(SQLModel, table=True):
@@ -22,7 +24,7 @@ class Curriculum(SQLModel, table=True):
     units: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
-    loaded_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    loaded_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
     weeks: list["CurriculumWeek"] = Relationship(
         back_populates="curriculum",
@@ -35,7 +37,9 @@ class CurriculumWeek(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("curriculum_id", "week"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    curriculum_id: int = Field(foreign_key="curriculum.id", ondelete="CASCADE")
+    curriculum_id: int | None = Field(
+        default=None, foreign_key="curriculum.id", ondelete="CASCADE", nullable=False
+    )
     week: int = Field(ge=1)
     unit: str = Field(max_length=64)
     title: str = Field(max_length=200)
@@ -57,7 +61,9 @@ class Activity(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("week_id", "key"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    week_id: int = Field(foreign_key="curriculum_week.id", ondelete="CASCADE")
+    week_id: int | None = Field(
+        default=None, foreign_key="curriculum_week.id", ondelete="CASCADE", nullable=False
+    )
     position: int
     key: str = Field(max_length=64)
     title: str = Field(max_length=200)
@@ -73,7 +79,9 @@ class PracticeTask(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("week_id", "key"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    week_id: int = Field(foreign_key="curriculum_week.id", ondelete="CASCADE")
+    week_id: int | None = Field(
+        default=None, foreign_key="curriculum_week.id", ondelete="CASCADE", nullable=False
+    )
     position: int
     key: str = Field(max_length=64)
     title: str = Field(max_length=200)

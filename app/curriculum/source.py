@@ -136,7 +136,7 @@ class _Loader(yaml.SafeLoader):
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise ConstructorError(
                     None,
@@ -246,6 +246,7 @@ def read_curriculum(folder: Path) -> tuple[CurriculumSource, list[Warning_]]:
     )
     weeks: list[WeekSource] = []
     week_origin: dict[int, Path] = {}
+    unreadable = 0
     activity_keys: dict[str, Path] = {}
     task_keys: dict[str, Path] = {}
     units = {u.key for u in header.units} if isinstance(header, Header) else set()
@@ -254,6 +255,7 @@ def read_curriculum(folder: Path) -> tuple[CurriculumSource, list[Warning_]]:
         week, node, week_problems = _parse(path, WeekSource)
         problems += week_problems
         if not isinstance(week, WeekSource):
+            unreadable += 1
             continue
         if week.week in week_origin:
             problems.append(
@@ -284,24 +286,23 @@ def read_curriculum(folder: Path) -> tuple[CurriculumSource, list[Warning_]]:
                     "no core activity: mark at least one activity core: true",
                 )
             )
-        for kind, items, seen in (
-            ("activities", week.activities, activity_keys),
-            ("practice_tasks", week.practice_tasks, task_keys),
-        ):
-            for i, item in enumerate(items):
-                if item.key in seen:
-                    other = (
-                        "earlier in this file" if seen[item.key] == path else f"in {seen[item.key]}"
-                    )
+        keyed: tuple[tuple[str, list[str], dict[str, Path]], ...] = (
+            ("activities", [a.key for a in week.activities], activity_keys),
+            ("practice_tasks", [t.key for t in week.practice_tasks], task_keys),
+        )
+        for kind, keys, seen in keyed:
+            for i, key in enumerate(keys):
+                if key in seen:
+                    other = "earlier in this file" if seen[key] == path else f"in {seen[key]}"
                     problems.append(
                         Problem(
                             path,
                             _line_of(node, (kind, i, "key")),
                             f"{kind}[{i}].key",
-                            f"duplicate key {item.key!r}: already used {other}",
+                            f"duplicate key {key!r}: already used {other}",
                         )
                     )
-                seen[item.key] = path
+                seen[key] = path
         total = sum(a.minutes for a in week.activities)
         if isinstance(header, Header):
             target = header.programme.skills_minutes
@@ -315,10 +316,12 @@ def read_curriculum(folder: Path) -> tuple[CurriculumSource, list[Warning_]]:
         expected = header.programme.weeks
         if not week_files:
             problems.append(Problem(folder / WEEKS_DIR, None, None, "no week files (*.yaml)"))
-        elif len(week_origin) != expected or set(week_origin) != set(range(1, expected + 1)):
+        elif len(week_files) != expected or (
+            not unreadable and set(week_origin) != set(range(1, expected + 1))
+        ):
             missing = sorted(set(range(1, expected + 1)) - set(week_origin))
             extra = sorted(set(week_origin) - set(range(1, expected + 1)))
-            detail = f"expected weeks 1 to {expected}, found {len(week_origin)} weeks"
+            detail = f"expected weeks 1 to {expected}, found {len(week_files)} week files"
             if missing:
                 detail += f"; missing {missing}"
             if extra:

@@ -1,0 +1,244 @@
+"""Browser tests: a real `tandem serve` on a free port, driven by Debian's headless Chromium.
+
+The server always uses a fresh SQLite database of its own, whatever TANDEM_DATABASE_URL the
+outer environment names (the rest of the suite may be running against PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    sync_playwright,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE_JS = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+CHROMIUM = Path("/usr/bin/chromium")
+TANDEM = Path(sys.executable).parent / "tandem"
+
+TABLET = {"width": 1024, "height": 768}  # iPad, landscape
+PHONE = {"width": 375, "height": 667}
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _run_cli(args: list[str], env: dict[str, str]) -> None:
+    result = subprocess.run(
+        [str(TANDEM), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.fail(
+            f"`tandem {' '.join(args)}` exited with {result.returncode}\n"
+            f"--- stdout ---\n{result.stdout}\n--- stderr ---\n{result.stderr}",
+            pytrace=False,
+        )
+
+
+def _server_output(proc: subprocess.Popen[str]) -> str:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    out, _ = proc.communicate()
+    return out or ""
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of a running `tandem serve`, migrated and with the curriculum loaded."""
+    if not TANDEM.is_file():
+        pytest.fail(f"{TANDEM} not found: install the project into the virtualenv", pytrace=False)
+    tmp = tmp_path_factory.mktemp("e2e")
+    env = {
+        **os.environ,
+        "TANDEM_DATABASE_URL": f"sqlite:///{tmp / 'e2e.db'}",
+        "PYTHONUNBUFFERED": "1",
+    }
+    _run_cli(["db", "upgrade"], env)
+    _run_cli(["curriculum", "load"], env)
+
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(
+        [str(TANDEM), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(
+                f"`tandem serve` exited with {proc.returncode} before it was ready:\n"
+                f"{_server_output(proc)}",
+                pytrace=False,
+            )
+        try:
+            with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(
+                f"`tandem serve` did not answer {base_url}/healthz within 30 s:\n"
+                f"{_server_output(proc)}",
+                pytrace=False,
+            )
+        time.sleep(0.1)
+
+    try:
+        yield base_url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout:
+            proc.stdout.close()
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    """Headless Debian Chromium (Playwright cannot download its own browsers here)."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: run `make browser` to install Debian's chromium "
+            "for the browser tests",
+            pytrace=False,
+        )
+    browser = playwright_instance.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+class BrowserPage:
+    """Builds pages in fresh contexts and remembers every JavaScript error they report."""
+
+    def __init__(self, browser: Browser, base_url: str) -> None:
+        self.browser = browser
+        self.base_url = base_url
+        self.errors: list[str] = []
+        self._contexts: list[BrowserContext] = []
+
+    def new(self, viewport: dict[str, int]) -> Page:
+        context = self.browser.new_context(
+            viewport=viewport, base_url=self.base_url, bypass_csp=True
+        )
+        self._contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+
+        def on_console(msg: ConsoleMessage) -> None:
+            if msg.type != "error":
+                return
+            loc = msg.location
+            if urlsplit(loc.get("url") or "").path == "/favicon.ico":
+                return  # Chromium asks for /favicon.ico by itself; the app has none (yet)
+            where = f" ({loc.get('url')}:{loc.get('lineNumber')})" if loc else ""
+            self.errors.append(f"console error: {msg.text}{where}")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
+        return page
+
+    def close(self) -> None:
+        for context in self._contexts:
+            context.close()
+
+
+@pytest.fixture
+def pages(browser: Browser, live_server: str) -> Iterator[BrowserPage]:
+    """A page factory, for tests that need a viewport other than the tablet's."""
+    factory = BrowserPage(browser, live_server)
+    yield factory
+    factory.close()
+
+
+@pytest.fixture
+def page(pages: BrowserPage) -> Page:
+    """A tablet-sized page (1024x768) in a fresh context; goto() takes paths."""
+    return pages.new(TABLET)
+
+
+@pytest.fixture
+def js_errors(pages: BrowserPage) -> list[str]:
+    """The console errors and uncaught exceptions seen by this test's pages (a live list)."""
+    return pages.errors
+
+
+def _format_violations(url: str, violations: list[dict]) -> str:
+    lines = [f"{len(violations)} accessibility violation(s) on {url}:"]
+    for v in violations:
+        lines.append(f"- {v['id']} ({v.get('impact')}): {v['help']}  [{v.get('helpUrl', '')}]")
+        for node in v["nodes"][:5]:
+            target = json.dumps(node.get("target"))
+            lines.append(f"    target: {target}")
+            lines.append(f"    html:   {node.get('html', '')[:300]}")
+        if len(v["nodes"]) > 5:
+            lines.append(f"    ... and {len(v['nodes']) - 5} more")
+    return "\n".join(lines)
+
+
+def assert_accessible(page: Page) -> None:
+    """Run axe-core on the whole document (WCAG 2.2 A/AA and best practice): no violations."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_JS))
+    results = page.evaluate(
+        """async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})""",
+        AXE_TAGS,
+    )
+    violations = results["violations"]
+    assert not violations, _format_violations(page.url, violations)

@@ -1,0 +1,179 @@
+"""The pages as a browser sees them: they load, read sensibly, pass axe and work by keyboard."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import PHONE, ROOT, TABLET, BrowserPage, assert_accessible
+
+pytestmark = pytest.mark.e2e
+
+SCREENSHOTS = ROOT / "var" / "screenshots"
+WEEK_LINKS = 'a[href^="/curriculum/1/weeks/"]'
+# The h3 headings between the "Activities" h2 and the next h2.
+ACTIVITY_HEADINGS = "xpath=//h3[preceding::h2[1][normalize-space()='Activities']]"
+
+
+def _expected_404(errors: list[str], path: str) -> list[str]:
+    """Chromium logs the 404 of the page itself as a console error; that one is expected."""
+    return [
+        e
+        for e in errors
+        if not (
+            "Failed to load resource: the server responded with a status of 404" in e
+            and re.search(rf"{re.escape(path)}:\d+\)$", e)
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/", 200),
+        ("/curriculum", 200),
+        ("/curriculum/1/weeks/1", 200),
+        ("/curriculum/1/weeks/30", 200),
+        ("/no-such-page", 404),
+    ],
+)
+def test_page_loads_with_title_one_h1_and_no_axe_violations(
+    page: Page, js_errors: list[str], path: str, status: int
+) -> None:
+    response = page.goto(path)
+    assert response is not None
+    assert response.status == status
+
+    title = page.title()
+    assert title.strip(), f"{path} has an empty <title>"
+    assert page.locator("h1").count() == 1, f"{path} should have exactly one <h1>"
+    expect(page.locator("h1")).not_to_be_empty()
+
+    assert_accessible(page)
+    errors = _expected_404(js_errors, path) if status == 404 else js_errors
+    assert not errors, "JavaScript errors:\n" + "\n".join(errors)
+
+
+def test_curriculum_lists_30_weeks(page: Page, js_errors: list[str]) -> None:
+    page.goto("/curriculum")
+
+    expect(page.locator(WEEK_LINKS)).to_have_count(30)
+    for n in range(1, 31):
+        expect(page.get_by_text(f"Week {n}", exact=True)).to_be_visible()
+    assert not js_errors, "JavaScript errors:\n" + "\n".join(js_errors)
+
+
+def test_curriculum_at_phone_width_has_no_axe_violations(
+    pages: BrowserPage, js_errors: list[str]
+) -> None:
+    page = pages.new(PHONE)
+    page.goto("/curriculum")
+
+    assert_accessible(page)
+    assert not js_errors, "JavaScript errors:\n" + "\n".join(js_errors)
+
+
+def test_menu_button_toggles_navigation_at_phone_width(
+    pages: BrowserPage, js_errors: list[str]
+) -> None:
+    page = pages.new(PHONE)
+    page.goto("/curriculum")
+    button = page.locator(".govuk-service-navigation__toggle")
+    nav_list = page.locator("#navigation")
+
+    # GOV.UK Frontend's JS shows the button and collapses the navigation at narrow widths.
+    expect(button).to_be_visible()
+    expect(button).to_have_text("Menu")
+    expect(button).to_have_attribute("aria-expanded", "false")
+    expect(nav_list).to_be_hidden()
+
+    button.click()
+    expect(button).to_have_attribute("aria-expanded", "true")
+    expect(nav_list).to_be_visible()
+    expect(nav_list.get_by_role("link", name="Curriculum")).to_be_visible()
+    assert_accessible(page)  # the open menu too
+
+    button.click()
+    expect(button).to_have_attribute("aria-expanded", "false")
+    expect(nav_list).to_be_hidden()
+    assert not js_errors, "JavaScript errors:\n" + "\n".join(js_errors)
+
+
+def test_menu_button_is_hidden_at_tablet_width(page: Page, js_errors: list[str]) -> None:
+    page.goto("/curriculum")
+
+    expect(page.locator(".govuk-service-navigation__toggle")).to_be_hidden()
+    expect(page.locator("#navigation")).to_be_visible()
+    assert not js_errors, "JavaScript errors:\n" + "\n".join(js_errors)
+
+
+def test_skip_link_and_week_link_work_by_keyboard(page: Page, js_errors: list[str]) -> None:
+    page.goto("/curriculum")
+
+    page.keyboard.press("Tab")
+    skip_link = page.get_by_role("link", name="Skip to main content")
+    expect(skip_link).to_be_focused()
+    expect(skip_link).to_be_visible()  # it appears when focused
+
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "() => document.activeElement?.id === 'main-content' || location.hash === '#main-content'"
+    )
+
+    week_link = page.locator('a[href="/curriculum/1/weeks/1"]')
+    week_link.focus()
+    expect(week_link).to_be_focused()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    expect(page).to_have_url(re.compile(r"/curriculum/1/weeks/1$"))
+    activities = page.locator(ACTIVITY_HEADINGS)
+    expect(activities.first).to_be_visible()
+    assert activities.count() >= 3, "a week should show at least 3 activities"
+    expect(page.locator(".govuk-tag", has_text="Core").first).to_be_visible()
+    assert not js_errors, "JavaScript errors:\n" + "\n".join(js_errors)
+
+
+def test_first_week_links_to_next_only(page: Page, js_errors: list[str]) -> None:
+    page.goto("/curriculum/1/weeks/1")
+    pagination = page.get_by_role("navigation", name="Weeks")
+
+    next_link = pagination.get_by_role("link", name=re.compile(r"^Next"))
+    expect(next_link).to_have_attribute("href", "/curriculum/1/weeks/2")
+    expect(pagination.get_by_role("link", name=re.compile(r"^Previous"))).to_have_count(0)
+
+    with page.expect_navigation():
+        next_link.click()
+    expect(page).to_have_url(re.compile(r"/curriculum/1/weeks/2$"))
+    assert not js_errors, "JavaScript errors:\n" + "\n".join(js_errors)
+
+
+def test_last_week_links_to_previous_only(page: Page, js_errors: list[str]) -> None:
+    page.goto("/curriculum/1/weeks/30")
+    pagination = page.get_by_role("navigation", name="Weeks")
+
+    expect(pagination.get_by_role("link", name=re.compile(r"^Previous"))).to_have_attribute(
+        "href", "/curriculum/1/weeks/29"
+    )
+    expect(pagination.get_by_role("link", name=re.compile(r"^Next"))).to_have_count(0)
+    assert not js_errors, "JavaScript errors:\n" + "\n".join(js_errors)
+
+
+@pytest.mark.parametrize(("name", "viewport"), [("tablet", TABLET), ("phone", PHONE)])
+def test_week_3_screenshot(
+    pages: BrowserPage, js_errors: list[str], name: str, viewport: dict[str, int]
+) -> None:
+    """For people to look at (var/screenshots/), not compared with anything."""
+    page = pages.new(viewport)
+    response = page.goto("/curriculum/1/weeks/3")
+    assert response is not None
+    assert response.status == 200
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    target: Path = SCREENSHOTS / f"week-3-{name}.png"
+    page.screenshot(path=str(target), full_page=True)
+    assert target.stat().st_size > 0
+    assert not js_errors, "JavaScript errors:\n" + "\n".join(js_errors)
