@@ -162,7 +162,14 @@ def serve(
 
 
 def main() -> None:
+    from pydantic import ValidationError
+
     try:
         app()
+    except ValidationError as exc:  # a TANDEM_* setting that does not parse
+        for error in exc.errors(include_url=False):
+            name = "TANDEM_" + "_".join(str(part) for part in error["loc"]).upper()
+            typer.echo(f"error: setting {name}: {error['msg']}", err=True)
+        sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)

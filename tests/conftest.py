@@ -8,6 +8,7 @@ so it never touches the data in the database named.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -199,3 +200,11 @@ def count_queries(engine: Engine):  # type: ignore[no-untyped-def]
             event.remove(engine, "before_cursor_execute", before)
 
     return counting
+
+
+@pytest.fixture
+def curriculum_copy(tmp_path: Path) -> Path:
+    """An editable copy of the repo's curriculum folder (curriculum/tandem-skills)."""
+    target = tmp_path / "curriculum" / "tandem-skills"
+    shutil.copytree(CURRICULUM / "tandem-skills", target)
+    return target

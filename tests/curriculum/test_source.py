@@ -8,7 +8,7 @@ import pytest
 
 from app.curriculum.source import CurriculumError, read_all, read_curriculum
 from tests.conftest import CURRICULUM
-from tests.curriculum.conftest import edit
+from tests.helpers import edit
 
 
 def problems_of(folder: Path) -> list[str]:

@@ -16,7 +16,6 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import (
@@ -74,15 +73,21 @@ def _run_cli(args: list[str], env: dict[str, str]) -> None:
         )
 
 
-def _server_output(proc: subprocess.Popen[str]) -> str:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-    out, _ = proc.communicate()
-    return out or ""
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate, give it 10 s, then kill."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _server_output(proc: subprocess.Popen[bytes], log: Path) -> str:
+    _stop(proc)
+    return log.read_text(errors="replace")
 
 
 @pytest.fixture(scope="session")
@@ -101,20 +106,22 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen(
-        [str(TANDEM), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    # Output goes to a file, not a pipe: a pipe nobody reads fills up and stalls the server.
+    log = tmp / "server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(TANDEM), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + 30
     while True:
         if proc.poll() is not None:
             pytest.fail(
                 f"`tandem serve` exited with {proc.returncode} before it was ready:\n"
-                f"{_server_output(proc)}",
+                f"{_server_output(proc, log)}",
                 pytrace=False,
             )
         try:
@@ -126,7 +133,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         if time.monotonic() > deadline:
             pytest.fail(
                 f"`tandem serve` did not answer {base_url}/healthz within 30 s:\n"
-                f"{_server_output(proc)}",
+                f"{_server_output(proc, log)}",
                 pytrace=False,
             )
         time.sleep(0.1)
@@ -134,14 +141,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     try:
         yield base_url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout:
-            proc.stdout.close()
+        _stop(proc)
 
 
 @pytest.fixture(scope="session")
@@ -185,8 +185,6 @@ class BrowserPage:
             if msg.type != "error":
                 return
             loc = msg.location
-            if urlsplit(loc.get("url") or "").path == "/favicon.ico":
-                return  # Chromium asks for /favicon.ico by itself; the app has none (yet)
             where = f" ({loc.get('url')}:{loc.get('lineNumber')})" if loc else ""
             self.errors.append(f"console error: {msg.text}{where}")
 
