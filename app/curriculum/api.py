@@ -38,4 +38,4 @@ def list_curricula(db: DbSession) -> list[CurriculumPublic]:
     responses=problem_responses(404),
 )
 def list_weeks(db: DbSession, curriculum_id: int = CurriculumId) -> list[WeekPublic]:
-    return [WeekPublic.model_validate(w) for w in service.list_weeks(db, curriculum_id)]
+    return service.week_contents(db, curriculum_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
 from app.curriculum.models import Activity, Curriculum, CurriculumWeek, PracticeTask
+from app.curriculum.schemas import ActivityPublic, PracticeTaskPublic, WeekPublic
 from app.curriculum.source import CurriculumSource, Warning_, read_all
 from app.exceptions import NotFound
 
@@ -142,22 +144,52 @@ def latest_curricula(db: Session) -> list[Curriculum]:
     return list(db.exec(stmt).all())
 
 
-def list_weeks(
-    db: Session, curriculum_id: int, *, with_content: bool = True
-) -> list[CurriculumWeek]:
-    """The weeks of one curriculum in order; activities and tasks in two more queries."""
+def list_weeks(db: Session, curriculum_id: int) -> list[CurriculumWeek]:
+    """The weeks of one curriculum in order, without their activities."""
     get_curriculum(db, curriculum_id)
     stmt = (
         select(CurriculumWeek)
         .where(CurriculumWeek.curriculum_id == curriculum_id)
         .order_by(col(CurriculumWeek.week))
     )
-    if with_content:
-        stmt = stmt.options(
-            selectinload(CurriculumWeek.activities),  # type: ignore[arg-type]
-            selectinload(CurriculumWeek.practice_tasks),  # type: ignore[arg-type]
-        )
     return list(db.exec(stmt).all())
+
+
+def week_contents(db: Session, curriculum_id: int) -> list[WeekPublic]:
+    """Every week with its activities and practice tasks, in three queries of plain rows:
+    the largest read of reference data, so no ORM objects are built for it."""
+    get_curriculum(db, curriculum_id)
+    in_curriculum = col(CurriculumWeek.curriculum_id) == curriculum_id
+    weeks = db.execute(
+        select(CurriculumWeek.__table__).where(in_curriculum).order_by(col(CurriculumWeek.week))  # type: ignore[attr-defined]
+    ).mappings()
+    activities: dict[int, list[ActivityPublic]] = defaultdict(list)
+    for row in db.execute(
+        select(Activity.__table__)  # type: ignore[attr-defined]
+        .join(CurriculumWeek)
+        .where(in_curriculum)
+        .order_by(col(Activity.week_id), col(Activity.position))
+    ).mappings():
+        activities[row["week_id"]].append(ActivityPublic.model_validate(row))
+    tasks: dict[int, list[PracticeTaskPublic]] = defaultdict(list)
+    for row in db.execute(
+        select(PracticeTask.__table__)  # type: ignore[attr-defined]
+        .join(CurriculumWeek)
+        .where(in_curriculum)
+        .order_by(col(PracticeTask.week_id), col(PracticeTask.position))
+    ).mappings():
+        tasks[row["week_id"]].append(PracticeTaskPublic.model_validate(row))
+    return [
+        WeekPublic(
+            week=w["week"],
+            unit=w["unit"],
+            title=w["title"],
+            summary=w["summary"],
+            activities=activities[w["id"]],
+            practice_tasks=tasks[w["id"]],
+        )
+        for w in weeks
+    ]
 
 
 def get_week(db: Session, curriculum_id: int, week: int) -> CurriculumWeek:

@@ -18,7 +18,7 @@ router = APIRouter(prefix="/curriculum", include_in_schema=False)
 def curriculum_index(request: Request, db: DbSession) -> HTMLResponse:
     programmes = []
     for curriculum in service.latest_curricula(db):
-        weeks = service.list_weeks(db, curriculum.id or 0, with_content=False)
+        weeks = service.list_weeks(db, curriculum.id or 0)
         unit_titles = {u["key"]: u["title"] for u in curriculum.units}
         units = [
             {"key": key, "title": unit_titles.get(key, key), "weeks": list(group)}

@@ -1,0 +1,40 @@
+"""`make bench`: run every benchmark, print a table, write var/bench.json."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+from bench import curriculum_weeks
+from bench.harness import ROOT, migrated_database
+
+BENCHMARKS = [curriculum_weeks]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=11, help="timing rounds (median reported)")
+    parser.add_argument("--output", type=Path, default=ROOT / "var" / "bench.json")
+    args = parser.parse_args()
+    logging.disable(logging.INFO)
+
+    results = {}
+    print(f"{'benchmark':<28} {'n':>6} {'queries':>8} {'ratio':>7} {'goal':>6}  database")
+    for module in BENCHMARKS:
+        with migrated_database() as engine:
+            result = module.run(engine, rounds=args.rounds)
+        results[result.name] = result.as_json()
+        verdict = "ok" if result.ratio <= result.goal else "OVER GOAL"
+        print(
+            f"{result.name:<28} {result.n:>6} {result.queries:>8} {result.ratio:>6.2f}x"
+            f" {result.goal:>5}x  {result.database} {verdict}"
+        )
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"written {args.output.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
