@@ -33,6 +33,7 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(BIN)/tandem db upgrade
 	$(BIN)/tandem curriculum load
+	$(BIN)/tandem demo
 	@echo "Tandem is starting on http://127.0.0.1:8000 (Ctrl+C stops it)."
 	$(BIN)/tandem serve
 

@@ -23,7 +23,9 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 curriculum_app = typer.Typer(help="Programme content in curriculum/.", no_args_is_help=True)
+users_app = typer.Typer(help="People who sign in to Tandem.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
 app.add_typer(curriculum_app, name="curriculum")
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -133,6 +135,109 @@ def curriculum_load(
     for result in results:
         state = "loaded as" if result.created else "unchanged, still"
         typer.echo(f"{result.slug}: {state} version {result.version}")
+
+
+def _session() -> Session:
+    settings = get_settings()
+    return Session(create_db_engine(settings.database_url), expire_on_commit=False)
+
+
+@users_app.command("add")
+def users_add(
+    email: Annotated[str, typer.Option(help="Their email address; they sign in with it.")],
+    name: Annotated[str, typer.Option(help="Their full name.")],
+    role: Annotated[str, typer.Option(help="admin, lead, facilitator or mentor.")],
+    org: Annotated[str, typer.Option(help="Organisation name; created if it does not exist.")],
+) -> None:
+    """Add a user. The password comes from TANDEM_PASSWORD, or is asked for."""
+    import os
+
+    from app.auth.models import Role
+    from app.auth.service import create_user, get_or_create_organisation
+    from app.exceptions import DomainError
+
+    try:
+        chosen_role = Role(role)
+    except ValueError:
+        raise fail(
+            f"unknown role {role!r}: use one of {', '.join(r.value for r in Role)}", 2
+        ) from None
+    password = os.environ.get("TANDEM_PASSWORD")
+    if password is None:
+        if not sys.stdin.isatty():
+            raise fail("set TANDEM_PASSWORD, or run this in a terminal to be asked", 2)
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with database_errors(), _session() as db:
+        try:
+            organisation, created = get_or_create_organisation(db, org)
+            user = create_user(
+                db,
+                actor=None,
+                org_id=organisation.id or 0,
+                email=email,
+                name=name,
+                role=chosen_role,
+                password=password,
+            )
+            db.commit()
+        except DomainError as exc:
+            raise fail(exc.detail) from None
+    if created:
+        typer.echo(f"organisation {organisation.name!r} created")
+    typer.echo(f"user {user.email} ({user.role.value}) added to {organisation.name!r}")
+
+
+DEMO_ORG = "Tandem demo council"
+DEMO_USERS = [
+    ("admin@demo.tandem.example.org", "Ada Admin", "admin"),
+    ("lead@demo.tandem.example.org", "Lena Lead", "lead"),
+    ("facilitator1@demo.tandem.example.org", "Femi Facilitator", "facilitator"),
+    ("facilitator2@demo.tandem.example.org", "Fiona Facilitator", "facilitator"),
+    ("mentor1@demo.tandem.example.org", "Mo Mentor", "mentor"),
+    ("mentor2@demo.tandem.example.org", "Maya Mentor", "mentor"),
+]
+
+
+@app.command()
+def demo() -> None:
+    """Create (or refresh) a demo organisation and print its logins.
+
+    The demo password is TANDEM_DEMO_PASSWORD if set, otherwise a new random one each run."""
+    import os
+    import secrets
+
+    from sqlmodel import select
+
+    from app.auth.models import Role, User
+    from app.auth.security import hash_password
+    from app.auth.service import create_user, get_or_create_organisation
+
+    password = os.environ.get("TANDEM_DEMO_PASSWORD") or "-".join(
+        secrets.token_hex(3) for _ in range(4)
+    )
+    with database_errors(), _session() as db:
+        organisation, _ = get_or_create_organisation(db, DEMO_ORG)
+        for email, name, role in DEMO_USERS:
+            user = db.exec(select(User).where(User.email == email)).first()
+            if user is None:
+                create_user(
+                    db,
+                    actor=None,
+                    org_id=organisation.id or 0,
+                    email=email,
+                    name=name,
+                    role=Role(role),
+                    password=password,
+                )
+            elif user.org_id == organisation.id:
+                user.password_hash = hash_password(password)
+                user.active, user.failed_logins, user.locked_until = True, 0, None
+                db.add(user)
+        db.commit()
+    typer.echo(f"Demo organisation: {DEMO_ORG}")
+    typer.echo(f"Sign in at http://127.0.0.1:8000/login with any of these (password: {password})")
+    for email, name, role in DEMO_USERS:
+        typer.echo(f"  {role:<12} {email:<40} {name}")
 
 
 @app.command()

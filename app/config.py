@@ -33,6 +33,22 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes.")
     service_name: str = "Tandem"
 
+    # Sign-in and sessions.
+    secure_cookies: bool = Field(
+        default=False, description="Mark cookies Secure and send HSTS (set true behind HTTPS)."
+    )
+    session_idle_minutes: int = Field(default=60, ge=5, le=24 * 60)
+    session_absolute_hours: int = Field(default=12, ge=1, le=24 * 30)
+    token_hours: int = Field(default=12, ge=1, le=24 * 90, description="API token lifetime.")
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    address_max_failures: int = Field(
+        default=30, ge=1, le=10_000, description="Failed sign-ins per client address per window."
+    )
+    password_hash_fast: bool = Field(
+        default=False, description="Cheap Argon2 parameters: for the test suite only."
+    )
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
-from app.exceptions import DomainError, Invalid
+from app.exceptions import DomainError, Invalid, NotAuthenticated, TooManyRequests
 
 log = structlog.get_logger(__name__)
 
@@ -76,7 +78,7 @@ def problem(
     if not wants_json(request):
         from app.web import render_error_page  # the page layer imports this module
 
-        return render_error_page(request, status, detail, headers=headers)
+        return render_error_page(request, status, detail, title=title, headers=headers)
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": title or HTTPStatus(status).phrase,
@@ -104,9 +106,30 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
     detail = exc.detail if isinstance(exc.detail, str) else None
     if exc.status_code == 404 and detail == "Not Found":
         detail = "There is nothing at this address."
-    if exc.status_code == 405 and detail == "Method Not Allowed":
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
         detail = f"{request.method} is not allowed here."
-    return problem(request, exc.status_code, detail, headers=getattr(exc, "headers", None))
+        headers["Allow"] = ", ".join(_allowed_methods(request))
+    if exc.status_code == 400 and detail == "There was an error parsing the body":
+        # Bytes that are not even text: the same answer as any other malformed body.
+        return problem(
+            request,
+            422,
+            "The request body is not valid JSON.",
+            title="Invalid input",
+            errors=[{"loc": ["body"], "msg": "cannot be decoded", "type": "json_invalid"}],
+        )
+    return problem(request, exc.status_code, detail, headers=headers or None)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route accepts at this path (Starlette names only the first route's)."""
+    allowed: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            allowed |= set(getattr(route, "methods", None) or ())
+    return sorted(allowed)
 
 
 async def _validation_exception(request: Request, exc: Exception) -> Response:
@@ -121,10 +144,34 @@ async def _validation_exception(request: Request, exc: Exception) -> Response:
 
 async def _domain_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
+    headers: dict[str, str] = {}
+    if isinstance(exc, NotAuthenticated):
+        if not wants_json(request):
+            return _to_sign_in(request)
+        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, TooManyRequests):
+        headers["Retry-After"] = str(exc.retry_after)
     errors = exc.errors if isinstance(exc, Invalid) else None
     return problem(
-        request, exc.status_code, exc.detail, title=exc.title, errors=errors, **exc.extra
+        request,
+        exc.status_code,
+        exc.detail,
+        title=exc.title,
+        errors=errors,
+        headers=headers or None,
+        **exc.extra,
     )
+
+
+def _to_sign_in(request: Request) -> Response:
+    """People who are not signed in go to the sign-in page, and come back afterwards."""
+    target = request.url.path
+    if request.url.query:
+        target += "?" + request.url.query
+    location = "/login" if target == "/" else f"/login?next={quote(target, safe='')}"
+    if request.headers.get("HX-Request") == "true":
+        return Response(status_code=204, headers={"HX-Redirect": location})
+    return RedirectResponse(location, status_code=303)
 
 
 async def _unhandled_exception(request: Request, exc: Exception) -> Response:

@@ -20,6 +20,22 @@ class NotFound(DomainError):
     title = "Not found"
 
 
+class NotAuthenticated(DomainError):
+    """No credentials, or credentials that are wrong, expired or revoked."""
+
+    status_code = 401
+    title = "Not signed in"
+
+
+class TooManyRequests(DomainError):
+    status_code = 429
+    title = "Too many attempts"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 class Forbidden(DomainError):
     status_code = 403
     title = "Forbidden"

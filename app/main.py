@@ -9,11 +9,16 @@ from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 
+from app.audit import api as audit_api
+from app.audit import views as audit_views
+from app.auth import api as auth_api
+from app.auth import views as auth_views
 from app.config import get_settings
 from app.curriculum import api as curriculum_api
 from app.curriculum import views as curriculum_views
 from app.errors import Problem, install_error_handlers
 from app.logs import AccessLogMiddleware, configure_logging
+from app.middleware import SecurityHeadersMiddleware
 from app.site import api as site_api
 from app.site import views as site_views
 from app.web import STATIC_DIR
@@ -23,7 +28,9 @@ API_PREFIX = "/api/v1"
 
 def _api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
+    router.include_router(auth_api.router)
     router.include_router(curriculum_api.router)
+    router.include_router(audit_api.router)
     return router
 
 
@@ -64,12 +71,15 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
 
     app.include_router(site_api.router)
     app.include_router(_api_router())
     app.include_router(site_views.router)
+    app.include_router(auth_views.router)
+    app.include_router(audit_views.router)
     app.include_router(curriculum_views.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

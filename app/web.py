@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2_fragments.fastapi import Jinja2Blocks
 
@@ -87,9 +87,30 @@ def is_htmx(request: Request) -> bool:
     )
 
 
+NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
+    "admin": [
+        ("/", "Home"),
+        ("/admin/users", "Users"),
+        ("/audit", "Audit"),
+        ("/curriculum", "Curriculum"),
+    ],
+    "lead": [("/", "Home"), ("/audit", "Audit"), ("/curriculum", "Curriculum")],
+    "facilitator": [("/", "My sessions"), ("/curriculum", "Curriculum")],
+    "mentor": [("/", "My week"), ("/curriculum", "Curriculum")],
+}
+
+
+def current_principal(request: Request) -> Any:
+    """The signed-in principal the auth dependency found for this request, if any."""
+    return getattr(request.state, "principal", None)
+
+
 def nav_items(request: Request) -> list[dict[str, Any]]:
-    """The navigation for the current user's role (a placeholder until accounts exist)."""
-    links = [("/", "Home"), ("/curriculum", "Curriculum")]
+    """The navigation for the signed-in user's role; none before sign-in."""
+    principal = current_principal(request)
+    if principal is None:
+        return []
+    links = NAV_BY_ROLE[principal.user.role]
     path = request.url.path
     return [
         {
@@ -111,7 +132,13 @@ def render(
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     """Render a whole page, or only `block` when htmx asks for a fragment."""
-    ctx = {"nav_items": nav_items(request), **(context or {})}
+    principal = current_principal(request)
+    ctx = {
+        "nav_items": nav_items(request),
+        "current_user": principal.user if principal else None,
+        "csrf_token": principal.session.csrf_token if principal and principal.session else None,
+        **(context or {}),
+    }
     kwargs: dict[str, Any] = {}
     if block and is_htmx(request):
         kwargs["block_name"] = block
@@ -124,6 +151,26 @@ def render(
     return response
 
 
+async def form_data(request: Request) -> dict[str, str]:
+    """The submitted form as text fields (files and repeated keys are not used by Tandem)."""
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+FormData = Annotated[dict[str, str], Depends(form_data)]
+
+
+def field_errors(errors: list[dict[str, Any]]) -> dict[str, str]:
+    """{field: message} from pydantic or domain errors, for the error summary and fields."""
+    out: dict[str, str] = {}
+    for error in errors:
+        loc = [part for part in error.get("loc", ()) if part not in ("body", "form")]
+        field = str(loc[0]) if loc else "form"
+        message = str(error.get("msg", "")).removeprefix("Value error, ")
+        out.setdefault(field, message)
+    return out
+
+
 def redirect(request: Request, url: str, status_code: int = 303) -> Response:
     """After a form post: a 303 for browsers, HX-Redirect for htmx."""
     if request.headers.get("HX-Request") == "true":
@@ -134,15 +181,22 @@ def redirect(request: Request, url: str, status_code: int = 303) -> Response:
 ERROR_TITLES = {
     404: "Page not found",
     403: "You cannot do this",
+    429: "Too many attempts",
     500: "Sorry, there is a problem with the service",
     503: "Sorry, the service is unavailable",
 }
 
 
 def render_error_page(
-    request: Request, status: int, detail: str | None, *, headers: dict[str, str] | None = None
+    request: Request,
+    status: int,
+    detail: str | None,
+    *,
+    title: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    title = ERROR_TITLES.get(status) or HTTPStatus(status).phrase
+    if status in (404, 500, 503) or not title:
+        title = ERROR_TITLES.get(status) or HTTPStatus(status).phrase
     return render(
         request,
         "errors/error.html",

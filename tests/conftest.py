@@ -22,9 +22,16 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL
 from sqlmodel import Session
 
+from app.auth import service as auth_service
+from app.auth.deps import SESSION_COOKIE
+from app.auth.models import Organisation, Role, User
+from app.config import get_settings
 from app.curriculum.service import load_path
 from app.db import create_db_engine, get_db, get_engine, parse_database_url
 from app.main import create_app
+
+# Cheap Argon2 parameters for the suite (set before the settings are first read).
+os.environ["TANDEM_PASSWORD_HASH_FAST"] = "true"
 
 ROOT = Path(__file__).resolve().parent.parent
 CURRICULUM = ROOT / "curriculum"
@@ -208,3 +215,105 @@ def curriculum_copy(tmp_path: Path) -> Path:
     target = tmp_path / "curriculum" / "tandem-skills"
     shutil.copytree(CURRICULUM / "tandem-skills", target)
     return target
+
+
+# People ------------------------------------------------------------------------------------
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings() -> Iterator[None]:
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+class People:
+    """Organisation A with one user of each role, and organisation B with its own lead."""
+
+    def __init__(self, db: Session) -> None:
+        self.db = db
+        self.org, _ = auth_service.get_or_create_organisation(db, "Org A")
+        self.other_org, _ = auth_service.get_or_create_organisation(db, "Org B")
+        self.admin = self.add(Role.admin)
+        self.lead = self.add(Role.lead)
+        self.facilitator = self.add(Role.facilitator)
+        self.mentor = self.add(Role.mentor)
+        self.other_lead = self.add(Role.lead, org=self.other_org, email="lead@org-b.example.org")
+        self.other_admin = self.add(Role.admin, org=self.other_org, email="admin@org-b.example.org")
+        db.commit()
+
+    def add(
+        self, role: Role, *, org: Organisation | None = None, email: str | None = None, name: str | None = None
+    ) -> User:
+        org = org or self.org
+        return auth_service.create_user(
+            self.db,
+            actor=None,
+            org_id=org.id or 0,
+            email=email or f"{role.value}@org-a.example.org",
+            name=name or f"{role.value.capitalize()} of {org.name}",
+            role=role,
+            password=PASSWORD,
+        )
+
+    def by_role(self, name: str) -> User:
+        return {
+            "admin": self.admin,
+            "lead": self.lead,
+            "facilitator": self.facilitator,
+            "mentor": self.mentor,
+            "other_org": self.other_lead,
+        }[name]
+
+
+@pytest.fixture
+def people(db: Session) -> People:
+    return People(db)
+
+
+class Signed:
+    """Test clients signed in as someone: by bearer token (API) or session cookie (pages)."""
+
+    def __init__(self, app: FastAPI, db: Session) -> None:
+        self.app = app
+        self.db = db
+        self.clients: list[TestClient] = []
+
+    def api(self, user: User) -> TestClient:
+        raw, _ = auth_service.issue_token(self.db, user=user)
+        self.db.commit()
+        client = TestClient(self.app, headers={"Authorization": f"Bearer {raw}"})
+        self.clients.append(client)
+        return client
+
+    def pages(self, user: User) -> TestClient:
+        raw, session = auth_service.start_session(self.db, user=user)
+        self.db.commit()
+        client = TestClient(self.app, follow_redirects=False)
+        client.cookies.set(SESSION_COOKIE, raw)
+        client.csrf_token = session.csrf_token  # type: ignore[attr-defined]
+        self.clients.append(client)
+        return client
+
+    def close(self) -> None:
+        for client in self.clients:
+            client.close()
+
+
+@pytest.fixture
+def signed(app: FastAPI, db: Session) -> Iterator[Signed]:
+    helper = Signed(app, db)
+    yield helper
+    helper.close()
+
+
+@pytest.fixture
+def lead_api(signed: Signed, people: People) -> TestClient:
+    return signed.api(people.lead)
+
+
+@pytest.fixture
+def lead_pages(signed: Signed, people: People) -> TestClient:
+    return signed.pages(people.lead)

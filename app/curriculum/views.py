@@ -7,6 +7,7 @@ from itertools import groupby
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse
 
+from app.auth.deps import CurrentUser
 from app.curriculum import service
 from app.db import DbSession
 from app.web import render
@@ -15,7 +16,7 @@ router = APIRouter(prefix="/curriculum", include_in_schema=False)
 
 
 @router.get("", response_class=HTMLResponse)
-def curriculum_index(request: Request, db: DbSession) -> HTMLResponse:
+def curriculum_index(request: Request, db: DbSession, user: CurrentUser) -> HTMLResponse:
     programmes = []
     for curriculum in service.latest_curricula(db):
         weeks = service.list_weeks(db, curriculum.id or 0)
@@ -32,6 +33,7 @@ def curriculum_index(request: Request, db: DbSession) -> HTMLResponse:
 def curriculum_week(
     request: Request,
     db: DbSession,
+    user: CurrentUser,
     curriculum_id: int = Path(ge=1, le=2**31 - 1),
     week: int = Path(ge=1, le=1000),
 ) -> HTMLResponse:

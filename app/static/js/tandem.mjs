@@ -10,3 +10,11 @@ if (window.htmx) {
     }
   });
 }
+
+// htmx requests carry the CSRF token in a header, read fresh for every request.
+document.body.addEventListener("htmx:configRequest", (event) => {
+  const token = document.body.dataset.csrfToken;
+  if (token) {
+    event.detail.headers["X-CSRF-Token"] = token;
+  }
+});

@@ -1,0 +1,105 @@
+"""Writing and reading the audit trail."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from asgi_correlation_id import correlation_id
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.audit.models import AuditEvent
+
+if TYPE_CHECKING:
+    from app.auth.models import User
+
+SECRET_WORDS = ("password", "token", "hash", "secret")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def changes_between(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """{field: [old, new]} for the fields that differ; secrets are named, never shown."""
+    out: dict[str, Any] = {}
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        if old == new:
+            continue
+        if any(word in key for word in SECRET_WORDS):
+            out[key] = "changed"
+        else:
+            out[key] = [_plain(old), _plain(new)]
+    return out
+
+
+def record(
+    db: Session,
+    *,
+    org_id: int,
+    actor: User | None,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    changes: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Add an event to the caller's transaction: it commits or rolls back with the change."""
+    event = AuditEvent(
+        org_id=org_id,
+        actor_id=actor.id if actor else None,
+        at=datetime.now(UTC),
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        changes=changes or {},
+        request_id=correlation_id.get(),
+    )
+    db.add(event)
+    return event
+
+
+def list_events(
+    db: Session,
+    *,
+    org_id: int,
+    entity: str | None = None,
+    entity_id: int | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[tuple[AuditEvent, str | None]], int]:
+    """Newest first, with the actor's name; and the total matching."""
+    from app.auth.models import User
+
+    where = [AuditEvent.org_id == org_id]
+    if entity:
+        where.append(AuditEvent.entity == entity)
+    if entity_id is not None:
+        where.append(AuditEvent.entity_id == entity_id)
+    total = db.exec(select(func.count()).select_from(AuditEvent).where(*where)).one()
+    rows = db.exec(
+        select(AuditEvent, User.name)
+        .join(User, col(User.id) == col(AuditEvent.actor_id), isouter=True)
+        .where(*where)
+        .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return [(event, name) for event, name in rows], int(total)
+
+
+def entities(db: Session, *, org_id: int) -> list[str]:
+    return list(
+        db.exec(
+            select(AuditEvent.entity)
+            .where(AuditEvent.org_id == org_id)
+            .distinct()
+            .order_by(col(AuditEvent.entity))
+        ).all()
+    )

@@ -1,0 +1,117 @@
+"""JSON API: tokens, the caller, and (for admins) the organisation's users."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Path, Request, Response
+
+from app.auth import service
+from app.auth.deps import AdminUser, CurrentPrincipal, CurrentUser, bearer_token
+from app.auth.schemas import MePublic, TokenPublic, UserCreate, UserPublic, UserUpdate
+from app.db import DbSession
+from app.errors import problem_responses
+
+router = APIRouter(tags=["auth and people"])
+UserId = Path(ge=1, le=2**31 - 1)
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@router.post(
+    "/auth/token",
+    response_model=TokenPublic,
+    summary="Exchange an email and password for a bearer token (OAuth2 password form)",
+    responses=problem_responses(401, 429),
+)
+def issue_token(
+    request: Request,
+    db: DbSession,
+    username: Annotated[str, Form(min_length=1, max_length=254, description="The email address.")],
+    password: Annotated[str, Form(min_length=1, max_length=1024)],
+    grant_type: Annotated[
+        str | None, Form(max_length=32, description="OAuth2's 'password' (optional).")
+    ] = None,
+) -> TokenPublic:
+    user = service.authenticate(
+        db, email=username, password=password, address=client_address(request)
+    )
+    raw, token = service.issue_token(db, user=user)
+    return TokenPublic(access_token=raw, expires_at=token.expires_at)
+
+
+@router.post(
+    "/auth/logout",
+    status_code=204,
+    summary="Revoke the token (or end the browser session) used for this request",
+    responses=problem_responses(401, 403),
+)
+def logout(request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
+    raw = bearer_token(request)
+    if principal.via == "token" and raw:
+        service.revoke_token(db, raw=raw, user=principal.user)
+    elif principal.session is not None:
+        service.end_session(db, session=principal.session, user=principal.user)
+    return Response(status_code=204)
+
+
+@router.get("/me", response_model=MePublic, summary="Who I am", responses=problem_responses(401))
+def me(user: CurrentUser) -> MePublic:
+    return MePublic.model_validate(user)
+
+
+@router.get(
+    "/users",
+    response_model=list[UserPublic],
+    summary="The organisation's users (admin)",
+    responses=problem_responses(401, 403),
+)
+def list_users(db: DbSession, actor: AdminUser) -> list[UserPublic]:
+    return [UserPublic.model_validate(u) for u in service.list_users(db, actor=actor)]
+
+
+@router.post(
+    "/users",
+    status_code=201,
+    response_model=UserPublic,
+    summary="Add a user to the organisation (admin)",
+    responses=problem_responses(401, 403, 409, 422),
+)
+def create_user(db: DbSession, actor: AdminUser, body: UserCreate) -> UserPublic:
+    user = service.create_user(
+        db,
+        actor=actor,
+        org_id=actor.org_id,
+        email=body.email,
+        name=body.name,
+        role=body.role,
+        password=body.password,
+    )
+    return UserPublic.model_validate(user)
+
+
+@router.get(
+    "/users/{user_id}",
+    response_model=UserPublic,
+    summary="One user (admin)",
+    responses=problem_responses(401, 403, 404),
+)
+def get_user(db: DbSession, actor: AdminUser, user_id: int = UserId) -> UserPublic:
+    return UserPublic.model_validate(service.get_user(db, actor=actor, user_id=user_id))
+
+
+@router.patch(
+    "/users/{user_id}",
+    response_model=UserPublic,
+    summary="Change a user's name or role, or (de)activate them (admin)",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def update_user(
+    db: DbSession, actor: AdminUser, body: UserUpdate, user_id: int = UserId
+) -> UserPublic:
+    user = service.update_user(
+        db, actor=actor, user_id=user_id, name=body.name, role=body.role, active=body.active
+    )
+    return UserPublic.model_validate(user)

@@ -1,0 +1,112 @@
+"""Who is asking: bearer tokens for the API, session cookies (with CSRF) for the pages.
+
+Every later domain reuses these: `CurrentUser`, `LeadUser`, `AdminUser`, and `in_org`
+for fetch-or-404 with tenancy applied."""
+
+from __future__ import annotations
+
+from typing import Annotated, TypeVar
+
+from fastapi import Depends, Request
+from sqlmodel import Session, SQLModel
+
+from app.auth import service
+from app.auth.models import Role, User
+from app.auth.security import tokens_match
+from app.auth.service import Principal
+from app.db import DbSession
+from app.exceptions import Forbidden, NotAuthenticated, NotFound
+
+SESSION_COOKIE = "tandem_session"
+CSRF_COOKIE = "tandem_csrf"  # before sign-in: double-submit for the sign-in form
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class CsrfFailed(Forbidden):
+    title = "Form expired"
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def optional_principal(request: Request, db: DbSession) -> Principal | None:
+    """The caller, if any valid credentials came with the request."""
+    raw = bearer_token(request)
+    if raw is not None:
+        principal = service.resolve_token(db, raw)
+        if principal is None:
+            raise NotAuthenticated("The token is invalid, expired or revoked.")
+    else:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        principal = service.resolve_session(db, cookie) if cookie else None
+    request.state.principal = principal
+    return principal
+
+
+async def submitted_csrf(request: Request) -> str | None:
+    header = request.headers.get(CSRF_HEADER)
+    if header:
+        return header
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        value = (await request.form()).get(CSRF_FIELD)
+        return value if isinstance(value, str) else None
+    return None
+
+
+async def require_csrf(request: Request, expected: str | None) -> None:
+    given = await submitted_csrf(request)
+    if not expected or not given or not tokens_match(given, expected):
+        raise CsrfFailed(
+            "This form has expired or did not come from Tandem. Go back, reload the page "
+            "and try again."
+        )
+
+
+async def current_principal(
+    request: Request,
+    principal: Annotated[Principal | None, Depends(optional_principal)],
+) -> Principal:
+    if principal is None:
+        raise NotAuthenticated("Sign in to continue.")
+    if principal.via == "session" and request.method not in SAFE_METHODS:
+        assert principal.session is not None
+        await require_csrf(request, principal.session.csrf_token)
+    return principal
+
+
+async def current_user(principal: Annotated[Principal, Depends(current_principal)]) -> User:
+    return principal.user
+
+
+def require_roles(*roles: Role):  # type: ignore[no-untyped-def]
+    async def check(user: Annotated[User, Depends(current_user)]) -> User:
+        if user.role not in roles:
+            raise Forbidden("Your role cannot do this.")
+        return user
+
+    return check
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+CurrentUser = Annotated[User, Depends(current_user)]
+LeadUser = Annotated[User, Depends(require_roles(Role.lead, Role.admin))]
+AdminUser = Annotated[User, Depends(require_roles(Role.admin))]
+OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
+
+M = TypeVar("M", bound=SQLModel)
+
+
+def in_org(db: Session, model: type[M], object_id: int, user: User, *, label: str) -> M:
+    """Fetch a row of the caller's organisation, or 404 (never 403: do not confirm it exists)."""
+    found = db.get(model, object_id)
+    if found is None or getattr(found, "org_id", None) != user.org_id:
+        raise NotFound(f"There is no {label} {object_id}.")
+    return found

@@ -1,0 +1,111 @@
+"""Organisations (tenants), users, and the credentials people and clients hold."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Index
+from sqlmodel import Field, SQLModel
+
+from app.db import UTCDateTime, str_enum
+
+
+class Role(StrEnum):
+    admin = "admin"
+    lead = "lead"
+    facilitator = "facilitator"
+    mentor = "mentor"
+
+
+class HolidayRegion(StrEnum):
+    england = "england"
+    scotland = "scotland"
+    wales = "wales"
+    northern_ireland = "northern-ireland"
+
+
+class Organisation(SQLModel, table=True):
+    __tablename__ = "organisation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    timezone: str = Field(default="Europe/London", max_length=64)
+    holiday_region: HolidayRegion = Field(
+        default=HolidayRegion.england,
+        sa_column=Column(str_enum(HolidayRegion, "holiday_region"), nullable=False),
+    )
+    dosage_threshold: float = Field(default=0.75, ge=0, le=1)
+    dbs_renewal_years: int = Field(default=3, ge=1, le=10)
+    mentoring_hours_min: int = Field(default=2, ge=0, le=40)
+    mentoring_hours_max: int = Field(default=4, ge=0, le=40)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+    __table_args__ = (Index(None, "org_id", "role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    email: str = Field(max_length=254, unique=True)  # stored lower-cased
+    name: str = Field(max_length=200)
+    role: Role = Field(sa_column=Column(str_enum(Role, "role"), nullable=False))
+    password_hash: str = Field(max_length=255)
+    active: bool = True
+    failed_logins: int = 0
+    locked_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    password_changed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored."""
+
+    __tablename__ = "web_session"
+    __table_args__ = (Index(None, "org_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id")
+    user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    last_seen_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for the API, stored as its SHA-256."""
+
+    __tablename__ = "api_token"
+    __table_args__ = (Index(None, "org_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id")
+    user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class LoginFailure(SQLModel, table=True):
+    """Failed sign-ins by client address, for the per-address limit (kept for a day)."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (Index(None, "address", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    address: str = Field(max_length=64)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+__all__ = [
+    "ApiToken",
+    "HolidayRegion",
+    "LoginFailure",
+    "Organisation",
+    "Role",
+    "User",
+    "WebSession",
+]
