@@ -245,7 +245,12 @@ class People:
         db.commit()
 
     def add(
-        self, role: Role, *, org: Organisation | None = None, email: str | None = None, name: str | None = None
+        self,
+        role: Role,
+        *,
+        org: Organisation | None = None,
+        email: str | None = None,
+        name: str | None = None,
     ) -> User:
         org = org or self.org
         return auth_service.create_user(

@@ -17,7 +17,9 @@ def test_curriculum_page_lists_30_weeks_by_unit(lead_pages: TestClient, curricul
     assert 'aria-current="page"' in html
 
 
-def test_week_page_shows_activities_and_practice(lead_pages: TestClient, curriculum_id: int) -> None:
+def test_week_page_shows_activities_and_practice(
+    lead_pages: TestClient, curriculum_id: int
+) -> None:
     weeks = lead_pages.get(f"/api/v1/curricula/{curriculum_id}/weeks").json()
     week = weeks[2]
     response = lead_pages.get(f"/curriculum/{curriculum_id}/weeks/3")

@@ -1,0 +1,234 @@
+"""Who may do what: every route of the app, for every role and for another organisation.
+
+Each row names a route and, for each kind of caller, the exact status expected. The caller
+"other_org" is an *admin of another organisation*: it passes every role check, so any refusal
+it meets is tenancy alone (a 404, never a 403 that would confirm the row exists), and any list
+it can read must hold none of organisation A's rows.
+
+A test walks `app.routes` and fails when a route is missing from this table: every new route
+must be added here, with its expectations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+
+from app.auth.deps import CSRF_COOKIE
+from app.main import create_app
+from tests.conftest import PASSWORD, People, Signed
+
+ROLES = ("anonymous", "admin", "lead", "facilitator", "mentor", "other_org")
+SIGNED_IN = ROLES[1:]
+ORG_A_MARKER = "org-a.example.org"  # in every organisation A email address
+
+
+def everyone(status: int, *, anonymous: int) -> dict[str, int]:
+    return {"anonymous": anonymous, **dict.fromkeys(SIGNED_IN, status)}
+
+
+def only(
+    allowed: dict[str, int], *, refused: int, anonymous: int, other_org: int
+) -> dict[str, int]:
+    out = {"anonymous": anonymous, "other_org": other_org}
+    for role in ("admin", "lead", "facilitator", "mentor"):
+        out[role] = allowed.get(role, refused)
+    return out
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    path: str  # with {user_id}, {curriculum_id}, {week} filled in per test
+    expect: dict[str, int]
+    json: dict[str, Any] | None = None
+    form: dict[str, str] | None = None
+    pages: bool = False  # signed in by session cookie (+ CSRF) rather than bearer token
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+NEW_USER = {"email": "new.person@example.org", "name": "New Person", "role": "mentor"}
+
+MATRIX: list[Row] = [
+    # Health and the API description: open to all.
+    Row("GET", "/healthz", everyone(200, anonymous=200)),
+    Row("GET", "/api/v1/openapi.json", everyone(200, anonymous=200)),
+    # Auth.
+    Row("POST", "/api/v1/auth/token", everyone(200, anonymous=401), form={"login": "1"}),
+    Row("POST", "/api/v1/auth/logout", everyone(204, anonymous=401)),
+    Row("GET", "/api/v1/me", everyone(200, anonymous=401)),
+    # Users: admins of the organisation.
+    Row("GET", "/api/v1/users", only({"admin": 200}, refused=403, anonymous=401, other_org=200)),
+    Row(
+        "POST",
+        "/api/v1/users",
+        only({"admin": 201}, refused=403, anonymous=401, other_org=201),
+        json={**NEW_USER, "password": "a long enough password"},
+    ),
+    Row(
+        "GET",
+        "/api/v1/users/{user_id}",
+        only({"admin": 200}, refused=403, anonymous=401, other_org=404),
+    ),
+    Row(
+        "PATCH",
+        "/api/v1/users/{user_id}",
+        only({"admin": 200}, refused=403, anonymous=401, other_org=404),
+        json={"name": "Renamed"},
+    ),
+    # Audit: leads and admins.
+    Row(
+        "GET",
+        "/api/v1/audit",
+        only({"admin": 200, "lead": 200}, refused=403, anonymous=401, other_org=200),
+    ),
+    # Curriculum: shared reference content, for anyone signed in.
+    Row("GET", "/api/v1/curricula", everyone(200, anonymous=401)),
+    Row("GET", "/api/v1/curricula/{curriculum_id}/weeks", everyone(200, anonymous=401)),
+    # Pages. Not signed in: 303 to the sign-in page.
+    Row("GET", "/", everyone(200, anonymous=303), pages=True),
+    Row("GET", "/login", everyone(303, anonymous=200), pages=True),
+    Row("POST", "/login", everyone(303, anonymous=401), form={"login": "1"}, pages=True),
+    Row("POST", "/logout", everyone(303, anonymous=303), form={}, pages=True),
+    Row("GET", "/account/password", everyone(200, anonymous=303), pages=True),
+    Row(
+        "POST",
+        "/account/password",
+        everyone(200, anonymous=303),
+        form={"current_password": PASSWORD, "new_password": "another long pass phrase"},
+        pages=True,
+    ),
+    Row(
+        "GET",
+        "/admin/users",
+        only({"admin": 200}, refused=403, anonymous=303, other_org=200),
+        pages=True,
+    ),
+    Row(
+        "GET",
+        "/admin/users/new",
+        only({"admin": 200}, refused=403, anonymous=303, other_org=200),
+        pages=True,
+    ),
+    Row(
+        "POST",
+        "/admin/users",
+        only({"admin": 303}, refused=403, anonymous=303, other_org=303),
+        form={**NEW_USER, "password": "a long enough password"},
+        pages=True,
+    ),
+    Row(
+        "GET",
+        "/admin/users/{user_id}",
+        only({"admin": 200}, refused=403, anonymous=303, other_org=404),
+        pages=True,
+    ),
+    Row(
+        "POST",
+        "/admin/users/{user_id}",
+        only({"admin": 303}, refused=403, anonymous=303, other_org=404),
+        form={"name": "Renamed", "role": "mentor", "active": "yes"},
+        pages=True,
+    ),
+    Row(
+        "GET",
+        "/audit",
+        only({"admin": 200, "lead": 200}, refused=403, anonymous=303, other_org=200),
+        pages=True,
+    ),
+    Row("GET", "/curriculum", everyone(200, anonymous=303), pages=True),
+    Row(
+        "GET",
+        "/curriculum/{curriculum_id}/weeks/{week}",
+        everyone(200, anonymous=303),
+        pages=True,
+    ),
+]
+
+
+def _template_routes(app: FastAPI) -> set[tuple[str, str]]:
+    found = set()
+    for route in iter_route_contexts(app.routes):  # included routers, flattened
+        for method in (route.methods or set()) - {"HEAD"}:
+            found.add((method, str(route.path)))
+    return found
+
+
+def _key(row: Row) -> tuple[str, str]:
+    return (row.method, row.path)
+
+
+def test_every_route_is_in_the_matrix() -> None:
+    routes = _template_routes(create_app())
+    table = {_key(row) for row in MATRIX}
+    missing = sorted(routes - table)
+    stale = sorted(table - routes)
+    assert not missing, f"routes missing from the access matrix: {missing}"
+    assert not stale, f"matrix rows for routes that no longer exist: {stale}"
+    assert len(table) == len(MATRIX), "a route is listed twice"
+
+
+def test_every_row_names_every_caller() -> None:
+    for row in MATRIX:
+        assert set(row.expect) == set(ROLES), row
+
+
+def _caller(role: str, people: People) -> Any:
+    if role == "anonymous":
+        return None
+    if role == "other_org":
+        return people.other_admin
+    return people.by_role(role)
+
+
+def _client(row: Row, role: str, app: FastAPI, signed: Signed, people: People) -> TestClient:
+    user = _caller(role, people)
+    if user is None:
+        return TestClient(app, follow_redirects=False)
+    return signed.pages(user) if row.pages else signed.api(user)
+
+
+def _form(row: Row, role: str, client: TestClient, people: People) -> dict[str, str] | None:
+    if row.form is None:
+        return None
+    form = dict(row.form)
+    if form.pop("login", None):
+        user = _caller(role, people)
+        email = user.email if user else "nobody@example.org"
+        if row.path == "/login":
+            form.update(email=email, password=PASSWORD)
+        else:
+            form.update(username=email, password=PASSWORD)
+    if row.pages:
+        token = getattr(client, "csrf_token", None)
+        if token is None or row.path == "/login":  # the sign-in form's double-submit cookie
+            token = "t" * 43
+            client.cookies.set(CSRF_COOKIE, token)
+        form["csrf_token"] = token
+    return form
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("row", MATRIX, ids=lambda row: f"{row.method} {row.path}")
+def test_access(
+    row: Row, role: str, app: FastAPI, signed: Signed, people: People, curriculum_id: int
+) -> None:
+    path = row.path.format(user_id=people.mentor.id, curriculum_id=curriculum_id, week=1)
+    client = _client(row, role, app, signed, people)
+    response = client.request(
+        row.method, path, json=row.json, data=_form(row, role, client, people)
+    )
+    expected = row.expect[role]
+    assert response.status_code == expected, (
+        f"{row.method} {path} as {role}: {response.status_code}, expected {expected}\n"
+        f"{response.text[:500]}"
+    )
+    if role == "other_org" and expected < 400:
+        assert ORG_A_MARKER not in response.text, f"{row.method} {path} leaks organisation A"
+    if expected == 303 and role == "anonymous":
+        assert response.headers["location"].startswith("/login")
