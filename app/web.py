@@ -100,17 +100,17 @@ NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
 }
 
 
-def current_principal(request: Request) -> Any:
-    """The signed-in principal the auth dependency found for this request, if any."""
-    return getattr(request.state, "principal", None)
+def current_viewer(request: Request) -> Any:
+    """The signed-in person the auth dependency found for this request, if any."""
+    return getattr(request.state, "viewer", None)
 
 
 def nav_items(request: Request) -> list[dict[str, Any]]:
     """The navigation for the signed-in user's role; none before sign-in."""
-    principal = current_principal(request)
-    if principal is None:
+    viewer = current_viewer(request)
+    if viewer is None:
         return []
-    links = NAV_BY_ROLE[principal.user.role]
+    links = NAV_BY_ROLE[viewer.role]
     path = request.url.path
     return [
         {
@@ -132,11 +132,11 @@ def render(
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     """Render a whole page, or only `block` when htmx asks for a fragment."""
-    principal = current_principal(request)
+    viewer = current_viewer(request)
     ctx = {
         "nav_items": nav_items(request),
-        "current_user": principal.user if principal else None,
-        "csrf_token": principal.session.csrf_token if principal and principal.session else None,
+        "current_user": viewer,
+        "csrf_token": viewer.csrf_token if viewer else None,
         **(context or {}),
     }
     kwargs: dict[str, Any] = {}

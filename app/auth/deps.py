@@ -5,6 +5,7 @@ for fetch-or-404 with tenancy applied."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
@@ -22,6 +23,17 @@ CSRF_COOKIE = "tandem_csrf"  # before sign-in: double-submit for the sign-in for
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking at a page: what the layout shows (name, role, navigation, CSRF)."""
+
+    id: int
+    name: str
+    role: Role
+    org_id: int
+    csrf_token: str | None
 
 
 class CsrfFailed(Forbidden):
@@ -46,7 +58,18 @@ def optional_principal(request: Request, db: DbSession) -> Principal | None:
     else:
         cookie = request.cookies.get(SESSION_COOKIE)
         principal = service.resolve_session(db, cookie) if cookie else None
-    request.state.principal = principal
+    # A plain copy for the page layout: it must outlive the session, which an error closes.
+    request.state.viewer = (
+        Viewer(
+            id=principal.user.id or 0,
+            name=principal.user.name,
+            role=principal.user.role,
+            org_id=principal.user.org_id,
+            csrf_token=principal.session.csrf_token if principal.session else None,
+        )
+        if principal
+        else None
+    )
     return principal
 
 

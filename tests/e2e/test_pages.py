@@ -18,31 +18,43 @@ WEEK_LINKS = 'a[href^="/curriculum/1/weeks/"]'
 ACTIVITY_HEADINGS = "xpath=//h3[preceding::h2[1][normalize-space()='Activities']]"
 
 
-def _expected_404(errors: list[str], path: str) -> list[str]:
-    """Chromium logs the 404 of the page itself as a console error; that one is expected."""
+def _expected_error_status(errors: list[str], path: str) -> list[str]:
+    """Chromium logs the error status of the page itself as a console error; that one is
+    expected."""
     return [
         e
         for e in errors
         if not (
-            "Failed to load resource: the server responded with a status of 404" in e
+            "Failed to load resource: the server responded with a status of" in e
             and re.search(rf"{re.escape(path)}:\d+\)$", e)
         )
     ]
 
 
 @pytest.mark.parametrize(
-    ("path", "status"),
+    ("role", "path", "status"),
     [
-        ("/", 200),
-        ("/curriculum", 200),
-        ("/curriculum/1/weeks/1", 200),
-        ("/curriculum/1/weeks/30", 200),
-        ("/no-such-page", 404),
+        (None, "/login", 200),
+        ("lead", "/", 200),
+        ("admin", "/", 200),
+        ("facilitator", "/", 200),
+        ("mentor", "/", 200),
+        ("lead", "/curriculum", 200),
+        ("lead", "/curriculum/1/weeks/1", 200),
+        ("lead", "/curriculum/1/weeks/30", 200),
+        ("lead", "/audit", 200),
+        ("lead", "/account/password", 200),
+        ("admin", "/admin/users", 200),
+        ("admin", "/admin/users/new", 200),
+        ("admin", "/admin/users/1", 200),
+        ("lead", "/no-such-page", 404),
+        ("mentor", "/admin/users", 403),
     ],
 )
 def test_page_loads_with_title_one_h1_and_no_axe_violations(
-    page: Page, js_errors: list[str], path: str, status: int
+    pages: BrowserPage, js_errors: list[str], role: str | None, path: str, status: int
 ) -> None:
+    page = pages.new(TABLET, role=role)
     response = page.goto(path)
     assert response is not None
     assert response.status == status
@@ -53,7 +65,7 @@ def test_page_loads_with_title_one_h1_and_no_axe_violations(
     expect(page.locator("h1")).not_to_be_empty()
 
     assert_accessible(page)
-    errors = _expected_404(js_errors, path) if status == 404 else js_errors
+    errors = _expected_error_status(js_errors, path) if status >= 400 else js_errors
     assert not errors, "JavaScript errors:\n" + "\n".join(errors)
 
 
@@ -177,3 +189,36 @@ def test_week_3_screenshot(
     page.screenshot(path=str(target), full_page=True)
     assert target.stat().st_size > 0
     assert not js_errors, "JavaScript errors:\n" + "\n".join(js_errors)
+
+
+def test_sign_in_errors_are_summarised_and_accessible(
+    pages: BrowserPage, js_errors: list[str]
+) -> None:
+    page = pages.new(TABLET, role=None)
+    page.goto("/login")
+    page.get_by_role("button", name="Sign in").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_visible()
+    expect(summary).to_be_focused()  # GOV.UK Frontend moves focus to the summary
+    expect(summary.get_by_role("link", name="Enter your email address")).to_have_attribute(
+        "href", "#email"
+    )
+    assert page.title().startswith("Error: ")
+    assert_accessible(page)
+    assert not _expected_error_status(js_errors, "/login"), js_errors
+
+
+def test_signed_out_visitor_is_sent_to_sign_in_and_back(
+    pages: BrowserPage, js_errors: list[str]
+) -> None:
+    page = pages.new(TABLET, role=None)
+    page.goto("/curriculum/1/weeks/2")
+    assert "/login?next=" in page.url
+    page.get_by_label("Email address").fill("facilitator1@demo.tandem.example.org")
+    page.get_by_label("Password").fill("e2e demo password 42")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/curriculum/1/weeks/2")
+    expect(page.locator("h1")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/login")
+    assert not js_errors, js_errors

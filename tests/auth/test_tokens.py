@@ -1,0 +1,202 @@
+"""API tokens: issuing, using, revoking and expiring them; one answer for every wrong sign-in."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.auth import security
+from app.auth.models import ApiToken
+from tests.auth.support import (
+    TOKEN_URL,
+    WRONG,
+    api_token_row,
+    assert_problem,
+    audit_events,
+    bearer,
+    count,
+    me_status,
+    request_token,
+    save,
+    token_for,
+)
+from tests.conftest import PASSWORD, People
+
+
+def test_token_for_the_right_password(client: TestClient, people: People, db: Session) -> None:
+    response = request_token(client, people.lead.email)
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"access_token", "token_type", "expires_at"}
+    assert body["token_type"] == "bearer"
+    assert len(body["access_token"]) >= 32
+    expires = datetime.fromisoformat(body["expires_at"])
+    assert expires.utcoffset() == timedelta(0)
+    assert timedelta(hours=11) < expires - datetime.now(UTC) <= timedelta(hours=12)
+    row = api_token_row(db, body["access_token"])
+    assert row.user_id == people.lead.id
+    assert body["access_token"] not in row.token_hash
+    assert [e.action for e in audit_events(db, entity_id=people.lead.id)][-1] == "issue_token"
+
+
+def test_oauth2_grant_type_is_accepted(client: TestClient, people: People) -> None:
+    response = client.post(
+        TOKEN_URL,
+        data={"username": people.lead.email, "password": PASSWORD, "grant_type": "password"},
+    )
+    assert response.status_code == 200
+
+
+def _wrong_sign_in(client: TestClient, username: str, password: str) -> dict[str, Any]:
+    response = request_token(client, username, password)
+    body = assert_problem(response, 401, WRONG)
+    assert response.headers["www-authenticate"] == "Bearer"
+    return body
+
+
+def test_wrong_password_and_unknown_email_get_the_same_answer(
+    client: TestClient, people: People, db: Session
+) -> None:
+    tokens_before = count(db, ApiToken)
+    wrong_password = _wrong_sign_in(client, people.lead.email, "not the password at all")
+    unknown_email = _wrong_sign_in(client, "nobody@org-a.example.org", "not the password at all")
+    assert wrong_password == unknown_email
+    assert count(db, ApiToken) == tokens_before
+
+
+def test_email_is_case_insensitive(client: TestClient, people: People) -> None:
+    token = token_for(client, "  LEAD@Org-A.Example.ORG ")
+    assert client.get("/api/v1/me", headers=bearer(token)).json()["id"] == people.lead.id
+
+
+def test_deactivated_user_gets_no_token(client: TestClient, people: People, db: Session) -> None:
+    save(db, people.mentor, active=False)
+    _wrong_sign_in(client, people.mentor.email, PASSWORD)
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {},
+        {"username": "lead@org-a.example.org"},
+        {"password": "x"},
+        {"username": "", "password": ""},
+    ],
+)
+def test_missing_fields_are_422(client: TestClient, people: People, form: dict[str, str]) -> None:
+    assert_problem(client.post(TOKEN_URL, data=form), 422)
+
+
+def test_me(client: TestClient, people: People) -> None:
+    token = token_for(client, people.facilitator.email)
+    response = client.get("/api/v1/me", headers=bearer(token))
+    assert response.status_code == 200
+    assert response.json() == {
+        "id": people.facilitator.id,
+        "email": "facilitator@org-a.example.org",
+        "name": people.facilitator.name,
+        "role": "facilitator",
+        "org_id": people.org.id,
+    }
+
+
+def test_logout_revokes_the_token(client: TestClient, people: People, db: Session) -> None:
+    token = token_for(client, people.lead.email)
+    other = token_for(client, people.lead.email)
+    response = client.post("/api/v1/auth/logout", headers=bearer(token))
+    assert response.status_code == 204
+    assert response.content == b""
+    assert me_status(client, token) == 401
+    assert api_token_row(db, token).revoked_at is not None
+    assert me_status(client, other) == 200  # only the token used was revoked
+    assert audit_events(db, entity_id=people.lead.id)[-1].action == "revoke_token"
+    assert_problem(client.post("/api/v1/auth/logout", headers=bearer(token)), 401)
+
+
+def test_expired_token_is_refused(client: TestClient, people: People, db: Session) -> None:
+    token = token_for(client, people.lead.email)
+    save(db, api_token_row(db, token), expires_at=datetime.now(UTC) - timedelta(seconds=1))
+    response = client.get("/api/v1/me", headers=bearer(token))
+    assert_problem(response, 401, "The token is invalid, expired or revoked.")
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize("header", ["Bearer garbage", "Bearer " + "x" * 43, "Bearer a b"])
+def test_garbage_token_is_refused(client: TestClient, people: People, header: str) -> None:
+    assert_problem(client.get("/api/v1/me", headers={"Authorization": header}), 401)
+
+
+def test_no_token_is_a_401_problem(client: TestClient) -> None:
+    response = client.get("/api/v1/me")
+    assert_problem(response, 401, "Sign in to continue.")
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+# Timing: an unknown email costs the same password check as a known one -------------------
+
+
+class CountingHasher:
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.calls: list[str] = []
+
+    def hash(self, password: str) -> str:
+        return str(self.real.hash(password))
+
+    def verify(self, password: str, hashed: str) -> bool:
+        self.calls.append("verify")
+        return bool(self.real.verify(password, hashed))
+
+    def verify_and_update(self, password: str, hashed: str) -> tuple[bool, str | None]:
+        self.calls.append("verify_and_update")
+        return self.real.verify_and_update(password, hashed)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def hasher(monkeypatch: pytest.MonkeyPatch) -> CountingHasher:
+    counting = CountingHasher(security._hasher())
+    monkeypatch.setattr(security, "_hasher", lambda: counting)
+    return counting
+
+
+@pytest.mark.parametrize(
+    ("email", "expected"),
+    [
+        ("nobody@org-a.example.org", ["verify"]),
+        ("lead@org-a.example.org", ["verify_and_update"]),
+        ("mentor@org-a.example.org", ["verify_and_update"]),  # deactivated below
+    ],
+)
+def test_every_sign_in_runs_one_password_hash_check(
+    client: TestClient,
+    people: People,
+    db: Session,
+    hasher: CountingHasher,
+    email: str,
+    expected: list[str],
+) -> None:
+    save(db, people.mentor, active=False)
+    _wrong_sign_in(client, email, "not the password at all")
+    assert hasher.calls == expected
+
+
+def test_unknown_email_checks_a_real_argon2_hash(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+    real = security._hasher()
+
+    class Spy:
+        def verify(self, password: str, hashed: str) -> bool:
+            seen.append(hashed)
+            return bool(real.verify(password, hashed))
+
+        def hash(self, password: str) -> str:
+            return str(real.hash(password))
+
+    monkeypatch.setattr(security, "_hasher", Spy)
+    assert security.verify_password("anything at all", None) == (False, None)
+    assert len(seen) == 1
+    assert seen[0].startswith("$argon2id$")
