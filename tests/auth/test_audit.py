@@ -35,11 +35,11 @@ def history(
     admin_api.patch(f"/api/v1/users/{people.mentor.id}", json={"role": "facilitator"})
     for _ in range(5):
         request_token(client, people.facilitator.email, "a wrong password")
-    pages = signed.pages(people.lead)
+    pages = signed.pages(people.mentor)
     post_form(
         pages, "/account/password", {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
     )
-    token = token_for(client, people.lead.email, NEW_PASSWORD)
+    token = token_for(client, people.mentor.email, NEW_PASSWORD)
     signed.api(people.other_admin).patch(
         f"/api/v1/users/{people.other_lead.id}", json={"name": "Renamed in B"}
     )
@@ -69,7 +69,7 @@ def test_audit_api(
     assert update["request_id"]
     lock = next(i for i in items if i["action"] == "lock")
     assert (lock["actor_id"], lock["actor_name"]) == (None, None)
-    hashes = [u.password_hash for u in (people.lead, people.admin)]
+    hashes = [u.password_hash for u in (people.mentor, people.admin)]
     assert_no_secrets([i["changes"] for i in items], *history, *hashes)
 
 
