@@ -38,7 +38,7 @@ class TooManyRequests(DomainError):
 
 class Forbidden(DomainError):
     status_code = 403
-    title = "Forbidden"
+    title = "You cannot do this"
 
 
 class Conflict(DomainError):

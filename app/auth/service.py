@@ -111,9 +111,12 @@ def create_user(
     if actor is not None:
         _require(actor, Role.admin)
         org_id = actor.org_id
-    email = normalise_email(email)
+    errors: list[dict[str, Any]] = []
+    try:
+        email = normalise_email(email)
+    except Invalid as exc:
+        errors += exc.errors
     name = name.strip()
-    errors = []
     if not name:
         errors.append({"loc": ["body", "name"], "msg": "Enter the person's name"})
     problem = password_problem(password, email)
@@ -173,23 +176,23 @@ def update_user(
 ) -> User:
     _require(actor, Role.admin)
     user = get_user(db, actor=actor, user_id=user_id)
-    before = {"name": user.name, "role": user.role, "active": user.active}
-    if name is not None:
-        if not name.strip():
-            raise Invalid("Enter the person's name", [{"loc": ["body", "name"], "msg": "empty"}])
-        user.name = name.strip()
-    if role is not None:
-        user.role = role
-    if active is not None:
-        user.active = active
+    new_name = user.name if name is None else name.strip()
+    new_role = user.role if role is None else role
+    new_active = user.active if active is None else active
+    if not new_name:
+        raise Invalid(
+            "Enter the person's name",
+            [{"loc": ["body", "name"], "msg": "Enter the person's name"}],
+        )
     losing_admin = (
-        before["role"] == Role.admin
-        and before["active"]
-        and (user.role != Role.admin or not user.active)
+        user.role == Role.admin and user.active and (new_role != Role.admin or not new_active)
     )
+    # Counted before anything changes (an autoflush would count the change itself).
     if losing_admin and _active_admins(db, actor.org_id) <= 1:
         raise Conflict("The organisation must keep at least one active admin.")
-    after = {"name": user.name, "role": user.role, "active": user.active}
+    before = {"name": user.name, "role": user.role, "active": user.active}
+    after = {"name": new_name, "role": new_role, "active": new_active}
+    user.name, user.role, user.active = new_name, new_role, new_active
     changes = audit.changes_between(before, after)
     if not changes:
         return user
@@ -226,9 +229,17 @@ def revoke_all(db: Session, *, user_id: int, keep_session_id: int | None = None)
 def change_password(
     db: Session, *, actor: User, current: str, new: str, keep_session_id: int | None
 ) -> None:
+    if actor.locked_until is not None and actor.locked_until > now():
+        raise TooManyRequests(
+            "Too many wrong passwords. Try again later.",
+            retry_after=_seconds_until(actor.locked_until),
+        )
     ok, _ = verify_password(current, actor.password_hash)
-    errors = []
+    errors: list[dict[str, Any]] = []
     if not ok:
+        # Guessing the current password from a session counts like failed sign-ins.
+        _count_failure(db, actor)
+        db.commit()
         errors.append(
             {"loc": ["body", "current_password"], "msg": "Your current password is wrong"}
         )
@@ -299,12 +310,16 @@ def authenticate(db: Session, *, email: str, password: str, address: str) -> Use
 
 
 def _record_failure(db: Session, *, user: User | None, address: str) -> None:
-    settings = get_settings()
     stamp = now()
     db.add(LoginFailure(address=address[:64], at=stamp))
     db.execute(delete(LoginFailure).where(col(LoginFailure.at) < stamp - timedelta(days=1)))
-    if user is None:
-        return
+    if user is not None:
+        _count_failure(db, user)
+
+
+def _count_failure(db: Session, user: User) -> None:
+    settings = get_settings()
+    stamp = now()
     user.failed_logins += 1
     if user.failed_logins >= settings.login_max_failures:
         user.locked_until = stamp + timedelta(minutes=settings.lockout_minutes)

@@ -151,6 +151,14 @@ def change_password(
         return render(
             request, "auth/password.html", {"errors": field_errors(exc.errors)}, status_code=422
         )
+    except TooManyRequests as exc:
+        return render(
+            request,
+            "auth/password.html",
+            {"errors": {"form": exc.detail}},
+            status_code=429,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
     return render(request, "auth/password.html", {"errors": {}, "changed": True})
 
 

@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -15,7 +16,6 @@ from sqlalchemy import func
 from sqlmodel import Session, SQLModel, col, select
 
 from app.audit.models import AuditEvent
-from app.auth.deps import CSRF_COOKIE
 from app.auth.models import ApiToken, User, WebSession
 from app.auth.security import token_digest
 from app.main import create_app
@@ -98,10 +98,19 @@ def sign_in(
     return client.post("/login", data=form)
 
 
+def csrf_of(client: TestClient) -> str:
+    """The CSRF token of a `signed.pages(...)` client's session."""
+    return str(client.csrf_token)  # type: ignore[attr-defined]
+
+
+def csrf_header(client: TestClient) -> dict[str, str]:
+    return {"X-CSRF-Token": csrf_of(client)}
+
+
 def post_form(client: TestClient, url: str, data: dict[str, str], csrf: bool = True) -> Response:
     """A form post from a signed-in page client, with its CSRF token unless told not to."""
     if csrf:
-        data = {**data, "csrf_token": client.csrf_token}  # type: ignore[attr-defined]
+        data = {**data, "csrf_token": csrf_of(client)}
     return client.post(url, data=data)
 
 
@@ -120,8 +129,7 @@ def assert_redirect(response: Response, location: str) -> None:
 
 
 def assert_to_sign_in(client: TestClient, path: str = "/curriculum") -> None:
-    from urllib.parse import quote
-
+    """Not (or no longer) signed in: sent to the sign-in page, to come back afterwards."""
     assert_redirect(client.get(path), f"/login?next={quote(path, safe='')}")
 
 
@@ -140,10 +148,6 @@ def assert_error_summary(response: Response, status: int, field: str, message: s
     assert str(escape(message)) in html
     assert f'id="{field}-error"' in html
     return html
-
-
-def login_csrf_cookie(client: TestClient) -> str | None:
-    return client.cookies.get(CSRF_COOKIE)
 
 
 # Database -------------------------------------------------------------------------------
@@ -171,9 +175,8 @@ def api_token_row(db: Session, raw: str) -> ApiToken:
 
 def web_session_of(db: Session, user: User) -> WebSession:
     """The user's newest browser session."""
-    return db.exec(
-        select(WebSession).where(WebSession.user_id == user.id).order_by(col(WebSession.id).desc())
-    ).first()  # type: ignore[return-value]
+    query = select(WebSession).where(WebSession.user_id == user.id)
+    return db.exec(query.order_by(col(WebSession.id).desc()).limit(1)).one()
 
 
 def save(db: Session, row: SQLModel, **values: Any) -> None:

@@ -85,7 +85,7 @@ def test_locked_sign_in_page(anon: TestClient, people: People, db: Session) -> N
 
 
 def test_too_many_failures_from_one_address(
-    client: TestClient, people: People, db: Session, setting: Setting
+    client: TestClient, anon: TestClient, people: People, db: Session, setting: Setting
 ) -> None:
     setting("ADDRESS_MAX_FAILURES", "3")
     codes = [
@@ -97,6 +97,9 @@ def test_too_many_failures_from_one_address(
         body = assert_problem(response, 429)
         assert "address" in body["detail"]
         assert_retry_after(response, 900, 900)
+    assert_page(
+        sign_in(anon, people.mentor.email), 429, "Too many failed sign-ins from this address"
+    )
     # No account was locked: the limit is on the address.
     assert reload(db, people.lead).locked_until is None
     assert audit_events(db, action="lock") == []

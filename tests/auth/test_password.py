@@ -115,3 +115,16 @@ def test_change_password(signed: Signed, client: TestClient, people: People, db:
     assert_no_secrets(
         [e.changes for e in audit_events(db)], NEW, reload(db, people.lead).password_hash, old_token
     )
+
+
+def test_guessing_the_current_password_locks_the_account(
+    lead_pages: TestClient, client: TestClient, people: People
+) -> None:
+    for _ in range(5):
+        change(lead_pages, "a wrong guess at it", NEW)
+    response = change(lead_pages, PASSWORD, NEW)
+    assert response.status_code == 429
+    assert "Too many wrong passwords" in response.text
+    assert int(response.headers["Retry-After"]) > 0
+    # Locked for signing in too, and the password did not change.
+    assert request_token(client, people.lead.email, NEW).status_code != 200

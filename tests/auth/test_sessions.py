@@ -24,8 +24,10 @@ from tests.auth.support import (
     browser,
     cookie_attributes,
     count,
+    csrf_header,
     hidden_csrf,
     me_status,
+    post_form,
     reload,
     save,
     set_cookies,
@@ -191,7 +193,7 @@ def test_sign_out(signed: Signed, people: People, db: Session) -> None:
     pages = signed.pages(people.lead)
     raw = pages.cookies.get(SESSION_COOKIE)
     assert raw
-    response = pages.post("/logout", data={"csrf_token": pages.csrf_token})  # type: ignore[attr-defined]
+    response = post_form(pages, "/logout", {})
     assert_redirect(response, "/login")
     assert "max-age=0" in cookie_attributes(set_cookies(response)[SESSION_COOKIE])
     assert reload(db, web_session_of(db, people.lead)).revoked_at is not None
@@ -215,7 +217,7 @@ def test_api_logout_with_a_session_ends_it(signed: Signed, people: People, db: S
     assert_problem(pages.post("/api/v1/auth/logout"), 403)
     response = pages.post(
         "/api/v1/auth/logout",
-        headers={"X-CSRF-Token": pages.csrf_token},  # type: ignore[attr-defined]
+        headers=csrf_header(pages),
     )
     assert response.status_code == 204
     assert_to_sign_in(pages)
@@ -276,7 +278,7 @@ def test_cookie_api_writes_work_with_the_csrf_header(
     response = admin_pages.patch(
         f"/api/v1/users/{people.mentor.id}",
         json={"name": "Renamed"},
-        headers={"X-CSRF-Token": admin_pages.csrf_token},  # type: ignore[attr-defined]
+        headers=csrf_header(admin_pages),
     )
     assert response.status_code == 200
     assert reload(db, people.mentor).name == "Renamed"

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx2 import Response
 from sqlmodel import Session
 
 from app.auth.models import Role, User
@@ -27,11 +28,11 @@ GOOD = {
 }
 
 
-def create(client: TestClient, **changes: Any):  # type: ignore[no-untyped-def]
+def create(client: TestClient, **changes: Any) -> Response:
     return client.post("/api/v1/users", json={**GOOD, **changes})
 
 
-def patch(client: TestClient, user: User, **body: Any):  # type: ignore[no-untyped-def]
+def patch(client: TestClient, user: User, **body: Any) -> Response:
     return client.patch(f"/api/v1/users/{user.id}", json=body)
 
 
@@ -241,3 +242,13 @@ def test_admin_can_step_down_when_another_admin_remains(
     response = patch(admin_api, people.admin, role="lead")
     assert response.status_code == 200, response.text
     assert reload(db, people.admin).role == Role.lead
+
+
+def test_every_field_problem_is_reported_at_once(admin_api: TestClient) -> None:
+    response = admin_api.post(
+        "/api/v1/users",
+        json={"email": "not an email", "name": " ", "role": "mentor", "password": "short"},
+    )
+    assert response.status_code == 422
+    fields = {tuple(e["loc"])[-1] for e in response.json()["errors"]}
+    assert fields == {"email", "name", "password"}

@@ -15,6 +15,7 @@ from tests.auth.support import (
     assert_to_sign_in,
     audit_events,
     count,
+    csrf_of,
     post_form,
     reload,
     user_by_email,
@@ -55,7 +56,7 @@ def test_new_user_form(admin_pages: TestClient) -> None:
     assert_page(
         admin_pages.get("/admin/users/new"),
         200,
-        f'name="csrf_token" value="{admin_pages.csrf_token}"',  # type: ignore[attr-defined]
+        f'name="csrf_token" value="{csrf_of(admin_pages)}"',
         'name="email"',
         'name="password"',
         '<option value="facilitator" selected>',
@@ -167,9 +168,7 @@ def test_edit_cannot_remove_the_last_admin(
     assert reload(db, people.admin).active is True
 
 
-def test_edit_without_csrf_is_refused(
-    admin_pages: TestClient, people: People, db: Session
-) -> None:
+def test_edit_without_csrf_is_refused(admin_pages: TestClient, people: People, db: Session) -> None:
     assert edit_user(admin_pages, people.mentor, csrf=False, name="X").status_code == 403
     assert reload(db, people.mentor).name == "Mentor of Org A"
 
