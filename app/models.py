@@ -4,6 +4,9 @@ from sqlmodel import SQLModel
 
 from app.audit.models import AuditEvent
 from app.auth.models import ApiToken, LoginFailure, Organisation, User, WebSession
+from app.calendar.models import CalendarFeed
+from app.children.models import Child
+from app.cohorts.models import Closure, Cohort, CohortFacilitator, Enrolment, GroupSession
 from app.curriculum.models import Activity, Curriculum, CurriculumWeek, PracticeTask
 
 metadata = SQLModel.metadata
@@ -12,8 +15,15 @@ __all__ = [
     "Activity",
     "ApiToken",
     "AuditEvent",
+    "CalendarFeed",
+    "Child",
+    "Closure",
+    "Cohort",
+    "CohortFacilitator",
     "Curriculum",
     "CurriculumWeek",
+    "Enrolment",
+    "GroupSession",
     "LoginFailure",
     "Organisation",
     "PracticeTask",
