@@ -13,6 +13,12 @@ from app.audit import api as audit_api
 from app.audit import views as audit_views
 from app.auth import api as auth_api
 from app.auth import views as auth_views
+from app.calendar import api as calendar_api
+from app.calendar import views as calendar_views
+from app.children import api as children_api
+from app.children import views as children_views
+from app.cohorts import api as cohorts_api
+from app.cohorts import views as cohorts_views
 from app.config import get_settings
 from app.curriculum import api as curriculum_api
 from app.curriculum import views as curriculum_views
@@ -31,6 +37,9 @@ def _api_router() -> APIRouter:
     router.include_router(auth_api.router)
     router.include_router(curriculum_api.router)
     router.include_router(audit_api.router)
+    router.include_router(children_api.router)
+    router.include_router(cohorts_api.router)
+    router.include_router(calendar_api.router)
     return router
 
 
@@ -81,6 +90,10 @@ def create_app() -> FastAPI:
     app.include_router(auth_views.router)
     app.include_router(audit_views.router)
     app.include_router(curriculum_views.router)
+    app.include_router(children_views.router)
+    app.include_router(cohorts_views.router)
+    app.include_router(calendar_views.router)
+    app.include_router(calendar_api.feeds)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -12,16 +12,25 @@ must be added here, with its expectations.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
 from app.auth.deps import CSRF_COOKIE
+from app.auth.models import Role
+from app.calendar import service as feeds
+from app.children import service as children
+from app.children.schemas import ChildCreate
+from app.cohorts import service as cohorts
+from app.cohorts.schemas import CohortCreate, EnrolmentCreate
 from app.main import create_app
 from tests.conftest import PASSWORD, People, Signed
+from tests.matrix_rows import children_pages, cohort_pages
 
 ROLES = ("anonymous", "admin", "lead", "facilitator", "mentor", "other_org")
 SIGNED_IN = ROLES[1:]
@@ -53,6 +62,16 @@ class Row:
 
 
 NEW_USER = {"email": "new.person@example.org", "name": "New Person", "role": "mentor"}
+NEW_CHILD = {
+    "reference": "MATRIX-1",
+    "first_name": "Sam",
+    "date_of_birth": "2016-03-01",
+    "placement_type": "foster",
+    "consent_given_by": "Social worker",
+    "consent_given_on": "2026-09-01",
+}
+STAFF_ONLY = {"admin": 200, "lead": 200}
+COHORT_READERS = {"admin": 200, "lead": 200, "facilitator": 200}
 
 MATRIX: list[Row] = [
     # Health and the API description: open to all.
@@ -90,6 +109,84 @@ MATRIX: list[Row] = [
     # Curriculum: shared reference content, for anyone signed in.
     Row("GET", "/api/v1/curricula", everyone(200, anonymous=401)),
     Row("GET", "/api/v1/curricula/{curriculum_id}/weeks", everyone(200, anonymous=401)),
+    # Children: staff manage them; a facilitator sees those in their cohorts.
+    Row("GET", "/api/v1/children", everyone(200, anonymous=401)),
+    Row(
+        "POST",
+        "/api/v1/children",
+        only({"admin": 201, "lead": 201}, refused=403, anonymous=401, other_org=201),
+        json=NEW_CHILD,
+    ),
+    Row(
+        "GET",
+        "/api/v1/children/{child_id}",
+        only(COHORT_READERS, refused=404, anonymous=401, other_org=404),
+    ),
+    Row(
+        "PATCH",
+        "/api/v1/children/{child_id}",
+        only(STAFF_ONLY, refused=403, anonymous=401, other_org=404),
+        json={"interests": ["chess"]},
+    ),
+    Row(
+        "GET",
+        "/api/v1/children/{child_id}/export",
+        only(STAFF_ONLY, refused=403, anonymous=401, other_org=404),
+    ),
+    # Cohorts and sessions.
+    Row("GET", "/api/v1/cohorts", everyone(200, anonymous=401)),
+    Row(
+        "POST",
+        "/api/v1/cohorts",
+        # Another organisation cannot name organisation A's facilitators: 422.
+        only({"admin": 201, "lead": 201}, refused=403, anonymous=401, other_org=422),
+        json={"new_cohort": True},
+    ),
+    Row(
+        "GET",
+        "/api/v1/cohorts/{cohort_id}",
+        only(COHORT_READERS, refused=404, anonymous=401, other_org=404),
+    ),
+    Row(
+        "GET",
+        "/api/v1/cohorts/{cohort_id}/sessions",
+        only(COHORT_READERS, refused=404, anonymous=401, other_org=404),
+    ),
+    Row(
+        "PATCH",
+        "/api/v1/sessions/{session_id}",
+        only(STAFF_ONLY, refused=403, anonymous=401, other_org=404),
+        json={"version": 1, "venue": "Room 2"},
+    ),
+    Row(
+        "POST",
+        "/api/v1/sessions/{session_id}/cancel",
+        only(STAFF_ONLY, refused=403, anonymous=401, other_org=404),
+        json={"version": 1, "reason": "Snow"},
+    ),
+    Row(
+        "POST",
+        "/api/v1/cohorts/{cohort_id}/enrolments",
+        only({"admin": 201, "lead": 201}, refused=403, anonymous=401, other_org=404),
+        json={"child_id": "{spare_child_id}"},
+    ),
+    Row(
+        "POST",
+        "/api/v1/enrolments/{enrolment_id}/withdraw",
+        only(STAFF_ONLY, refused=403, anonymous=401, other_org=404),
+        json={"date": "2026-10-01", "reason": "Moved placement"},
+    ),
+    Row("GET", "/api/v1/closures", only(STAFF_ONLY, refused=403, anonymous=401, other_org=200)),
+    Row(
+        "POST",
+        "/api/v1/closures",
+        only({"admin": 201, "lead": 201}, refused=403, anonymous=401, other_org=201),
+        json={"date": "2026-10-26", "end_date": "2026-10-30", "reason": "Half term"},
+    ),
+    # Calendar feeds: the address is the credential (calendar apps cannot sign in).
+    Row("GET", "/api/v1/me/calendar", everyone(200, anonymous=401)),
+    Row("POST", "/api/v1/me/calendar/rotate", everyone(200, anonymous=401)),
+    Row("GET", "/calendar/{token}.ics", everyone(200, anonymous=200)),
     # Pages. Not signed in: 303 to the sign-in page.
     Row("GET", "/", everyone(200, anonymous=303), pages=True),
     Row("GET", "/login", everyone(303, anonymous=200), pages=True),
@@ -149,6 +246,9 @@ MATRIX: list[Row] = [
         pages=True,
     ),
 ]
+
+
+MATRIX += [Row(**row) for row in children_pages.ROWS + cohort_pages.ROWS]
 
 
 def _template_routes(app: FastAPI) -> set[tuple[str, str]]:
@@ -213,15 +313,86 @@ def _form(row: Row, role: str, client: TestClient, people: People) -> dict[str, 
     return form
 
 
+@dataclass(frozen=True)
+class World:
+    """Organisation A's programme: a cohort run by people.facilitator and another, with one
+    child enrolled and one not yet, and the facilitator's calendar address."""
+
+    ids: dict[str, Any]
+    cohort_body: dict[str, Any]
+
+
+@pytest.fixture
+def world(db: Session, people: People, curriculum_id: int) -> World:
+    second = people.add(Role.facilitator, email="facilitator2@org-a.example.org")
+    body = {
+        "curriculum_id": curriculum_id,
+        "start_time": "16:00",
+        "duration_minutes": 90,
+        "venue": "Community hall",
+        "facilitator_ids": [people.facilitator.id, second.id],
+    }
+    cohort = cohorts.create_cohort(
+        db,
+        actor=people.lead,
+        data=CohortCreate(name="Monday group", start_date=date(2026, 9, 7), **body),
+    )
+    today = date(2026, 9, 1)
+    child = children.create_child(
+        db, actor=people.lead, data=ChildCreate(**{**NEW_CHILD, "reference": "A-1"}), today=today
+    )
+    spare = children.create_child(
+        db, actor=people.lead, data=ChildCreate(**{**NEW_CHILD, "reference": "A-2"}), today=today
+    )
+    enrolment = cohorts.enrol(
+        db,
+        actor=people.lead,
+        cohort_id=cohort.id or 0,
+        data=EnrolmentCreate(child_id=child.id or 0, start_date=date(2026, 9, 7)),
+        today=today,
+    )
+    session = cohorts.sessions_of(db, actor=people.lead, cohort_id=cohort.id or 0)[0]
+    token = feeds.feed_for(db, user=people.facilitator).token
+    db.commit()
+    ids = {
+        "user_id": people.mentor.id,
+        "curriculum_id": curriculum_id,
+        "week": 1,
+        "cohort_id": cohort.id,
+        "child_id": child.id,
+        "spare_child_id": spare.id,
+        "session_id": session.id,
+        "enrolment_id": enrolment.id,
+        "token": token,
+    }
+    new_cohort = {**body, "name": "Thursday group", "start_date": "2026-09-10"}
+    return World(ids, new_cohort)
+
+
+def _json(row: Row, world: World) -> dict[str, Any] | None:
+    if row.json is None:
+        return None
+    if row.json.get("new_cohort"):
+        return world.cohort_body
+    return {
+        key: (
+            int(world.ids[value[1:-1]])
+            if isinstance(value, str) and value.startswith("{")
+            else value
+        )
+        for key, value in row.json.items()
+    }
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("row", MATRIX, ids=lambda row: f"{row.method} {row.path}")
 def test_access(
-    row: Row, role: str, app: FastAPI, signed: Signed, people: People, curriculum_id: int
+    row: Row, role: str, app: FastAPI, signed: Signed, people: People, world: World
 ) -> None:
-    path = row.path.format(user_id=people.mentor.id, curriculum_id=curriculum_id, week=1)
+    path = row.path.format(**world.ids)
     client = _client(row, role, app, signed, people)
     response = client.request(
-        row.method, path, json=row.json, data=_form(row, role, client, people)
+        row.method, path, json=_json(row, world), data=_form(row, role, client, people)
     )
     expected = row.expect[role]
     assert response.status_code == expected, (

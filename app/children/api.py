@@ -1,0 +1,71 @@
+"""JSON API for children."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Path, Query
+
+from app.auth.deps import CurrentUser, LeadUser
+from app.children import service
+from app.children.schemas import ChildCreate, ChildPublic, ChildUpdate
+from app.clock import today_for
+from app.db import DbSession
+from app.errors import problem_responses
+
+router = APIRouter(prefix="/children", tags=["children"], responses=problem_responses(401))
+ChildId = Path(ge=1, le=2**31 - 1)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=ChildPublic,
+    summary="Register a child (lead)",
+    responses=problem_responses(403, 409, 422),
+)
+def create_child(db: DbSession, actor: LeadUser, body: ChildCreate) -> ChildPublic:
+    child = service.create_child(db, actor=actor, data=body, today=today_for(db, actor))
+    return ChildPublic.model_validate(child)
+
+
+@router.get(
+    "",
+    response_model=list[ChildPublic],
+    summary="Children I may see; search by reference or first name",
+)
+def list_children(
+    db: DbSession, actor: CurrentUser, q: str | None = Query(default=None, max_length=60)
+) -> list[ChildPublic]:
+    return [ChildPublic.model_validate(c) for c in service.list_children(db, actor=actor, q=q)]
+
+
+@router.get(
+    "/{child_id}", response_model=ChildPublic, summary="One child", responses=problem_responses(404)
+)
+def get_child(db: DbSession, actor: CurrentUser, child_id: int = ChildId) -> ChildPublic:
+    return ChildPublic.model_validate(service.get_child(db, actor=actor, child_id=child_id))
+
+
+@router.patch(
+    "/{child_id}",
+    response_model=ChildPublic,
+    summary="Correct a child's record (lead)",
+    responses=problem_responses(403, 404, 409, 422),
+)
+def update_child(
+    db: DbSession, actor: LeadUser, body: ChildUpdate, child_id: int = ChildId
+) -> ChildPublic:
+    child = service.update_child(
+        db, actor=actor, child_id=child_id, data=body, today=today_for(db, actor)
+    )
+    return ChildPublic.model_validate(child)
+
+
+@router.get(
+    "/{child_id}/export",
+    summary="Everything held on one child, for a subject access request (lead)",
+    responses=problem_responses(403, 404),
+)
+def export_child(db: DbSession, actor: LeadUser, child_id: int = ChildId) -> dict[str, Any]:
+    return service.export_child(db, actor=actor, child_id=child_id)

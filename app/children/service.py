@@ -1,0 +1,228 @@
+"""Children: registering, finding, correcting, and exporting everything held on one."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, func, or_, true
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.audit import service as audit
+from app.audit.models import AuditEvent
+from app.auth.models import Role, User
+from app.children.models import Child
+from app.children.schemas import ChildCreate, ChildPublic, ChildUpdate
+from app.exceptions import Conflict, Forbidden, Invalid, NotFound
+
+MIN_AGE, MAX_AGE = 4, 18
+STAFF = (Role.lead, Role.admin)
+
+
+def age_on(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def require_staff(actor: User) -> None:
+    if actor.role not in STAFF:
+        raise Forbidden("Only a programme lead can do this.")
+
+
+def visible(actor: User) -> ColumnElement[bool]:
+    """The children this user may see: all of the organisation's for staff; a facilitator,
+    those enrolled in their cohorts; a mentor, their mentees (none until matching exists)."""
+    from app.cohorts.models import CohortFacilitator, Enrolment
+
+    in_org = col(Child.org_id) == actor.org_id
+    if actor.role in STAFF:
+        return in_org & true()
+    if actor.role == Role.facilitator:
+        mine = (
+            select(Enrolment.child_id)
+            .join(CohortFacilitator, col(CohortFacilitator.cohort_id) == col(Enrolment.cohort_id))
+            .where(CohortFacilitator.user_id == actor.id, Enrolment.org_id == actor.org_id)
+        )
+        return in_org & col(Child.id).in_(mine)
+    return false()
+
+
+def _check_dates(date_of_birth: date, consent_given_on: date | None, today: date) -> None:
+    errors: list[dict[str, Any]] = []
+    if date_of_birth > today:
+        errors.append(
+            {"loc": ["body", "date_of_birth"], "msg": "Date of birth must be in the past"}
+        )
+    elif not MIN_AGE <= age_on(date_of_birth, today) <= MAX_AGE:
+        errors.append(
+            {
+                "loc": ["body", "date_of_birth"],
+                "msg": f"The child must be aged {MIN_AGE} to {MAX_AGE}",
+            }
+        )
+    if consent_given_on is not None and consent_given_on > today:
+        errors.append(
+            {"loc": ["body", "consent_given_on"], "msg": "Consent date must be today or earlier"}
+        )
+    if errors:
+        raise Invalid("; ".join(e["msg"] for e in errors), errors)
+
+
+def _flush_unique(db: Session, reference: str) -> None:
+    try:
+        with db.begin_nested():
+            db.flush()
+    except IntegrityError:
+        raise Conflict(f"A child with the reference {reference} already exists.") from None
+
+
+def create_child(db: Session, *, actor: User, data: ChildCreate, today: date) -> Child:
+    require_staff(actor)
+    _check_dates(data.date_of_birth, data.consent_given_on, today)
+    exists = db.exec(
+        select(Child.id).where(Child.org_id == actor.org_id, Child.reference == data.reference)
+    ).first()
+    if exists is not None:
+        raise Conflict(f"A child with the reference {data.reference} already exists.")
+    stamp = datetime.now(UTC)
+    child = Child(
+        org_id=actor.org_id,
+        **data.model_dump(exclude={"preferences"}),
+        preferences=data.preferences.model_dump(exclude_none=True),
+        created_at=stamp,
+        updated_at=stamp,
+    )
+    db.add(child)
+    _flush_unique(db, data.reference)
+    audit.record(
+        db,
+        org_id=actor.org_id,
+        actor=actor,
+        action="create",
+        entity="child",
+        entity_id=child.id,
+        changes=audit.changes_between({}, data.model_dump(mode="json")),
+    )
+    return child
+
+
+def get_child(db: Session, *, actor: User, child_id: int) -> Child:
+    child = db.exec(select(Child).where(Child.id == child_id, visible(actor))).first()
+    if child is None:
+        raise NotFound(f"There is no child {child_id}.")
+    return child
+
+
+def list_children(db: Session, *, actor: User, q: str | None = None) -> list[Child]:
+    stmt = select(Child).where(visible(actor))
+    if q:
+        pattern = f"%{q.strip().lower()}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Child.reference).like(pattern),
+                func.lower(Child.first_name).like(pattern),
+            )
+        )
+    return list(db.exec(stmt.order_by(col(Child.first_name), col(Child.reference))).all())
+
+
+def update_child(
+    db: Session, *, actor: User, child_id: int, data: ChildUpdate, today: date
+) -> Child:
+    require_staff(actor)
+    child = get_child(db, actor=actor, child_id=child_id)
+    changes = data.model_dump(exclude_unset=True, mode="python")
+    if "preferences" in changes and data.preferences is not None:
+        changes["preferences"] = data.preferences.model_dump(exclude_none=True)
+    for field in (
+        "reference",
+        "first_name",
+        "date_of_birth",
+        "placement_type",
+        "consent_given_by",
+        "consent_given_on",
+    ):
+        if field in changes and changes[field] is None:
+            raise Invalid(
+                f"{field} cannot be empty", [{"loc": ["body", field], "msg": "cannot be empty"}]
+            )
+    before = ChildPublic.model_validate(child).model_dump(mode="json")
+    _check_dates(
+        changes.get("date_of_birth", child.date_of_birth), changes.get("consent_given_on"), today
+    )
+    if "reference" in changes and changes["reference"] != child.reference:
+        taken = db.exec(
+            select(Child.id).where(
+                Child.org_id == actor.org_id, Child.reference == changes["reference"]
+            )
+        ).first()
+        if taken is not None:
+            raise Conflict(f"A child with the reference {changes['reference']} already exists.")
+    for field, value in changes.items():
+        setattr(child, field, value)
+    after = ChildPublic.model_validate(child).model_dump(mode="json")
+    diff = audit.changes_between(
+        {k: v for k, v in before.items() if k != "updated_at"},
+        {k: v for k, v in after.items() if k != "updated_at"},
+    )
+    if not diff:
+        return child
+    child.updated_at = datetime.now(UTC)
+    db.add(child)
+    _flush_unique(db, child.reference)
+    audit.record(
+        db,
+        org_id=actor.org_id,
+        actor=actor,
+        action="update",
+        entity="child",
+        entity_id=child.id,
+        changes=diff,
+    )
+    return child
+
+
+def export_child(db: Session, *, actor: User, child_id: int) -> dict[str, Any]:
+    """Everything held on one child (a subject access request), in one document."""
+    from app.cohorts.models import Cohort, Enrolment
+
+    require_staff(actor)
+    child = get_child(db, actor=actor, child_id=child_id)
+    enrolments = db.exec(
+        select(Enrolment, Cohort.name)
+        .join(Cohort, col(Cohort.id) == col(Enrolment.cohort_id))
+        .where(Enrolment.child_id == child_id, Enrolment.org_id == actor.org_id)
+        .order_by(col(Enrolment.start_date))
+    ).all()
+    events = db.exec(
+        select(AuditEvent)
+        .where(
+            AuditEvent.org_id == actor.org_id,
+            AuditEvent.entity == "child",
+            AuditEvent.entity_id == child_id,
+        )
+        .order_by(col(AuditEvent.at))
+    ).all()
+    audit.record(
+        db, org_id=actor.org_id, actor=actor, action="export", entity="child", entity_id=child_id
+    )
+    return {
+        "exported_at": datetime.now(UTC).isoformat(),
+        "child": ChildPublic.model_validate(child).model_dump(mode="json"),
+        "enrolments": [
+            {
+                "id": e.id,
+                "cohort_id": e.cohort_id,
+                "cohort": name,
+                "start_date": e.start_date.isoformat(),
+                "end_date": e.end_date.isoformat() if e.end_date else None,
+                "status": e.status.value,
+                "withdraw_reason": e.withdraw_reason,
+                "eligibility_override": e.eligibility_override,
+            }
+            for e, name in enrolments
+        ],
+        "history": [
+            {"at": ev.at.isoformat(), "action": ev.action, "changes": ev.changes} for ev in events
+        ],
+    }

@@ -1,0 +1,214 @@
+"""JSON API for cohorts, their sessions, closures and enrolments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Path
+
+from app.auth.deps import CurrentUser, LeadUser
+from app.clock import today_for
+from app.cohorts import service
+from app.cohorts.models import Cohort
+from app.cohorts.schemas import (
+    ClosureCreate,
+    ClosurePublic,
+    CohortCreate,
+    CohortDetail,
+    CohortPublic,
+    EnrolmentCreate,
+    EnrolmentPublic,
+    EnrolmentWithdraw,
+    FacilitatorPublic,
+    SessionCancel,
+    SessionPublic,
+    SessionReschedule,
+)
+from app.curriculum.models import Curriculum
+from app.db import DbSession
+from app.errors import problem_responses
+
+router = APIRouter(tags=["cohorts and sessions"], responses=problem_responses(401))
+
+
+def Id() -> Any:
+    return Path(ge=1, le=2**31 - 1)
+
+
+def _public(cohort: Cohort, active: int, facilitators: list[Any]) -> dict[str, Any]:
+    return {
+        "id": cohort.id,
+        "name": cohort.name,
+        "curriculum_id": cohort.curriculum_id,
+        "start_date": cohort.start_date,
+        "weekday": cohort.start_date.isoweekday(),
+        "start_time": cohort.start_time,
+        "duration_minutes": cohort.duration_minutes,
+        "venue": cohort.venue,
+        "active_children": active,
+        "created_at": cohort.created_at,
+        "version": cohort.version,
+        "facilitators": [FacilitatorPublic(id=f.id, name=f.name) for f in facilitators],
+    }
+
+
+def cohort_detail(db: DbSession, actor: Any, cohort_id: int) -> CohortDetail:
+    cohort = service.get_cohort(db, actor=actor, cohort_id=cohort_id)
+    facilitators = service.facilitators_of(db, [cohort_id])[cohort_id]
+    sessions = service.sessions_of(db, actor=actor, cohort_id=cohort_id)
+    roster = service.roster(db, cohort_id=cohort_id, org_id=actor.org_id)
+    active = sum(1 for e, _ in roster if e.status == "active")
+    curriculum = db.get(Curriculum, cohort.curriculum_id)
+    return CohortDetail(
+        **_public(cohort, active, facilitators),
+        sessions=[SessionPublic.model_validate(s) for s in sessions],
+        enrolments=[EnrolmentPublic.model_validate(e) for e, _ in roster],
+        warnings=service.warnings_for(cohort, active, curriculum.programme if curriculum else {}),
+    )
+
+
+@router.post(
+    "/cohorts",
+    status_code=201,
+    response_model=CohortDetail,
+    summary="Create a cohort with all its lessons planned (lead)",
+    responses=problem_responses(403, 409, 422),
+)
+def create_cohort(db: DbSession, actor: LeadUser, body: CohortCreate) -> CohortDetail:
+    cohort = service.create_cohort(db, actor=actor, data=body)
+    return cohort_detail(db, actor, cohort.id or 0)
+
+
+@router.get("/cohorts", response_model=list[CohortPublic], summary="Cohorts I may see")
+def list_cohorts(db: DbSession, actor: CurrentUser) -> list[CohortPublic]:
+    rows = service.list_cohorts(db, actor=actor)
+    facilitators = service.facilitators_of(db, [c.id or 0 for c, _ in rows])
+    return [CohortPublic(**_public(c, n, facilitators[c.id or 0])) for c, n in rows]
+
+
+@router.get(
+    "/cohorts/{cohort_id}",
+    response_model=CohortDetail,
+    summary="One cohort",
+    responses=problem_responses(404),
+)
+def get_cohort(db: DbSession, actor: CurrentUser, cohort_id: int = Id()) -> CohortDetail:
+    return cohort_detail(db, actor, cohort_id)
+
+
+@router.get(
+    "/cohorts/{cohort_id}/sessions",
+    response_model=list[SessionPublic],
+    summary="A cohort's sessions, by date (cancelled occurrences included)",
+    responses=problem_responses(404),
+)
+def list_sessions(db: DbSession, actor: CurrentUser, cohort_id: int = Id()) -> list[SessionPublic]:
+    return [
+        SessionPublic.model_validate(s)
+        for s in service.sessions_of(db, actor=actor, cohort_id=cohort_id)
+    ]
+
+
+@router.patch(
+    "/sessions/{session_id}",
+    response_model=SessionPublic,
+    summary="Reschedule one session (lead): date, start time or venue",
+    responses=problem_responses(403, 404, 409, 422),
+)
+def reschedule_session(
+    db: DbSession, actor: LeadUser, body: SessionReschedule, session_id: int = Id()
+) -> SessionPublic:
+    session = service.reschedule(
+        db,
+        actor=actor,
+        session_id=session_id,
+        version=body.version,
+        date=body.date,
+        start_time=body.start_time,
+        venue=body.venue,
+    )
+    return SessionPublic.model_validate(session)
+
+
+@router.post(
+    "/sessions/{session_id}/cancel",
+    response_model=SessionPublic,
+    summary="Cancel a session (lead); its lesson and all later ones move on",
+    responses=problem_responses(403, 404, 409, 422),
+)
+def cancel_session(
+    db: DbSession, actor: LeadUser, body: SessionCancel, session_id: int = Id()
+) -> SessionPublic:
+    session = service.cancel_session(
+        db, actor=actor, session_id=session_id, version=body.version, reason=body.reason
+    )
+    return SessionPublic.model_validate(session)
+
+
+@router.post(
+    "/closures",
+    status_code=201,
+    response_model=ClosurePublic,
+    summary="Close a day or a range, for the organisation or one cohort (lead)",
+    responses=problem_responses(403, 422),
+)
+def create_closure(db: DbSession, actor: LeadUser, body: ClosureCreate) -> ClosurePublic:
+    closure, cancelled = service.create_closure(db, actor=actor, data=body)
+    return ClosurePublic(
+        id=closure.id or 0,
+        date=closure.start_date,
+        end_date=closure.end_date,
+        reason=closure.reason,
+        cohort_id=closure.cohort_id,
+        cancelled_sessions=cancelled,
+    )
+
+
+@router.get(
+    "/closures",
+    response_model=list[ClosurePublic],
+    summary="The organisation's closures (lead)",
+    responses=problem_responses(403),
+)
+def list_closures(db: DbSession, actor: LeadUser) -> list[ClosurePublic]:
+    return [
+        ClosurePublic(
+            id=c.id or 0,
+            date=c.start_date,
+            end_date=c.end_date,
+            reason=c.reason,
+            cohort_id=c.cohort_id,
+        )
+        for c in service.list_closures(db, actor=actor)
+    ]
+
+
+@router.post(
+    "/cohorts/{cohort_id}/enrolments",
+    status_code=201,
+    response_model=EnrolmentPublic,
+    summary="Enrol a child (lead)",
+    responses=problem_responses(403, 404, 409, 422),
+)
+def enrol(
+    db: DbSession, actor: LeadUser, body: EnrolmentCreate, cohort_id: int = Id()
+) -> EnrolmentPublic:
+    enrolment = service.enrol(
+        db, actor=actor, cohort_id=cohort_id, data=body, today=today_for(db, actor)
+    )
+    return EnrolmentPublic.model_validate(enrolment)
+
+
+@router.post(
+    "/enrolments/{enrolment_id}/withdraw",
+    response_model=EnrolmentPublic,
+    summary="Withdraw a child from their cohort (lead)",
+    responses=problem_responses(403, 404, 409, 422),
+)
+def withdraw(
+    db: DbSession, actor: LeadUser, body: EnrolmentWithdraw, enrolment_id: int = Id()
+) -> EnrolmentPublic:
+    enrolment = service.withdraw(
+        db, actor=actor, enrolment_id=enrolment_id, date=body.date, reason=body.reason
+    )
+    return EnrolmentPublic.model_validate(enrolment)

@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from app.cohorts.models import EnrolmentStatus, SessionStatus
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+Venue = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+class CohortCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    curriculum_id: Id
+    start_date: dt.date = Field(description="The first session; may be in the past.")
+    start_time: dt.time
+    duration_minutes: int = Field(default=90, ge=30, le=240)
+    venue: Venue
+    facilitator_ids: list[Id] = Field(description="Exactly two distinct facilitators.")
+
+
+class SessionPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    cohort_id: int
+    week: int
+    date: dt.date
+    start_time: dt.time
+    end_time: dt.time
+    venue: str
+    status: SessionStatus
+    cancel_reason: str | None = None
+    version: int
+
+
+class FacilitatorPublic(BaseModel):
+    id: int
+    name: str
+
+
+class EnrolmentPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    child_id: int
+    cohort_id: int
+    start_date: dt.date
+    end_date: dt.date | None
+    status: EnrolmentStatus
+    withdraw_reason: str | None
+    eligibility_override: str | None
+
+
+class CohortPublic(BaseModel):
+    id: int
+    name: str
+    curriculum_id: int
+    start_date: dt.date
+    weekday: int = Field(description="ISO weekday of the group: 1 Monday ... 7 Sunday.")
+    start_time: dt.time
+    duration_minutes: int
+    venue: str
+    facilitators: list[FacilitatorPublic]
+    active_children: int
+    created_at: dt.datetime
+    version: int
+
+
+class CohortDetail(CohortPublic):
+    sessions: list[SessionPublic]
+    enrolments: list[EnrolmentPublic]
+    warnings: list[str]
+
+
+class ClosureCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    date: dt.date
+    end_date: dt.date | None = None
+    reason: Reason
+    cohort_id: Id | None = None
+
+    @model_validator(mode="after")
+    def _range(self) -> ClosureCreate:
+        if self.end_date is not None and self.end_date < self.date:
+            raise ValueError("end_date must be on or after date")
+        if self.end_date is not None and (self.end_date - self.date).days > 366:
+            raise ValueError("a closure can last at most a year")
+        return self
+
+
+class ClosurePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    date: dt.date
+    end_date: dt.date
+    reason: str
+    cohort_id: int | None
+    cancelled_sessions: int = 0
+
+
+class SessionReschedule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(ge=1)
+    date: dt.date | None = None
+    start_time: dt.time | None = None
+    venue: Venue | None = None
+
+
+class SessionCancel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(ge=1)
+    reason: Reason
+
+
+class EnrolmentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    child_id: Id
+    start_date: dt.date | None = None
+    eligibility_override: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+        | None
+    ) = None
+
+
+class EnrolmentWithdraw(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    date: dt.date
+    reason: Reason

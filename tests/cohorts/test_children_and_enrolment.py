@@ -1,0 +1,230 @@
+"""Children and enrolment through the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.children.models import Child
+from app.cohorts.models import Enrolment
+from tests.cohorts.conftest import count_rows
+from tests.conftest import People, Signed
+
+
+def test_create_search_view_edit_child(lead_api: TestClient, make_child) -> None:  # type: ignore[no-untyped-def]
+    child = make_child(
+        first_name="Amira",
+        reference="LA-0042",
+        languages=["Arabic", "English"],
+        preferences={"mentor_gender": "female", "same_ethnicity": True},
+    )
+    assert child["preferences"] == {
+        "mentor_gender": "female",
+        "same_ethnicity": True,
+        "languages": [],
+    }
+    make_child(first_name="Tomasz")
+    assert [
+        c["first_name"] for c in lead_api.get("/api/v1/children", params={"q": "ami"}).json()
+    ] == ["Amira"]
+    assert [
+        c["reference"] for c in lead_api.get("/api/v1/children", params={"q": "la-00"}).json()
+    ] == ["LA-0042"]
+    assert lead_api.get(f"/api/v1/children/{child['id']}").json()["first_name"] == "Amira"
+    edited = lead_api.patch(f"/api/v1/children/{child['id']}", json={"interests": ["football"]})
+    assert edited.status_code == 200
+    assert edited.json()["interests"] == ["football"]
+    audit = lead_api.get("/api/v1/audit", params={"entity": "child"}).json()["items"]
+    assert audit[0]["action"] == "update"
+    assert audit[0]["changes"]["interests"] == [[], ["football"]]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"date_of_birth": "2030-01-01"}, "date_of_birth"),
+        ({"date_of_birth": "2000-01-01"}, "date_of_birth"),
+        ({"date_of_birth": "01/02/2016"}, "date_of_birth"),
+        ({"placement_type": "hotel"}, "placement_type"),
+        ({"reference": ""}, "reference"),
+        ({"reference": "has spaces in it"}, "reference"),
+        ({"consent_given_on": "2099-01-01"}, "consent_given_on"),
+        ({"first_name": None}, "first_name"),
+        ({"address": "1 High Street"}, "address"),
+    ],
+)
+def test_bad_child_is_422_and_stores_nothing(
+    lead_api: TestClient, db: Session, change: dict[str, Any], field: str
+) -> None:
+    body = {
+        "reference": "CH-1",
+        "first_name": "Sam",
+        "date_of_birth": "2016-03-01",
+        "placement_type": "kinship",
+        "consent_given_by": "Aunt",
+        "consent_given_on": "2026-09-01",
+        **change,
+    }
+    response = lead_api.post("/api/v1/children", json=body)
+    assert response.status_code == 422, response.text
+    assert any(field in e["loc"] for e in response.json()["errors"])
+    assert count_rows(db, Child) == 0
+
+
+def test_duplicate_reference_is_409_but_other_org_may_reuse_it(
+    lead_api: TestClient,
+    signed: Signed,
+    people: People,
+    make_child,  # type: ignore[no-untyped-def]
+) -> None:
+    child = make_child(reference="REF-1")
+    dup = lead_api.post("/api/v1/children", json={**child, "id": None} | {"first_name": "Other"})
+    assert dup.status_code == 422  # extra fields are refused before anything else
+    body = {
+        k: child[k]
+        for k in (
+            "reference",
+            "first_name",
+            "date_of_birth",
+            "placement_type",
+            "consent_given_by",
+            "consent_given_on",
+        )
+    }
+    assert lead_api.post("/api/v1/children", json=body).status_code == 409
+    assert signed.api(people.other_lead).post("/api/v1/children", json=body).status_code == 201
+
+
+def test_children_are_private_to_their_organisation_and_role(
+    signed: Signed,
+    people: People,
+    make_child,  # type: ignore[no-untyped-def]
+) -> None:
+    child = make_child()
+    other = signed.api(people.other_lead)
+    assert other.get(f"/api/v1/children/{child['id']}").status_code == 404
+    assert other.get("/api/v1/children").json() == []
+    assert other.get(f"/api/v1/children/{child['id']}/export").status_code == 404
+    mentor = signed.api(people.mentor)
+    assert mentor.get("/api/v1/children").json() == []
+    assert mentor.get(f"/api/v1/children/{child['id']}").status_code == 404
+    assert mentor.post("/api/v1/children", json={}).status_code == 403
+
+
+def test_export_holds_everything_on_the_child(
+    lead_api: TestClient,
+    cohort: dict[str, Any],
+    make_child,  # type: ignore[no-untyped-def]
+) -> None:
+    child = make_child()
+    lead_api.post(
+        f"/api/v1/cohorts/{cohort['id']}/enrolments",
+        json={"child_id": child["id"], "start_date": "2026-09-07"},
+    )
+    export = lead_api.get(f"/api/v1/children/{child['id']}/export").json()
+    assert export["child"]["reference"] == child["reference"]
+    assert export["enrolments"][0]["cohort"] == "Monday group"
+    assert export["history"][0]["action"] == "create"
+
+
+def test_enrolment_rules(
+    lead_api: TestClient, cohort: dict[str, Any], make_child, db: Session
+) -> None:  # type: ignore[no-untyped-def]
+    url = f"/api/v1/cohorts/{cohort['id']}/enrolments"
+    # Aged 9-11 on the cohort's first date, or an override reason (audited).
+    too_young = make_child(date_of_birth="2019-01-01")
+    refused = lead_api.post(url, json={"child_id": too_young["id"]})
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["loc"] == ["body", "eligibility_override"]
+    allowed = lead_api.post(
+        url,
+        json={
+            "child_id": too_young["id"],
+            "eligibility_override": "Sibling in group",
+            "start_date": "2026-09-07",
+        },
+    )
+    assert allowed.status_code == 201
+    assert allowed.json()["eligibility_override"] == "Sibling in group"
+    # Unknown child, or another organisation's: a clear 422 on the field.
+    assert lead_api.post(url, json={"child_id": 999999}).json()["errors"][0]["loc"] == [
+        "body",
+        "child_id",
+    ]
+    # At most 10 active children.
+    for _ in range(9):
+        assert (
+            lead_api.post(
+                url, json={"child_id": make_child()["id"], "start_date": "2026-09-07"}
+            ).status_code
+            == 201
+        )
+    eleventh = make_child()
+    before = count_rows(db, Enrolment)
+    full = lead_api.post(url, json={"child_id": eleventh["id"]})
+    assert full.status_code == 409
+    assert count_rows(db, Enrolment) == before
+
+
+def test_one_active_cohort_per_child_and_withdrawal(
+    lead_api: TestClient,
+    cohort: dict[str, Any],
+    cohort_body: dict[str, Any],
+    make_child,
+    people: People,
+    db: Session,  # type: ignore[no-untyped-def]
+) -> None:
+    child = make_child()
+    first = lead_api.post(
+        f"/api/v1/cohorts/{cohort['id']}/enrolments",
+        json={"child_id": child["id"], "start_date": "2026-09-07"},
+    ).json()
+    second_cohort = lead_api.post(
+        "/api/v1/cohorts",
+        json={**cohort_body, "name": "Wednesday group", "start_date": "2026-09-09"},
+    ).json()
+    again = lead_api.post(
+        f"/api/v1/cohorts/{second_cohort['id']}/enrolments", json={"child_id": child["id"]}
+    )
+    assert again.status_code == 409
+    assert "Monday group" in again.json()["detail"]
+    # Withdraw (not before the start), then the child may join another cohort.
+    early = lead_api.post(
+        f"/api/v1/enrolments/{first['id']}/withdraw", json={"date": "2026-09-01", "reason": "Moved"}
+    )
+    assert early.status_code == 422
+    withdrawn = lead_api.post(
+        f"/api/v1/enrolments/{first['id']}/withdraw",
+        json={"date": "2026-10-01", "reason": "Moved placement"},
+    )
+    assert withdrawn.status_code == 200
+    assert withdrawn.json()["status"] == "withdrawn"
+    assert withdrawn.json()["end_date"] == "2026-10-01"
+    twice = lead_api.post(
+        f"/api/v1/enrolments/{first['id']}/withdraw", json={"date": "2026-10-02", "reason": "again"}
+    )
+    assert twice.status_code == 409
+    assert (
+        lead_api.post(
+            f"/api/v1/cohorts/{second_cohort['id']}/enrolments", json={"child_id": child["id"]}
+        ).status_code
+        == 201
+    )
+
+
+def test_enrolment_start_date_defaults_to_the_later_of_first_date_and_today(
+    lead_api: TestClient,
+    cohort_body: dict[str, Any],
+    make_child,  # type: ignore[no-untyped-def]
+) -> None:
+    running = lead_api.post(
+        "/api/v1/cohorts", json={**cohort_body, "start_date": "2025-09-08"}
+    ).json()
+    child = make_child(date_of_birth="2015-06-01")
+    enrolled = lead_api.post(
+        f"/api/v1/cohorts/{running['id']}/enrolments", json={"child_id": child["id"]}
+    ).json()
+    assert enrolled["start_date"] > "2025-09-08"  # today, in the organisation's timezone
