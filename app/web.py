@@ -171,6 +171,27 @@ def field_errors(errors: list[dict[str, Any]]) -> dict[str, str]:
     return out
 
 
+def date_from_fields(form: dict[str, str], name: str) -> tuple[date | None, dict[str, str]]:
+    """A GOV.UK date input (NAME-day, NAME-month, NAME-year) as a date, or None and what
+    was typed (to show again). Raises ValueError with a message people understand."""
+    typed = {part: form.get(f"{name}-{part}", "").strip() for part in ("day", "month", "year")}
+    if not any(typed.values()):
+        return None, typed
+    try:
+        day, month, year = (int(typed[p]) for p in ("day", "month", "year"))
+        if year < 1900 or year > 2200:
+            raise ValueError
+        return date(year, month, day), typed
+    except ValueError:
+        raise ValueError("Enter a real date, like 7 9 2026") from None
+
+
+def date_fields(value: date | None) -> dict[str, str]:
+    if value is None:
+        return {}
+    return {"day": str(value.day), "month": str(value.month), "year": str(value.year)}
+
+
 def redirect(request: Request, url: str, status_code: int = 303) -> Response:
     """After a form post: a 303 for browsers, HX-Redirect for htmx."""
     if request.headers.get("HX-Request") == "true":

@@ -293,10 +293,15 @@ def _client(row: Row, role: str, app: FastAPI, signed: Signed, people: People) -
     return signed.pages(user) if row.pages else signed.api(user)
 
 
-def _form(row: Row, role: str, client: TestClient, people: People) -> dict[str, str] | None:
+def _form(
+    row: Row, role: str, client: TestClient, people: People, world_ids: dict[str, Any]
+) -> dict[str, str] | None:
     if row.form is None:
         return None
-    form = dict(row.form)
+    form = {
+        key: (str(world_ids[value[1:-1]]) if value.startswith("{") else value)
+        for key, value in row.form.items()
+    }
     if form.pop("login", None):
         user = _caller(role, people)
         email = user.email if user else "nobody@example.org"
@@ -364,6 +369,8 @@ def world(db: Session, people: People, curriculum_id: int) -> World:
         "session_id": session.id,
         "enrolment_id": enrolment.id,
         "token": token,
+        "facilitator_id": people.facilitator.id,
+        "facilitator2_id": second.id,
     }
     new_cohort = {**body, "name": "Thursday group", "start_date": "2026-09-10"}
     return World(ids, new_cohort)
@@ -392,7 +399,7 @@ def test_access(
     path = row.path.format(**world.ids)
     client = _client(row, role, app, signed, people)
     response = client.request(
-        row.method, path, json=_json(row, world), data=_form(row, role, client, people)
+        row.method, path, json=_json(row, world), data=_form(row, role, client, people, world.ids)
     )
     expected = row.expect[role]
     assert response.status_code == expected, (
