@@ -234,10 +234,95 @@ def demo() -> None:
                 user.active, user.failed_logins, user.locked_until = True, 0, None
                 db.add(user)
         db.commit()
+        _demo_programme(db, organisation.id or 0)
+        db.commit()
     typer.echo(f"Demo organisation: {DEMO_ORG}")
     typer.echo(f"Sign in at http://127.0.0.1:8000/login with any of these (password: {password})")
     for email, name, role in DEMO_USERS:
         typer.echo(f"  {role:<12} {email:<40} {name}")
+
+
+DEMO_CHILDREN = [
+    ("DEMO-01", "Amira", "2016-02-11", "foster"),
+    ("DEMO-02", "Ben", "2015-11-30", "kinship"),
+    ("DEMO-03", "Chloe", "2016-06-02", "residential"),
+    ("DEMO-04", "Dev", "2015-09-19", "foster"),
+    ("DEMO-05", "Ellie", "2016-01-25", "kinship"),
+    ("DEMO-06", "Femi", "2015-12-08", "foster"),
+    ("DEMO-07", "Grace", "2016-04-14", "other"),
+    ("DEMO-08", "Hamza", "2016-07-21", "foster"),
+    ("DEMO-09", "Isla", "2015-10-03", "kinship"),
+]
+
+
+def _demo_programme(db: Session, org_id: int) -> None:
+    """A cohort that started this school year, with nine children; once only."""
+    import datetime as dt
+
+    from sqlmodel import select
+
+    from app.auth.models import User
+    from app.children.schemas import ChildCreate
+    from app.children.service import create_child
+    from app.clock import today_for
+    from app.cohorts.models import Cohort
+    from app.cohorts.schemas import CohortCreate, EnrolmentCreate
+    from app.cohorts.service import create_cohort, enrol
+    from app.curriculum.service import latest_curricula
+
+    curricula = latest_curricula(db)
+    lead = db.exec(select(User).where(User.email == DEMO_USERS[1][0])).first()
+    if (
+        not curricula
+        or lead is None
+        or db.exec(select(Cohort).where(Cohort.org_id == org_id)).first()
+    ):
+        return
+    today = today_for(db, lead)
+    september = dt.date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+    first_monday = september + dt.timedelta(days=(7 - september.weekday()) % 7)
+    facilitators = db.exec(
+        select(User.id)
+        .where(User.org_id == org_id, User.role == "facilitator")
+        .order_by(User.email)
+    ).all()
+    cohort = create_cohort(
+        db,
+        actor=lead,
+        data=CohortCreate(
+            name="Monday group",
+            curriculum_id=curricula[0].id or 0,
+            start_date=first_monday,
+            start_time=dt.time(16, 0),
+            venue="Riverside community centre",
+            facilitator_ids=[f or 0 for f in facilitators[:2]],
+        ),
+    )
+    for reference, first_name, born, placement in DEMO_CHILDREN:
+        child = create_child(
+            db,
+            actor=lead,
+            today=today,
+            data=ChildCreate(
+                reference=reference,
+                first_name=first_name,
+                date_of_birth=dt.date.fromisoformat(born),
+                placement_type=placement,
+                consent_given_by="Social worker",
+                consent_given_on=first_monday,
+            ),
+        )
+        enrol(
+            db,
+            actor=lead,
+            cohort_id=cohort.id or 0,
+            today=today,
+            data=EnrolmentCreate(
+                child_id=child.id or 0,
+                start_date=first_monday,
+                eligibility_override=None,
+            ),
+        )
 
 
 @app.command()

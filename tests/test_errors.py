@@ -105,3 +105,15 @@ def test_request_id_is_returned_and_reused(client: TestClient) -> None:
     assert len(generated) == 32
     given = "0123456789abcdef0123456789abcdef"
     assert client.get("/healthz", headers={"X-Request-ID": given}).headers["x-request-id"] == given
+
+
+def test_every_form_carries_the_sessions_csrf_token(signed, people) -> None:  # type: ignore[no-untyped-def]
+    """Forms must work without JavaScript: the hidden field holds the real token."""
+    import re
+
+    admin = signed.pages(people.admin)
+    for path in ("/admin/users/new", f"/admin/users/{people.mentor.id}", "/account/password", "/"):
+        html = admin.get(path).text
+        tokens = re.findall(r'name="csrf_token" value="([^"]*)"', html)
+        assert tokens, path
+        assert set(tokens) == {admin.csrf_token}, path

@@ -47,9 +47,13 @@ def visible(actor: User) -> ColumnElement[bool]:
     return false()
 
 
-def _check_dates(date_of_birth: date, consent_given_on: date | None, today: date) -> None:
+def _check_dates(
+    date_of_birth: date, consent_given_on: date | None, today: date, *, check_age: bool = True
+) -> None:
     errors: list[dict[str, Any]] = []
-    if date_of_birth > today:
+    if not check_age:
+        pass
+    elif date_of_birth > today:
         errors.append(
             {"loc": ["body", "date_of_birth"], "msg": "Date of birth must be in the past"}
         )
@@ -116,11 +120,15 @@ def get_child(db: Session, *, actor: User, child_id: int) -> Child:
 def list_children(db: Session, *, actor: User, q: str | None = None) -> list[Child]:
     stmt = select(Child).where(visible(actor))
     if q:
-        pattern = f"%{q.strip().lower()}%"
+        # What people type is text, not a LIKE pattern: % and _ match only themselves.
+        text = q.strip().lower()
+        for special in ("!", "%", "_"):
+            text = text.replace(special, "!" + special)
+        pattern = f"%{text}%"
         stmt = stmt.where(
             or_(
-                func.lower(Child.reference).like(pattern),
-                func.lower(Child.first_name).like(pattern),
+                func.lower(Child.reference).like(pattern, escape="!"),
+                func.lower(Child.first_name).like(pattern, escape="!"),
             )
         )
     return list(db.exec(stmt.order_by(col(Child.first_name), col(Child.reference))).all())
@@ -147,9 +155,13 @@ def update_child(
                 f"{field} cannot be empty", [{"loc": ["body", field], "msg": "cannot be empty"}]
             )
     before = ChildPublic.model_validate(child).model_dump(mode="json")
-    _check_dates(
-        changes.get("date_of_birth", child.date_of_birth), changes.get("consent_given_on"), today
-    )
+    # Dates are checked only when they change: a child who has since turned 19 can still
+    # have another detail corrected.
+    new_birth = changes.get("date_of_birth")
+    if new_birth is not None and new_birth != child.date_of_birth:
+        _check_dates(new_birth, changes.get("consent_given_on"), today)
+    elif changes.get("consent_given_on") is not None:
+        _check_dates(child.date_of_birth, changes["consent_given_on"], today, check_age=False)
     if "reference" in changes and changes["reference"] != child.reference:
         taken = db.exec(
             select(Child.id).where(

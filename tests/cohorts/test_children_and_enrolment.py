@@ -228,3 +228,26 @@ def test_enrolment_start_date_defaults_to_the_later_of_first_date_and_today(
         f"/api/v1/cohorts/{running['id']}/enrolments", json={"child_id": child["id"]}
     ).json()
     assert enrolled["start_date"] > "2025-09-08"  # today, in the organisation's timezone
+
+
+def test_search_treats_wildcards_as_text(lead_api: TestClient, make_child) -> None:  # type: ignore[no-untyped-def]
+    make_child(reference="AB_1")
+    make_child(reference="ABC1")
+    found = lead_api.get("/api/v1/children", params={"q": "b_"}).json()
+    assert [c["reference"] for c in found] == ["AB_1"]
+    assert lead_api.get("/api/v1/children", params={"q": "%"}).json() == []
+
+
+def test_a_child_past_the_age_range_can_still_be_corrected(
+    lead_api: TestClient,
+    make_child,
+    db: Session,  # type: ignore[no-untyped-def]
+) -> None:
+    child = make_child()
+    row = db.get(Child, child["id"])
+    assert row is not None
+    row.date_of_birth = row.date_of_birth.replace(year=2000)  # has since turned 19+
+    db.add(row)
+    db.commit()
+    response = lead_api.patch(f"/api/v1/children/{child['id']}", json={"interests": ["art"]})
+    assert response.status_code == 200, response.text

@@ -47,6 +47,18 @@ def _expected_error_status(errors: list[str], path: str) -> list[str]:
         ("admin", "/admin/users", 200),
         ("admin", "/admin/users/new", 200),
         ("admin", "/admin/users/1", 200),
+        ("lead", "/cohorts", 200),
+        ("lead", "/cohorts/new", 200),
+        ("lead", "/cohorts/1", 200),
+        ("facilitator", "/cohorts/1", 200),
+        ("lead", "/sessions/30/change", 200),
+        ("lead", "/closures", 200),
+        ("lead", "/children", 200),
+        ("lead", "/children/new", 200),
+        ("lead", "/children/1", 200),
+        ("lead", "/children/1/edit", 200),
+        ("facilitator", "/children", 200),
+        ("mentor", "/account/calendar", 200),
         ("lead", "/no-such-page", 404),
         ("mentor", "/admin/users", 403),
     ],
@@ -221,4 +233,27 @@ def test_signed_out_visitor_is_sent_to_sign_in_and_back(
     expect(page.locator("h1")).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/login")
+    assert not js_errors, js_errors
+
+
+def test_closure_form_errors_are_accessible(pages: BrowserPage, js_errors: list[str]) -> None:
+    page = pages.new(TABLET, role="lead")
+    page.goto("/closures")
+    page.get_by_role("button", name="Add closure").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_visible()
+    expect(summary).to_be_focused()
+    assert page.title().startswith("Error: ")
+    assert_accessible(page)
+    assert not _expected_error_status(js_errors, "/closures"), js_errors
+
+
+def test_cohort_term_grid_on_a_phone(pages: BrowserPage, js_errors: list[str]) -> None:
+    page = pages.new(PHONE, role="lead")
+    page.goto("/cohorts/1")
+    expect(page.get_by_role("heading", name="Sessions")).to_be_visible()
+    assert page.locator("#sessions + table tbody tr").count() == 30
+    assert_accessible(page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "cohort-phone.png"), full_page=True)
     assert not js_errors, js_errors
