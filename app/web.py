@@ -171,19 +171,30 @@ def field_errors(errors: list[dict[str, Any]]) -> dict[str, str]:
     return out
 
 
-def date_from_fields(form: dict[str, str], name: str) -> tuple[date | None, dict[str, str]]:
-    """A GOV.UK date input (NAME-day, NAME-month, NAME-year) as a date, or None and what
-    was typed (to show again). Raises ValueError with a message people understand."""
-    typed = {part: form.get(f"{name}-{part}", "").strip() for part in ("day", "month", "year")}
-    if not any(typed.values()):
-        return None, typed
+DATE_PARTS = ("day", "month", "year")
+
+
+def typed_date(form: dict[str, str], name: str) -> dict[str, str]:
+    """What was typed in a GOV.UK date input (NAME-day, NAME-month, NAME-year)."""
+    return {part: form.get(f"{name}-{part}", "").strip() for part in DATE_PARTS}
+
+
+def parse_date_fields(
+    form: dict[str, str], name: str, called: str = "date", *, required: bool = True
+) -> tuple[date | None, str | None]:
+    """A GOV.UK date input as a date, or the message to show beside it (GOV.UK wording)."""
+    parts = typed_date(form, name)
+    if not any(parts.values()):
+        return None, (f"Enter the {called}" if required else None)
+    missing = [part for part in DATE_PARTS if not parts[part]]
+    if missing:
+        return None, f"{called[0].upper()}{called[1:]} must include a {' and '.join(missing)}"
+    if not all(value.isdigit() for value in parts.values()) or len(parts["year"]) != 4:
+        return None, f"Enter a real {called}"
     try:
-        day, month, year = (int(typed[p]) for p in ("day", "month", "year"))
-        if year < 1900 or year > 2200:
-            raise ValueError
-        return date(year, month, day), typed
+        return date(int(parts["year"]), int(parts["month"]), int(parts["day"])), None
     except ValueError:
-        raise ValueError("Enter a real date, like 7 9 2026") from None
+        return None, f"Enter a real {called}"
 
 
 def date_fields(value: date | None) -> dict[str, str]:

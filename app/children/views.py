@@ -18,7 +18,7 @@ from app.children.schemas import ChildCreate, ChildUpdate
 from app.clock import today_for
 from app.db import DbSession
 from app.exceptions import Conflict, Invalid
-from app.web import FormData, field_errors, render
+from app.web import FormData, field_errors, parse_date_fields, render
 
 router = APIRouter(include_in_schema=False)
 ChildId = Path(ge=1, le=2**31 - 1)
@@ -123,18 +123,10 @@ def values_of(child: Child) -> dict[str, str]:
 def parse_date(values: dict[str, str], name: str) -> tuple[date | None, str | None]:
     """A GOV.UK date input's three boxes as a date, or the message to show beside them."""
     missing_msg, called = DATE_FIELDS[name]
-    parts = {part: values.get(f"{name}-{part}", "") for part in PARTS}
-    if not any(parts.values()):
-        return None, missing_msg
-    missing = [part for part in PARTS if not parts[part]]
-    if missing:
-        return None, f"{called.capitalize()} must include a {' and '.join(missing)}"
-    if not all(value.isdigit() for value in parts.values()) or len(parts["year"]) != 4:
-        return None, f"Enter a real {called}"
-    try:
-        return date(int(parts["year"]), int(parts["month"]), int(parts["day"])), None
-    except ValueError:
-        return None, f"Enter a real {called}"
+    day, problem = parse_date_fields(values, name, called)
+    if day is None and problem == f"Enter the {called}":
+        problem = missing_msg
+    return day, problem
 
 
 def split_list(text: str) -> list[str]:

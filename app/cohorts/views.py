@@ -23,7 +23,7 @@ from app.curriculum.models import Curriculum, CurriculumWeek
 from app.curriculum.service import latest_curricula
 from app.db import DbSession
 from app.exceptions import Conflict, Invalid
-from app.web import FormData, date_fields, date_from_fields, field_errors, render
+from app.web import FormData, date_fields, field_errors, parse_date_fields, render, typed_date
 
 router = APIRouter(include_in_schema=False)
 
@@ -119,16 +119,10 @@ def create_cohort(request: Request, db: DbSession, actor: LeadUser, form: FormDa
         )
     }
     errors: dict[str, str] = {}
-    try:
-        start_date, values["start_date"] = date_from_fields(form, "start_date")
-        if start_date is None:
-            errors["start_date"] = "Enter the date of the first session"
-    except ValueError as exc:
-        values["start_date"] = {
-            p: form.get(f"start_date-{p}", "") for p in ("day", "month", "year")
-        }
-        errors["start_date"] = str(exc)
-        start_date = None
+    values["start_date"] = typed_date(form, "start_date")
+    start_date, problem = parse_date_fields(form, "start_date", "date of the first session")
+    if problem:
+        errors["start_date"] = problem
     facilitator_ids = [v for v in (values["facilitator_1"], values["facilitator_2"]) if v]
     if len(facilitator_ids) < 2:
         errors["facilitator_1" if not values["facilitator_1"] else "facilitator_2"] = (
@@ -235,14 +229,10 @@ def enrol(
         "eligibility_override": form.get("eligibility_override", ""),
     }
     errors: dict[str, str] = {}
-    try:
-        start, values["start_date"] = date_from_fields(form, "start_date")
-    except ValueError as exc:
-        values["start_date"] = {
-            p: form.get(f"start_date-{p}", "") for p in ("day", "month", "year")
-        }
-        errors["start_date"] = str(exc)
-        start = None
+    values["start_date"] = typed_date(form, "start_date")
+    start, problem = parse_date_fields(form, "start_date", "start date", required=False)
+    if problem:
+        errors["start_date"] = problem
     if not values["child_id"].isdigit():
         errors["child_id"] = "Choose a child to enrol"
     if not errors:
@@ -304,13 +294,10 @@ def withdraw(
     enrolment, child = _enrolment(db, actor, enrolment_id)
     values: dict[str, Any] = {"reason": form.get("reason", "").strip()}
     errors: dict[str, str] = {}
-    try:
-        day, values["date"] = date_from_fields(form, "date")
-        if day is None:
-            errors["date"] = "Enter the date the child left"
-    except ValueError as exc:
-        values["date"] = {p: form.get(f"date-{p}", "") for p in ("day", "month", "year")}
-        errors["date"], day = str(exc), None
+    values["date"] = typed_date(form, "date")
+    day, problem = parse_date_fields(form, "date", "date the child left")
+    if problem:
+        errors["date"] = problem
     if not values["reason"]:
         errors["reason"] = "Enter the reason the child left"
     elif len(values["reason"]) > 200:
@@ -383,12 +370,10 @@ def reschedule(
         "venue": form.get("venue", "").strip(),
     }
     errors: dict[str, str] = {}
-    new_date = None
-    try:
-        new_date, values["date"] = date_from_fields(form, "date")
-    except ValueError as exc:
-        values["date"] = {p: form.get(f"date-{p}", "") for p in ("day", "month", "year")}
-        errors["date"] = str(exc)
+    values["date"] = typed_date(form, "date")
+    new_date, problem = parse_date_fields(form, "date", "date", required=False)
+    if problem:
+        errors["date"] = problem
     try:
         new_time = dt.time.fromisoformat(values["start_time"]) if values["start_time"] else None
     except ValueError:
@@ -497,19 +482,13 @@ def add_closure(request: Request, db: DbSession, actor: LeadUser, form: FormData
         "cohort_id": form.get("cohort_id", ""),
     }
     errors: dict[str, str] = {}
-    start = end = None
-    for field, key in (("start", "start"), ("end", "end")):
-        try:
-            parsed, values[key] = date_from_fields(form, field)
-        except ValueError as exc:
-            values[key] = {p: form.get(f"{field}-{p}", "") for p in ("day", "month", "year")}
-            errors[field], parsed = str(exc), None
-        if field == "start":
-            start = parsed
-        else:
-            end = parsed
-    if start is None and "start" not in errors:
-        errors["start"] = "Enter the first day of the closure"
+    values["start"], values["end"] = typed_date(form, "start"), typed_date(form, "end")
+    start, problem = parse_date_fields(form, "start", "first day of the closure")
+    if problem:
+        errors["start"] = problem
+    end, problem = parse_date_fields(form, "end", "last day", required=False)
+    if problem:
+        errors["end"] = problem
     if not values["reason"]:
         errors["reason"] = "Enter the reason, like October half term"
     elif len(values["reason"]) > 200:
