@@ -91,6 +91,7 @@ NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
     "admin": [
         ("/", "Home"),
         ("/admin/users", "Users"),
+        ("/admin/organisation", "Settings"),
         ("/audit", "Audit"),
         ("/curriculum", "Curriculum"),
     ],

@@ -81,6 +81,13 @@ MATRIX: list[Row] = [
     Row("POST", "/api/v1/auth/token", everyone(200, anonymous=401), form={"login": "1"}),
     Row("POST", "/api/v1/auth/logout", everyone(204, anonymous=401)),
     Row("GET", "/api/v1/me", everyone(200, anonymous=401)),
+    Row("GET", "/api/v1/organisation", everyone(200, anonymous=401)),
+    Row(
+        "PATCH",
+        "/api/v1/organisation",
+        only({"admin": 200}, refused=403, anonymous=401, other_org=200),
+        json={"holiday_region": "wales"},
+    ),
     # Users: admins of the organisation.
     Row("GET", "/api/v1/users", only({"admin": 200}, refused=403, anonymous=401, other_org=200)),
     Row(

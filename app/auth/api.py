@@ -8,7 +8,16 @@ from fastapi import APIRouter, Form, Path, Request, Response
 
 from app.auth import service
 from app.auth.deps import AdminUser, CurrentPrincipal, CurrentUser, bearer_token
-from app.auth.schemas import MePublic, TokenPublic, UserCreate, UserPublic, UserUpdate
+from app.auth.models import Organisation
+from app.auth.schemas import (
+    MePublic,
+    OrganisationPublic,
+    OrganisationUpdate,
+    TokenPublic,
+    UserCreate,
+    UserPublic,
+    UserUpdate,
+)
 from app.db import DbSession
 from app.errors import problem_responses
 
@@ -115,3 +124,25 @@ def update_user(
         db, actor=actor, user_id=user_id, name=body.name, role=body.role, active=body.active
     )
     return UserPublic.model_validate(user)
+
+
+@router.get(
+    "/organisation", response_model=OrganisationPublic, summary="My organisation's settings"
+)
+def get_organisation(db: DbSession, user: CurrentUser) -> OrganisationPublic:
+    return OrganisationPublic.model_validate(db.get(Organisation, user.org_id))
+
+
+@router.patch(
+    "/organisation",
+    response_model=OrganisationPublic,
+    summary="Change my organisation's settings (admin): bank-holiday region, thresholds",
+    responses=problem_responses(401, 403, 422),
+)
+def update_organisation(
+    db: DbSession, actor: AdminUser, body: OrganisationUpdate
+) -> OrganisationPublic:
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    return OrganisationPublic.model_validate(
+        service.update_organisation(db, actor=actor, changes=changes)
+    )

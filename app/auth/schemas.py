@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.auth.models import Role
+from app.auth.models import HolidayRegion, Role
 
 
 class TokenPublic(BaseModel):
@@ -43,3 +43,26 @@ class UserUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     role: Role | None = None
     active: bool | None = None
+
+
+class OrganisationPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    timezone: str
+    holiday_region: HolidayRegion
+    dosage_threshold: float
+    dbs_renewal_years: int
+    mentoring_hours_min: int
+    mentoring_hours_max: int
+
+
+class OrganisationUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    holiday_region: HolidayRegion | None = None
+    dosage_threshold: float | None = Field(default=None, ge=0, le=1)
+    dbs_renewal_years: int | None = Field(default=None, ge=1, le=10)
+    mentoring_hours_min: int | None = Field(default=None, ge=0, le=40)
+    mentoring_hours_max: int | None = Field(default=None, ge=0, le=40)

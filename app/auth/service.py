@@ -442,3 +442,34 @@ def public_user(user: User) -> dict[str, Any]:
         "org_id": user.org_id,
         "active": user.active,
     }
+
+
+def update_organisation(db: Session, *, actor: User, changes: dict[str, Any]) -> Organisation:
+    """Settings of the actor's own organisation (admin). A new holiday region applies to
+    cohorts planned, and lessons moved, from now on."""
+    _require(actor, Role.admin)
+    org = db.get(Organisation, actor.org_id)
+    assert org is not None
+    low = changes.get("mentoring_hours_min", org.mentoring_hours_min)
+    high = changes.get("mentoring_hours_max", org.mentoring_hours_max)
+    if low > high:
+        raise Invalid(
+            "The lowest weekly mentoring hours cannot be above the highest",
+            [{"loc": ["body", "mentoring_hours_min"], "msg": "must not be above the highest"}],
+        )
+    before = {key: getattr(org, key) for key in changes}
+    for key, value in changes.items():
+        setattr(org, key, value)
+    diff = audit.changes_between(before, changes)
+    if diff:
+        db.add(org)
+        audit.record(
+            db,
+            org_id=org.id or 0,
+            actor=actor,
+            action="update",
+            entity="organisation",
+            entity_id=org.id,
+            changes=diff,
+        )
+    return org

@@ -18,8 +18,8 @@ from app.auth.deps import (
     CurrentPrincipal,
     OptionalPrincipal,
 )
-from app.auth.models import Role
-from app.auth.schemas import UserCreate, UserUpdate
+from app.auth.models import Organisation, Role
+from app.auth.schemas import OrganisationUpdate, UserCreate, UserUpdate
 from app.auth.security import new_token, tokens_match
 from app.config import get_settings
 from app.db import DbSession
@@ -274,3 +274,70 @@ def update_user(
         {"user": user, "errors": errors, "values": values, "roles": ROLE_OPTIONS},
         status_code=422 if errors.keys() - {"form"} else 409,
     )
+
+
+# Admin: organisation settings --------------------------------------------------------------
+
+REGION_OPTIONS = [
+    ("england", "England"),
+    ("scotland", "Scotland"),
+    ("wales", "Wales"),
+    ("northern-ireland", "Northern Ireland"),
+]
+ORG_FIELDS = (
+    "holiday_region",
+    "dosage_threshold",
+    "dbs_renewal_years",
+    "mentoring_hours_min",
+    "mentoring_hours_max",
+)
+ORG_MESSAGES = {
+    "holiday_region": "Choose where your bank holidays come from",
+    "dosage_threshold": "Enter a share from 0 to 1, like 0.75",
+    "dbs_renewal_years": "Enter a whole number of years from 1 to 10",
+    "mentoring_hours_min": "Enter whole hours from 0 to 40",
+    "mentoring_hours_max": "Enter whole hours from 0 to 40",
+}
+
+
+def _organisation_page(
+    request: Request, org: Any, values: dict[str, str], errors: dict[str, str], **extra: Any
+) -> HTMLResponse:
+    return render(
+        request,
+        "admin/organisation.html",
+        {"org": org, "values": values, "errors": errors, "regions": REGION_OPTIONS, **extra},
+        status_code=422 if errors else 200,
+    )
+
+
+@router.get("/admin/organisation", response_class=HTMLResponse)
+def organisation_form(
+    request: Request, db: DbSession, actor: AdminUser, saved: int | None = None
+) -> HTMLResponse:
+    org = db.get(Organisation, actor.org_id)
+    values = {key: str(getattr(org, key)) for key in ORG_FIELDS}
+    values["holiday_region"] = org.holiday_region.value if org else "england"
+    return _organisation_page(request, org, values, {}, saved=bool(saved))
+
+
+@router.post("/admin/organisation", response_class=HTMLResponse)
+def update_organisation(
+    request: Request, db: DbSession, actor: AdminUser, form: FormData
+) -> Response:
+    values = {key: form.get(key, "").strip() for key in ORG_FIELDS}
+    org = db.get(Organisation, actor.org_id)
+    try:
+        body = OrganisationUpdate.model_validate(values)
+        service.update_organisation(
+            db, actor=actor, changes=body.model_dump(exclude_unset=True, exclude_none=True)
+        )
+    except ValidationError as exc:
+        found = field_errors([dict(e) for e in exc.errors()])
+        return _organisation_page(
+            request, org, values, {k: ORG_MESSAGES.get(k, v) for k, v in found.items()}
+        )
+    except Invalid as exc:
+        db.rollback()
+        return _organisation_page(request, org, values, field_errors(exc.errors))
+    return RedirectResponse("/admin/organisation?saved=1", status_code=303)

@@ -296,3 +296,28 @@ def test_a_cohort_already_running_can_start_in_the_past(
     response = lead_api.post("/api/v1/cohorts", json={**cohort_body, "start_date": "2025-09-08"})
     assert response.status_code == 201
     assert response.json()["sessions"][0]["date"] == "2025-09-08"
+
+
+def test_organisation_region_decides_the_bank_holidays(
+    signed: Signed, people: People, lead_api: TestClient, cohort_body: dict[str, Any]
+) -> None:
+    admin = signed.api(people.admin)
+    assert admin.get("/api/v1/organisation").json()["holiday_region"] == "england"
+    for bad in (
+        {"dosage_threshold": 1.5},
+        {"holiday_region": "atlantis"},
+        {"name": "x"},
+        {"mentoring_hours_min": 5, "mentoring_hours_max": 4},
+    ):
+        assert admin.patch("/api/v1/organisation", json=bad).status_code == 422, bad
+    assert (
+        lead_api.patch("/api/v1/organisation", json={"holiday_region": "wales"}).status_code == 403
+    )
+    changed = admin.patch("/api/v1/organisation", json={"holiday_region": "scotland"})
+    assert changed.status_code == 200
+    dates = [
+        s["date"] for s in lead_api.post("/api/v1/cohorts", json=cohort_body).json()["sessions"]
+    ]
+    assert "2026-11-30" not in dates  # St Andrew's Day, a Scottish bank holiday
+    assert "2026-12-28" not in dates
+    assert "2027-03-29" in dates  # Easter Monday is not a bank holiday in Scotland

@@ -128,3 +128,26 @@ ROWS: list[dict[str, Any]] = [
         "form": {},
     },
 ]
+
+ADMIN_ONLY = {"admin": 200}
+ROWS += [
+    {
+        "method": "GET",
+        "path": "/admin/organisation",
+        "pages": True,
+        "expect": only(ADMIN_ONLY, refused=403, other_org=200),
+    },
+    {
+        "method": "POST",
+        "path": "/admin/organisation",
+        "pages": True,
+        "expect": only({"admin": 303}, refused=403, other_org=303),
+        "form": {
+            "holiday_region": "scotland",
+            "dosage_threshold": "0.8",
+            "dbs_renewal_years": "3",
+            "mentoring_hours_min": "2",
+            "mentoring_hours_max": "4",
+        },
+    },
+]
