@@ -12,7 +12,7 @@ from fastapi import Depends
 from sqlalchemy import DateTime, Dialect, Engine, TypeDecorator, create_engine, event
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.pool import Pool
 from sqlmodel import Session, SQLModel
 
@@ -127,6 +127,12 @@ def create_db_engine(
     if url.get_backend_name() == "sqlite":
         _configure_sqlite(engine)
     return engine
+
+
+def lost_write_race(exc: Exception) -> bool:
+    """SQLite refuses a write from a transaction whose snapshot another writer has moved
+    past ("database is locked"): for optimistic locking that is a lost race, not a fault."""
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
 
 
 _engine: Engine | None = None

@@ -25,6 +25,7 @@ from app.curriculum import views as curriculum_views
 from app.errors import Problem, install_error_handlers
 from app.logs import AccessLogMiddleware, configure_logging
 from app.middleware import SecurityHeadersMiddleware
+from app.sessions import api as sessions_api
 from app.site import api as site_api
 from app.site import views as site_views
 from app.web import STATIC_DIR
@@ -39,6 +40,7 @@ def _api_router() -> APIRouter:
     router.include_router(audit_api.router)
     router.include_router(children_api.router)
     router.include_router(cohorts_api.router)
+    router.include_router(sessions_api.router)
     router.include_router(calendar_api.router)
     return router
 

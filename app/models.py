@@ -8,25 +8,39 @@ from app.calendar.models import CalendarFeed
 from app.children.models import Child
 from app.cohorts.models import Closure, Cohort, CohortFacilitator, Enrolment, GroupSession
 from app.curriculum.models import Activity, Curriculum, CurriculumWeek, PracticeTask
+from app.sessions.models import (
+    Attendance,
+    Coverage,
+    PracticeAssignment,
+    SessionFacilitatorPresent,
+    SessionObservation,
+    SessionRecord,
+)
 
 metadata = SQLModel.metadata
 
 __all__ = [
     "Activity",
     "ApiToken",
+    "Attendance",
     "AuditEvent",
     "CalendarFeed",
     "Child",
     "Closure",
     "Cohort",
     "CohortFacilitator",
+    "Coverage",
     "Curriculum",
     "CurriculumWeek",
     "Enrolment",
     "GroupSession",
     "LoginFailure",
     "Organisation",
+    "PracticeAssignment",
     "PracticeTask",
+    "SessionFacilitatorPresent",
+    "SessionObservation",
+    "SessionRecord",
     "User",
     "WebSession",
     "metadata",

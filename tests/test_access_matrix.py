@@ -29,6 +29,7 @@ from app.children.schemas import ChildCreate
 from app.cohorts import service as cohorts
 from app.cohorts.schemas import CohortCreate, EnrolmentCreate
 from app.main import create_app
+from app.sessions import service as sessions_service
 from tests.conftest import PASSWORD, People, Signed
 from tests.matrix_rows import children_pages, cohort_pages
 
@@ -183,6 +184,26 @@ MATRIX: list[Row] = [
         only(STAFF_ONLY, refused=403, anonymous=401, other_org=404),
         json={"date": "2026-10-01", "reason": "Moved placement"},
     ),
+    # Session delivery: the cohort's facilitators and staff.
+    Row(
+        "GET",
+        "/api/v1/sessions/{session_id}",
+        only(COHORT_READERS, refused=404, anonymous=401, other_org=404),
+    ),
+    Row(
+        "PUT",
+        "/api/v1/sessions/{session_id}/record",
+        # The body names the session's version; every caller who may record gets 200.
+        only(COHORT_READERS, refused=404, anonymous=401, other_org=404),
+        json={"record": True},
+    ),
+    Row(
+        "POST",
+        "/api/v1/sessions/{session_id}/observations",
+        # Not yet delivered: a lead may observe only after it is recorded (409).
+        only({"admin": 409, "lead": 409}, refused=403, anonymous=401, other_org=404),
+        json={"adherence": 4, "quality": 4},
+    ),
     Row("GET", "/api/v1/closures", only(STAFF_ONLY, refused=403, anonymous=401, other_org=200)),
     Row(
         "POST",
@@ -332,6 +353,7 @@ class World:
 
     ids: dict[str, Any]
     cohort_body: dict[str, Any]
+    record_body: dict[str, Any]
 
 
 @pytest.fixture
@@ -380,7 +402,14 @@ def world(db: Session, people: People, curriculum_id: int) -> World:
         "facilitator2_id": second.id,
     }
     new_cohort = {**body, "name": "Thursday group", "start_date": "2026-09-10"}
-    return World(ids, new_cohort)
+    lesson = sessions_service.lesson_of(db, session, cohort)
+    record = {
+        "version": 1,
+        "facilitators_present": [people.facilitator.id],
+        "attendance": [{"child_id": child.id, "status": "present"}],
+        "coverage": [{"activity_id": a.id, "status": "delivered"} for a in lesson.activities],
+    }
+    return World(ids, new_cohort, record)
 
 
 def _json(row: Row, world: World) -> dict[str, Any] | None:
@@ -388,6 +417,8 @@ def _json(row: Row, world: World) -> dict[str, Any] | None:
         return None
     if row.json.get("new_cohort"):
         return world.cohort_body
+    if row.json.get("record"):
+        return world.record_body
     return {
         key: (
             int(world.ids[value[1:-1]])

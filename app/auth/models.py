@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime, str_enum
@@ -23,6 +23,14 @@ class HolidayRegion(StrEnum):
     northern_ireland = "northern-ireland"
 
 
+DEFAULT_SESSION_CHECKLIST = (
+    "Last week's practice was reviewed",
+    "Every child had a turn",
+    "The meal was shared",
+    "The session started and ended on time",
+)
+
+
 class Organisation(SQLModel, table=True):
     __tablename__ = "organisation"
 
@@ -37,6 +45,11 @@ class Organisation(SQLModel, table=True):
     dbs_renewal_years: int = Field(default=3, ge=1, le=10)
     mentoring_hours_min: int = Field(default=2, ge=0, le=40)
     mentoring_hours_max: int = Field(default=4, ge=0, le=40)
+    # The facilitators' process checklist after each session (labels, in order).
+    session_checklist: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_SESSION_CHECKLIST),
+        sa_column=Column(JSON, nullable=False),
+    )
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, bindparam, false, func, insert, or_, true, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
@@ -29,6 +29,7 @@ from app.cohorts.models import (
 from app.cohorts.schedule import WEEK, ClosedDays, NoFreeSlot, weekly_slots
 from app.cohorts.schemas import ClosureCreate, CohortCreate, EnrolmentCreate
 from app.curriculum.models import Curriculum
+from app.db import lost_write_race
 from app.exceptions import Conflict, Forbidden, Invalid, NotFound
 
 STAFF = (Role.lead, Role.admin)
@@ -517,12 +518,19 @@ def get_session(db: Session, *, actor: User, session_id: int) -> GroupSession:
 
 def _claim(db: Session, session: GroupSession, version: int) -> None:
     """Optimistic lock: bump the version only if nobody else has since. 409 otherwise."""
-    result = db.execute(
-        update(SESSIONS)
-        .where(SESSIONS.c.id == session.id, SESSIONS.c.version == version)
-        .values(version=version + 1)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    try:
+        result = db.execute(
+            update(SESSIONS)
+            .where(SESSIONS.c.id == session.id, SESSIONS.c.version == version)
+            .values(version=version + 1)
+        )
+        claimed = result.rowcount == 1  # type: ignore[attr-defined]
+    except OperationalError as exc:
+        if not lost_write_race(exc):
+            raise
+        db.rollback()
+        claimed = False
+    if not claimed:
         db.refresh(session)
         raise Conflict(
             "Someone else changed this session first. Reload it and try again.",

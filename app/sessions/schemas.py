@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from app.cohorts.schemas import SessionPublic
+from app.sessions.models import AssignmentKind, AssignmentStatus, AttendanceStatus, CoverageStatus
+
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+
+
+class AttendanceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    child_id: Id
+    status: AttendanceStatus
+    note: Note | None = None
+
+
+class CoverageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    activity_id: Id
+    status: CoverageStatus
+    note: Note | None = None
+
+
+class RecordIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(ge=1)
+    facilitators_present: list[Id] = Field(max_length=10)
+    attendance: list[AttendanceIn] = Field(max_length=100)
+    coverage: list[CoverageIn] = Field(max_length=20)
+    notes: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] | None = None
+    checklist: dict[Annotated[str, StringConstraints(max_length=200)], bool] = Field(
+        default_factory=dict, max_length=20
+    )
+
+
+class ActivityOut(BaseModel):
+    id: int
+    key: str
+    title: str
+    minutes: int
+    core: bool
+    guidance: str
+
+
+class TaskOut(BaseModel):
+    id: int
+    key: str
+    title: str
+    description: str
+
+
+class Lesson(BaseModel):
+    week: int
+    title: str
+    summary: str
+    activities: list[ActivityOut]
+    practice_tasks: list[TaskOut]
+
+
+class RosterChild(BaseModel):
+    child_id: int
+    first_name: str
+    reference: str
+
+
+class AttendanceOut(BaseModel):
+    child_id: int
+    status: AttendanceStatus
+    note: str | None
+
+
+class CoverageOut(BaseModel):
+    activity_id: int
+    status: CoverageStatus
+    note: str | None
+
+
+class ObservationOut(BaseModel):
+    observer_id: int
+    adherence: int
+    quality: int
+    comments: str | None
+    observed_at: dt.datetime
+
+
+class SessionDetail(SessionPublic):
+    cohort_name: str
+    lesson: Lesson
+    roster: list[RosterChild]
+    attendance: list[AttendanceOut] | None = None
+    coverage: list[CoverageOut] | None = None
+    facilitators_present: list[int] | None = None
+    notes: str | None = None
+    checklist: dict[str, bool] | None = None
+    checklist_items: list[str]
+    recorded_at: dt.datetime | None = None
+    observations: list[ObservationOut] = Field(default_factory=list)
+
+
+class ObservationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    adherence: int = Field(ge=1, le=5)
+    quality: int = Field(ge=1, le=5)
+    comments: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = (
+        None
+    )
+
+
+class AssignmentOut(BaseModel):
+    id: int
+    child_id: int
+    session_id: int
+    task_id: int
+    kind: AssignmentKind
+    status: AssignmentStatus
+    mentor_id: int | None
