@@ -127,7 +127,10 @@ def update_user(
 
 
 @router.get(
-    "/organisation", response_model=OrganisationPublic, summary="My organisation's settings"
+    "/organisation",
+    response_model=OrganisationPublic,
+    summary="My organisation's settings",
+    responses=problem_responses(401),
 )
 def get_organisation(db: DbSession, user: CurrentUser) -> OrganisationPublic:
     return OrganisationPublic.model_validate(db.get(Organisation, user.org_id))
