@@ -7,10 +7,10 @@ import json
 import logging
 from pathlib import Path
 
-from bench import curriculum_weeks
+from bench import curriculum_weeks, record_session
 from bench.harness import ROOT, migrated_database
 
-BENCHMARKS = [curriculum_weeks]
+BENCHMARKS = [curriculum_weeks, record_session]
 
 
 def main() -> None:

@@ -13,13 +13,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
+from app.auth.models import Role
+from app.auth.service import create_user, get_or_create_organisation, issue_token
 from app.curriculum.models import Activity, CurriculumWeek, PracticeTask
 from app.curriculum.service import latest_curricula, load_path
 from app.db import get_engine
 from app.main import create_app
 from bench.harness import ROOT, Result, backend, count_statements, median_time
 
-NAME = "curriculum_weeks_api"
+NAME = "curriculum_weeks_api"  # signed in with a bearer token, as clients are
 GOAL = 6.0
 REPEAT = 50
 
@@ -75,6 +77,17 @@ def _baseline(engine: Engine, curriculum_id: int) -> bytes:
 def run(engine: Engine, *, rounds: int) -> Result:
     with Session(engine) as db:
         load_path(db, ROOT / "curriculum")
+        org, _ = get_or_create_organisation(db, "Bench readers")
+        reader = create_user(
+            db,
+            actor=None,
+            org_id=org.id or 0,
+            email="reader@bench.example.org",
+            name="Reader",
+            role=Role.lead,
+            password="bench password 1",
+        )
+        token, _ = issue_token(db, user=reader)
         db.commit()
         (curriculum,) = latest_curricula(db)
         curriculum_id = curriculum.id
@@ -85,7 +98,7 @@ def run(engine: Engine, *, rounds: int) -> Result:
 
     db_module._engine = engine  # the request session uses the benchmark's engine
     url = f"/api/v1/curricula/{curriculum_id}/weeks"
-    with TestClient(app) as client:
+    with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as client:
 
         def real() -> None:
             response = client.get(url)

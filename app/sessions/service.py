@@ -43,24 +43,25 @@ class Lesson:
 
 
 def lesson_of(db: Session, session: GroupSession, cohort: Cohort) -> Lesson:
-    """The week's content: three queries."""
-    week = db.exec(
-        select(CurriculumWeek).where(
+    """The week's content: two queries (activities with their week, then tasks)."""
+    rows = db.exec(
+        select(CurriculumWeek, Activity)
+        .join(Activity, col(Activity.week_id) == col(CurriculumWeek.id), isouter=True)
+        .where(
             CurriculumWeek.curriculum_id == cohort.curriculum_id,
             CurriculumWeek.week == session.week,
         )
-    ).first()
-    if week is None:
-        return Lesson(None, [], [])
-    activities = db.exec(
-        select(Activity).where(Activity.week_id == week.id).order_by(col(Activity.position))
+        .order_by(col(Activity.position))
     ).all()
+    if not rows:
+        return Lesson(None, [], [])
+    week = rows[0][0]
     tasks = db.exec(
         select(PracticeTask)
         .where(PracticeTask.week_id == week.id)
         .order_by(col(PracticeTask.position))
     ).all()
-    return Lesson(week, list(activities), list(tasks))
+    return Lesson(week, [a for _, a in rows if a is not None], list(tasks))
 
 
 def expected_children(db: Session, session: GroupSession) -> list[Child]:
@@ -104,16 +105,25 @@ class Stored:
 
 
 def stored_record(db: Session, session_id: int) -> Stored:
-    attendance = db.exec(select(Attendance).where(Attendance.session_id == session_id)).all()
-    coverage = db.exec(select(Coverage).where(Coverage.session_id == session_id)).all()
+    """What is stored for the session, read as plain rows (no ORM objects to build)."""
+    attendance = db.execute(
+        select(Attendance.child_id, Attendance.status, Attendance.note).where(
+            Attendance.session_id == session_id
+        )
+    ).all()
+    coverage = db.execute(
+        select(Coverage.activity_id, Coverage.status, Coverage.note).where(
+            Coverage.session_id == session_id
+        )
+    ).all()
     present = db.exec(
         select(SessionFacilitatorPresent.user_id).where(
             SessionFacilitatorPresent.session_id == session_id
         )
     ).all()
     return Stored(
-        attendance={a.child_id: (a.status.value, a.note) for a in attendance},
-        coverage={c.activity_id: (c.status.value, c.note) for c in coverage},
+        attendance={child: (str(status), note) for child, status, note in attendance},
+        coverage={activity: (str(status), note) for activity, status, note in coverage},
         facilitators=set(present),
         record=db.get(SessionRecord, session_id),
     )
@@ -246,44 +256,38 @@ def record_session(
         )
     sid, org_id = session.id or 0, actor.org_id
     now = dt.datetime.now(dt.UTC)
-    for table in (Attendance, Coverage, SessionFacilitatorPresent):
-        db.execute(delete(table).where(col(table.session_id) == sid))
-    if payload.attendance:
+    _write_rows(
+        db,
+        Attendance,
+        "child_id",
+        stored.attendance,
+        {a.child_id: (a.status.value, a.note or None) for a in payload.attendance},
+        session_id=sid,
+        org_id=org_id,
+    )
+    _write_rows(
+        db,
+        Coverage,
+        "activity_id",
+        stored.coverage,
+        {c.activity_id: (c.status.value, c.note or None) for c in payload.coverage},
+        session_id=sid,
+        org_id=org_id,
+    )
+    if stored.facilitators != set(payload.facilitators_present):
         db.execute(
-            insert(Attendance),
-            [
-                {
-                    "org_id": org_id,
-                    "session_id": sid,
-                    "child_id": a.child_id,
-                    "status": a.status,
-                    "note": a.note or None,
-                }
-                for a in payload.attendance
-            ],
+            delete(SessionFacilitatorPresent).where(
+                col(SessionFacilitatorPresent.session_id) == sid
+            )
         )
-    if payload.coverage:
-        db.execute(
-            insert(Coverage),
-            [
-                {
-                    "org_id": org_id,
-                    "session_id": sid,
-                    "activity_id": c.activity_id,
-                    "status": c.status,
-                    "note": c.note or None,
-                }
-                for c in payload.coverage
-            ],
-        )
-    if payload.facilitators_present:
-        db.execute(
-            insert(SessionFacilitatorPresent),
-            [
-                {"org_id": org_id, "session_id": sid, "user_id": u}
-                for u in payload.facilitators_present
-            ],
-        )
+        if payload.facilitators_present:
+            db.execute(
+                insert(SessionFacilitatorPresent),
+                [
+                    {"org_id": org_id, "session_id": sid, "user_id": u}
+                    for u in payload.facilitators_present
+                ],
+            )
     if stored.record is None:
         db.add(
             SessionRecord(
@@ -296,7 +300,10 @@ def record_session(
                 updated_at=now,
             )
         )
-    else:
+    elif (stored.record.notes, stored.record.checklist) != (
+        payload.notes or None,
+        payload.checklist,
+    ):
         stored.record.notes = payload.notes or None
         stored.record.checklist = payload.checklist
         stored.record.updated_at = now
@@ -326,9 +333,50 @@ def record_session(
             },
         ),
     )
-    db.flush()
-    db.refresh(session)
+    # The row was updated in SQL; keep the loaded object in step without reading it back.
+    session.version, session.status = payload.version + 1, SessionStatus.delivered
     return session, True
+
+
+def _write_rows(
+    db: Session,
+    model: Any,
+    key: str,
+    stored: dict[int, tuple[str, str | None]],
+    wanted: dict[int, tuple[str, str | None]],
+    *,
+    session_id: int,
+    org_id: int,
+) -> None:
+    """Make the session's rows equal `wanted` ({key: (status, note)}) with at most one
+    statement of each kind: insert the new, update the changed, delete the gone."""
+    table = model.__table__
+    new = [k for k in wanted if k not in stored]
+    changed = [k for k in wanted if k in stored and stored[k] != wanted[k]]
+    gone = [k for k in stored if k not in wanted]
+    if gone:
+        db.execute(delete(table).where(table.c.session_id == session_id, table.c[key].in_(gone)))
+    if new:
+        db.execute(
+            insert(table),
+            [
+                {
+                    "org_id": org_id,
+                    "session_id": session_id,
+                    key: k,
+                    "status": wanted[k][0],
+                    "note": wanted[k][1],
+                }
+                for k in new
+            ],
+        )
+    if changed:
+        db.execute(
+            update(table)
+            .where(table.c.session_id == session_id, table.c[key] == bindparam("b_key"))
+            .values(status=bindparam("b_status"), note=bindparam("b_note")),
+            [{"b_key": k, "b_status": wanted[k][0], "b_note": wanted[k][1]} for k in changed],
+        )
 
 
 def _assign_practice(
@@ -348,9 +396,14 @@ def _assign_practice(
         for a in payload.attendance
     }
     existing = {
-        (row.child_id, row.task_id): row
-        for row in db.exec(
-            select(PracticeAssignment).where(PracticeAssignment.session_id == session.id)
+        (child_id, task_id): (row_id, kind)
+        for row_id, child_id, task_id, kind in db.execute(
+            select(
+                PracticeAssignment.id,
+                PracticeAssignment.child_id,
+                PracticeAssignment.task_id,
+                PracticeAssignment.kind,
+            ).where(PracticeAssignment.session_id == session.id)
         ).all()
     }
     new_rows, changed = [], []
@@ -371,8 +424,8 @@ def _assign_practice(
                         "created_at": now,
                     }
                 )
-            elif row.kind != kind:
-                changed.append({"b_id": row.id, "b_kind": kind.value})
+            elif row[1] != kind:
+                changed.append({"b_id": row[0], "b_kind": kind.value})
     if new_rows:
         db.execute(insert(PracticeAssignment), new_rows)
     if changed:
