@@ -26,6 +26,7 @@ from app.errors import Problem, install_error_handlers
 from app.logs import AccessLogMiddleware, configure_logging
 from app.middleware import SecurityHeadersMiddleware
 from app.sessions import api as sessions_api
+from app.sessions import views as sessions_views
 from app.site import api as site_api
 from app.site import views as site_views
 from app.web import STATIC_DIR
@@ -94,6 +95,7 @@ def create_app() -> FastAPI:
     app.include_router(curriculum_views.router)
     app.include_router(children_views.router)
     app.include_router(cohorts_views.router)
+    app.include_router(sessions_views.router)
     app.include_router(calendar_views.router)
     app.include_router(calendar_api.feeds)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

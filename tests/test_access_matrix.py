@@ -330,6 +330,8 @@ def _form(
         key: (str(world_ids[value[1:-1]]) if value.startswith("{") else value)
         for key, value in row.form.items()
     }
+    if form.pop("record_form", None):
+        form.update(world_ids["record_form"])
     if form.pop("login", None):
         user = _caller(role, people)
         email = user.email if user else "nobody@example.org"
@@ -408,6 +410,12 @@ def world(db: Session, people: People, curriculum_id: int) -> World:
         "facilitators_present": [people.facilitator.id],
         "attendance": [{"child_id": child.id, "status": "present"}],
         "coverage": [{"activity_id": a.id, "status": "delivered"} for a in lesson.activities],
+    }
+    ids["record_form"] = {
+        "version": "1",
+        f"facilitator-{people.facilitator.id}": "yes",
+        f"attendance-{child.id}": "present",
+        **{f"coverage-{a.id}": "delivered" for a in lesson.activities},
     }
     return World(ids, new_cohort, record)
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from app.auth.deps import CurrentUser
+from app.auth.models import Role
 from app.curriculum import service as curriculum_service
 from app.db import DbSession
+from app.sessions.views import my_sessions
 from app.web import render
 
 router = APIRouter(include_in_schema=False)
@@ -16,4 +20,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, db: DbSession, user: CurrentUser) -> HTMLResponse:
     curricula = curriculum_service.latest_curricula(db)
-    return render(request, f"home/{user.role.value}.html", {"curricula": curricula})
+    context: dict[str, Any] = {"curricula": curricula}
+    if user.role == Role.facilitator:
+        context["sessions"] = my_sessions(db, user)
+    return render(request, f"home/{user.role.value}.html", context)

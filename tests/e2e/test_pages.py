@@ -54,6 +54,7 @@ def _expected_error_status(errors: list[str], path: str) -> list[str]:
         ("facilitator", "/cohorts/1", 200),
         ("lead", "/sessions/30/change", 200),
         ("lead", "/closures", 200),
+        ("facilitator", "/sessions/1", 200),
         ("lead", "/children", 200),
         ("lead", "/children/new", 200),
         ("lead", "/children/1", 200),
@@ -259,4 +260,20 @@ def test_cohort_term_grid_on_a_phone(pages: BrowserPage, js_errors: list[str]) -
     assert_accessible(page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "cohort-phone.png"), full_page=True)
+    assert not js_errors, js_errors
+
+
+def test_facilitator_records_a_session_on_a_tablet(
+    pages: BrowserPage, js_errors: list[str]
+) -> None:
+    page = pages.new(TABLET, role="facilitator")
+    page.goto("/sessions/2")
+    page.get_by_role("button", name="Mark everyone present").click()
+    expect(page.locator('input[value="present"]:checked')).to_have_count(9)
+    page.get_by_label("Femi Facilitator").check()
+    page.get_by_role("button", name="Save the session").click()
+    expect(page.get_by_text("The session is recorded")).to_be_visible()
+    assert_accessible(page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "session-tablet.png"), full_page=True)
     assert not js_errors, js_errors

@@ -151,3 +151,29 @@ ROWS += [
         },
     },
 ]
+
+COHORT_READERS = {"admin": 200, "lead": 200, "facilitator": 200}
+ROWS += [
+    {
+        "method": "GET",
+        "path": "/sessions/{session_id}",
+        "pages": True,
+        "expect": only(COHORT_READERS, refused=404, other_org=404),
+    },
+    {
+        # The whole register and checklist, as the page's form sends them.
+        "method": "POST",
+        "path": "/sessions/{session_id}/record",
+        "pages": True,
+        "expect": only({"admin": 303, "lead": 303, "facilitator": 303}, refused=404, other_org=404),
+        "form": {"record_form": "1"},
+    },
+    {
+        # Not delivered yet, so a lead's observation is refused with 409.
+        "method": "POST",
+        "path": "/sessions/{session_id}/observations",
+        "pages": True,
+        "expect": only({"admin": 409, "lead": 409}, refused=403, other_org=404),
+        "form": {"adherence": "4", "quality": "4"},
+    },
+]

@@ -1,0 +1,287 @@
+"""The session page: the lesson, then one form with the register, the coverage checklist,
+the facilitators present, the process checklist and notes. Works without JavaScript."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from app.auth.deps import CurrentUser, LeadUser
+from app.auth.models import User
+from app.clock import today_for
+from app.cohorts import service as cohorts
+from app.cohorts.models import Cohort, SessionStatus
+from app.db import DbSession
+from app.exceptions import Conflict, Invalid
+from app.sessions import service
+from app.sessions.models import AttendanceStatus, CoverageStatus
+from app.sessions.schemas import ObservationIn, RecordIn
+from app.web import FormData, field_errors, render
+
+router = APIRouter(include_in_schema=False)
+
+ATTENDANCE_LABELS = [
+    ("present", "Present"),
+    ("late", "Late"),
+    ("absent", "Absent"),
+    ("excused", "Excused"),
+]
+COVERAGE_LABELS = [("delivered", "Delivered"), ("partial", "Partly"), ("skipped", "Skipped")]
+
+
+def _id() -> Any:
+    return Path(ge=1, le=2**31 - 1)
+
+
+def _form_from_stored(
+    stored: service.Stored, children: list[Any], activities: list[Any]
+) -> dict[str, Any]:
+    """The form's values: what is stored, or everyone present and everything delivered."""
+    return {
+        "attendance": {c.id: stored.attendance.get(c.id, ("present", None)) for c in children},
+        "coverage": {a.id: stored.coverage.get(a.id, ("delivered", None)) for a in activities},
+        "facilitators": stored.facilitators,
+        "notes": stored.record.notes if stored.record else "",
+        "checklist": stored.record.checklist if stored.record else {},
+    }
+
+
+def _context(db: Session, actor: User, session_id: int) -> dict[str, Any]:
+    session = cohorts.get_session(db, actor=actor, session_id=session_id)
+    cohort = db.get(Cohort, session.cohort_id)
+    assert cohort is not None
+    lesson = service.lesson_of(db, session, cohort)
+    children = service.expected_children(db, session)
+    stored = service.stored_record(db, session_id)
+    from app.auth.models import Organisation
+
+    org = db.get(Organisation, actor.org_id)
+    return {
+        "session": session,
+        "cohort": cohort,
+        "lesson": lesson,
+        "children": children,
+        "stored": stored,
+        "facilitators": cohorts.facilitators_of(db, [cohort.id or 0])[cohort.id or 0],
+        "checklist_items": list(org.session_checklist) if org else [],
+        "observations": service.observations_of(db, session_id),
+        "today": today_for(db, actor),
+        "staff": actor.role in cohorts.STAFF,
+        "attendance_labels": ATTENDANCE_LABELS,
+        "coverage_labels": COVERAGE_LABELS,
+    }
+
+
+@router.get("/sessions/{session_id}", response_class=HTMLResponse)
+def session_page(
+    request: Request,
+    db: DbSession,
+    actor: CurrentUser,
+    session_id: int = _id(),
+    saved: int | None = None,
+) -> HTMLResponse:
+    context = _context(db, actor, session_id)
+    values = _form_from_stored(context["stored"], context["children"], context["lesson"].activities)
+    return render(
+        request,
+        "sessions/page.html",
+        {**context, "values": values, "errors": {}, "saved": bool(saved), "conflict": None},
+    )
+
+
+def _values_from_form(
+    form: dict[str, str], children: list[Any], activities: list[Any]
+) -> dict[str, Any]:
+    return {
+        "attendance": {
+            c.id: (
+                form.get(f"attendance-{c.id}", ""),
+                form.get(f"attendance-{c.id}-note", "").strip() or None,
+            )
+            for c in children
+        },
+        "coverage": {
+            a.id: (
+                form.get(f"coverage-{a.id}", ""),
+                form.get(f"coverage-{a.id}-note", "").strip() or None,
+            )
+            for a in activities
+        },
+        "facilitators": {
+            int(k.split("-", 1)[1])
+            for k in form
+            if k.startswith("facilitator-") and k.split("-", 1)[1].isdigit()
+        },
+        "notes": form.get("notes", ""),
+        "checklist": {k.removeprefix("check-"): True for k in form if k.startswith("check-")},
+    }
+
+
+@router.post("/sessions/{session_id}/record", response_class=HTMLResponse)
+def record(
+    request: Request, db: DbSession, actor: CurrentUser, form: FormData, session_id: int = _id()
+) -> Response:
+    context = _context(db, actor, session_id)
+    children, activities = context["children"], context["lesson"].activities
+    values = _values_from_form(form, children, activities)
+    if form.get("action") == "all_present":  # the "everyone present" shortcut: fill, do not save
+        values["attendance"] = {c.id: ("present", values["attendance"][c.id][1]) for c in children}
+        return render(
+            request,
+            "sessions/page.html",
+            {**context, "values": values, "errors": {}, "saved": False, "conflict": None},
+        )
+    errors: dict[str, str] = {}
+    for c in children:
+        if values["attendance"][c.id][0] not in AttendanceStatus.__members__:
+            errors[f"attendance-{c.id}"] = f"Choose whether {c.first_name} was there"
+    for a in activities:
+        if values["coverage"][a.id][0] not in CoverageStatus.__members__:
+            errors[f"coverage-{a.id}"] = f"Choose how much of '{a.title}' was delivered"
+    checklist = {
+        item: item in values["checklist"] or f"check-{i}" in form
+        for i, item in enumerate(context["checklist_items"])
+    }
+    values["checklist"] = {k: v for k, v in checklist.items() if v}
+    version = form.get("version", "")
+    if not version.isdigit():
+        errors["form"] = "This page is out of date. Reload it and try again."
+    payload = None
+    if not errors:
+        try:
+            payload = RecordIn.model_validate(
+                {
+                    "version": int(version),
+                    "facilitators_present": sorted(values["facilitators"]),
+                    "attendance": [
+                        {
+                            "child_id": c.id,
+                            "status": values["attendance"][c.id][0],
+                            "note": values["attendance"][c.id][1],
+                        }
+                        for c in children
+                    ],
+                    "coverage": [
+                        {
+                            "activity_id": a.id,
+                            "status": values["coverage"][a.id][0],
+                            "note": values["coverage"][a.id][1],
+                        }
+                        for a in activities
+                    ],
+                    "notes": values["notes"] or None,
+                    "checklist": checklist,
+                }
+            )
+        except ValidationError as exc:
+            errors = (
+                {"notes": "Notes must be 4,000 characters or fewer"}
+                if "notes" in str(exc)
+                else {"form": "Notes on a child or an activity must be 500 characters or fewer"}
+            )
+    if payload is not None:
+        try:
+            service.record_session(
+                db, actor=actor, session_id=session_id, payload=payload, today=today_for(db, actor)
+            )
+            return RedirectResponse(f"/sessions/{session_id}?saved=1", status_code=303)
+        except Invalid as exc:
+            db.rollback()
+            errors = field_errors(exc.errors)
+        except Conflict as exc:
+            db.rollback()
+            context = _context(db, actor, session_id)
+            theirs = _form_from_stored(context["stored"], children, activities)
+            differs = {
+                c.id
+                for c in children
+                if theirs["attendance"][c.id][0] != values["attendance"][c.id][0]
+            } | {
+                a.id
+                for a in activities
+                if theirs["coverage"][a.id][0] != values["coverage"][a.id][0]
+            }
+            return render(
+                request,
+                "sessions/page.html",
+                {
+                    **context,
+                    "values": values,
+                    "errors": {"form": exc.detail},
+                    "saved": False,
+                    "conflict": {"theirs": theirs, "differs": differs},
+                },
+                status_code=409,
+            )
+    return render(
+        request,
+        "sessions/page.html",
+        {**context, "values": values, "errors": errors, "saved": False, "conflict": None},
+        status_code=409 if set(errors) == {"form"} and "out of date" not in errors["form"] else 422,
+    )
+
+
+@router.post("/sessions/{session_id}/observations", response_class=HTMLResponse)
+def observe(
+    request: Request, db: DbSession, actor: LeadUser, form: FormData, session_id: int = _id()
+) -> Response:
+    try:
+        data = ObservationIn.model_validate(
+            {
+                "adherence": form.get("adherence") or 0,
+                "quality": form.get("quality") or 0,
+                "comments": form.get("comments") or None,
+            }
+        )
+        service.observe(db, actor=actor, session_id=session_id, data=data)
+        return RedirectResponse(f"/sessions/{session_id}#observations", status_code=303)
+    except (ValidationError, Conflict) as exc:
+        db.rollback()
+        errors = (
+            {
+                k: "Choose a score from 1 to 5"
+                if k in ("adherence", "quality")
+                else "Comments must be 2,000 characters or fewer"
+                for k in field_errors([dict(e) for e in exc.errors()])
+            }
+            if isinstance(exc, ValidationError)
+            else {"form": exc.detail}
+        )
+    context = _context(db, actor, session_id)
+    values = _form_from_stored(context["stored"], context["children"], context["lesson"].activities)
+    return render(
+        request,
+        "sessions/page.html",
+        {**context, "values": values, "errors": errors, "saved": False, "conflict": None},
+        status_code=409 if "form" in errors else 422,
+    )
+
+
+def my_sessions(db: Session, actor: User) -> list[tuple[Any, str, bool]]:
+    """The facilitator's sessions of the last fortnight and today, not yet recorded first."""
+    from sqlmodel import col, select
+
+    from app.cohorts.models import CohortFacilitator, GroupSession
+
+    today = today_for(db, actor)
+    rows = db.exec(
+        select(GroupSession, Cohort.name)
+        .join(Cohort, col(Cohort.id) == col(GroupSession.cohort_id))
+        .where(
+            GroupSession.org_id == actor.org_id,
+            GroupSession.status != SessionStatus.cancelled,
+            col(GroupSession.date) >= today - dt.timedelta(days=14),
+            col(GroupSession.date) <= today,
+            col(GroupSession.cohort_id).in_(
+                select(CohortFacilitator.cohort_id).where(CohortFacilitator.user_id == actor.id)
+            ),
+        )
+        .order_by(col(GroupSession.date).desc())
+    ).all()
+    out = [(s, name, s.status == SessionStatus.delivered) for s, name in rows]
+    return sorted(out, key=lambda r: r[2])  # not yet recorded first; stable keeps newest first

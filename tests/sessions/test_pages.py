@@ -1,0 +1,103 @@
+"""The session page a facilitator uses on a tablet after the group (no JavaScript needed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.conftest import People, Signed
+
+
+def page_form(session: dict[str, Any], facilitator_id: int, **over: str) -> dict[str, str]:
+    form = {
+        "version": str(session["version"]),
+        f"facilitator-{facilitator_id}": "yes",
+        "check-0": "yes",
+    }
+    form.update({f"attendance-{c['child_id']}": "present" for c in session["roster"]})
+    form.update({f"coverage-{a['id']}": "delivered" for a in session["lesson"]["activities"]})
+    form.update(over)
+    return form
+
+
+def post(client: TestClient, url: str, data: dict[str, str]):  # type: ignore[no-untyped-def]
+    return client.post(url, data={**data, "csrf_token": client.csrf_token})  # type: ignore[attr-defined]
+
+
+def test_my_sessions_lists_what_to_record_first(
+    signed: Signed, people: People, first_session: dict[str, Any]
+) -> None:
+    home = signed.pages(people.facilitator).get("/")
+    assert home.status_code == 200
+    # The cohort started on 7 September; "today" is later than a fortnight after it, so the
+    # list holds only the sessions of the last two weeks.
+    assert "My sessions" in home.text
+
+
+def test_session_page_register_and_shortcut(
+    signed: Signed, people: People, first_session: dict[str, Any]
+) -> None:
+    pages = signed.pages(people.facilitator)
+    url = f"/sessions/{first_session['id']}"
+    html = pages.get(url).text
+    for child in first_session["roster"]:
+        assert f'name="attendance-{child["child_id"]}"' in html
+    assert "Mark everyone present" in html
+    shortcut = post(pages, f"{url}/record", {"version": "1", "action": "all_present"})
+    assert shortcut.status_code == 200
+    assert shortcut.text.count('value="present" checked') == len(first_session["roster"])
+
+
+def test_missing_answers_show_errors_beside_the_fields(
+    signed: Signed, people: People, first_session: dict[str, Any]
+) -> None:
+    pages = signed.pages(people.facilitator)
+    child = first_session["roster"][0]
+    form = page_form(first_session, people.facilitator.id)
+    del form[f"attendance-{child['child_id']}"]
+    response = post(pages, f"/sessions/{first_session['id']}/record", form)
+    assert response.status_code == 422
+    assert "There is a problem" in response.text
+    assert f'href="#attendance-{child["child_id"]}"' in response.text
+    assert "Recorded</strong>" not in pages.get(f"/sessions/{first_session['id']}").text
+
+
+def test_save_then_a_stale_save_shows_what_differs(
+    signed: Signed, people: People, first_session: dict[str, Any]
+) -> None:
+    first, second = signed.pages(people.facilitator), signed.pages(people.lead)
+    url = f"/sessions/{first_session['id']}/record"
+    saved = post(first, url, page_form(first_session, people.facilitator.id))
+    assert saved.status_code == 303
+    assert "The session is recorded" in first.get(saved.headers["location"]).text
+    child = first_session["roster"][0]
+    stale = post(
+        second,
+        url,
+        page_form(
+            first_session, people.facilitator.id, **{f"attendance-{child['child_id']}": "absent"}
+        ),
+    )
+    assert stale.status_code == 409
+    assert "Someone else saved this session" in stale.text
+    assert "Saved by the other person: <strong>Present</strong>" in stale.text
+
+
+def test_observation_through_the_page(
+    lead_pages: TestClient, people: People, first_session: dict[str, Any]
+) -> None:
+    url = f"/sessions/{first_session['id']}"
+    assert (
+        post(
+            lead_pages, f"{url}/record", page_form(first_session, people.facilitator.id)
+        ).status_code
+        == 303
+    )
+    bad = post(lead_pages, f"{url}/observations", {"adherence": "9"})
+    assert bad.status_code == 422
+    ok = post(
+        lead_pages, f"{url}/observations", {"adherence": "4", "quality": "5", "comments": "Calm"}
+    )
+    assert ok.status_code == 303
+    assert "adherence 4 out of 5" in lead_pages.get(url).text
