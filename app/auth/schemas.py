@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.auth.models import HolidayRegion, Role
 
@@ -56,6 +57,7 @@ class OrganisationPublic(BaseModel):
     dbs_renewal_years: int
     mentoring_hours_min: int
     mentoring_hours_max: int
+    session_checklist: list[str]
 
 
 class OrganisationUpdate(BaseModel):
@@ -66,3 +68,7 @@ class OrganisationUpdate(BaseModel):
     dbs_renewal_years: int | None = Field(default=None, ge=1, le=10)
     mentoring_hours_min: int | None = Field(default=None, ge=0, le=40)
     mentoring_hours_max: int | None = Field(default=None, ge=0, le=40)
+    session_checklist: (
+        list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]]
+        | None
+    ) = Field(default=None, max_length=10)

@@ -292,6 +292,7 @@ ORG_FIELDS = (
     "mentoring_hours_max",
 )
 ORG_MESSAGES = {
+    "session_checklist": "Give at most 10 checks, one a line, each up to 120 characters",
     "holiday_region": "Choose where your bank holidays come from",
     "dosage_threshold": "Enter a share from 0 to 1, like 0.75",
     "dbs_renewal_years": "Enter a whole number of years from 1 to 10",
@@ -318,6 +319,7 @@ def organisation_form(
     org = db.get(Organisation, actor.org_id)
     values = {key: str(getattr(org, key)) for key in ORG_FIELDS}
     values["holiday_region"] = org.holiday_region.value if org else "england"
+    values["session_checklist"] = "\n".join(org.session_checklist) if org else ""
     return _organisation_page(request, org, values, {}, saved=bool(saved))
 
 
@@ -326,9 +328,11 @@ def update_organisation(
     request: Request, db: DbSession, actor: AdminUser, form: FormData
 ) -> Response:
     values = {key: form.get(key, "").strip() for key in ORG_FIELDS}
+    values["session_checklist"] = form.get("session_checklist", "")
+    checks = [line.strip() for line in values["session_checklist"].splitlines() if line.strip()]
     org = db.get(Organisation, actor.org_id)
     try:
-        body = OrganisationUpdate.model_validate(values)
+        body = OrganisationUpdate.model_validate({**values, "session_checklist": checks})
         service.update_organisation(
             db, actor=actor, changes=body.model_dump(exclude_unset=True, exclude_none=True)
         )

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from app.auth.deps import CurrentUser, LeadUser
-from app.auth.models import Role, User
+from app.auth.models import Organisation, Role, User
 from app.children.models import Child
 from app.clock import today_for
 from app.cohorts import service
@@ -184,6 +184,7 @@ def _cohort_context(db: Session, actor: User, cohort_id: int) -> dict[str, Any]:
     roster = service.roster(db, cohort_id=cohort_id, org_id=actor.org_id)
     active = sum(1 for e, _ in roster if e.status == EnrolmentStatus.active)
     curriculum = db.get(Curriculum, cohort.curriculum_id)
+    org = db.get(Organisation, actor.org_id)
     staff = actor.role in service.STAFF
     candidates: list[Child] = []
     if staff:
@@ -196,6 +197,8 @@ def _cohort_context(db: Session, actor: User, cohort_id: int) -> dict[str, Any]:
             ).all()
         )
     return {
+        "quality": _session_quality(db, cohort_id),
+        "checklist_size": len(org.session_checklist) if org else 0,
         "cohort": cohort,
         "facilitators": facilitators,
         "sessions": sessions,
@@ -210,6 +213,36 @@ def _cohort_context(db: Session, actor: User, cohort_id: int) -> dict[str, Any]:
         ),
         "cap": int((curriculum.programme if curriculum else {}).get("cohort_max", 10)),
     }
+
+
+def _session_quality(db: Session, cohort_id: int) -> dict[int, dict[str, Any]]:
+    """Per delivered session: checklist ticks and the mean observer scores (two queries)."""
+    from sqlalchemy import func
+
+    from app.sessions.models import SessionObservation, SessionRecord
+
+    out: dict[int, dict[str, Any]] = {}
+    for session_id, checklist in db.exec(
+        select(SessionRecord.session_id, SessionRecord.checklist)
+        .join(GroupSession, col(GroupSession.id) == col(SessionRecord.session_id))
+        .where(GroupSession.cohort_id == cohort_id)
+    ).all():
+        out[session_id] = {"ticked": sum(1 for v in checklist.values() if v)}
+    for session_id, adherence, quality in db.exec(
+        select(
+            SessionObservation.session_id,
+            func.avg(SessionObservation.adherence),
+            func.avg(SessionObservation.quality),
+        )
+        .join(GroupSession, col(GroupSession.id) == col(SessionObservation.session_id))
+        .where(GroupSession.cohort_id == cohort_id)
+        .group_by(col(SessionObservation.session_id))
+    ).all():
+        out.setdefault(session_id, {})["observed"] = (
+            round(float(adherence), 1),
+            round(float(quality), 1),
+        )
+    return out
 
 
 @router.get("/cohorts/{cohort_id}", response_class=HTMLResponse)

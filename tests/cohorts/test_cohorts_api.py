@@ -321,3 +321,18 @@ def test_organisation_region_decides_the_bank_holidays(
     assert "2026-11-30" not in dates  # St Andrew's Day, a Scottish bank holiday
     assert "2026-12-28" not in dates
     assert "2027-03-29" in dates  # Easter Monday is not a bank holiday in Scotland
+
+
+def test_the_session_checklist_is_configurable(signed: Signed, people: People) -> None:
+    admin = signed.api(people.admin)
+    assert len(admin.get("/api/v1/organisation").json()["session_checklist"]) == 4
+    too_many = admin.patch(
+        "/api/v1/organisation", json={"session_checklist": [f"Check {n}" for n in range(11)]}
+    )
+    assert too_many.status_code == 422
+    assert admin.patch("/api/v1/organisation", json={"session_checklist": [""]}).status_code == 422
+    changed = admin.patch(
+        "/api/v1/organisation", json={"session_checklist": ["Snack shared", "Calm ending"]}
+    )
+    assert changed.status_code == 200
+    assert changed.json()["session_checklist"] == ["Snack shared", "Calm ending"]

@@ -101,3 +101,5 @@ def test_observation_through_the_page(
     )
     assert ok.status_code == 303
     assert "adherence 4 out of 5" in lead_pages.get(url).text
+    cohort_page = lead_pages.get(f"/cohorts/{first_session['cohort_id']}").text
+    assert "1 of 4 checks; observed: adherence 4.0, quality 5.0 out of 5" in cohort_page
