@@ -64,12 +64,13 @@ def lesson_of(db: Session, session: GroupSession, cohort: Cohort) -> Lesson:
     return Lesson(week, [a for _, a in rows if a is not None], list(tasks))
 
 
-def expected_children(db: Session, session: GroupSession) -> list[Child]:
-    """Children enrolled in the cohort on the session's date: the register's rows, and
-    the only denominators (a late joiner or an early leaver is not expected)."""
+def expected_children(db: Session, session: GroupSession) -> list[Any]:
+    """Children enrolled in the cohort on the session's date (rows with id, first_name and
+    reference): the register's rows, and the only denominators (a late joiner or an early
+    leaver is not expected)."""
     return list(
         db.exec(
-            select(Child)
+            select(Child.id, Child.first_name, Child.reference)
             .join(Enrolment, col(Enrolment.child_id) == col(Child.id))
             .where(
                 Enrolment.cohort_id == session.cohort_id,
@@ -134,7 +135,7 @@ def _field(errors: list[dict[str, Any]], loc: list[Any], msg: str) -> None:
 
 
 def _validate(
-    db: Session, payload: RecordIn, *, expected: list[Child], lesson: Lesson, org: Organisation
+    db: Session, payload: RecordIn, *, expected: list[Any], lesson: Lesson, org_id: int
 ) -> None:
     errors: list[dict[str, Any]] = []
     expected_ids = {c.id for c in expected}
@@ -174,7 +175,7 @@ def _validate(
             db.exec(
                 select(User.id).where(
                     col(User.id).in_(payload.facilitators_present),
-                    User.org_id == org.id,
+                    User.org_id == org_id,
                     col(User.role).in_([Role.facilitator, Role.lead]),
                 )
             ).all()
@@ -186,7 +187,9 @@ def _validate(
                 )
         if len(set(payload.facilitators_present)) != len(payload.facilitators_present):
             _field(errors, ["facilitators_present"], "A facilitator is given twice")
-    unknown = set(payload.checklist) - set(org.session_checklist)
+    # The organisation's checklist is read only when a checklist is given.
+    org = db.get(Organisation, org_id) if payload.checklist else None
+    unknown = set(payload.checklist) - set(org.session_checklist if org else ())
     if unknown:
         _field(errors, ["checklist"], f"Not on the checklist: {', '.join(sorted(unknown))}")
     if errors:
@@ -222,12 +225,10 @@ def record_session(
             [{"loc": ["body"], "msg": f"This session is on {session.date:%d %B %Y}, after today"}],
         )
     cohort = db.get(Cohort, session.cohort_id)
-    org = db.get(Organisation, actor.org_id)
     assert cohort is not None
-    assert org is not None
     expected = expected_children(db, session)
     lesson = lesson_of(db, session, cohort)
-    _validate(db, payload, expected=expected, lesson=lesson, org=org)
+    _validate(db, payload, expected=expected, lesson=lesson, org_id=actor.org_id)
     stored = stored_record(db, session.id or 0)
     if _same(stored, payload):
         return session, False
