@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2_fragments.fastapi import Jinja2Blocks
 
@@ -78,6 +79,12 @@ templates.env.filters.update(
     minutes_human=minutes_human,
 )
 templates.env.globals["service_name"] = get_settings().service_name
+
+
+def id_param() -> Any:
+    """A path id (1 to 2**31-1). A fresh Path() per parameter: FastAPI binds each instance
+    to one parameter name."""
+    return PathParam(ge=1, le=2**31 - 1)
 
 
 def is_htmx(request: Request) -> bool:

@@ -29,6 +29,12 @@ WRONG_CREDENTIALS = "Email or password is wrong."
 STAFF_ROLES = (Role.admin, Role.lead)
 
 
+def require_staff(actor: User) -> None:
+    """Programme leads and admins run the programme; other roles are refused (403)."""
+    if actor.role not in STAFF_ROLES:
+        raise Forbidden("Only a programme lead can do this.")
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 

@@ -12,21 +12,17 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.audit.models import AuditEvent
 from app.auth.models import Role, User
+from app.auth.service import STAFF_ROLES, require_staff
 from app.children.models import Child
 from app.children.schemas import ChildCreate, ChildPublic, ChildUpdate
-from app.exceptions import Conflict, Forbidden, Invalid, NotFound
+from app.exceptions import Conflict, Invalid, NotFound
 
 MIN_AGE, MAX_AGE = 4, 18
-STAFF = (Role.lead, Role.admin)
+STAFF = STAFF_ROLES
 
 
 def age_on(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
-def require_staff(actor: User) -> None:
-    if actor.role not in STAFF:
-        raise Forbidden("Only a programme lead can do this.")
 
 
 def visible(actor: User) -> ColumnElement[bool]:

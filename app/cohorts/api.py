@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 
 from app.auth.deps import CurrentUser, LeadUser
 from app.clock import today_for
@@ -27,12 +27,9 @@ from app.cohorts.schemas import (
 from app.curriculum.models import Curriculum
 from app.db import DbSession
 from app.errors import problem_responses
+from app.web import id_param
 
 router = APIRouter(tags=["cohorts and sessions"], responses=problem_responses(401))
-
-
-def Id() -> Any:
-    return Path(ge=1, le=2**31 - 1)
 
 
 def _public(cohort: Cohort, active: int, facilitators: list[Any]) -> dict[str, Any]:
@@ -92,7 +89,7 @@ def list_cohorts(db: DbSession, actor: CurrentUser) -> list[CohortPublic]:
     summary="One cohort",
     responses=problem_responses(404),
 )
-def get_cohort(db: DbSession, actor: CurrentUser, cohort_id: int = Id()) -> CohortDetail:
+def get_cohort(db: DbSession, actor: CurrentUser, cohort_id: int = id_param()) -> CohortDetail:
     return cohort_detail(db, actor, cohort_id)
 
 
@@ -102,7 +99,9 @@ def get_cohort(db: DbSession, actor: CurrentUser, cohort_id: int = Id()) -> Coho
     summary="A cohort's sessions, by date (cancelled occurrences included)",
     responses=problem_responses(404),
 )
-def list_sessions(db: DbSession, actor: CurrentUser, cohort_id: int = Id()) -> list[SessionPublic]:
+def list_sessions(
+    db: DbSession, actor: CurrentUser, cohort_id: int = id_param()
+) -> list[SessionPublic]:
     return [
         SessionPublic.model_validate(s)
         for s in service.sessions_of(db, actor=actor, cohort_id=cohort_id)
@@ -116,7 +115,7 @@ def list_sessions(db: DbSession, actor: CurrentUser, cohort_id: int = Id()) -> l
     responses=problem_responses(403, 404, 409, 422),
 )
 def reschedule_session(
-    db: DbSession, actor: LeadUser, body: SessionReschedule, session_id: int = Id()
+    db: DbSession, actor: LeadUser, body: SessionReschedule, session_id: int = id_param()
 ) -> SessionPublic:
     session = service.reschedule(
         db,
@@ -137,7 +136,7 @@ def reschedule_session(
     responses=problem_responses(403, 404, 409, 422),
 )
 def cancel_session(
-    db: DbSession, actor: LeadUser, body: SessionCancel, session_id: int = Id()
+    db: DbSession, actor: LeadUser, body: SessionCancel, session_id: int = id_param()
 ) -> SessionPublic:
     session = service.cancel_session(
         db, actor=actor, session_id=session_id, version=body.version, reason=body.reason
@@ -191,7 +190,7 @@ def list_closures(db: DbSession, actor: LeadUser) -> list[ClosurePublic]:
     responses=problem_responses(403, 404, 409, 422),
 )
 def enrol(
-    db: DbSession, actor: LeadUser, body: EnrolmentCreate, cohort_id: int = Id()
+    db: DbSession, actor: LeadUser, body: EnrolmentCreate, cohort_id: int = id_param()
 ) -> EnrolmentPublic:
     enrolment = service.enrol(
         db, actor=actor, cohort_id=cohort_id, data=body, today=today_for(db, actor)
@@ -206,7 +205,7 @@ def enrol(
     responses=problem_responses(403, 404, 409, 422),
 )
 def withdraw(
-    db: DbSession, actor: LeadUser, body: EnrolmentWithdraw, enrolment_id: int = Id()
+    db: DbSession, actor: LeadUser, body: EnrolmentWithdraw, enrolment_id: int = id_param()
 ) -> EnrolmentPublic:
     enrolment = service.withdraw(
         db, actor=actor, enrolment_id=enrolment_id, date=body.date, reason=body.reason

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.models import Organisation, Role, User
+from app.auth.service import STAFF_ROLES, require_staff
 from app.children.models import Child
 from app.children.service import age_on
 from app.cohorts.models import (
@@ -30,15 +31,10 @@ from app.cohorts.schedule import WEEK, ClosedDays, NoFreeSlot, weekly_slots
 from app.cohorts.schemas import ClosureCreate, CohortCreate, EnrolmentCreate
 from app.curriculum.models import Curriculum
 from app.db import lost_write_race
-from app.exceptions import Conflict, Forbidden, Invalid, NotFound
+from app.exceptions import Conflict, Invalid, NotFound
 
-STAFF = (Role.lead, Role.admin)
+STAFF = STAFF_ROLES
 SESSIONS: Table = GroupSession.__table__  # type: ignore[attr-defined]
-
-
-def require_staff(actor: User) -> None:
-    if actor.role not in STAFF:
-        raise Forbidden("Only a programme lead can do this.")
 
 
 def _invalid(field: str, message: str) -> Invalid:
@@ -516,21 +512,27 @@ def get_session(db: Session, *, actor: User, session_id: int) -> GroupSession:
     return session
 
 
-def _claim(db: Session, session: GroupSession, version: int) -> None:
-    """Optimistic lock: bump the version only if nobody else has since. 409 otherwise."""
+def claim_version(db: Session, session_id: int, version: int, **values: Any) -> bool:
+    """Optimistic lock: move the session to version + 1 (with `values`) only if it is
+    still at `version`. False when someone else got there first; the transaction is then
+    rolled back if the database refused the write (SQLite's lost race)."""
     try:
         result = db.execute(
             update(SESSIONS)
-            .where(SESSIONS.c.id == session.id, SESSIONS.c.version == version)
-            .values(version=version + 1)
+            .where(SESSIONS.c.id == session_id, SESSIONS.c.version == version)
+            .values(version=version + 1, **values)
         )
-        claimed = result.rowcount == 1  # type: ignore[attr-defined]
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
     except OperationalError as exc:
         if not lost_write_race(exc):
             raise
         db.rollback()
-        claimed = False
-    if not claimed:
+        return False
+
+
+def _claim(db: Session, session: GroupSession, version: int) -> None:
+    """Claim the version or answer 409 with the current one."""
+    if not claim_version(db, session.id or 0, version):
         db.refresh(session)
         raise Conflict(
             "Someone else changed this session first. Reload it and try again.",

@@ -7,7 +7,7 @@ import datetime as dt
 import io
 from typing import Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
@@ -23,13 +23,17 @@ from app.curriculum.models import Curriculum, CurriculumWeek
 from app.curriculum.service import latest_curricula
 from app.db import DbSession
 from app.exceptions import Conflict, Invalid
-from app.web import FormData, date_fields, field_errors, parse_date_fields, render, typed_date
+from app.web import (
+    FormData,
+    date_fields,
+    field_errors,
+    id_param,
+    parse_date_fields,
+    render,
+    typed_date,
+)
 
 router = APIRouter(include_in_schema=False)
-
-
-def _id() -> Any:
-    return Path(ge=1, le=2**31 - 1)
 
 
 def _errors(exc: Exception) -> dict[str, str]:
@@ -247,7 +251,7 @@ def _session_quality(db: Session, cohort_id: int) -> dict[int, dict[str, Any]]:
 
 @router.get("/cohorts/{cohort_id}", response_class=HTMLResponse)
 def cohort_page(
-    request: Request, db: DbSession, actor: CurrentUser, cohort_id: int = _id()
+    request: Request, db: DbSession, actor: CurrentUser, cohort_id: int = id_param()
 ) -> HTMLResponse:
     context = _cohort_context(db, actor, cohort_id)
     return render(request, "cohorts/detail.html", {**context, "errors": {}, "values": {}})
@@ -255,7 +259,7 @@ def cohort_page(
 
 @router.post("/cohorts/{cohort_id}/enrolments", response_class=HTMLResponse)
 def enrol(
-    request: Request, db: DbSession, actor: LeadUser, form: FormData, cohort_id: int = _id()
+    request: Request, db: DbSession, actor: LeadUser, form: FormData, cohort_id: int = id_param()
 ) -> Response:
     values: dict[str, Any] = {
         "child_id": form.get("child_id", ""),
@@ -309,7 +313,7 @@ def _enrolment(db: Session, actor: User, enrolment_id: int) -> tuple[Enrolment, 
 
 @router.get("/enrolments/{enrolment_id}/withdraw", response_class=HTMLResponse)
 def withdraw_form(
-    request: Request, db: DbSession, actor: LeadUser, enrolment_id: int = _id()
+    request: Request, db: DbSession, actor: LeadUser, enrolment_id: int = id_param()
 ) -> HTMLResponse:
     enrolment, child = _enrolment(db, actor, enrolment_id)
     values = {"date": date_fields(today_for(db, actor)), "reason": ""}
@@ -322,7 +326,7 @@ def withdraw_form(
 
 @router.post("/enrolments/{enrolment_id}/withdraw", response_class=HTMLResponse)
 def withdraw(
-    request: Request, db: DbSession, actor: LeadUser, form: FormData, enrolment_id: int = _id()
+    request: Request, db: DbSession, actor: LeadUser, form: FormData, enrolment_id: int = id_param()
 ) -> Response:
     enrolment, child = _enrolment(db, actor, enrolment_id)
     values: dict[str, Any] = {"reason": form.get("reason", "").strip()}
@@ -389,14 +393,14 @@ def _session_page(
 
 @router.get("/sessions/{session_id}/change", response_class=HTMLResponse)
 def session_change_form(
-    request: Request, db: DbSession, actor: LeadUser, session_id: int = _id()
+    request: Request, db: DbSession, actor: LeadUser, session_id: int = id_param()
 ) -> HTMLResponse:
     return _session_page(request, db, actor, session_id)
 
 
 @router.post("/sessions/{session_id}/reschedule", response_class=HTMLResponse)
 def reschedule(
-    request: Request, db: DbSession, actor: LeadUser, form: FormData, session_id: int = _id()
+    request: Request, db: DbSession, actor: LeadUser, form: FormData, session_id: int = id_param()
 ) -> Response:
     values: dict[str, Any] = {
         "start_time": form.get("start_time", "").strip(),
@@ -439,7 +443,7 @@ def reschedule(
 
 @router.post("/sessions/{session_id}/cancel", response_class=HTMLResponse)
 def cancel(
-    request: Request, db: DbSession, actor: LeadUser, form: FormData, session_id: int = _id()
+    request: Request, db: DbSession, actor: LeadUser, form: FormData, session_id: int = id_param()
 ) -> Response:
     reason = form.get("reason", "").strip()
     version = form.get("version", "")

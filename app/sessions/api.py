@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from sqlmodel import Session
 
 from app.auth.deps import CurrentUser, LeadUser
@@ -25,12 +23,9 @@ from app.sessions.schemas import (
     SessionDetail,
     TaskOut,
 )
+from app.web import id_param
 
 router = APIRouter(tags=["session delivery"], responses=problem_responses(401))
-
-
-def _id() -> Any:
-    return Path(ge=1, le=2**31 - 1)
 
 
 def session_detail(db: Session, actor: User, session_id: int) -> SessionDetail:
@@ -106,7 +101,7 @@ def session_detail(db: Session, actor: User, session_id: int) -> SessionDetail:
     summary="One session: its lesson, the children expected, and what was recorded",
     responses=problem_responses(404),
 )
-def get_session(db: DbSession, actor: CurrentUser, session_id: int = _id()) -> SessionDetail:
+def get_session(db: DbSession, actor: CurrentUser, session_id: int = id_param()) -> SessionDetail:
     return session_detail(db, actor, session_id)
 
 
@@ -117,7 +112,7 @@ def get_session(db: DbSession, actor: CurrentUser, session_id: int = _id()) -> S
     responses=problem_responses(403, 404, 409, 422),
 )
 def record_session(
-    db: DbSession, actor: CurrentUser, body: RecordIn, session_id: int = _id()
+    db: DbSession, actor: CurrentUser, body: RecordIn, session_id: int = id_param()
 ) -> SessionDetail:
     service.record_session(
         db, actor=actor, session_id=session_id, payload=body, today=today_for(db, actor)
@@ -133,7 +128,7 @@ def record_session(
     responses=problem_responses(403, 404, 409, 422),
 )
 def observe(
-    db: DbSession, actor: LeadUser, body: ObservationIn, session_id: int = _id()
+    db: DbSession, actor: LeadUser, body: ObservationIn, session_id: int = id_param()
 ) -> ObservationOut:
     o = service.observe(db, actor=actor, session_id=session_id, data=body)
     return ObservationOut(

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, insert, update
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
@@ -17,7 +16,6 @@ from app.children.models import Child
 from app.cohorts import service as cohorts
 from app.cohorts.models import Cohort, Enrolment, GroupSession, SessionStatus
 from app.curriculum.models import Activity, CurriculumWeek, PracticeTask
-from app.db import lost_write_race
 from app.exceptions import Conflict, Forbidden, Invalid
 from app.sessions.models import (
     ATTENDED,
@@ -232,21 +230,9 @@ def record_session(
     stored = stored_record(db, session.id or 0)
     if _same(stored, payload):
         return session, False
-    try:
-        result = db.execute(
-            update(GroupSession.__table__)  # type: ignore[attr-defined]
-            .where(
-                GroupSession.__table__.c.id == session.id,  # type: ignore[attr-defined]
-                GroupSession.__table__.c.version == payload.version,  # type: ignore[attr-defined]
-            )
-            .values(version=payload.version + 1, status=SessionStatus.delivered.value)
-        )
-        claimed = result.rowcount == 1  # type: ignore[attr-defined]
-    except OperationalError as exc:
-        if not lost_write_race(exc):
-            raise
-        db.rollback()
-        claimed = False
+    claimed = cohorts.claim_version(
+        db, session.id or 0, payload.version, status=SessionStatus.delivered.value
+    )
     if not claimed:
         db.expire_all()
         current = db.get(GroupSession, session_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
@@ -21,7 +21,7 @@ from app.exceptions import Conflict, Invalid
 from app.sessions import service
 from app.sessions.models import AttendanceStatus, CoverageStatus
 from app.sessions.schemas import ObservationIn, RecordIn
-from app.web import FormData, field_errors, render
+from app.web import FormData, field_errors, id_param, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -32,10 +32,6 @@ ATTENDANCE_LABELS = [
     ("excused", "Excused"),
 ]
 COVERAGE_LABELS = [("delivered", "Delivered"), ("partial", "Partly"), ("skipped", "Skipped")]
-
-
-def _id() -> Any:
-    return Path(ge=1, le=2**31 - 1)
 
 
 def _form_from_stored(
@@ -82,7 +78,7 @@ def session_page(
     request: Request,
     db: DbSession,
     actor: CurrentUser,
-    session_id: int = _id(),
+    session_id: int = id_param(),
     saved: int | None = None,
 ) -> HTMLResponse:
     context = _context(db, actor, session_id)
@@ -124,7 +120,11 @@ def _values_from_form(
 
 @router.post("/sessions/{session_id}/record", response_class=HTMLResponse)
 def record(
-    request: Request, db: DbSession, actor: CurrentUser, form: FormData, session_id: int = _id()
+    request: Request,
+    db: DbSession,
+    actor: CurrentUser,
+    form: FormData,
+    session_id: int = id_param(),
 ) -> Response:
     context = _context(db, actor, session_id)
     children, activities = context["children"], context["lesson"].activities
@@ -228,7 +228,7 @@ def record(
 
 @router.post("/sessions/{session_id}/observations", response_class=HTMLResponse)
 def observe(
-    request: Request, db: DbSession, actor: LeadUser, form: FormData, session_id: int = _id()
+    request: Request, db: DbSession, actor: LeadUser, form: FormData, session_id: int = id_param()
 ) -> Response:
     try:
         data = ObservationIn.model_validate(
