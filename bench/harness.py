@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import statistics
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, create_engine, event, text
 
 from app.db import create_db_engine, parse_database_url
 
@@ -49,11 +49,29 @@ class Result:
 
 
 @contextmanager
-def migrated_database() -> Iterator[Engine]:
-    """A fresh database at head: a temporary SQLite file, or TANDEM_BENCH_DATABASE_URL."""
-    url = os.environ.get("TANDEM_BENCH_DATABASE_URL")
-    with tempfile.TemporaryDirectory() as tmp:
-        url = url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+def _scratch_url(server: str | None, tmp: Path) -> Iterator[str]:
+    """A throwaway SQLite file, or a new database on the PostgreSQL server (dropped after)."""
+    if server is None:
+        yield f"sqlite:///{tmp / 'bench.db'}"
+        return
+    base = parse_database_url(server)
+    name = f"{base.database or 'tandem'}_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
+def migrated_database(server: str | None = None) -> Iterator[Engine]:
+    """A fresh database at head: a temporary SQLite file, or (given a PostgreSQL URL) a
+    new database on that server, dropped afterwards."""
+    with tempfile.TemporaryDirectory() as tmp, _scratch_url(server, Path(tmp)) as url:
         config = Config(str(ROOT / "alembic.ini"))
         config.set_main_option("script_location", str(ROOT / "migrations"))
         config.attributes["database_url"] = url

@@ -7,7 +7,21 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, insert, update
+from sqlalchemy import (
+    Connection,
+    String,
+    Table,
+    bindparam,
+    delete,
+    insert,
+    literal,
+    null,
+    or_,
+    type_coerce,
+    union_all,
+    update,
+)
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
@@ -16,7 +30,7 @@ from app.children.models import Child
 from app.cohorts import service as cohorts
 from app.cohorts.models import Cohort, Enrolment, GroupSession, SessionStatus
 from app.curriculum.models import Activity, CurriculumWeek, PracticeTask
-from app.exceptions import Conflict, Forbidden, Invalid
+from app.exceptions import Conflict, Forbidden, Invalid, NotFound
 from app.sessions.models import (
     ATTENDED,
     AssignmentKind,
@@ -62,21 +76,29 @@ def lesson_of(db: Session, session: GroupSession, cohort: Cohort) -> Lesson:
     return Lesson(week, [a for _, a in rows if a is not None], list(tasks))
 
 
+# Statements built once (with bind parameters), so a save does not pay for building them.
+_EXPECTED = (
+    select(Child.id, Child.first_name, Child.reference)
+    .join(Enrolment, col(Enrolment.child_id) == col(Child.id))
+    .where(
+        col(Enrolment.cohort_id) == bindparam("cohort_id"),
+        col(Enrolment.org_id) == bindparam("org_id"),
+        col(Enrolment.start_date) <= bindparam("on"),
+        or_(col(Enrolment.end_date).is_(None), col(Enrolment.end_date) >= bindparam("on")),
+    )
+    .order_by(col(Child.first_name), col(Child.reference))
+)
+
+
 def expected_children(db: Session, session: GroupSession) -> list[Any]:
     """Children enrolled in the cohort on the session's date (rows with id, first_name and
     reference): the register's rows, and the only denominators (a late joiner or an early
     leaver is not expected)."""
     return list(
-        db.exec(
-            select(Child.id, Child.first_name, Child.reference)
-            .join(Enrolment, col(Enrolment.child_id) == col(Child.id))
-            .where(
-                Enrolment.cohort_id == session.cohort_id,
-                Enrolment.org_id == session.org_id,
-                cohorts.expected_children(session.date),
-            )
-            .order_by(col(Child.first_name), col(Child.reference))
-        ).all()
+        db.connection().execute(
+            _EXPECTED,
+            {"cohort_id": session.cohort_id, "org_id": session.org_id, "on": session.date},
+        )
     )
 
 
@@ -85,7 +107,8 @@ class Stored:
     attendance: dict[int, tuple[str, str | None]]
     coverage: dict[int, tuple[str, str | None]]
     facilitators: set[int]
-    record: SessionRecord | None
+    # The session_record row (notes, checklist, recorded_at, updated_at), if recorded.
+    record: Any | None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -103,29 +126,91 @@ class Stored:
         }
 
 
+def _rows_of(model: Any, key: str, part: int) -> Any:
+    return select(
+        literal(part).label("part"),
+        getattr(model, key).label("key"),
+        type_coerce(model.status, String).label("status"),
+        model.note,
+    ).where(model.session_id == bindparam("session_id"))
+
+
+# The register, coverage and facilitators present in one statement.
+_STORED_ROWS = union_all(
+    _rows_of(Attendance, "child_id", 0),
+    _rows_of(Coverage, "activity_id", 1),
+    select(
+        literal(2),
+        col(SessionFacilitatorPresent.user_id),
+        type_coerce(null(), String),
+        type_coerce(null(), String),
+    ).where(col(SessionFacilitatorPresent.session_id) == bindparam("session_id")),
+)
+_STORED_RECORD = select(
+    col(SessionRecord.notes),
+    col(SessionRecord.checklist),
+    col(SessionRecord.recorded_at),
+    col(SessionRecord.updated_at),
+).where(col(SessionRecord.session_id) == bindparam("session_id"))
+
+
 def stored_record(db: Session, session_id: int) -> Stored:
-    """What is stored for the session, read as plain rows (no ORM objects to build)."""
-    attendance = db.execute(
-        select(Attendance.child_id, Attendance.status, Attendance.note).where(
-            Attendance.session_id == session_id
-        )
-    ).all()
-    coverage = db.execute(
-        select(Coverage.activity_id, Coverage.status, Coverage.note).where(
-            Coverage.session_id == session_id
-        )
-    ).all()
-    present = db.exec(
-        select(SessionFacilitatorPresent.user_id).where(
-            SessionFacilitatorPresent.session_id == session_id
-        )
-    ).all()
+    """What is stored for the session, read as plain rows (two statements)."""
+    conn = db.connection()
+    parts: tuple[dict[int, Any], dict[int, Any], dict[int, Any]] = ({}, {}, {})
+    for part, key, status, note in conn.execute(_STORED_ROWS, {"session_id": session_id}):
+        parts[part][key] = (status, note)
     return Stored(
-        attendance={child: (str(status), note) for child, status, note in attendance},
-        coverage={activity: (str(status), note) for activity, status, note in coverage},
-        facilitators=set(present),
-        record=db.get(SessionRecord, session_id),
+        attendance=parts[0],
+        coverage=parts[1],
+        facilitators=set(parts[2]),
+        record=conn.execute(_STORED_RECORD, {"session_id": session_id}).first(),
     )
+
+
+@dataclass(frozen=True)
+class _Item:
+    id: int
+    title: str
+
+
+# The week's activities (part 0) and practice tasks (part 1), in one statement.
+_LESSON_ITEMS = union_all(
+    select(literal(0).label("part"), col(Activity.id), col(Activity.title), col(Activity.position))
+    .join(CurriculumWeek, col(CurriculumWeek.id) == col(Activity.week_id))
+    .where(
+        col(CurriculumWeek.curriculum_id) == bindparam("curriculum_id"),
+        col(CurriculumWeek.week) == bindparam("week"),
+    ),
+    select(literal(1), col(PracticeTask.id), col(PracticeTask.title), col(PracticeTask.position))
+    .join(CurriculumWeek, col(CurriculumWeek.id) == col(PracticeTask.week_id))
+    .where(
+        col(CurriculumWeek.curriculum_id) == bindparam("curriculum_id"),
+        col(CurriculumWeek.week) == bindparam("week"),
+    ),
+)
+
+
+def _lesson_items(db: Session, curriculum_id: int, week: int) -> tuple[list[_Item], list[_Item]]:
+    """(activities, practice tasks) of a week, each by position: what a save checks."""
+    rows = sorted(
+        db.connection().execute(_LESSON_ITEMS, {"curriculum_id": curriculum_id, "week": week}),
+        key=lambda r: (r[0], r[3]),
+    )
+    return (
+        [_Item(r[1] or 0, r[2]) for r in rows if r[0] == 0],
+        [_Item(r[1] or 0, r[2]) for r in rows if r[0] == 1],
+    )
+
+
+_FACILITATORS = select(col(User.id)).where(
+    col(User.id).in_(bindparam("ids", expanding=True)),
+    col(User.org_id) == bindparam("org_id"),
+    col(User.role).in_([Role.facilitator, Role.lead]),
+)
+_CHECKLIST = select(col(Organisation.session_checklist)).where(
+    col(Organisation.id) == bindparam("org_id")
+)
 
 
 def _field(errors: list[dict[str, Any]], loc: list[Any], msg: str) -> None:
@@ -133,7 +218,12 @@ def _field(errors: list[dict[str, Any]], loc: list[Any], msg: str) -> None:
 
 
 def _validate(
-    db: Session, payload: RecordIn, *, expected: list[Any], lesson: Lesson, org_id: int
+    db: Session,
+    payload: RecordIn,
+    *,
+    expected: list[Any],
+    activities: list[_Item],
+    org_id: int,
 ) -> None:
     errors: list[dict[str, Any]] = []
     expected_ids = {c.id for c in expected}
@@ -154,7 +244,7 @@ def _validate(
                 ["attendance"],
                 f"Give an attendance for {child.first_name} ({child.reference})",
             )
-    activity_ids = {a.id for a in lesson.activities}
+    activity_ids = {a.id for a in activities}
     covered = [c.activity_id for c in payload.coverage]
     for i, activity_id in enumerate(covered):
         if activity_id not in activity_ids:
@@ -165,18 +255,15 @@ def _validate(
             )
         elif covered.count(activity_id) > 1:
             _field(errors, ["coverage", i, "activity_id"], f"Activity {activity_id} is given twice")
-    for activity in lesson.activities:
+    for activity in activities:
         if activity.id not in covered:
             _field(errors, ["coverage"], f"Say whether '{activity.title}' was delivered")
+    conn = db.connection()
     if payload.facilitators_present:
         found = set(
-            db.exec(
-                select(User.id).where(
-                    col(User.id).in_(payload.facilitators_present),
-                    User.org_id == org_id,
-                    col(User.role).in_([Role.facilitator, Role.lead]),
-                )
-            ).all()
+            conn.execute(
+                _FACILITATORS, {"ids": payload.facilitators_present, "org_id": org_id}
+            ).scalars()
         )
         for i, user_id in enumerate(payload.facilitators_present):
             if user_id not in found:
@@ -186,8 +273,8 @@ def _validate(
         if len(set(payload.facilitators_present)) != len(payload.facilitators_present):
             _field(errors, ["facilitators_present"], "A facilitator is given twice")
     # The organisation's checklist is read only when a checklist is given.
-    org = db.get(Organisation, org_id) if payload.checklist else None
-    unknown = set(payload.checklist) - set(org.session_checklist if org else ())
+    items = conn.execute(_CHECKLIST, {"org_id": org_id}).scalar() if payload.checklist else None
+    unknown = set(payload.checklist) - set(items or ())
     if unknown:
         _field(errors, ["checklist"], f"Not on the checklist: {', '.join(sorted(unknown))}")
     if errors:
@@ -207,12 +294,40 @@ def _same(stored: Stored, payload: RecordIn) -> bool:
     )
 
 
+def _session_to_record(db: Session, actor: User, session_id: int) -> tuple[GroupSession, int]:
+    """(the session, its cohort's curriculum) in one query, if the actor may see it."""
+    session = db.exec(
+        select(GroupSession, col(Cohort.curriculum_id))
+        .join(Cohort, col(Cohort.id) == col(GroupSession.cohort_id))
+        .where(GroupSession.id == session_id, cohorts.visible_cohorts(actor))
+    ).first()
+    if session is None:
+        raise NotFound(f"There is no session {session_id}.")
+    return session[0], session[1]
+
+
+S_RECORD: Table = SessionRecord.__table__  # type: ignore[attr-defined]
+PRESENT: Table = SessionFacilitatorPresent.__table__  # type: ignore[attr-defined]
+_INSERT_RECORD = insert(S_RECORD)
+_UPDATE_RECORD = (
+    update(S_RECORD)
+    .where(S_RECORD.c.session_id == bindparam("b_session_id"))
+    .values(
+        notes=bindparam("b_notes"),
+        checklist=bindparam("b_checklist"),
+        updated_at=bindparam("b_updated_at"),
+    )
+)
+_DELETE_PRESENT = delete(PRESENT).where(PRESENT.c.session_id == bindparam("b_session_id"))
+_INSERT_PRESENT = insert(PRESENT)
+
+
 def record_session(
     db: Session, *, actor: User, session_id: int, payload: RecordIn, today: dt.date
 ) -> tuple[GroupSession, bool]:
     """(the session, whether anything changed). A fixed number of statements, whatever
     the number of children and activities."""
-    session = cohorts.get_session(db, actor=actor, session_id=session_id)
+    session, curriculum_id = _session_to_record(db, actor, session_id)
     if actor.role not in RECORDERS:
         raise Forbidden("Only the cohort's facilitators or a programme lead can record a session.")
     if session.status == SessionStatus.cancelled:
@@ -222,11 +337,9 @@ def record_session(
             "A session in the future cannot be recorded",
             [{"loc": ["body"], "msg": f"This session is on {session.date:%d %B %Y}, after today"}],
         )
-    cohort = db.get(Cohort, session.cohort_id)
-    assert cohort is not None
     expected = expected_children(db, session)
-    lesson = lesson_of(db, session, cohort)
-    _validate(db, payload, expected=expected, lesson=lesson, org_id=actor.org_id)
+    activities, tasks = _lesson_items(db, curriculum_id, session.week)
+    _validate(db, payload, expected=expected, activities=activities, org_id=actor.org_id)
     stored = stored_record(db, session.id or 0)
     if _same(stored, payload):
         return session, False
@@ -243,8 +356,9 @@ def record_session(
         )
     sid, org_id = session.id or 0, actor.org_id
     now = dt.datetime.now(dt.UTC)
+    conn = db.connection()
     _write_rows(
-        db,
+        conn,
         Attendance,
         "child_id",
         stored.attendance,
@@ -253,7 +367,7 @@ def record_session(
         org_id=org_id,
     )
     _write_rows(
-        db,
+        conn,
         Coverage,
         "activity_id",
         stored.coverage,
@@ -262,40 +376,41 @@ def record_session(
         org_id=org_id,
     )
     if stored.facilitators != set(payload.facilitators_present):
-        db.execute(
-            delete(SessionFacilitatorPresent).where(
-                col(SessionFacilitatorPresent.session_id) == sid
-            )
-        )
+        if stored.facilitators:
+            conn.execute(_DELETE_PRESENT, {"b_session_id": sid})
         if payload.facilitators_present:
-            db.execute(
-                insert(SessionFacilitatorPresent),
+            conn.execute(
+                _INSERT_PRESENT,
                 [
                     {"org_id": org_id, "session_id": sid, "user_id": u}
                     for u in payload.facilitators_present
                 ],
             )
+    notes = payload.notes or None
     if stored.record is None:
-        db.add(
-            SessionRecord(
-                session_id=sid,
-                org_id=org_id,
-                notes=payload.notes or None,
-                checklist=payload.checklist,
-                recorded_by=actor.id or 0,
-                recorded_at=now,
-                updated_at=now,
-            )
+        conn.execute(
+            _INSERT_RECORD,
+            {
+                "session_id": sid,
+                "org_id": org_id,
+                "notes": notes,
+                "checklist": payload.checklist,
+                "recorded_by": actor.id or 0,
+                "recorded_at": now,
+                "updated_at": now,
+            },
         )
-    elif (stored.record.notes, stored.record.checklist) != (
-        payload.notes or None,
-        payload.checklist,
-    ):
-        stored.record.notes = payload.notes or None
-        stored.record.checklist = payload.checklist
-        stored.record.updated_at = now
-        db.add(stored.record)
-    _assign_practice(db, session=session, payload=payload, tasks=lesson.tasks, now=now)
+    elif (stored.record.notes, stored.record.checklist) != (notes, payload.checklist):
+        conn.execute(
+            _UPDATE_RECORD,
+            {
+                "b_session_id": sid,
+                "b_notes": notes,
+                "b_checklist": payload.checklist,
+                "b_updated_at": now,
+            },
+        )
+    _assign_practice(conn, session=session, payload=payload, tasks=tasks, now=now)
     audit.record(
         db,
         org_id=org_id,
@@ -315,18 +430,48 @@ def record_session(
                     for c in sorted(payload.coverage, key=lambda c: c.activity_id)
                 ],
                 "facilitators_present": sorted(payload.facilitators_present),
-                "notes": payload.notes or None,
+                "notes": notes,
                 "checklist": payload.checklist,
             },
         ),
     )
-    # The row was updated in SQL; keep the loaded object in step without reading it back.
-    session.version, session.status = payload.version + 1, SessionStatus.delivered
+    # The row was updated in SQL; keep the loaded object in step without reading it back
+    # (and without marking it changed, which would write it again).
+    set_committed_value(session, "version", payload.version + 1)
+    set_committed_value(session, "status", SessionStatus.delivered)
     return session, True
 
 
+@dataclass(frozen=True)
+class _RowWriter:
+    """Prebuilt statements that make a session's rows of one table equal what was sent."""
+
+    delete: Any
+    insert: Any
+    update: Any
+
+
+def _row_writer(table: Table, key: str) -> _RowWriter:
+    return _RowWriter(
+        delete=delete(table).where(
+            table.c.session_id == bindparam("b_session_id"),
+            table.c[key].in_(bindparam("b_keys", expanding=True)),
+        ),
+        insert=insert(table),
+        update=update(table)
+        .where(table.c.session_id == bindparam("b_session_id"), table.c[key] == bindparam("b_key"))
+        .values(status=bindparam("b_status"), note=bindparam("b_note")),
+    )
+
+
+_WRITERS = {
+    Attendance: _row_writer(Attendance.__table__, "child_id"),  # type: ignore[attr-defined]
+    Coverage: _row_writer(Coverage.__table__, "activity_id"),  # type: ignore[attr-defined]
+}
+
+
 def _write_rows(
-    db: Session,
+    conn: Connection,
     model: Any,
     key: str,
     stored: dict[int, tuple[str, str | None]],
@@ -337,15 +482,15 @@ def _write_rows(
 ) -> None:
     """Make the session's rows equal `wanted` ({key: (status, note)}) with at most one
     statement of each kind: insert the new, update the changed, delete the gone."""
-    table = model.__table__
+    writer = _WRITERS[model]
     new = [k for k in wanted if k not in stored]
     changed = [k for k in wanted if k in stored and stored[k] != wanted[k]]
     gone = [k for k in stored if k not in wanted]
     if gone:
-        db.execute(delete(table).where(table.c.session_id == session_id, table.c[key].in_(gone)))
+        conn.execute(writer.delete, {"b_session_id": session_id, "b_keys": gone})
     if new:
-        db.execute(
-            insert(table),
+        conn.execute(
+            writer.insert,
             [
                 {
                     "org_id": org_id,
@@ -358,20 +503,37 @@ def _write_rows(
             ],
         )
     if changed:
-        db.execute(
-            update(table)
-            .where(table.c.session_id == session_id, table.c[key] == bindparam("b_key"))
-            .values(status=bindparam("b_status"), note=bindparam("b_note")),
-            [{"b_key": k, "b_status": wanted[k][0], "b_note": wanted[k][1]} for k in changed],
+        conn.execute(
+            writer.update,
+            [
+                {
+                    "b_session_id": session_id,
+                    "b_key": k,
+                    "b_status": wanted[k][0],
+                    "b_note": wanted[k][1],
+                }
+                for k in changed
+            ],
         )
 
 
+_EXISTING_ASSIGNMENTS = select(
+    ASSIGNMENTS.c.id, ASSIGNMENTS.c.child_id, ASSIGNMENTS.c.task_id, ASSIGNMENTS.c.kind
+).where(ASSIGNMENTS.c.session_id == bindparam("session_id"))
+_INSERT_ASSIGNMENTS = insert(ASSIGNMENTS)
+_UPDATE_KINDS = (
+    update(ASSIGNMENTS)
+    .where(ASSIGNMENTS.c.id == bindparam("b_id"))
+    .values(kind=bindparam("b_kind"))
+)
+
+
 def _assign_practice(
-    db: Session,
+    conn: Connection,
     *,
     session: GroupSession,
     payload: RecordIn,
-    tasks: list[PracticeTask],
+    tasks: list[_Item],
     now: dt.datetime,
 ) -> None:
     """Each child gets the week's tasks: regular if they attended, catch-up if not. A
@@ -384,19 +546,14 @@ def _assign_practice(
     }
     existing = {
         (child_id, task_id): (row_id, kind)
-        for row_id, child_id, task_id, kind in db.execute(
-            select(
-                PracticeAssignment.id,
-                PracticeAssignment.child_id,
-                PracticeAssignment.task_id,
-                PracticeAssignment.kind,
-            ).where(PracticeAssignment.session_id == session.id)
-        ).all()
+        for row_id, child_id, task_id, kind in conn.execute(
+            _EXISTING_ASSIGNMENTS, {"session_id": session.id}
+        )
     }
     new_rows, changed = [], []
     for child_id, kind in kinds.items():
         for task in tasks:
-            row = existing.get((child_id, task.id or 0))
+            row = existing.get((child_id, task.id))
             if row is None:
                 new_rows.append(
                     {
@@ -412,16 +569,11 @@ def _assign_practice(
                     }
                 )
             elif row[1] != kind:
-                changed.append({"b_id": row[0], "b_kind": kind.value})
+                changed.append({"b_id": row[0], "b_kind": kind})
     if new_rows:
-        db.execute(insert(PracticeAssignment), new_rows)
+        conn.execute(_INSERT_ASSIGNMENTS, new_rows)
     if changed:
-        db.execute(
-            update(ASSIGNMENTS)
-            .where(ASSIGNMENTS.c.id == bindparam("b_id"))
-            .values(kind=bindparam("b_kind")),
-            changed,
-        )
+        conn.execute(_UPDATE_KINDS, changed)
 
 
 def observe(

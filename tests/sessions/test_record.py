@@ -231,7 +231,7 @@ def test_statements_do_not_grow_with_children(
             json={"child_id": child["id"], "start_date": "2026-09-07"},
         )
     many = measure(sessions[1]["id"])
-    # The same number for 3 or 10 children (36 today, with the response's reads): bulk
+    # The same number for 3 or 10 children (with the response's reads): bulk
     # inserts, not a statement a child.
     assert few == many, (few, many)
     assert many <= 40
@@ -259,3 +259,44 @@ def test_observations(
     assert created.status_code == 201
     detail = lead_api.get(f"/api/v1/sessions/{first_session['id']}").json()
     assert detail["observations"][0]["quality"] == 5
+
+
+def test_the_service_runs_a_fixed_number_of_statements(
+    first_session: dict[str, Any],
+    people: People,
+    count_queries,
+    db: Session,  # type: ignore[no-untyped-def]
+) -> None:
+    """Recording 10 children and the week's activities. The first save: 7 reads (session,
+    register, lesson, facilitators, checklist, stored rows, record row), the version claim,
+    4 inserts (attendance, coverage, facilitators, record), the practice read and insert,
+    and the audit event. A correction of one child: 7 reads, the claim, one UPDATE of the
+    register, the practice read and UPDATE, the audit event."""
+    import datetime as dt
+
+    from app.sessions import service
+    from app.sessions.schemas import RecordIn
+
+    today = dt.date(2026, 11, 26)
+    body = full_record(first_session, [people.facilitator.id])
+    assert len(body["attendance"]) == 10
+    db.expire_all()
+    assert people.lead.role == "lead"  # loaded before counting
+    with count_queries() as first:
+        service.record_session(
+            db,
+            actor=people.lead,
+            session_id=first_session["id"],
+            payload=RecordIn.model_validate(body),
+            today=today,
+        )
+    corrected = full_record(first_session, [people.facilitator.id], absent=1, version=2)
+    with count_queries() as correction:
+        service.record_session(
+            db,
+            actor=people.lead,
+            session_id=first_session["id"],
+            payload=RecordIn.model_validate(corrected),
+            today=today,
+        )
+    assert (first.count, correction.count) == (15, 12)
