@@ -24,6 +24,9 @@ from app.curriculum import api as curriculum_api
 from app.curriculum import views as curriculum_views
 from app.errors import Problem, install_error_handlers
 from app.logs import AccessLogMiddleware, configure_logging
+from app.mentoring import api as mentoring_api
+from app.mentoring import mentor_views
+from app.mentoring import views as mentoring_views
 from app.middleware import SecurityHeadersMiddleware
 from app.sessions import api as sessions_api
 from app.sessions import views as sessions_views
@@ -43,6 +46,7 @@ def _api_router() -> APIRouter:
     router.include_router(cohorts_api.router)
     router.include_router(sessions_api.router)
     router.include_router(calendar_api.router)
+    router.include_router(mentoring_api.router)
     return router
 
 
@@ -97,6 +101,8 @@ def create_app() -> FastAPI:
     app.include_router(cohorts_views.router)
     app.include_router(sessions_views.router)
     app.include_router(calendar_views.router)
+    app.include_router(mentoring_views.router)
+    app.include_router(mentor_views.router)
     app.include_router(calendar_api.feeds)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

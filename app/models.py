@@ -8,6 +8,7 @@ from app.calendar.models import CalendarFeed
 from app.children.models import Child
 from app.cohorts.models import Closure, Cohort, CohortFacilitator, Enrolment, GroupSession
 from app.curriculum.models import Activity, Curriculum, CurriculumWeek, PracticeTask
+from app.mentoring.models import CheckIn, Match, MentorProfile, MentorVisit, VisitAssignment
 from app.sessions.models import (
     Attendance,
     Coverage,
@@ -25,6 +26,7 @@ __all__ = [
     "Attendance",
     "AuditEvent",
     "CalendarFeed",
+    "CheckIn",
     "Child",
     "Closure",
     "Cohort",
@@ -35,6 +37,9 @@ __all__ = [
     "Enrolment",
     "GroupSession",
     "LoginFailure",
+    "Match",
+    "MentorProfile",
+    "MentorVisit",
     "Organisation",
     "PracticeAssignment",
     "PracticeTask",
@@ -42,6 +47,7 @@ __all__ = [
     "SessionObservation",
     "SessionRecord",
     "User",
+    "VisitAssignment",
     "WebSession",
     "metadata",
 ]

@@ -99,12 +99,20 @@ NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
         ("/", "Home"),
         ("/admin/users", "Users"),
         ("/admin/organisation", "Settings"),
+        ("/mentors", "Mentors"),
+        ("/matches", "Matches"),
         ("/audit", "Audit"),
         ("/curriculum", "Curriculum"),
     ],
-    "lead": [("/", "Home"), ("/audit", "Audit"), ("/curriculum", "Curriculum")],
+    "lead": [
+        ("/", "Home"),
+        ("/mentors", "Mentors"),
+        ("/matches", "Matches"),
+        ("/audit", "Audit"),
+        ("/curriculum", "Curriculum"),
+    ],
     "facilitator": [("/", "My sessions"), ("/curriculum", "Curriculum")],
-    "mentor": [("/", "My week"), ("/curriculum", "Curriculum")],
+    "mentor": [("/mentor", "My week"), ("/curriculum", "Curriculum")],
 }
 
 

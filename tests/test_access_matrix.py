@@ -12,14 +12,14 @@ must be added here, with its expectations.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.auth.deps import CSRF_COOKIE
 from app.auth.models import Role
@@ -27,11 +27,23 @@ from app.calendar import service as feeds
 from app.children import service as children
 from app.children.schemas import ChildCreate
 from app.cohorts import service as cohorts
+from app.cohorts.models import Cohort, GroupSession
 from app.cohorts.schemas import CohortCreate, EnrolmentCreate
 from app.main import create_app
+from app.mentoring import service as mentoring
+from app.mentoring import visits as mentoring_visits
+from app.mentoring.schemas import MatchCreate, MentorCreate, VisitCreate
 from app.sessions import service as sessions_service
+from app.sessions.models import PracticeAssignment
+from app.sessions.schemas import RecordIn
 from tests.conftest import PASSWORD, People, Signed
-from tests.matrix_rows import children_pages, cohort_pages
+from tests.matrix_rows import (
+    children_pages,
+    cohort_pages,
+    mentor_pages,
+    mentoring_api,
+    mentoring_pages,
+)
 
 ROLES = ("anonymous", "admin", "lead", "facilitator", "mentor", "other_org")
 SIGNED_IN = ROLES[1:]
@@ -128,7 +140,7 @@ MATRIX: list[Row] = [
     Row(
         "GET",
         "/api/v1/children/{child_id}",
-        only(COHORT_READERS, refused=404, anonymous=401, other_org=404),
+        only({**COHORT_READERS, "mentor": 200}, refused=404, anonymous=401, other_org=404),
     ),
     Row(
         "PATCH",
@@ -276,7 +288,11 @@ MATRIX: list[Row] = [
 ]
 
 
-MATRIX += [Row(**row) for row in children_pages.ROWS + cohort_pages.ROWS]
+MATRIX += [
+    Row(**row)
+    for module in (children_pages, cohort_pages, mentoring_api, mentoring_pages, mentor_pages)
+    for row in module.ROWS
+]
 
 
 def _template_routes(app: FastAPI) -> set[tuple[str, str]]:
@@ -411,6 +427,9 @@ def world(db: Session, people: People, curriculum_id: int) -> World:
         "attendance": [{"child_id": child.id, "status": "present"}],
         "coverage": [{"activity_id": a.id, "status": "delivered"} for a in lesson.activities],
     }
+    # Week 2's session is recorded for the mentoring rows; week 1's stays as it is.
+    second_session = cohorts.sessions_of(db, actor=people.lead, cohort_id=cohort.id or 0)[1]
+    ids.update(_mentoring(db, people, child_id=child.id or 0, session_id=second_session.id or 0))
     ids["record_form"] = {
         "version": "1",
         f"facilitator-{people.facilitator.id}": "yes",
@@ -418,6 +437,82 @@ def world(db: Session, people: People, curriculum_id: int) -> World:
         **{f"coverage-{a.id}": "delivered" for a in lesson.activities},
     }
     return World(ids, new_cohort, record)
+
+
+def _mentoring(db: Session, people: People, *, child_id: int, session_id: int) -> dict[str, Any]:
+    """people.mentor, ready, matched with the enrolled child, with a recorded session's
+    practice task and a completed visit; a second ready mentor with no mentees."""
+    ready = {
+        "dbs_checked_on": date(2025, 6, 1),
+        "barred_list_checked": True,
+        "references_checked": True,
+        "interviewed_on": date(2025, 6, 10),
+        "training_completed_on": date(2025, 7, 1),
+    }
+    today = date(2026, 11, 26)
+    mentoring.create_profile(
+        db,
+        actor=people.lead,
+        data=MentorCreate(user_id=people.mentor.id or 0, **ready),
+        today=today,
+    )
+    free = people.add(Role.mentor, email="mentor2@org-a.example.org")
+    mentoring.create_profile(
+        db, actor=people.lead, data=MentorCreate(user_id=free.id or 0, **ready), today=today
+    )
+    match = mentoring.create_match(
+        db,
+        actor=people.lead,
+        data=MatchCreate(
+            child_id=child_id, mentor_id=people.mentor.id or 0, start_date=date(2026, 9, 7)
+        ),
+        today=today,
+    )
+    session = db.get(GroupSession, session_id)
+    assert session is not None
+    lesson = sessions_service.lesson_of(db, session, db.get(Cohort, session.cohort_id))  # type: ignore[arg-type]
+    sessions_service.record_session(
+        db,
+        actor=people.lead,
+        session_id=session_id,
+        today=today,
+        payload=RecordIn.model_validate(
+            {
+                "version": session.version,
+                "facilitators_present": [people.facilitator.id],
+                "attendance": [{"child_id": child_id, "status": "present"}],
+                "coverage": [
+                    {"activity_id": a.id, "status": "delivered"} for a in lesson.activities
+                ],
+            }
+        ),
+    )
+    assignment = db.exec(
+        select(PracticeAssignment).where(PracticeAssignment.child_id == child_id)
+    ).first()
+    assert assignment is not None
+    assert assignment.mentor_id == people.mentor.id
+    visit = mentoring_visits.create_visit(
+        db,
+        actor=people.mentor,
+        data=VisitCreate(
+            match_id=match.id or 0,
+            date=date(2026, 11, 20),
+            start_time=time(10),
+            duration_minutes=120,
+            status="completed",
+            summary="Practised asking for help",
+        ),
+        today=today,
+    )
+    db.commit()
+    return {
+        "mentor_id": people.mentor.id,
+        "free_mentor_id": free.id,
+        "match_id": match.id,
+        "visit_id": visit.id,
+        "assignment_id": assignment.id,
+    }
 
 
 def _json(row: Row, world: World) -> dict[str, Any] | None:

@@ -30,6 +30,15 @@ DEFAULT_SESSION_CHECKLIST = (
     "The session started and ended on time",
 )
 
+# How much each shared characteristic counts when suggesting mentors for a child.
+DEFAULT_MATCH_WEIGHTS = {
+    "gender": 3,
+    "ethnicity": 2,
+    "languages": 2,
+    "interests": 2,
+    "care_experience": 1,
+}
+
 
 class Organisation(SQLModel, table=True):
     __tablename__ = "organisation"
@@ -48,6 +57,11 @@ class Organisation(SQLModel, table=True):
     # The facilitators' process checklist after each session (labels, in order).
     session_checklist: list[str] = Field(
         default_factory=lambda: list(DEFAULT_SESSION_CHECKLIST),
+        sa_column=Column(JSON, nullable=False),
+    )
+    # Matching weights ({characteristic: 0-10}), shown beside every suggestion.
+    match_weights: dict[str, int] = Field(
+        default_factory=lambda: dict(DEFAULT_MATCH_WEIGHTS),
         sa_column=Column(JSON, nullable=False),
     )
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -27,7 +27,7 @@ def age_on(born: date, day: date) -> int:
 
 def visible(actor: User) -> ColumnElement[bool]:
     """The children this user may see: all of the organisation's for staff; a facilitator,
-    those enrolled in their cohorts; a mentor, their mentees (none until matching exists)."""
+    those enrolled in their cohorts; a mentor, their active mentees."""
     from app.cohorts.models import CohortFacilitator, Enrolment
 
     in_org = col(Child.org_id) == actor.org_id
@@ -40,6 +40,13 @@ def visible(actor: User) -> ColumnElement[bool]:
             .where(CohortFacilitator.user_id == actor.id, Enrolment.org_id == actor.org_id)
         )
         return in_org & col(Child.id).in_(mine)
+    if actor.role == Role.mentor:
+        from app.mentoring.models import Match
+
+        mentees = select(Match.child_id).where(
+            Match.mentor_id == actor.id, col(Match.end_date).is_(None)
+        )
+        return in_org & col(Child.id).in_(mentees)
     return false()
 
 

@@ -116,7 +116,10 @@ class PracticeAssignment(SQLModel, table=True):
         sa_column=Column(str_enum(AssignmentStatus, "assignment_status"), nullable=False),
     )
     mentor_id: int | None = Field(default=None, foreign_key="user_account.id")
+    # The mentor's note when they mark it practised or completed.
+    note: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 class SessionObservation(SQLModel, table=True):

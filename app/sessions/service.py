@@ -31,6 +31,7 @@ from app.cohorts import service as cohorts
 from app.cohorts.models import Cohort, Enrolment, GroupSession, SessionStatus
 from app.curriculum.models import Activity, CurriculumWeek, PracticeTask
 from app.exceptions import Conflict, Forbidden, Invalid, NotFound
+from app.mentoring.models import Match
 from app.sessions.models import (
     ATTENDED,
     AssignmentKind,
@@ -78,8 +79,10 @@ def lesson_of(db: Session, session: GroupSession, cohort: Cohort) -> Lesson:
 
 # Statements built once (with bind parameters), so a save does not pay for building them.
 _EXPECTED = (
-    select(Child.id, Child.first_name, Child.reference)
+    select(Child.id, Child.first_name, Child.reference, Match.mentor_id)
     .join(Enrolment, col(Enrolment.child_id) == col(Child.id))
+    # The child's active mentor, who gets the practice tasks.
+    .outerjoin(Match, (col(Match.child_id) == col(Child.id)) & col(Match.end_date).is_(None))
     .where(
         col(Enrolment.cohort_id) == bindparam("cohort_id"),
         col(Enrolment.org_id) == bindparam("org_id"),
@@ -91,9 +94,9 @@ _EXPECTED = (
 
 
 def expected_children(db: Session, session: GroupSession) -> list[Any]:
-    """Children enrolled in the cohort on the session's date (rows with id, first_name and
-    reference): the register's rows, and the only denominators (a late joiner or an early
-    leaver is not expected)."""
+    """Children enrolled in the cohort on the session's date (rows with id, first_name,
+    reference and their active mentor_id): the register's rows, and the only denominators
+    (a late joiner or an early leaver is not expected)."""
     return list(
         db.connection().execute(
             _EXPECTED,
@@ -410,7 +413,14 @@ def record_session(
                 "b_updated_at": now,
             },
         )
-    _assign_practice(conn, session=session, payload=payload, tasks=tasks, now=now)
+    _assign_practice(
+        conn,
+        session=session,
+        payload=payload,
+        tasks=tasks,
+        mentors={c.id: c.mentor_id for c in expected},
+        now=now,
+    )
     audit.record(
         db,
         org_id=org_id,
@@ -534,10 +544,12 @@ def _assign_practice(
     session: GroupSession,
     payload: RecordIn,
     tasks: list[_Item],
+    mentors: dict[int, int | None],
     now: dt.datetime,
 ) -> None:
-    """Each child gets the week's tasks: regular if they attended, catch-up if not. A
-    correction changes kinds; the unique constraint makes a duplicate impossible."""
+    """Each child gets the week's tasks: regular if they attended, catch-up if not, for
+    their active mentor (or unassigned, a flag for the lead). A correction changes kinds;
+    the unique constraint makes a duplicate impossible."""
     if not tasks:
         return
     kinds = {
@@ -563,8 +575,7 @@ def _assign_practice(
                         "task_id": task.id,
                         "kind": kind,
                         "status": "open",
-                        # Assigned to the child's active mentor once matching exists.
-                        "mentor_id": None,
+                        "mentor_id": mentors.get(child_id),
                         "created_at": now,
                     }
                 )

@@ -62,8 +62,8 @@ ROWS: list[dict[str, Any]] = [
     {
         "method": "GET",
         "path": "/children/{child_id}",
-        # A mentor sees no child until matching exists: 404, as for another organisation.
-        "expect": _expect(READERS, refused=404, other_org=404),
+        # A mentor sees their own mentee (the world matches the child with them).
+        "expect": _expect({**READERS, "mentor": 200}, refused=404, other_org=404),
         "pages": True,
     },
     {

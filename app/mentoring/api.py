@@ -1,0 +1,455 @@
+"""JSON API for mentoring: mentors, suggestions, matches, visits, practice tasks and the
+mentor's week."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from sqlmodel import Session
+
+from app.auth.deps import CurrentUser, LeadUser
+from app.auth.models import User
+from app.clock import today_for
+from app.db import DbSession
+from app.errors import problem_responses
+from app.mentoring import service, visits
+from app.mentoring.models import MentorVisit
+from app.mentoring.schemas import (
+    AssignmentPublic,
+    AssignmentUpdate,
+    CheckInCreate,
+    CheckInPublic,
+    LastSession,
+    MatchCreate,
+    MatchDetail,
+    MatchEnd,
+    MatchPublic,
+    MenteeWeek,
+    MentorCreate,
+    MentorPublic,
+    MentorUpdate,
+    MentorWeek,
+    Suggestion,
+    TaskPublic,
+    VisitCreate,
+    VisitPlanIn,
+    VisitPlanOut,
+    VisitPublic,
+    VisitUpdate,
+)
+from app.sessions.models import AssignmentStatus
+from app.web import id_param
+
+router = APIRouter(tags=["mentoring"], responses=problem_responses(401))
+OptionalId = Query(default=None, ge=1, le=2**31 - 1)
+
+
+# Converters ----------------------------------------------------------------------------------
+
+
+def mentor_public(row: service.MentorRow) -> MentorPublic:
+    p, u = row.profile, row.user
+    return MentorPublic(
+        user_id=p.user_id,
+        name=u.name,
+        email=u.email,
+        active=u.active,
+        gender=p.gender,
+        ethnicity=p.ethnicity,
+        languages=p.languages,
+        interests=p.interests,
+        care_experience=p.care_experience,
+        availability=p.availability,
+        about=p.about,
+        dbs_checked_on=p.dbs_checked_on,
+        dbs_expires_on=row.readiness.dbs_expires_on,
+        barred_list_checked=p.barred_list_checked,
+        references_checked=p.references_checked,
+        interviewed_on=p.interviewed_on,
+        training_completed_on=p.training_completed_on,
+        max_caseload=p.max_caseload,
+        active_matches=row.active_matches,
+        ready=row.readiness.ready,
+        missing=row.readiness.missing,
+    )
+
+
+def match_public(row: service.MatchRow, today: dt.date) -> dict[str, Any]:
+    m = row.match
+    return {
+        "id": m.id,
+        "child_id": m.child_id,
+        "child_first_name": row.child_first_name,
+        "child_reference": row.child_reference,
+        "mentor_id": m.mentor_id,
+        "mentor_name": row.mentor_name,
+        "start_date": m.start_date,
+        "end_date": m.end_date,
+        "active": m.end_date is None,
+        "score": m.score,
+        "reasons": m.reasons,
+        "chosen_by_young_person": m.chosen_by_young_person,
+        "visit_weekday": m.visit_weekday,
+        "visit_start_time": m.visit_start_time,
+        "visit_minutes": m.visit_minutes,
+        "ended_by": m.ended_by,
+        "end_reason": m.end_reason,
+        "closure_note": m.closure_note,
+        "last_check_in": row.last_check_in,
+        "check_in_due": row.check_in_due(),
+        "check_in_overdue": row.check_in_overdue(today),
+    }
+
+
+def match_detail(db: Session, actor: User, match_id: int) -> MatchDetail:
+    row = service.match_row(db, actor=actor, match_id=match_id)
+    return MatchDetail(
+        **match_public(row, today_for(db, actor)),
+        check_ins=[CheckInPublic.model_validate(c) for c in service.check_ins_of(db, match_id)],
+    )
+
+
+def visit_public(visit: MentorVisit, assignment_ids: list[int]) -> VisitPublic:
+    return VisitPublic(
+        id=visit.id or 0,
+        match_id=visit.match_id,
+        mentor_id=visit.mentor_id,
+        child_id=visit.child_id,
+        date=visit.date,
+        start_time=visit.start_time,
+        end_time=visits.end_time(visit.start_time, visit.minutes),
+        minutes=visit.minutes,
+        status=visit.status,
+        summary=visit.summary,
+        safeguarding_concern=visit.safeguarding_concern,
+        assignment_ids=assignment_ids,
+        version=visit.version,
+    )
+
+
+def visits_public(db: Session, rows: list[MentorVisit]) -> list[VisitPublic]:
+    links = visits.links_of(db, [v.id or 0 for v in rows])
+    return [visit_public(v, links.get(v.id or 0, [])) for v in rows]
+
+
+def assignment_public(row: Any) -> AssignmentPublic:
+    a, key, title, description, week, date = row
+    return AssignmentPublic(
+        id=a.id,
+        child_id=a.child_id,
+        session_id=a.session_id,
+        week=week,
+        session_date=date,
+        task=TaskPublic(id=a.task_id, key=key, title=title, description=description),
+        kind=a.kind,
+        status=a.status,
+        mentor_id=a.mentor_id,
+        note=a.note,
+    )
+
+
+def week_public(week: visits.Week) -> MentorWeek:
+    low, high = week.band
+    mentees = []
+    for m in week.mentees:
+        hours = round(m.minutes_completed / 60, 2)
+        last = None
+        if m.last_session is not None:
+            session_id, date, number, title, attendance = m.last_session
+            last = LastSession(
+                session_id=session_id,
+                date=date,
+                week=number,
+                title=title,
+                attendance=attendance,
+                missed_core_activities=m.missed_core,
+            )
+        mentees.append(
+            MenteeWeek(
+                child_id=m.match.child_id,
+                match_id=m.match.id or 0,
+                first_name=m.first_name,
+                last_session=last,
+                assignments=[assignment_public(a) for a in m.assignments],
+                visits=[visit_public(v, week.links.get(v.id or 0, [])) for v in m.visits],
+                hours_this_week=hours,
+                in_band=low <= hours <= high,
+            )
+        )
+    return MentorWeek(
+        week_start=week.start, week_end=week.end, mentees=mentees, target_hours=(low, high)
+    )
+
+
+# Mentors -------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/mentors",
+    status_code=201,
+    response_model=MentorPublic,
+    summary="Add a mentor's profile and safer-recruitment checks (lead)",
+    responses=problem_responses(403, 409, 422),
+)
+def create_mentor(db: DbSession, actor: LeadUser, body: MentorCreate) -> MentorPublic:
+    today = today_for(db, actor)
+    service.create_profile(db, actor=actor, data=body, today=today)
+    row = service.get_mentor(db, actor=actor, mentor_id=body.user_id, today=today)
+    return mentor_public(row)
+
+
+@router.get(
+    "/mentors",
+    response_model=list[MentorPublic],
+    summary="Mentors with their readiness and caseload (lead)",
+    responses=problem_responses(403),
+)
+def list_mentors(db: DbSession, actor: LeadUser) -> list[MentorPublic]:
+    rows = service.list_mentors(db, actor=actor, today=today_for(db, actor))
+    return [mentor_public(r) for r in rows]
+
+
+@router.get(
+    "/mentors/me/week",
+    response_model=MentorWeek,
+    summary="The mentor's week: each mentee's last group, practice tasks, visits and hours",
+    responses=problem_responses(403, 422),
+)
+def my_week(
+    db: DbSession, actor: CurrentUser, date: Annotated[dt.date | None, Query()] = None
+) -> MentorWeek:
+    day = date or today_for(db, actor)
+    return week_public(visits.mentor_week(db, actor=actor, day=day))
+
+
+@router.get(
+    "/mentors/{mentor_id}",
+    response_model=MentorPublic,
+    summary="One mentor (lead; a mentor may read their own)",
+    responses=problem_responses(404),
+)
+def get_mentor(db: DbSession, actor: CurrentUser, mentor_id: int = id_param()) -> MentorPublic:
+    row = service.get_mentor(db, actor=actor, mentor_id=mentor_id, today=today_for(db, actor))
+    return mentor_public(row)
+
+
+@router.patch(
+    "/mentors/{mentor_id}",
+    response_model=MentorPublic,
+    summary="Update a mentor's profile or checks (lead)",
+    responses=problem_responses(403, 404, 422),
+)
+def update_mentor(
+    db: DbSession, actor: LeadUser, body: MentorUpdate, mentor_id: int = id_param()
+) -> MentorPublic:
+    today = today_for(db, actor)
+    service.update_profile(db, actor=actor, mentor_id=mentor_id, data=body, today=today)
+    return mentor_public(service.get_mentor(db, actor=actor, mentor_id=mentor_id, today=today))
+
+
+@router.get(
+    "/children/{child_id}/mentor-suggestions",
+    response_model=list[Suggestion],
+    summary="Ready mentors with room, ranked for a child, with the reasons (lead)",
+    responses=problem_responses(403, 404),
+)
+def suggestions(
+    db: DbSession,
+    actor: LeadUser,
+    child_id: int = id_param(),
+    top: int = Query(default=10, ge=1, le=50, description="How many to return"),
+) -> list[Suggestion]:
+    found = service.suggestions(
+        db, actor=actor, child_id=child_id, today=today_for(db, actor), top=top
+    )
+    return [Suggestion(**vars(s)) for s in found]
+
+
+# Matches -------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/matches",
+    status_code=201,
+    response_model=MatchDetail,
+    summary="Match a mentor with a child (lead)",
+    responses=problem_responses(403, 409, 422),
+)
+def create_match(db: DbSession, actor: LeadUser, body: MatchCreate) -> MatchDetail:
+    match = service.create_match(db, actor=actor, data=body, today=today_for(db, actor))
+    return match_detail(db, actor, match.id or 0)
+
+
+@router.get(
+    "/matches",
+    response_model=list[MatchPublic],
+    summary="Matches I may see (lead: all; a mentor: their active ones)",
+)
+def list_matches(
+    db: DbSession,
+    actor: CurrentUser,
+    active: bool | None = Query(default=None),
+    mentor_id: int | None = OptionalId,
+    child_id: int | None = OptionalId,
+) -> list[MatchPublic]:
+    today = today_for(db, actor)
+    rows = service.list_matches(
+        db, actor=actor, active=active, mentor_id=mentor_id, child_id=child_id
+    )
+    return [MatchPublic(**match_public(r, today)) for r in rows]
+
+
+@router.get(
+    "/matches/{match_id}",
+    response_model=MatchDetail,
+    summary="One match with its check-ins",
+    responses=problem_responses(404),
+)
+def get_match(db: DbSession, actor: CurrentUser, match_id: int = id_param()) -> MatchDetail:
+    return match_detail(db, actor, match_id)
+
+
+@router.post(
+    "/matches/{match_id}/end",
+    response_model=MatchDetail,
+    summary="End a match: date, who ended it, why (lead)",
+    responses=problem_responses(403, 404, 409, 422),
+)
+def end_match(
+    db: DbSession, actor: LeadUser, body: MatchEnd, match_id: int = id_param()
+) -> MatchDetail:
+    service.end_match(db, actor=actor, match_id=match_id, data=body, today=today_for(db, actor))
+    return match_detail(db, actor, match_id)
+
+
+@router.post(
+    "/matches/{match_id}/check-ins",
+    status_code=201,
+    response_model=CheckInPublic,
+    summary="Record a monthly support check-in (lead)",
+    responses=problem_responses(403, 404, 409, 422),
+)
+def add_check_in(
+    db: DbSession, actor: LeadUser, body: CheckInCreate, match_id: int = id_param()
+) -> CheckInPublic:
+    check_in = service.add_check_in(
+        db, actor=actor, match_id=match_id, data=body, today=today_for(db, actor)
+    )
+    return CheckInPublic.model_validate(check_in)
+
+
+@router.post(
+    "/matches/{match_id}/visit-plan",
+    status_code=201,
+    response_model=VisitPlanOut,
+    summary="Plan a weekly visit slot until the cohort ends (the mentor, or lead)",
+    responses=problem_responses(403, 404, 409, 422),
+)
+def plan_visits(
+    db: DbSession, actor: CurrentUser, body: VisitPlanIn, match_id: int = id_param()
+) -> VisitPlanOut:
+    planned = visits.plan_visits(
+        db, actor=actor, match_id=match_id, data=body, today=today_for(db, actor)
+    )
+    return VisitPlanOut(visits=visits_public(db, planned))
+
+
+# Visits --------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/visits",
+    status_code=201,
+    response_model=VisitPublic,
+    summary="Log a visit, or plan a single one (the match's mentor, or lead)",
+    responses=problem_responses(403, 404, 409, 422),
+)
+def create_visit(db: DbSession, actor: CurrentUser, body: VisitCreate) -> VisitPublic:
+    visit = visits.create_visit(db, actor=actor, data=body, today=today_for(db, actor))
+    return visits_public(db, [visit])[0]
+
+
+@router.get(
+    "/visits",
+    response_model=list[VisitPublic],
+    summary="Visits I may see, by match and dates",
+    responses=problem_responses(404, 422),
+)
+def list_visits(
+    db: DbSession,
+    actor: CurrentUser,
+    match_id: int | None = OptionalId,
+    from_: Annotated[dt.date | None, Query(alias="from")] = None,
+    to: Annotated[dt.date | None, Query()] = None,
+) -> list[VisitPublic]:
+    rows = visits.list_visits(db, actor=actor, match_id=match_id, first=from_, last=to)
+    return visits_public(db, rows)
+
+
+@router.get(
+    "/visits/{visit_id}",
+    response_model=VisitPublic,
+    summary="One visit",
+    responses=problem_responses(404),
+)
+def get_visit(db: DbSession, actor: CurrentUser, visit_id: int = id_param()) -> VisitPublic:
+    return visits_public(db, [visits.get_visit(db, actor=actor, visit_id=visit_id)])[0]
+
+
+@router.patch(
+    "/visits/{visit_id}",
+    response_model=VisitPublic,
+    summary="Record how a planned visit went, move it or cancel it",
+    responses=problem_responses(403, 404, 409, 422),
+)
+def update_visit(
+    db: DbSession, actor: CurrentUser, body: VisitUpdate, visit_id: int = id_param()
+) -> VisitPublic:
+    visit = visits.update_visit(
+        db, actor=actor, visit_id=visit_id, data=body, today=today_for(db, actor)
+    )
+    return visits_public(db, [visit])[0]
+
+
+@router.post(
+    "/visits/{visit_id}/concern-reviewed",
+    response_model=VisitPublic,
+    summary="Mark a visit's safeguarding concern as reviewed (lead)",
+    responses=problem_responses(403, 404, 409),
+)
+def review_concern(db: DbSession, actor: LeadUser, visit_id: int = id_param()) -> VisitPublic:
+    return visits_public(db, [visits.review_concern(db, actor=actor, visit_id=visit_id)])[0]
+
+
+# Practice tasks ------------------------------------------------------------------------------
+
+
+@router.get(
+    "/assignments",
+    response_model=list[AssignmentPublic],
+    summary="Practice tasks (a mentor sees only their own)",
+)
+def list_assignments(
+    db: DbSession,
+    actor: CurrentUser,
+    status: Annotated[AssignmentStatus | None, Query()] = None,
+    child_id: int | None = OptionalId,
+) -> list[AssignmentPublic]:
+    rows = visits.list_assignments(db, actor=actor, status=status, child_id=child_id)
+    return [assignment_public(r) for r in rows]
+
+
+@router.patch(
+    "/assignments/{assignment_id}",
+    response_model=AssignmentPublic,
+    summary="Mark a practice task practised or completed (the mentor, or lead)",
+    responses=problem_responses(403, 404, 422),
+)
+def update_assignment(
+    db: DbSession, actor: CurrentUser, body: AssignmentUpdate, assignment_id: int = id_param()
+) -> AssignmentPublic:
+    visits.update_assignment(db, actor=actor, assignment_id=assignment_id, data=body)
+    rows = visits.list_assignments(db, actor=actor, assignment_id=assignment_id)
+    return assignment_public(rows[0])

@@ -1,0 +1,289 @@
+"""Request and response models for mentoring."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from app.mentoring.models import EndedBy, EndReason, VisitStatus
+from app.sessions.models import AssignmentKind, AssignmentStatus
+
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Minutes = Annotated[int, Field(ge=15, le=480, description="From 15 minutes to 8 hours")]
+
+
+class MentorFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    gender: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+    ethnicity: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)] | None = None
+    languages: list[Tag] = Field(default_factory=list, max_length=10)
+    interests: list[Tag] = Field(default_factory=list, max_length=20)
+    care_experience: bool = False
+    availability: Line | None = None
+    about: Line | None = Field(default=None, description="One line a child reads about them")
+    barred_list_checked: bool = Field(
+        default=False, description="The enhanced DBS check included the barred list"
+    )
+    references_checked: bool = Field(default=False, description="Two references received")
+    interviewed_on: dt.date | None = None
+    training_completed_on: dt.date | None = None
+    max_caseload: int = Field(default=2, ge=1, le=4)
+
+
+class MentorCreate(MentorFields):
+    user_id: Id
+    dbs_checked_on: dt.date = Field(description="Date of the enhanced DBS check")
+
+
+class MentorUpdate(BaseModel):
+    """Any of the profile's fields; what is left out stays as it is."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    gender: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+    ethnicity: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)] | None = None
+    languages: list[Tag] | None = Field(default=None, max_length=10)
+    interests: list[Tag] | None = Field(default=None, max_length=20)
+    care_experience: bool | None = None
+    availability: Line | None = None
+    about: Line | None = None
+    dbs_checked_on: dt.date | None = None
+    barred_list_checked: bool | None = None
+    references_checked: bool | None = None
+    interviewed_on: dt.date | None = None
+    training_completed_on: dt.date | None = None
+    max_caseload: int | None = Field(default=None, ge=1, le=4)
+
+
+class MentorPublic(BaseModel):
+    user_id: int
+    name: str
+    email: str
+    active: bool
+    gender: str | None
+    ethnicity: str | None
+    languages: list[str]
+    interests: list[str]
+    care_experience: bool
+    availability: str | None
+    about: str | None
+    dbs_checked_on: dt.date | None
+    dbs_expires_on: dt.date | None = Field(description="When the DBS check runs out")
+    barred_list_checked: bool
+    references_checked: bool
+    interviewed_on: dt.date | None
+    training_completed_on: dt.date | None
+    max_caseload: int
+    active_matches: int
+    ready: bool
+    missing: list[str] = Field(description="The checks still to do before the mentor is ready")
+
+
+class Suggestion(BaseModel):
+    mentor_id: int
+    name: str
+    score: float = Field(ge=0, le=1)
+    reasons: list[str]
+    active_matches: int
+    max_caseload: int
+    interests: list[str]
+    about: str | None
+
+
+class MatchCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    child_id: Id
+    mentor_id: Id
+    start_date: dt.date
+    chosen_by_young_person: bool = False
+
+
+class MatchEnd(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    end_date: dt.date
+    reason: EndReason
+    ended_by: EndedBy = EndedBy.programme
+    note: Notes | None = None
+
+
+class CheckInCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    date: dt.date
+    with_mentor: bool = False
+    with_child: bool = False
+    with_carer: bool = False
+    notes: Notes | None = None
+
+    @model_validator(mode="after")
+    def someone(self) -> CheckInCreate:
+        if not (self.with_mentor or self.with_child or self.with_carer):
+            raise ValueError("Say who the check-in was with: the mentor, the child or the carer")
+        return self
+
+
+class CheckInPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    date: dt.date
+    with_mentor: bool
+    with_child: bool
+    with_carer: bool
+    notes: str | None
+
+
+class MatchPublic(BaseModel):
+    id: int
+    child_id: int
+    child_first_name: str
+    child_reference: str
+    mentor_id: int
+    mentor_name: str
+    start_date: dt.date
+    end_date: dt.date | None
+    active: bool
+    score: float
+    reasons: list[str]
+    chosen_by_young_person: bool
+    visit_weekday: int | None
+    visit_start_time: dt.time | None
+    visit_minutes: int | None
+    ended_by: EndedBy | None
+    end_reason: EndReason | None
+    closure_note: str | None
+    last_check_in: dt.date | None
+    check_in_due: dt.date | None = Field(description="When the next monthly check-in is due")
+    check_in_overdue: bool
+
+
+class MatchDetail(MatchPublic):
+    check_ins: list[CheckInPublic]
+
+
+class VisitPlanIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    weekday: int = Field(ge=1, le=7, description="ISO weekday: 1 Monday … 7 Sunday")
+    start_time: dt.time
+    duration_minutes: Minutes
+    from_date: dt.date | None = Field(default=None, alias="from")
+    until: dt.date | None = None
+
+
+class VisitCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    match_id: Id
+    date: dt.date
+    start_time: dt.time | None = None
+    duration_minutes: Minutes
+    status: VisitStatus
+    summary: Notes | None = None
+    assignment_ids: list[Id] = Field(
+        default_factory=list, max_length=50, description="Practice tasks worked on: practised"
+    )
+    completed_assignment_ids: list[Id] = Field(
+        default_factory=list, max_length=50, description="Practice tasks the child completed"
+    )
+    safeguarding_concern: bool = False
+
+
+class VisitUpdate(BaseModel):
+    """Record how a planned visit went, move it, or cancel it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int | None = Field(default=None, ge=1)
+    date: dt.date | None = None
+    start_time: dt.time | None = None
+    duration_minutes: Minutes | None = None
+    status: VisitStatus | None = None
+    summary: Notes | None = None
+    assignment_ids: list[Id] | None = Field(default=None, max_length=50)
+    completed_assignment_ids: list[Id] | None = Field(default=None, max_length=50)
+    safeguarding_concern: bool | None = None
+
+
+class VisitPublic(BaseModel):
+    id: int
+    match_id: int
+    mentor_id: int
+    child_id: int
+    date: dt.date
+    start_time: dt.time | None
+    end_time: dt.time | None
+    minutes: int
+    status: VisitStatus
+    summary: str | None
+    safeguarding_concern: bool
+    assignment_ids: list[int]
+    version: int
+
+
+class VisitPlanOut(BaseModel):
+    visits: list[VisitPublic]
+
+
+class TaskPublic(BaseModel):
+    id: int
+    key: str
+    title: str
+    description: str
+
+
+class AssignmentPublic(BaseModel):
+    id: int
+    child_id: int
+    session_id: int
+    week: int
+    session_date: dt.date
+    task: TaskPublic
+    kind: AssignmentKind
+    status: AssignmentStatus
+    mentor_id: int | None
+    note: str | None
+
+
+class AssignmentUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: AssignmentStatus
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+
+
+class LastSession(BaseModel):
+    session_id: int
+    date: dt.date
+    week: int
+    title: str
+    attendance: str | None = Field(description="present, late, absent, excused; null if none")
+    missed_core_activities: list[str] = Field(
+        description="The lesson's core activities, when the child missed it"
+    )
+
+
+class MenteeWeek(BaseModel):
+    child_id: int
+    match_id: int
+    first_name: str
+    last_session: LastSession | None
+    assignments: list[AssignmentPublic]
+    visits: list[VisitPublic]
+    hours_this_week: float
+    in_band: bool
+
+
+class MentorWeek(BaseModel):
+    week_start: dt.date
+    week_end: dt.date
+    mentees: list[MenteeWeek]
+    target_hours: tuple[int, int]

@@ -1,0 +1,871 @@
+"""One-to-one visits: planning a weekly slot around the child's group, recording how each
+visit went (with the practice tasks worked on), the mentor's practice tasks, and the
+mentor's week."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Table, delete, func, insert, or_, update
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from app.audit import service as audit
+from app.auth.models import Role, User
+from app.children.models import Child
+from app.cohorts import service as cohorts
+from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus, GroupSession, SessionStatus
+from app.curriculum.models import Activity, CurriculumWeek, PracticeTask
+from app.exceptions import Conflict, Forbidden, Invalid, NotFound
+from app.mentoring.models import Match, MentorVisit, VisitAssignment, VisitStatus
+from app.mentoring.schemas import AssignmentUpdate, VisitCreate, VisitPlanIn, VisitUpdate
+from app.mentoring.service import (
+    get_match,
+    invalid,
+    organisation,
+    require_active,
+    visible_matches,
+)
+from app.sessions.models import AssignmentStatus, Attendance, PracticeAssignment
+
+VISITS: Table = MentorVisit.__table__  # type: ignore[attr-defined]
+LINKS: Table = VisitAssignment.__table__  # type: ignore[attr-defined]
+ASSIGNMENTS: Table = PracticeAssignment.__table__  # type: ignore[attr-defined]
+PLAN_WEEKS_MAX = 60
+DONE = (VisitStatus.completed, VisitStatus.missed, VisitStatus.cancelled)
+
+
+def _minutes(t: dt.time) -> int:
+    return t.hour * 60 + t.minute
+
+
+def end_time(start: dt.time | None, minutes: int) -> dt.time | None:
+    return cohorts.end_of(start, minutes) if start is not None else None
+
+
+def _overlaps(a_start: dt.time, a_minutes: int, b_start: dt.time, b_minutes: int) -> bool:
+    a, b = _minutes(a_start), _minutes(b_start)
+    return a < b + b_minutes and b < a + a_minutes
+
+
+def _when(day: dt.date, start: dt.time) -> str:
+    return f"{day:%A %-d %B %Y} at {start:%H:%M}"
+
+
+# Planning ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Busy:
+    """What a mentor and a child already have on some days: visits and group sessions."""
+
+    visits: list[Any] = field(default_factory=list)  # (id, match_id, date, start, minutes, name)
+    sessions: list[Any] = field(default_factory=list)  # (date, start, end, cohort name)
+
+    def clash(
+        self, day: dt.date, start: dt.time, minutes: int, *, skip: int | None = None
+    ) -> str | None:
+        for visit_id, _match, date, v_start, v_minutes, name in self.visits:
+            if visit_id == skip or date != day or v_start is None:
+                continue
+            if _overlaps(start, minutes, v_start, v_minutes):
+                end = cohorts.end_of(v_start, v_minutes)
+                return (
+                    f"{_when(day, start)} overlaps the visit to {name} "
+                    f"({v_start:%H:%M} to {end:%H:%M})"
+                )
+        for date, s_start, s_end, cohort_name in self.sessions:
+            if date != day:
+                continue
+            if _overlaps(start, minutes, s_start, _minutes(s_end) - _minutes(s_start)):
+                return (
+                    f"{_when(day, start)} overlaps the group session of {cohort_name} "
+                    f"({s_start:%H:%M} to {s_end:%H:%M})"
+                )
+        return None
+
+
+def _busy(
+    db: Session,
+    *,
+    org_id: int,
+    mentor_id: int,
+    child_id: int,
+    first: dt.date,
+    last: dt.date,
+    exclude_planned_of: int | None = None,
+) -> Busy:
+    """The mentor's visits (not cancelled) and the child's group sessions in the range: two
+    queries, whatever the number of weeks."""
+    visits = (
+        sa_select(
+            VISITS.c.id,
+            VISITS.c.match_id,
+            VISITS.c.date,
+            VISITS.c.start_time,
+            VISITS.c.minutes,
+            col(Child.first_name),
+        )
+        .join(Child, col(Child.id) == VISITS.c.child_id)
+        .where(
+            VISITS.c.org_id == org_id,
+            VISITS.c.mentor_id == mentor_id,
+            VISITS.c.status != VisitStatus.cancelled.value,
+            VISITS.c.date.between(first, last),
+        )
+    )
+    if exclude_planned_of is not None:
+        visits = visits.where(
+            or_(
+                VISITS.c.match_id != exclude_planned_of,
+                VISITS.c.status != VisitStatus.planned.value,
+            )
+        )
+    sessions = (
+        sa_select(
+            col(GroupSession.date),
+            col(GroupSession.start_time),
+            col(GroupSession.end_time),
+            col(Cohort.name),
+        )
+        .join(Cohort, col(Cohort.id) == col(GroupSession.cohort_id))
+        .join(Enrolment, col(Enrolment.cohort_id) == col(Cohort.id))
+        .where(
+            col(GroupSession.org_id) == org_id,
+            col(Enrolment.child_id) == child_id,
+            col(GroupSession.status) != SessionStatus.cancelled,
+            col(GroupSession.date).between(first, last),
+            cohorts.expected_children(GroupSession.date),
+        )
+    )
+    return Busy(list(db.execute(visits).all()), list(db.execute(sessions).all()))
+
+
+def _cohort_of(db: Session, child_id: int) -> tuple[int, dt.date] | None:
+    """The child's active cohort and the date of its last live session."""
+    row = db.execute(
+        sa_select(col(Enrolment.cohort_id), func.max(GroupSession.date))
+        .join(GroupSession, col(GroupSession.cohort_id) == col(Enrolment.cohort_id))
+        .where(
+            col(Enrolment.child_id) == child_id,
+            col(Enrolment.status) == EnrolmentStatus.active,
+            col(GroupSession.status) != SessionStatus.cancelled,
+        )
+        .group_by(col(Enrolment.cohort_id))
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def plan_visits(
+    db: Session, *, actor: User, match_id: int, data: VisitPlanIn, today: dt.date
+) -> list[MentorVisit]:
+    """A planned visit every week in the slot, from `from` (default today) until the
+    cohort's last session (or `until`), skipping closures. Planned visits of this match
+    from that date on are replaced; 409 naming the first clash."""
+    match = get_match(db, actor=actor, match_id=match_id)
+    _require_mentor_or_staff(actor, match)
+    require_active(match)
+    first = max(data.from_date or today, today, match.start_date)
+    cohort = _cohort_of(db, match.child_id)
+    last = data.until or (cohort[1] if cohort else None)
+    if last is None:
+        raise invalid(
+            "until", "The child is not in a cohort: say until when the visits should be planned"
+        )
+    if last < first:
+        raise invalid("until", f"Give a date on or after {first:%-d %B %Y}")
+    days = []
+    day = first + dt.timedelta(days=(data.weekday - first.isoweekday()) % 7)
+    org = organisation(db, actor.org_id)
+    closed = cohorts.closed_days(db, org=org, cohort_id=cohort[0] if cohort else None)
+    while day <= last:
+        if day not in closed:
+            days.append(day)
+        day += dt.timedelta(days=7)
+    if len(days) > PLAN_WEEKS_MAX:
+        raise invalid("until", f"Plan at most {PLAN_WEEKS_MAX} weeks at a time")
+    if not days:
+        raise invalid("weekday", "No open day in that range falls on this weekday")
+    busy = _busy(
+        db,
+        org_id=actor.org_id,
+        mentor_id=match.mentor_id,
+        child_id=match.child_id,
+        first=first,
+        last=last,
+        exclude_planned_of=match.id,
+    )
+    for day in days:
+        clash = busy.clash(day, data.start_time, data.duration_minutes)
+        if clash:
+            raise Conflict(f"This slot clashes: {clash}. Choose another time or day.")
+    replaced = db.execute(
+        delete(VISITS).where(
+            VISITS.c.match_id == match.id,
+            VISITS.c.status == VisitStatus.planned.value,
+            VISITS.c.date >= first,
+        )
+    ).rowcount  # type: ignore[attr-defined]
+    now = dt.datetime.now(dt.UTC)
+    db.execute(
+        insert(VISITS),
+        [
+            {
+                "org_id": actor.org_id,
+                "match_id": match.id,
+                "mentor_id": match.mentor_id,
+                "child_id": match.child_id,
+                "date": day,
+                "start_time": data.start_time,
+                "minutes": data.duration_minutes,
+                "status": VisitStatus.planned.value,
+                "summary": None,
+                "safeguarding_concern": False,
+                "version": 1,
+                "created_by": actor.id,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for day in days
+        ],
+    )
+    match.visit_weekday = data.weekday
+    match.visit_start_time = data.start_time
+    match.visit_minutes = data.duration_minutes
+    db.add(match)
+    db.flush()
+    audit.record(
+        db,
+        org_id=actor.org_id,
+        actor=actor,
+        action="plan_visits",
+        entity="match",
+        entity_id=match.id,
+        changes={
+            "slot": [None, f"{data.weekday} {data.start_time:%H:%M} {data.duration_minutes}"],
+            "planned": [None, len(days)],
+            "replaced": [None, replaced],
+            "from": [None, first.isoformat()],
+            "until": [None, last.isoformat()],
+        },
+    )
+    return list(
+        db.exec(
+            select(MentorVisit)
+            .where(
+                MentorVisit.match_id == match.id,
+                MentorVisit.status == VisitStatus.planned,
+                col(MentorVisit.date) >= first,
+            )
+            .order_by(col(MentorVisit.date))
+        ).all()
+    )
+
+
+def _require_mentor_or_staff(actor: User, match: Match) -> None:
+    if actor.role in (Role.lead, Role.admin):
+        return
+    if actor.role == Role.mentor and actor.id == match.mentor_id:
+        return
+    raise Forbidden("Only the match's mentor or a programme lead can do this.")
+
+
+# Recording visits ----------------------------------------------------------------------------
+
+
+def _check_visit(
+    db: Session,
+    *,
+    match: Match,
+    day: dt.date,
+    start: dt.time | None,
+    minutes: int,
+    status: VisitStatus,
+    today: dt.date,
+    visit_id: int | None = None,
+) -> None:
+    errors: list[dict[str, Any]] = []
+    if status == VisitStatus.planned and day < today:
+        errors.append({"loc": ["body", "date"], "msg": "A planned visit is dated today or later"})
+    if status in (VisitStatus.completed, VisitStatus.missed) and day > today:
+        errors.append(
+            {"loc": ["body", "date"], "msg": f"A {status.value} visit cannot be in the future"}
+        )
+    if day < match.start_date:
+        errors.append({"loc": ["body", "date"], "msg": "The visit is before the match started"})
+    if errors:
+        raise Invalid(errors[0]["msg"], errors)
+    if start is None or status == VisitStatus.cancelled:
+        return
+    busy = _busy(
+        db,
+        org_id=match.org_id,
+        mentor_id=match.mentor_id,
+        child_id=match.child_id,
+        first=day,
+        last=day,
+    )
+    busy.sessions = []  # a visit may be a lift to or from the group; the plan avoids it
+    clash = busy.clash(day, start, minutes, skip=visit_id)
+    if clash:
+        raise invalid("start_time", f"This visit overlaps another: {clash}")
+
+
+def _work_on(
+    db: Session,
+    *,
+    match: Match,
+    visit_id: int,
+    practised: list[int],
+    completed: list[int],
+) -> dict[str, Any]:
+    """Link the practice tasks worked on to the visit and move them on: practised, or
+    completed (never back from completed). 422 for a task that is not this mentee's."""
+    wanted = set(practised) | set(completed)
+    if not wanted:
+        return {}
+    rows = db.execute(
+        sa_select(ASSIGNMENTS.c.id, ASSIGNMENTS.c.status).where(
+            ASSIGNMENTS.c.id.in_(wanted),
+            ASSIGNMENTS.c.org_id == match.org_id,
+            ASSIGNMENTS.c.child_id == match.child_id,
+        )
+    ).all()
+    found = {r[0]: r[1] for r in rows}
+    unknown = sorted(wanted - set(found))
+    if unknown:
+        raise invalid(
+            "assignment_ids",
+            f"Not a practice task of this mentee: {', '.join(map(str, unknown))}",
+        )
+    already = set(
+        db.execute(
+            sa_select(LINKS.c.assignment_id).where(
+                LINKS.c.visit_id == visit_id, LINKS.c.assignment_id.in_(wanted)
+            )
+        ).scalars()
+    )
+    new_links = [
+        {"org_id": match.org_id, "visit_id": visit_id, "assignment_id": a}
+        for a in sorted(wanted - already)
+    ]
+    if new_links:
+        db.execute(insert(LINKS), new_links)
+    now = dt.datetime.now(dt.UTC)
+    to_complete = [a for a in completed if found[a] != AssignmentStatus.completed]
+    to_practise = [a for a in set(practised) - set(completed) if found[a] == AssignmentStatus.open]
+    if to_complete:
+        db.execute(
+            update(ASSIGNMENTS)
+            .where(ASSIGNMENTS.c.id.in_(to_complete))
+            .values(status=AssignmentStatus.completed.value, updated_at=now)
+        )
+    if to_practise:
+        db.execute(
+            update(ASSIGNMENTS)
+            .where(ASSIGNMENTS.c.id.in_(to_practise))
+            .values(status=AssignmentStatus.practised.value, updated_at=now)
+        )
+    return {
+        "assignments_completed": [None, sorted(to_complete)],
+        "assignments_practised": [None, sorted(to_practise)],
+    }
+
+
+def _concern(db: Session, *, actor: User, visit: MentorVisit) -> None:
+    """A safeguarding concern is its own audit event, so the lead's flag has a trail."""
+    audit.record(
+        db,
+        org_id=actor.org_id,
+        actor=actor,
+        action="safeguarding_concern",
+        entity="visit",
+        entity_id=visit.id,
+        changes={"child_id": [None, visit.child_id], "date": [None, visit.date.isoformat()]},
+    )
+
+
+def create_visit(db: Session, *, actor: User, data: VisitCreate, today: dt.date) -> MentorVisit:
+    match = get_match(db, actor=actor, match_id=data.match_id)
+    _require_mentor_or_staff(actor, match)
+    require_active(match)
+    _check_visit(
+        db,
+        match=match,
+        day=data.date,
+        start=data.start_time,
+        minutes=data.duration_minutes,
+        status=data.status,
+        today=today,
+    )
+    now = dt.datetime.now(dt.UTC)
+    visit = MentorVisit(
+        org_id=actor.org_id,
+        match_id=match.id or 0,
+        mentor_id=match.mentor_id,
+        child_id=match.child_id,
+        date=data.date,
+        start_time=data.start_time,
+        minutes=data.duration_minutes,
+        status=data.status,
+        summary=data.summary or None,
+        safeguarding_concern=data.safeguarding_concern,
+        created_by=actor.id or 0,
+        created_at=now,
+        updated_at=now,
+    )
+    db.add(visit)
+    db.flush()
+    worked = _work_on(
+        db,
+        match=match,
+        visit_id=visit.id or 0,
+        practised=data.assignment_ids,
+        completed=data.completed_assignment_ids,
+    )
+    audit.record(
+        db,
+        org_id=actor.org_id,
+        actor=actor,
+        action="create",
+        entity="visit",
+        entity_id=visit.id,
+        changes=audit.changes_between(
+            {},
+            data.model_dump(
+                mode="json",
+                exclude={"assignment_ids", "completed_assignment_ids", "summary"},
+            ),
+        )
+        | worked,
+    )
+    if visit.safeguarding_concern:
+        _concern(db, actor=actor, visit=visit)
+    return visit
+
+
+def visible_visits(actor: User) -> Any:
+    """Staff: the organisation's; a mentor: those of their active matches."""
+    return col(MentorVisit.match_id).in_(select(Match.id).where(visible_matches(actor)))
+
+
+def get_visit(db: Session, *, actor: User, visit_id: int) -> MentorVisit:
+    visit = db.exec(
+        select(MentorVisit).where(
+            MentorVisit.id == visit_id,
+            MentorVisit.org_id == actor.org_id,
+            visible_visits(actor),
+        )
+    ).first()
+    if visit is None:
+        raise NotFound(f"There is no visit {visit_id}.")
+    return visit
+
+
+def update_visit(
+    db: Session, *, actor: User, visit_id: int, data: VisitUpdate, today: dt.date
+) -> MentorVisit:
+    visit = get_visit(db, actor=actor, visit_id=visit_id)
+    match = get_match(db, actor=actor, match_id=visit.match_id)
+    _require_mentor_or_staff(actor, match)
+    require_active(match)
+    if data.version is not None and data.version != visit.version:
+        raise Conflict(
+            "Someone else changed this visit first. Reload it and try again.",
+            current_version=visit.version,
+        )
+    changes = data.model_dump(
+        exclude_unset=True,
+        exclude={"version", "assignment_ids", "completed_assignment_ids"},
+    )
+    if "duration_minutes" in changes:
+        changes["minutes"] = changes.pop("duration_minutes")
+    for required in ("date", "minutes", "status", "safeguarding_concern"):
+        if required in changes and changes[required] is None:
+            del changes[required]
+    if "summary" in changes:
+        changes["summary"] = changes["summary"] or None
+    after = {
+        "date": changes.get("date", visit.date),
+        "start": changes.get("start_time", visit.start_time),
+        "minutes": changes.get("minutes", visit.minutes),
+        "status": VisitStatus(changes.get("status", visit.status)),
+    }
+    _check_visit(
+        db,
+        match=match,
+        day=after["date"],
+        start=after["start"],
+        minutes=after["minutes"],
+        status=after["status"],
+        today=today,
+        visit_id=visit.id,
+    )
+    before = {key: getattr(visit, key) for key in changes}
+    diff = audit.changes_between(before, changes)
+    raised = bool(changes.get("safeguarding_concern")) and not visit.safeguarding_concern
+    worked = _work_on(
+        db,
+        match=match,
+        visit_id=visit.id or 0,
+        practised=data.assignment_ids or [],
+        completed=data.completed_assignment_ids or [],
+    )
+    if diff or worked:
+        for key, value in changes.items():
+            setattr(visit, key, value)
+        visit.version += 1
+        visit.updated_at = dt.datetime.now(dt.UTC)
+        db.add(visit)
+        db.flush()
+        audit.record(
+            db,
+            org_id=actor.org_id,
+            actor=actor,
+            action="update",
+            entity="visit",
+            entity_id=visit.id,
+            changes={k: v for k, v in diff.items() if k != "summary"}
+            | ({"summary": "changed"} if "summary" in diff else {})
+            | worked,
+        )
+    if raised:
+        _concern(db, actor=actor, visit=visit)
+    return visit
+
+
+def review_concern(db: Session, *, actor: User, visit_id: int) -> MentorVisit:
+    """A lead has looked at a safeguarding concern: its flag goes."""
+    if actor.role not in (Role.lead, Role.admin):
+        raise Forbidden("Only a programme lead can review a safeguarding concern.")
+    visit = get_visit(db, actor=actor, visit_id=visit_id)
+    if not visit.safeguarding_concern:
+        raise Conflict("This visit has no safeguarding concern.")
+    if visit.concern_reviewed_at is None:
+        visit.concern_reviewed_at = dt.datetime.now(dt.UTC)
+        visit.concern_reviewed_by = actor.id
+        db.add(visit)
+        db.flush()
+        audit.record(
+            db,
+            org_id=actor.org_id,
+            actor=actor,
+            action="review_concern",
+            entity="visit",
+            entity_id=visit.id,
+            changes={"concern_reviewed": [False, True]},
+        )
+    return visit
+
+
+def list_visits(
+    db: Session,
+    *,
+    actor: User,
+    match_id: int | None = None,
+    first: dt.date | None = None,
+    last: dt.date | None = None,
+    limit: int = 200,
+) -> list[MentorVisit]:
+    if match_id is not None:
+        get_match(db, actor=actor, match_id=match_id)
+    stmt = select(MentorVisit).where(MentorVisit.org_id == actor.org_id, visible_visits(actor))
+    if match_id is not None:
+        stmt = stmt.where(MentorVisit.match_id == match_id)
+    if first is not None:
+        stmt = stmt.where(col(MentorVisit.date) >= first)
+    if last is not None:
+        stmt = stmt.where(col(MentorVisit.date) <= last)
+    stmt = stmt.order_by(col(MentorVisit.date), col(MentorVisit.start_time)).limit(limit)
+    return list(db.exec(stmt).all())
+
+
+def links_of(db: Session, visit_ids: list[int]) -> dict[int, list[int]]:
+    """{visit id: [assignment ids worked on]}: one query."""
+    out: dict[int, list[int]] = {v: [] for v in visit_ids}
+    if visit_ids:
+        for visit_id, assignment_id in db.execute(
+            sa_select(LINKS.c.visit_id, LINKS.c.assignment_id)
+            .where(LINKS.c.visit_id.in_(visit_ids))
+            .order_by(LINKS.c.assignment_id)
+        ):
+            out[visit_id].append(assignment_id)
+    return out
+
+
+def concerns(db: Session, *, actor: User) -> list[Any]:
+    """Visits with a safeguarding concern that no lead has reviewed yet (for the flag)."""
+    if actor.role not in (Role.lead, Role.admin):
+        return []
+    return list(
+        db.execute(
+            sa_select(
+                col(MentorVisit.id),
+                col(MentorVisit.date),
+                col(MentorVisit.child_id),
+                col(Child.first_name),
+                col(Child.reference),
+                col(User.name),
+            )
+            .join(Child, col(Child.id) == col(MentorVisit.child_id))
+            .join(User, col(User.id) == col(MentorVisit.mentor_id))
+            .where(
+                col(MentorVisit.org_id) == actor.org_id,
+                col(MentorVisit.safeguarding_concern).is_(True),
+                col(MentorVisit.concern_reviewed_at).is_(None),
+            )
+            .order_by(col(MentorVisit.date).desc())
+        ).all()
+    )
+
+
+# Practice tasks ------------------------------------------------------------------------------
+
+
+def visible_assignments(actor: User) -> Any:
+    """Staff: the organisation's; a facilitator: their cohorts' sessions'; a mentor: their
+    own, for their active mentees."""
+    in_org = col(PracticeAssignment.org_id) == actor.org_id
+    if actor.role in (Role.lead, Role.admin):
+        return in_org
+    if actor.role == Role.facilitator:
+        from app.cohorts.models import CohortFacilitator
+
+        mine = (
+            select(GroupSession.id)
+            .join(
+                CohortFacilitator,
+                col(CohortFacilitator.cohort_id) == col(GroupSession.cohort_id),
+            )
+            .where(CohortFacilitator.user_id == actor.id)
+        )
+        return in_org & col(PracticeAssignment.session_id).in_(mine)
+    mentees = select(Match.child_id).where(
+        Match.mentor_id == actor.id, col(Match.end_date).is_(None)
+    )
+    return (
+        in_org
+        & (col(PracticeAssignment.mentor_id) == actor.id)
+        & col(PracticeAssignment.child_id).in_(mentees)
+    )
+
+
+def assignments_query(actor: User) -> Any:
+    """Assignments with their task and session (one query for any number)."""
+    return (
+        sa_select(
+            PracticeAssignment,
+            col(PracticeTask.key),
+            col(PracticeTask.title),
+            col(PracticeTask.description),
+            col(GroupSession.week),
+            col(GroupSession.date),
+        )
+        .join(PracticeTask, col(PracticeTask.id) == col(PracticeAssignment.task_id))
+        .join(GroupSession, col(GroupSession.id) == col(PracticeAssignment.session_id))
+        .where(visible_assignments(actor))
+        .order_by(col(GroupSession.date).desc(), col(PracticeTask.position))
+    )
+
+
+def list_assignments(
+    db: Session,
+    *,
+    actor: User,
+    status: AssignmentStatus | None = None,
+    child_id: int | None = None,
+    assignment_id: int | None = None,
+    limit: int = 500,
+) -> list[Any]:
+    stmt = assignments_query(actor)
+    if status is not None:
+        stmt = stmt.where(col(PracticeAssignment.status) == status)
+    if child_id is not None:
+        stmt = stmt.where(col(PracticeAssignment.child_id) == child_id)
+    if assignment_id is not None:
+        stmt = stmt.where(col(PracticeAssignment.id) == assignment_id)
+    return list(db.execute(stmt.limit(limit)).all())
+
+
+def update_assignment(
+    db: Session, *, actor: User, assignment_id: int, data: AssignmentUpdate
+) -> PracticeAssignment:
+    if actor.role not in (Role.lead, Role.admin, Role.mentor):
+        raise Forbidden("Only the child's mentor or a programme lead can update practice.")
+    assignment = db.exec(
+        select(PracticeAssignment).where(
+            PracticeAssignment.id == assignment_id, visible_assignments(actor)
+        )
+    ).first()
+    if assignment is None:
+        raise NotFound(f"There is no practice task {assignment_id}.")
+    changes: dict[str, Any] = {"status": data.status}
+    if data.note is not None:
+        changes["note"] = data.note or None
+    before = {key: getattr(assignment, key) for key in changes}
+    diff = audit.changes_between(before, changes)
+    if diff:
+        for key, value in changes.items():
+            setattr(assignment, key, value)
+        assignment.updated_at = dt.datetime.now(dt.UTC)
+        db.add(assignment)
+        db.flush()
+        audit.record(
+            db,
+            org_id=actor.org_id,
+            actor=actor,
+            action="update",
+            entity="practice_assignment",
+            entity_id=assignment.id,
+            changes=diff,
+        )
+    return assignment
+
+
+# The mentor's week ---------------------------------------------------------------------------
+
+
+@dataclass
+class Mentee:
+    match: Match
+    first_name: str
+    last_session: Any | None = None  # (session_id, date, week, title, attendance)
+    missed_core: list[str] = field(default_factory=list)
+    assignments: list[Any] = field(default_factory=list)
+    visits: list[MentorVisit] = field(default_factory=list)
+    minutes_completed: int = 0
+
+
+@dataclass
+class Week:
+    start: dt.date
+    end: dt.date
+    mentees: list[Mentee]
+    band: tuple[int, int]
+    links: dict[int, list[int]]
+
+
+def week_of(day: dt.date) -> tuple[dt.date, dt.date]:
+    start = day - dt.timedelta(days=day.weekday())
+    return start, start + dt.timedelta(days=6)
+
+
+def mentor_week(db: Session, *, actor: User, day: dt.date) -> Week:
+    """For each active mentee: the last group session on or before `day` (with the lesson,
+    the child's attendance, and the core activities if missed), open practice tasks, and
+    the week's visits and hours. Seven queries, whatever the number of mentees or visits."""
+    if actor.role != Role.mentor:
+        raise Forbidden("The mentor's week is for mentors.")
+    org = organisation(db, actor.org_id)
+    start, end = week_of(day)
+    rows = db.execute(
+        sa_select(Match, col(Child.first_name))
+        .join(Child, col(Child.id) == col(Match.child_id))
+        .where(
+            col(Match.org_id) == actor.org_id,
+            col(Match.mentor_id) == actor.id,
+            col(Match.end_date).is_(None),
+        )
+        .order_by(col(Child.first_name), col(Match.id))
+    ).all()
+    mentees = {m.child_id: Mentee(m, name) for m, name in rows}
+    children = list(mentees)
+    if not children:
+        return Week(start, end, [], (org.mentoring_hours_min, org.mentoring_hours_max), {})
+    # The latest delivered session each mentee was expected at, on or before the day.
+    ranked = (
+        sa_select(
+            col(Enrolment.child_id).label("child_id"),
+            col(GroupSession.id).label("session_id"),
+            col(GroupSession.date).label("date"),
+            col(GroupSession.week).label("week"),
+            col(Cohort.curriculum_id).label("curriculum_id"),
+            func.row_number()
+            .over(
+                partition_by=col(Enrolment.child_id),
+                order_by=(col(GroupSession.date).desc(), col(GroupSession.id).desc()),
+            )
+            .label("n"),
+        )
+        .join(GroupSession, col(GroupSession.cohort_id) == col(Enrolment.cohort_id))
+        .join(Cohort, col(Cohort.id) == col(GroupSession.cohort_id))
+        .where(
+            col(Enrolment.org_id) == actor.org_id,
+            col(Enrolment.child_id).in_(children),
+            col(GroupSession.status) == SessionStatus.delivered,
+            col(GroupSession.date) <= day,
+            cohorts.expected_children(GroupSession.date),
+        )
+        .subquery()
+    )
+    last_rows = db.execute(
+        sa_select(
+            ranked.c.child_id,
+            ranked.c.session_id,
+            ranked.c.date,
+            ranked.c.week,
+            col(CurriculumWeek.title),
+            col(Attendance.status),
+            col(CurriculumWeek.id),
+        )
+        .join(
+            CurriculumWeek,
+            (col(CurriculumWeek.curriculum_id) == ranked.c.curriculum_id)
+            & (col(CurriculumWeek.week) == ranked.c.week),
+        )
+        .outerjoin(
+            Attendance,
+            (col(Attendance.session_id) == ranked.c.session_id)
+            & (col(Attendance.child_id) == ranked.c.child_id),
+        )
+        .where(ranked.c.n == 1)
+    ).all()
+    missed_weeks: dict[int, list[int]] = {}
+    for child_id, session_id, date, week, title, attendance, week_id in last_rows:
+        status = attendance.value if attendance is not None else None
+        mentees[child_id].last_session = (session_id, date, week, title, status)
+        if status not in ("present", "late"):
+            missed_weeks.setdefault(week_id, []).append(child_id)
+    if missed_weeks:
+        for week_id, title in db.execute(
+            sa_select(col(Activity.week_id), col(Activity.title))
+            .where(col(Activity.week_id).in_(list(missed_weeks)), col(Activity.core).is_(True))
+            .order_by(col(Activity.position))
+        ):
+            for child_id in missed_weeks[week_id]:
+                mentees[child_id].missed_core.append(title)
+    for row in db.execute(
+        assignments_query(actor).where(
+            col(PracticeAssignment.status) != AssignmentStatus.completed,
+            col(PracticeAssignment.child_id).in_(children),
+        )
+    ):
+        mentees[row[0].child_id].assignments.append(row)
+    visits = list(
+        db.exec(
+            select(MentorVisit)
+            .where(
+                MentorVisit.org_id == actor.org_id,
+                MentorVisit.mentor_id == actor.id,
+                col(MentorVisit.child_id).in_(children),
+                col(MentorVisit.date).between(start, end),
+            )
+            .order_by(col(MentorVisit.date), col(MentorVisit.start_time))
+        ).all()
+    )
+    for visit in visits:
+        mentee = mentees[visit.child_id]
+        if visit.match_id != mentee.match.id:
+            continue
+        mentee.visits.append(visit)
+        if visit.status == VisitStatus.completed:
+            mentee.minutes_completed += visit.minutes
+    return Week(
+        start,
+        end,
+        list(mentees.values()),
+        (org.mentoring_hours_min, org.mentoring_hours_max),
+        links_of(db, [v.id or 0 for v in visits]),
+    )
