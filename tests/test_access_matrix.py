@@ -228,7 +228,7 @@ MATRIX: list[Row] = [
     Row("POST", "/api/v1/me/calendar/rotate", everyone(200, anonymous=401)),
     Row("GET", "/calendar/{token}.ics", everyone(200, anonymous=200)),
     # Pages. Not signed in: 303 to the sign-in page.
-    Row("GET", "/", everyone(200, anonymous=303), pages=True),
+    Row("GET", "/", {**everyone(200, anonymous=303), "mentor": 303}, pages=True),  # to /mentor
     Row("GET", "/login", everyone(303, anonymous=200), pages=True),
     Row("POST", "/login", everyone(303, anonymous=401), form={"login": "1"}, pages=True),
     Row("POST", "/logout", everyone(303, anonymous=303), form={}, pages=True),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.auth.deps import CurrentUser
 from app.auth.models import Role
@@ -18,7 +18,9 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, db: DbSession, user: CurrentUser) -> HTMLResponse:
+def home(request: Request, db: DbSession, user: CurrentUser) -> Response:
+    if user.role == Role.mentor:
+        return RedirectResponse("/mentor", status_code=303)  # the mentor's week
     curricula = curriculum_service.latest_curricula(db)
     context: dict[str, Any] = {"curricula": curricula}
     if user.role == Role.facilitator:
