@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -175,6 +176,20 @@ def _to_sign_in(request: Request) -> Response:
     return RedirectResponse(location, status_code=303)
 
 
+async def _data_exception(request: Request, exc: Exception) -> Response:
+    """PostgreSQL refuses text holding a NUL character (SQLite stores it): that is the
+    client's input, so a 422 like any other invalid field, not a 500."""
+    if "NUL" in str(getattr(exc, "orig", "")) or "0x00" in str(getattr(exc, "orig", "")):
+        return problem(
+            request,
+            422,
+            "Text cannot contain the NUL character.",
+            title="Invalid input",
+            errors=[{"loc": ["body"], "msg": "contains a NUL character", "type": "string_nul"}],
+        )
+    return await _unhandled_exception(request, exc)
+
+
 async def _unhandled_exception(request: Request, exc: Exception) -> Response:
     log.exception("unhandled_error", path=request.url.path, method=request.method)
     return problem(request, 500, "Something went wrong on our side. It has been logged.")
@@ -184,4 +199,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_exception)
     app.add_exception_handler(RequestValidationError, _validation_exception)
     app.add_exception_handler(DomainError, _domain_exception)
+    app.add_exception_handler(DataError, _data_exception)
     app.add_exception_handler(Exception, _unhandled_exception)

@@ -117,3 +117,24 @@ def test_every_form_carries_the_sessions_csrf_token(signed, people) -> None:  # 
         tokens = re.findall(r'name="csrf_token" value="([^"]*)"', html)
         assert tokens, path
         assert set(tokens) == {admin.csrf_token}, path
+
+
+def test_a_nul_character_is_refused_not_a_500(client: TestClient, engine, people) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL cannot store NUL in text; SQLite can. Either way a clear 4xx: 422 on
+    PostgreSQL, and on SQLite the sign-in simply fails."""
+    response = client.post("/api/v1/auth/token", data={"username": "\x00", "password": "x"})
+    backend = engine.url.get_backend_name()
+    assert response.status_code == (422 if backend == "postgresql" else 401), response.text
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_a_database_data_error_that_is_not_about_nul_stays_a_500(app: FastAPI) -> None:
+    from sqlalchemy.exc import DataError
+
+    @app.get("/api/v1/_test/data")
+    def data_error() -> None:
+        raise DataError("SELECT 1", {}, Exception("numeric field overflow"))
+
+    response = TestClient(app, raise_server_exceptions=False).get("/api/v1/_test/data")
+    assert response.status_code == 500
+    assert "overflow" not in response.text
