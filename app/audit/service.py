@@ -69,6 +69,38 @@ def record(
     )
 
 
+def update(
+    db: Session,
+    obj: Any,
+    changes: dict[str, Any],
+    *,
+    actor: User,
+    entity: str,
+    entity_id: int | None,
+) -> dict[str, Any]:
+    """Set `changes` on a row and audit the fields that really change ("update"), in the
+    caller's transaction; nothing at all when nothing differs. Returns the audited diff."""
+    diff = changes_between({key: getattr(obj, key) for key in changes}, changes)
+    if not diff:
+        return diff
+    for key, value in changes.items():
+        setattr(obj, key, value)
+    if hasattr(obj, "updated_at"):
+        obj.updated_at = datetime.now(UTC)
+    db.add(obj)
+    db.flush()
+    record(
+        db,
+        org_id=actor.org_id,
+        actor=actor,
+        action="update",
+        entity=entity,
+        entity_id=entity_id,
+        changes=diff,
+    )
+    return diff
+
+
 def list_events(
     db: Session,
     *,

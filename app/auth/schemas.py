@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
 from app.auth.models import HolidayRegion, Role
 
@@ -58,6 +58,13 @@ class OrganisationPublic(BaseModel):
     mentoring_hours_min: int
     mentoring_hours_max: int
     session_checklist: list[str]
+    match_weights: dict[str, int] = Field(
+        description="How much each characteristic counts when suggesting mentors, 0 to 10"
+    )
+
+
+MatchCharacteristic = Literal["gender", "ethnicity", "languages", "interests", "care_experience"]
+MatchWeight = Annotated[StrictInt, Field(ge=0, le=10)]
 
 
 class OrganisationUpdate(BaseModel):
@@ -72,3 +79,8 @@ class OrganisationUpdate(BaseModel):
         list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]]
         | None
     ) = Field(default=None, max_length=10)
+    match_weights: dict[MatchCharacteristic, MatchWeight] | None = Field(
+        default=None,
+        description="How much each characteristic counts when suggesting mentors (0 to 10); "
+        "characteristics left out keep their weight",
+    )

@@ -463,19 +463,8 @@ def update_organisation(db: Session, *, actor: User, changes: dict[str, Any]) ->
             "The lowest weekly mentoring hours cannot be above the highest",
             [{"loc": ["body", "mentoring_hours_min"], "msg": "must not be above the highest"}],
         )
-    before = {key: getattr(org, key) for key in changes}
-    for key, value in changes.items():
-        setattr(org, key, value)
-    diff = audit.changes_between(before, changes)
-    if diff:
-        db.add(org)
-        audit.record(
-            db,
-            org_id=org.id or 0,
-            actor=actor,
-            action="update",
-            entity="organisation",
-            entity_id=org.id,
-            changes=diff,
-        )
+    if changes.get("match_weights") is not None:
+        # A partial set of weights changes only those named: the rest keep theirs.
+        changes = {**changes, "match_weights": {**org.match_weights, **changes["match_weights"]}}
+    audit.update(db, org, changes, actor=actor, entity="organisation", entity_id=org.id)
     return org

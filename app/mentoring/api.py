@@ -43,7 +43,13 @@ from app.sessions.models import AssignmentStatus
 from app.web import id_param
 
 router = APIRouter(tags=["mentoring"], responses=problem_responses(401))
-OptionalId = Query(default=None, ge=1, le=2**31 - 1)
+
+
+def optional_id() -> Any:
+    """An optional id filter. A fresh Query() per parameter: FastAPI binds each instance to
+    one parameter name, so a shared one makes every filter after the first read the wrong
+    name."""
+    return Query(default=None, ge=1, le=2**31 - 1)
 
 
 # Converters ----------------------------------------------------------------------------------
@@ -291,8 +297,8 @@ def list_matches(
     db: DbSession,
     actor: CurrentUser,
     active: bool | None = Query(default=None),
-    mentor_id: int | None = OptionalId,
-    child_id: int | None = OptionalId,
+    mentor_id: int | None = optional_id(),
+    child_id: int | None = optional_id(),
 ) -> list[MatchPublic]:
     today = today_for(db, actor)
     rows = service.list_matches(
@@ -380,7 +386,7 @@ def create_visit(db: DbSession, actor: CurrentUser, body: VisitCreate) -> VisitP
 def list_visits(
     db: DbSession,
     actor: CurrentUser,
-    match_id: int | None = OptionalId,
+    match_id: int | None = optional_id(),
     from_: Annotated[dt.date | None, Query(alias="from")] = None,
     to: Annotated[dt.date | None, Query()] = None,
 ) -> list[VisitPublic]:
@@ -435,7 +441,7 @@ def list_assignments(
     db: DbSession,
     actor: CurrentUser,
     status: Annotated[AssignmentStatus | None, Query()] = None,
-    child_id: int | None = OptionalId,
+    child_id: int | None = optional_id(),
 ) -> list[AssignmentPublic]:
     rows = visits.list_assignments(db, actor=actor, status=status, child_id=child_id)
     return [assignment_public(r) for r in rows]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import heapq
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,6 +74,15 @@ class Readiness:
     dbs_expires_on: dt.date | None
 
 
+def dbs_run_out_by(today: dt.date, renewal_years: int) -> dt.date:
+    """The latest DBS date that has run out by `today`: a check is current exactly when it
+    is later than this (what `readiness` says, as a bound a query can use). A check of
+    29 February runs out on 28 February, so on 28 February that day has run out too."""
+    oldest = add_years(today, -renewal_years)
+    following = oldest + dt.timedelta(days=1)
+    return following if add_years(following, renewal_years) <= today else oldest
+
+
 def readiness(profile: Any, *, today: dt.date, renewal_years: int) -> Readiness:
     """Ready only when every safer-recruitment check is done and the DBS check is current."""
     missing = []
@@ -136,12 +146,13 @@ def create_profile(
     profile = MentorProfile(
         org_id=actor.org_id, **data.model_dump(), created_at=stamp, updated_at=stamp
     )
-    db.add(profile)
+    name = user.name
     try:
-        with db.begin_nested():
+        with db.begin_nested():  # the INSERT inside the savepoint (see create_match)
+            db.add(profile)
             db.flush()
     except IntegrityError:
-        raise Conflict(f"{user.name} already has a mentor profile.") from None
+        raise Conflict(f"{name} already has a mentor profile.") from None
     audit.record(
         db,
         org_id=actor.org_id,
@@ -217,23 +228,7 @@ def update_profile(
     for required in ("languages", "interests", "care_experience", "max_caseload"):
         if required in changes and changes[required] is None:
             del changes[required]
-    before = {key: getattr(profile, key) for key in changes}
-    diff = audit.changes_between(before, changes)
-    if diff:
-        for key, value in changes.items():
-            setattr(profile, key, value)
-        profile.updated_at = dt.datetime.now(dt.UTC)
-        db.add(profile)
-        db.flush()
-        audit.record(
-            db,
-            org_id=actor.org_id,
-            actor=actor,
-            action="update",
-            entity="mentor_profile",
-            entity_id=mentor_id,
-            changes=diff,
-        )
+    audit.update(db, profile, changes, actor=actor, entity="mentor_profile", entity_id=mentor_id)
     return profile
 
 
@@ -270,6 +265,72 @@ class ChildNeeds:
         )
 
 
+def _keys(values: Any) -> set[str]:
+    return {str(v).strip().casefold() for v in values or ()}
+
+
+class Scorer:
+    """Scores mentors for one child: what depends only on the child and the weights (which
+    characteristics count, and the total) is worked out once, not for every mentor."""
+
+    def __init__(self, needs: ChildNeeds, weights: dict[str, int]) -> None:
+        w = {**DEFAULT_MATCH_WEIGHTS, **weights}
+        self.needs = needs
+        self.gender = w["gender"] if needs.gender is not None else 0
+        self.ethnicity = w["ethnicity"] if needs.ethnicity is not None else 0
+        self.languages = w["languages"] if needs.languages else 0
+        self.interests = w["interests"] if needs.interests else 0
+        self.care = w["care_experience"]
+        self.total = self.gender + self.ethnicity + self.languages + self.interests + self.care
+        self.enough = min(3, len(needs.interests)) or 1
+
+    def __call__(
+        self,
+        gender: str | None,
+        ethnicity: str | None,
+        languages: Any,
+        interests: Any,
+        care_experience: bool,
+        reasons: list[str] | None = None,
+    ) -> float:
+        """The score in [0, 1]; the reasons are added to `reasons` when it is given."""
+        if not self.total:
+            return 0.0
+        needs, earned = self.needs, 0.0
+        if self.gender and gender and gender.strip().casefold() == needs.gender:
+            earned += self.gender
+            if reasons is not None:
+                reasons.append(f"child asked for a {needs.gender_label} mentor")
+        if self.ethnicity and ethnicity and ethnicity.strip().casefold() == needs.ethnicity:
+            earned += self.ethnicity
+            if reasons is not None:
+                reasons.append(
+                    "child asked for a mentor of the same ethnicity"
+                    if needs.same_ethnicity_asked
+                    else f"same ethnicity ({ethnicity.strip()})"
+                )
+        if self.languages and languages:
+            theirs = _keys(languages)
+            if not theirs.isdisjoint(needs.languages):
+                earned += self.languages
+                if reasons is not None:
+                    spoken = [label for key, label in needs.languages.items() if key in theirs]
+                    reasons.append("speaks " + ", ".join(spoken))
+        if self.interests and interests:
+            theirs = _keys(interests)
+            shared = len(theirs.intersection(needs.interests))
+            if shared:
+                earned += self.interests * min(1.0, shared / self.enough)
+                if reasons is not None:
+                    labels = [label for key, label in needs.interests.items() if key in theirs]
+                    reasons.append("shares interests: " + ", ".join(labels))
+        if self.care and care_experience:
+            earned += self.care
+            if reasons is not None:
+                reasons.append("mentor has care experience")
+        return round(earned / self.total, 3)
+
+
 def score(
     needs: ChildNeeds,
     *,
@@ -283,48 +344,18 @@ def score(
     """A score in [0, 1]: the weighted share of the child's wishes and characteristics the
     mentor meets, over the characteristics the child has (so an unknown one neither helps
     nor harms), with the reasons in plain words."""
-    total = earned = 0.0
     reasons: list[str] = []
-    w = {**DEFAULT_MATCH_WEIGHTS, **weights}
-    if needs.gender is not None and w["gender"]:
-        total += w["gender"]
-        if gender and gender.strip().casefold() == needs.gender:
-            earned += w["gender"]
-            reasons.append(f"child asked for a {needs.gender_label} mentor")
-    if needs.ethnicity is not None and w["ethnicity"]:
-        total += w["ethnicity"]
-        if ethnicity and ethnicity.strip().casefold() == needs.ethnicity:
-            earned += w["ethnicity"]
-            reasons.append(
-                "child asked for a mentor of the same ethnicity"
-                if needs.same_ethnicity_asked
-                else f"same ethnicity ({ethnicity.strip()})"
-            )
-    if needs.languages and w["languages"]:
-        total += w["languages"]
-        spoken = [label for key, label in needs.languages.items() if key in _fold(languages)]
-        if spoken:
-            earned += w["languages"]
-            reasons.append("speaks " + ", ".join(spoken))
-    if needs.interests and w["interests"]:
-        total += w["interests"]
-        shared = [label for key, label in needs.interests.items() if key in _fold(interests)]
-        if shared:
-            earned += w["interests"] * min(1.0, len(shared) / min(3, len(needs.interests)))
-            reasons.append("shares interests: " + ", ".join(shared))
-    if w["care_experience"]:
-        total += w["care_experience"]
-        if care_experience:
-            earned += w["care_experience"]
-            reasons.append("mentor has care experience")
-    return (round(earned / total, 3) if total else 0.0), reasons
+    value = Scorer(needs, weights)(
+        gender, ethnicity, languages, interests, care_experience, reasons
+    )
+    return value, reasons
 
 
 def eligible_mentors_query(org_id: int, *, today: dt.date, renewal_years: int) -> Any:
     """Ready mentors with room in their caseload (the columns scoring needs): one SELECT."""
     active = _active_counts(org_id)
     n = func.coalesce(active.c.n, 0)
-    oldest = add_years(today, -renewal_years)
+    oldest = dbs_run_out_by(today, renewal_years)
     return (
         sa_select(
             col(MentorProfile.user_id),
@@ -382,25 +413,34 @@ def suggestions(
         raise NotFound(f"There is no child {child_id}.")
     child, org = row
     needs = ChildNeeds.of(child)
-    weights = org.match_weights or {}
-    ranked = []
-    for mentor_id, name, gender, ethnicity, languages, interests, care, about, cap, n in db.execute(
+    scorer = Scorer(needs, org.match_weights or {})
+    scored = []
+    # Plain rows through the session's connection; a number for every eligible mentor, then
+    # the reasons for the best `top` only (picked with a heap, not a sort of all of them).
+    for row in db.connection().execute(
         eligible_mentors_query(org.id or 0, today=today, renewal_years=org.dbs_renewal_years)
     ):
-        value, reasons = score(
-            needs,
-            gender=gender,
-            ethnicity=ethnicity,
-            languages=languages,
-            interests=interests,
-            care_experience=care,
-            weights=weights,
+        _id, name, gender, ethnicity, languages, interests, care, _about, _cap, n = row
+        scored.append((-scorer(gender, ethnicity, languages, interests, care), n, name, row))
+    out = []
+    for negative, n, name, row in heapq.nsmallest(top, scored, key=lambda s: s[:3]):
+        reasons: list[str] = []
+        scorer(
+            row.gender, row.ethnicity, row.languages, row.interests, row.care_experience, reasons
         )
-        ranked.append(
-            Suggested(mentor_id, name, value, reasons, int(n), cap, list(interests or ()), about)
+        out.append(
+            Suggested(
+                row.user_id,
+                name,
+                -negative,
+                reasons,
+                int(n),
+                row.max_caseload,
+                list(row.interests or ()),
+                row.about,
+            )
         )
-    ranked.sort(key=lambda s: (-s.score, s.active_matches, s.name))
-    return ranked[:top]
+    return out
 
 
 # Matches -------------------------------------------------------------------------------------
@@ -481,12 +521,16 @@ def create_match(db: Session, *, actor: User, data: MatchCreate, today: dt.date)
         created_by=actor.id or 0,
         created_at=dt.datetime.now(dt.UTC),
     )
-    db.add(match)
+    # Added inside the savepoint: begin_nested() flushes what is pending before it starts,
+    # and a failure there would break the whole transaction (expiring `child`), not just
+    # the savepoint.
+    name = child.first_name
     try:
         with db.begin_nested():
+            db.add(match)
             db.flush()
     except IntegrityError:
-        raise Conflict(f"{child.first_name} already has a mentor.") from None
+        raise Conflict(f"{name} already has a mentor.") from None
     # The child's open practice tasks go to the new mentor.
     moved = db.execute(
         update(ASSIGNMENTS)
@@ -645,15 +689,20 @@ def end_match(db: Session, *, actor: User, match_id: int, data: MatchEnd, today:
     match.closure_note = data.note or None
     db.add(match)
     db.flush()
-    # Visits planned after the end are cancelled; open practice tasks become unassigned.
+    # Visits still planned from the end date on are cancelled (the match is read-only
+    # from now, so they could never be recorded); open practice tasks become unassigned.
     cancelled = db.execute(
         update(visits)
         .where(
             visits.c.match_id == match.id,
             visits.c.status == "planned",
-            visits.c.date > data.end_date,
+            visits.c.date >= data.end_date,
         )
-        .values(status="cancelled", updated_at=dt.datetime.now(dt.UTC))
+        .values(
+            status="cancelled",
+            version=visits.c.version + 1,
+            updated_at=dt.datetime.now(dt.UTC),
+        )
     ).rowcount  # type: ignore[attr-defined]
     db.execute(
         update(ASSIGNMENTS)

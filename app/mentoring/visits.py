@@ -164,6 +164,7 @@ def plan_visits(
     """A planned visit every week in the slot, from `from` (default today) until the
     cohort's last session (or `until`), skipping closures. Planned visits of this match
     from that date on are replaced; 409 naming the first clash."""
+    _require_visit_role(actor)
     match = get_match(db, actor=actor, match_id=match_id)
     _require_mentor_or_staff(actor, match)
     require_active(match)
@@ -264,6 +265,12 @@ def plan_visits(
     )
 
 
+def _require_visit_role(actor: User) -> None:
+    """Visits are the mentors' and the leads' (403 for other roles, before any lookup)."""
+    if actor.role not in (Role.lead, Role.admin, Role.mentor):
+        raise Forbidden("Only the match's mentor or a programme lead can do this.")
+
+
 def _require_mentor_or_staff(actor: User, match: Match) -> None:
     if actor.role in (Role.lead, Role.admin):
         return
@@ -285,13 +292,24 @@ def _check_visit(
     status: VisitStatus,
     today: dt.date,
     visit_id: int | None = None,
+    tasks: bool = False,
 ) -> None:
     errors: list[dict[str, Any]] = []
     if status == VisitStatus.planned and day < today:
         errors.append({"loc": ["body", "date"], "msg": "A planned visit is dated today or later"})
-    if status in (VisitStatus.completed, VisitStatus.missed) and day > today:
+    # A visit is logged as cancelled on or after its day; a future one is planned, then
+    # cancelled (PATCH).
+    new_cancelled = visit_id is None and status == VisitStatus.cancelled
+    if (status in (VisitStatus.completed, VisitStatus.missed) or new_cancelled) and day > today:
         errors.append(
             {"loc": ["body", "date"], "msg": f"A {status.value} visit cannot be in the future"}
+        )
+    if tasks and status != VisitStatus.completed:
+        errors.append(
+            {
+                "loc": ["body", "assignment_ids"],
+                "msg": "Practice tasks are marked in a completed visit only",
+            }
         )
     if day < match.start_date:
         errors.append({"loc": ["body", "date"], "msg": "The visit is before the match started"})
@@ -388,7 +406,13 @@ def _concern(db: Session, *, actor: User, visit: MentorVisit) -> None:
 
 
 def create_visit(db: Session, *, actor: User, data: VisitCreate, today: dt.date) -> MentorVisit:
-    match = get_match(db, actor=actor, match_id=data.match_id)
+    _require_visit_role(actor)
+    try:
+        match = get_match(db, actor=actor, match_id=data.match_id)
+    except NotFound:
+        raise invalid(
+            "match_id", f"There is no match {data.match_id} you can log visits for"
+        ) from None
     _require_mentor_or_staff(actor, match)
     require_active(match)
     _check_visit(
@@ -399,6 +423,7 @@ def create_visit(db: Session, *, actor: User, data: VisitCreate, today: dt.date)
         minutes=data.duration_minutes,
         status=data.status,
         today=today,
+        tasks=bool(data.assignment_ids or data.completed_assignment_ids),
     )
     now = dt.datetime.now(dt.UTC)
     visit = MentorVisit(
@@ -467,6 +492,7 @@ def get_visit(db: Session, *, actor: User, visit_id: int) -> MentorVisit:
 def update_visit(
     db: Session, *, actor: User, visit_id: int, data: VisitUpdate, today: dt.date
 ) -> MentorVisit:
+    _require_visit_role(actor)
     visit = get_visit(db, actor=actor, visit_id=visit_id)
     match = get_match(db, actor=actor, match_id=visit.match_id)
     _require_mentor_or_staff(actor, match)
@@ -502,7 +528,13 @@ def update_visit(
         status=after["status"],
         today=today,
         visit_id=visit.id,
+        tasks=bool(data.assignment_ids or data.completed_assignment_ids),
     )
+    if visit.safeguarding_concern and changes.get("safeguarding_concern") is False:
+        raise invalid(
+            "safeguarding_concern",
+            "A safeguarding concern stays raised until a programme lead has reviewed it",
+        )
     before = {key: getattr(visit, key) for key in changes}
     diff = audit.changes_between(before, changes)
     raised = bool(changes.get("safeguarding_concern")) and not visit.safeguarding_concern
@@ -596,7 +628,8 @@ def links_of(db: Session, visit_ids: list[int]) -> dict[int, list[int]]:
 
 
 def concerns(db: Session, *, actor: User) -> list[Any]:
-    """Visits with a safeguarding concern that no lead has reviewed yet (for the flag)."""
+    """Visits with a safeguarding concern that no lead has reviewed yet (for the flag):
+    (visit id, date, child id, first name, reference, mentor's name, match id)."""
     if actor.role not in (Role.lead, Role.admin):
         return []
     return list(
@@ -608,6 +641,7 @@ def concerns(db: Session, *, actor: User) -> list[Any]:
                 col(Child.first_name),
                 col(Child.reference),
                 col(User.name),
+                col(MentorVisit.match_id),
             )
             .join(Child, col(Child.id) == col(MentorVisit.child_id))
             .join(User, col(User.id) == col(MentorVisit.mentor_id))
@@ -704,23 +738,14 @@ def update_assignment(
     changes: dict[str, Any] = {"status": data.status}
     if data.note is not None:
         changes["note"] = data.note or None
-    before = {key: getattr(assignment, key) for key in changes}
-    diff = audit.changes_between(before, changes)
-    if diff:
-        for key, value in changes.items():
-            setattr(assignment, key, value)
-        assignment.updated_at = dt.datetime.now(dt.UTC)
-        db.add(assignment)
-        db.flush()
-        audit.record(
-            db,
-            org_id=actor.org_id,
-            actor=actor,
-            action="update",
-            entity="practice_assignment",
-            entity_id=assignment.id,
-            changes=diff,
-        )
+    audit.update(
+        db,
+        assignment,
+        changes,
+        actor=actor,
+        entity="practice_assignment",
+        entity_id=assignment.id,
+    )
     return assignment
 
 
