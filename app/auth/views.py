@@ -18,12 +18,13 @@ from app.auth.deps import (
     CurrentPrincipal,
     OptionalPrincipal,
 )
-from app.auth.models import Organisation, Role
+from app.auth.models import DEFAULT_MATCH_WEIGHTS, Organisation, Role
 from app.auth.schemas import OrganisationUpdate, UserCreate, UserUpdate
 from app.auth.security import new_token, tokens_match
 from app.config import get_settings
 from app.db import DbSession
 from app.exceptions import Conflict, Invalid, NotAuthenticated, TooManyRequests
+from app.mentoring.service import WEIGHT_LABELS
 from app.web import FormData, field_errors, render
 
 router = APIRouter(include_in_schema=False)
@@ -304,12 +305,42 @@ ORG_MESSAGES = {
 def _organisation_page(
     request: Request, org: Any, values: dict[str, str], errors: dict[str, str], **extra: Any
 ) -> HTMLResponse:
+    weights = [(key, label, f"weight-{key}") for key, label in WEIGHT_LABELS.items()]
     return render(
         request,
         "admin/organisation.html",
-        {"org": org, "values": values, "errors": errors, "regions": REGION_OPTIONS, **extra},
+        {
+            "org": org,
+            "values": values,
+            "errors": errors,
+            "regions": REGION_OPTIONS,
+            "weights": weights,
+            **extra,
+        },
         status_code=422 if errors else 200,
     )
+
+
+def _weight_values(org: Any) -> dict[str, str]:
+    stored = {**DEFAULT_MATCH_WEIGHTS, **((org.match_weights if org else None) or {})}
+    return {f"weight-{key}": str(stored.get(key, 0)) for key in WEIGHT_LABELS}
+
+
+def values_without_weights(values: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in values.items() if not k.startswith("weight-")}
+
+
+def _parse_weights(values: dict[str, str]) -> tuple[dict[str, int], dict[str, str]]:
+    """The weights typed in the form: whole numbers from 0 to 10, one per characteristic."""
+    weights: dict[str, int] = {}
+    errors: dict[str, str] = {}
+    for key, label in WEIGHT_LABELS.items():
+        raw = values.get(f"weight-{key}", "")
+        if raw.isdigit() and 0 <= int(raw) <= 10:
+            weights[key] = int(raw)
+        else:
+            errors[f"weight-{key}"] = f"Enter a whole number from 0 to 10 for {label.lower()}"
+    return weights, errors
 
 
 @router.get("/admin/organisation", response_class=HTMLResponse)
@@ -320,6 +351,7 @@ def organisation_form(
     values = {key: str(getattr(org, key)) for key in ORG_FIELDS}
     values["holiday_region"] = org.holiday_region.value if org else "england"
     values["session_checklist"] = "\n".join(org.session_checklist) if org else ""
+    values.update(_weight_values(org))
     return _organisation_page(request, org, values, {}, saved=bool(saved))
 
 
@@ -331,16 +363,28 @@ def update_organisation(
     values["session_checklist"] = form.get("session_checklist", "")
     checks = [line.strip() for line in values["session_checklist"].splitlines() if line.strip()]
     org = db.get(Organisation, actor.org_id)
+    stored = _weight_values(org)
+    for name in stored:
+        # A form without the weights (an older page) leaves them as they are.
+        values[name] = form[name].strip() if name in form else stored[name]
+    weights, weight_errors = _parse_weights(values)
     try:
-        body = OrganisationUpdate.model_validate({**values, "session_checklist": checks})
+        body = OrganisationUpdate.model_validate(
+            {
+                **values_without_weights(values),
+                "session_checklist": checks,
+                "match_weights": weights,
+            }
+        )
+        if weight_errors:
+            return _organisation_page(request, org, values, weight_errors)
         service.update_organisation(
             db, actor=actor, changes=body.model_dump(exclude_unset=True, exclude_none=True)
         )
     except ValidationError as exc:
         found = field_errors([dict(e) for e in exc.errors()])
-        return _organisation_page(
-            request, org, values, {k: ORG_MESSAGES.get(k, v) for k, v in found.items()}
-        )
+        errors = {k: ORG_MESSAGES.get(k, v) for k, v in found.items() if k != "match_weights"}
+        return _organisation_page(request, org, values, {**errors, **weight_errors})
     except Invalid as exc:
         db.rollback()
         return _organisation_page(request, org, values, field_errors(exc.errors))

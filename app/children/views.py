@@ -18,6 +18,7 @@ from app.children.schemas import ChildCreate, ChildUpdate
 from app.clock import today_for
 from app.db import DbSession
 from app.exceptions import Conflict, Invalid
+from app.mentoring import service as mentoring
 from app.web import FormData, field_errors, parse_date_fields, render
 
 router = APIRouter(include_in_schema=False)
@@ -341,8 +342,17 @@ def child_page(
             "staff": _is_staff(user),
             "added": bool(added),
             "saved": bool(saved),
+            "mentoring": _mentoring_panel(db, user, child),
         },
     )
+
+
+def _mentoring_panel(db: Session, actor: User, child: Child) -> dict[str, Any]:
+    """The child's active match, for staff (one query)."""
+    if not _is_staff(actor):
+        return {"staff": False, "current": None}
+    current = mentoring.list_matches(db, actor=actor, child_id=child.id, active=True)
+    return {"staff": True, "current": current[0] if current else None}
 
 
 @router.get("/children/{child_id}/edit", response_class=HTMLResponse)

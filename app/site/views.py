@@ -11,6 +11,7 @@ from app.auth.deps import CurrentUser
 from app.auth.models import Role
 from app.curriculum import service as curriculum_service
 from app.db import DbSession
+from app.mentoring.views import mentoring_panel
 from app.sessions.views import my_sessions
 from app.web import render
 
@@ -25,4 +26,6 @@ def home(request: Request, db: DbSession, user: CurrentUser) -> Response:
     context: dict[str, Any] = {"curricula": curricula}
     if user.role == Role.facilitator:
         context["sessions"] = my_sessions(db, user)
+    if user.role == Role.lead:
+        context["mentoring"] = mentoring_panel(db, user)
     return render(request, f"home/{user.role.value}.html", context)
