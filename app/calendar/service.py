@@ -1,4 +1,5 @@
-"""Calendar feeds: each user's secret iCalendar address with their group sessions."""
+"""Calendar feeds: each user's secret iCalendar address with their group sessions and, for
+mentors, their visits and their mentees' group sessions."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.auth.models import Organisation, Role, User
 from app.calendar.models import CalendarFeed
-from app.cohorts.models import Cohort, CohortFacilitator, GroupSession, SessionStatus
+from app.children.models import Child
+from app.cohorts.models import Cohort, CohortFacilitator, Enrolment, GroupSession, SessionStatus
 from app.curriculum.models import CurriculumWeek
+from app.mentoring.models import Match, MentorVisit, VisitStatus
 
 PRODID = "-//Tandem//Group sessions//EN"
 
@@ -81,8 +84,29 @@ def render_feed(db: Session, *, user: User) -> bytes:
                 select(CohortFacilitator.cohort_id).where(CohortFacilitator.user_id == user.id)
             )
         )
-    elif user.role == Role.mentor:
-        stmt = stmt.where(col(GroupSession.id).is_(None))  # mentees' sessions come with matching
+    mentees: dict[int, list[str]] = {}
+    if user.role == Role.mentor:
+        # The mentees' group sessions: those of their cohorts while they are enrolled.
+        for session_id, first_name in db.execute(
+            select(GroupSession.id, Child.first_name)
+            .join(Enrolment, col(Enrolment.cohort_id) == col(GroupSession.cohort_id))
+            .join(Match, col(Match.child_id) == col(Enrolment.child_id))
+            .join(Child, col(Child.id) == col(Match.child_id))
+            .where(
+                GroupSession.org_id == user.org_id,
+                Match.org_id == user.org_id,
+                Match.mentor_id == user.id,
+                col(Match.end_date).is_(None),
+                col(Enrolment.start_date) <= col(GroupSession.date),
+                col(Enrolment.end_date).is_(None)
+                | (col(Enrolment.end_date) >= col(GroupSession.date)),
+            )
+            .order_by(col(Child.first_name))
+        ).all():
+            names = mentees.setdefault(session_id, [])
+            if first_name not in names:
+                names.append(first_name)
+        stmt = stmt.where(col(GroupSession.id).in_(list(mentees) or [0]))
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -96,9 +120,13 @@ def render_feed(db: Session, *, user: User) -> bytes:
         event.add("dtstamp", stamp)
         event.add("dtstart", dt.datetime.combine(session.date, session.start_time, tzinfo=zone))
         event.add("dtend", dt.datetime.combine(session.date, session.end_time, tzinfo=zone))
-        event.add(
-            "summary", f"{cohort_name}: week {session.week}" + (f", {lesson}" if lesson else "")
-        )
+        summary = f"{cohort_name}: week {session.week}" + (f", {lesson}" if lesson else "")
+        if session.id in mentees:
+            who = ", ".join(mentees[session.id])
+            summary = f"{cohort_name} ({who}): week {session.week}" + (
+                f", {lesson}" if lesson else ""
+            )
+        event.add("summary", summary)
         event.add("location", session.venue)
         event.add("sequence", session.version)
         if session.status == SessionStatus.cancelled:
@@ -108,5 +136,48 @@ def render_feed(db: Session, *, user: User) -> bytes:
         else:
             event.add("status", "CONFIRMED")
         calendar.add_component(event)
+    if user.role == Role.mentor:
+        for event in _visit_events(db, user=user, zone=zone, stamp=stamp):
+            calendar.add_component(event)
     calendar.add_missing_timezones()
     return bytes(calendar.to_ical())
+
+
+def _visit_events(db: Session, *, user: User, zone: ZoneInfo, stamp: dt.datetime) -> list[Event]:
+    """The mentor's visits with their active mentees, in one query: "Visit: <first name>",
+    nothing else about the child. A cancelled visit is sent as STATUS:CANCELLED; SEQUENCE is
+    the visit's version, so a moved or cancelled visit replaces the one a calendar holds."""
+    rows = db.execute(
+        select(MentorVisit, Child.first_name)
+        .join(Match, col(Match.id) == col(MentorVisit.match_id))
+        .join(Child, col(Child.id) == col(MentorVisit.child_id))
+        .where(
+            MentorVisit.org_id == user.org_id,
+            MentorVisit.mentor_id == user.id,
+            Match.mentor_id == user.id,
+            col(Match.end_date).is_(None),
+        )
+        .order_by(col(MentorVisit.date), col(MentorVisit.start_time))
+    ).all()
+    events = []
+    for visit, first_name in rows:
+        event = Event()
+        event.add("uid", f"mentor-visit-{visit.id}@tandem")
+        event.add("dtstamp", stamp)
+        if visit.start_time is not None:
+            start = dt.datetime.combine(visit.date, visit.start_time, tzinfo=zone)
+            event.add("dtstart", start)
+            event.add("dtend", start + dt.timedelta(minutes=visit.minutes))
+        else:  # no time given: the day itself
+            event.add("dtstart", visit.date)
+            event.add("dtend", visit.date + dt.timedelta(days=1))
+        event.add("summary", f"Visit: {first_name}")
+        event.add("sequence", visit.version)
+        if visit.status == VisitStatus.cancelled:
+            event.add("status", "CANCELLED")
+        else:
+            event.add("status", "CONFIRMED")
+            if visit.status == VisitStatus.missed:
+                event.add("description", "Recorded as missed")
+        events.append(event)
+    return events

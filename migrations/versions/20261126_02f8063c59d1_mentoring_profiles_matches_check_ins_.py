@@ -11,7 +11,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-
 revision: str = "02f8063c59d1"
 down_revision: str | Sequence[str] | None = "406a7ab3bdd5"
 branch_labels: str | Sequence[str] | None = None
