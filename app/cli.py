@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -195,11 +196,26 @@ DEMO_USERS = [
     ("facilitator2@demo.tandem.example.org", "Fiona Facilitator", "facilitator"),
     ("mentor1@demo.tandem.example.org", "Mo Mentor", "mentor"),
     ("mentor2@demo.tandem.example.org", "Maya Mentor", "mentor"),
+    ("mentor3@demo.tandem.example.org", "Sam Mentor", "mentor"),
+    ("mentor4@demo.tandem.example.org", "Tasha Mentor", "mentor"),
+    ("mentor5@demo.tandem.example.org", "Jo Mentor", "mentor"),
+    ("mentor6@demo.tandem.example.org", "Tom Mentor", "mentor"),
 ]
+DEMO_NOTES = {
+    "mentor3@demo.tandem.example.org": "DBS check runs out soon",
+    "mentor4@demo.tandem.example.org": "one mentee, one match ended",
+    "mentor5@demo.tandem.example.org": "newly trained, no mentees yet",
+    "mentor6@demo.tandem.example.org": "not ready: references missing",
+}
 
 
 @app.command()
-def demo() -> None:
+def demo(
+    today: Annotated[
+        str | None,
+        typer.Option(hidden=True, help="Build the demo as if today were this date (YYYY-MM-DD)."),
+    ] = None,
+) -> None:
     """Create (or refresh) a demo organisation and print its logins.
 
     The demo password is TANDEM_DEMO_PASSWORD if set, otherwise a new random one each run."""
@@ -211,12 +227,18 @@ def demo() -> None:
     from app.auth.models import Role, User
     from app.auth.security import hash_password
     from app.auth.service import create_user, get_or_create_organisation
+    from app.clock import today_for
 
+    try:
+        as_of = dt.date.fromisoformat(today) if today else None
+    except ValueError:
+        raise fail(f"--today {today!r} is not a date like 2026-11-26", 2) from None
     password = os.environ.get("TANDEM_DEMO_PASSWORD") or "-".join(
         secrets.token_hex(3) for _ in range(4)
     )
     with database_errors(), _session() as db:
         organisation, _ = get_or_create_organisation(db, DEMO_ORG)
+        password_hash = None  # hashed once for everyone on a re-run: the demo stays fast
         for email, name, role in DEMO_USERS:
             user = db.exec(select(User).where(User.email == email)).first()
             if user is None:
@@ -230,45 +252,60 @@ def demo() -> None:
                     password=password,
                 )
             elif user.org_id == organisation.id:
-                user.password_hash = hash_password(password)
+                password_hash = password_hash or hash_password(password)
+                user.password_hash = password_hash
                 user.active, user.failed_logins, user.locked_until = True, 0, None
                 db.add(user)
         db.commit()
-        _demo_programme(db, organisation.id or 0)
+        lead = db.exec(select(User).where(User.email == DEMO_USERS[1][0])).one()
+        day = as_of or today_for(db, lead)
+        _demo_programme(db, organisation.id or 0, day)
+        db.commit()
+        _demo_mentoring(db, organisation.id or 0, day)
         db.commit()
     typer.echo(f"Demo organisation: {DEMO_ORG}")
     typer.echo(f"Sign in at http://127.0.0.1:8000/login with any of these (password: {password})")
     for email, name, role in DEMO_USERS:
-        typer.echo(f"  {role:<12} {email:<40} {name}")
+        note = f"  ({DEMO_NOTES[email]})" if email in DEMO_NOTES else ""
+        typer.echo(f"  {role:<12} {email:<40} {name}{note}".rstrip())
 
 
-DEMO_CHILDREN = [
-    ("DEMO-01", "Amira", "2016-02-11", "foster"),
-    ("DEMO-02", "Ben", "2015-11-30", "kinship"),
-    ("DEMO-03", "Chloe", "2016-06-02", "residential"),
-    ("DEMO-04", "Dev", "2015-09-19", "foster"),
-    ("DEMO-05", "Ellie", "2016-01-25", "kinship"),
-    ("DEMO-06", "Femi", "2015-12-08", "foster"),
-    ("DEMO-07", "Grace", "2016-04-14", "other"),
-    ("DEMO-08", "Hamza", "2016-07-21", "foster"),
-    ("DEMO-09", "Isla", "2015-10-03", "kinship"),
-]
+# reference, first name, age in months on the cohort's first date, placement, gender,
+# ethnicity, languages, interests, preferences (what the young person asked for)
+DEMO_CHILDREN: list[tuple[str, str, int, str, str, str, list[str], list[str], dict[str, Any]]] = [
+    ("DEMO-01", "Amira", 127, "foster", "female", "British Pakistani", ["English", "Urdu"],
+     ["drawing", "baking", "animals"], {"mentor_gender": "female", "same_ethnicity": True}),
+    ("DEMO-02", "Ben", 130, "kinship", "male", "White British", ["English"],
+     ["football", "gaming", "lego"], {}),
+    ("DEMO-03", "Chloe", 123, "residential", "female", "Mixed White and Black Caribbean",
+     ["English"], ["dancing", "music", "drama"], {"mentor_gender": "female"}),
+    ("DEMO-04", "Dev", 132, "foster", "male", "British Indian", ["English", "Punjabi"],
+     ["cricket", "coding", "cycling"], {}),
+    ("DEMO-05", "Ellie", 128, "kinship", "female", "White British", ["English"],
+     ["swimming", "animals", "reading"], {}),
+    ("DEMO-06", "Femi", 129, "foster", "male", "Black African", ["English", "Yoruba"],
+     ["football", "music", "drawing"], {"mentor_gender": "male"}),
+    ("DEMO-07", "Grace", 125, "other", "female", "Black Caribbean", ["English"],
+     ["singing", "baking", "netball"], {"mentor_gender": "female"}),
+    ("DEMO-08", "Hamza", 122, "foster", "male", "Somali", ["English", "Somali"],
+     ["football", "basketball", "gaming"], {"mentor_gender": "male"}),
+    ("DEMO-09", "Isla", 131, "kinship", "female", "White Polish", ["English", "Polish"],
+     ["gymnastics", "drawing", "animals"], {"mentor_gender": "female", "languages": ["Polish"]}),
+]  # fmt: skip
 
 
-def _demo_programme(db: Session, org_id: int) -> None:
+def _demo_programme(db: Session, org_id: int, today: dt.date) -> None:
     """A cohort that started this school year, with nine children; once only."""
-    import datetime as dt
-
     from sqlmodel import select
 
     from app.auth.models import User
     from app.children.schemas import ChildCreate
     from app.children.service import create_child
-    from app.clock import today_for
     from app.cohorts.models import Cohort
     from app.cohorts.schemas import CohortCreate, EnrolmentCreate
     from app.cohorts.service import create_cohort, enrol
     from app.curriculum.service import latest_curricula
+    from app.mentoring.service import add_months
 
     curricula = latest_curricula(db)
     lead = db.exec(select(User).where(User.email == DEMO_USERS[1][0])).first()
@@ -278,7 +315,6 @@ def _demo_programme(db: Session, org_id: int) -> None:
         or db.exec(select(Cohort).where(Cohort.org_id == org_id)).first()
     ):
         return
-    today = today_for(db, lead)
     september = dt.date(today.year if today.month >= 9 else today.year - 1, 9, 1)
     first_monday = september + dt.timedelta(days=(7 - september.weekday()) % 7)
     facilitators = db.exec(
@@ -298,18 +334,26 @@ def _demo_programme(db: Session, org_id: int) -> None:
             facilitator_ids=[f or 0 for f in facilitators[:2]],
         ),
     )
-    for reference, first_name, born, placement in DEMO_CHILDREN:
+    for ref, first_name, months, placement, gender, ethnicity, spoken, liked, wish in DEMO_CHILDREN:
         child = create_child(
             db,
             actor=lead,
             today=today,
-            data=ChildCreate(
-                reference=reference,
-                first_name=first_name,
-                date_of_birth=dt.date.fromisoformat(born),
-                placement_type=placement,
-                consent_given_by="Social worker",
-                consent_given_on=first_monday,
+            data=ChildCreate.model_validate(
+                {
+                    "reference": ref,
+                    "first_name": first_name,
+                    # Aged 9 to 11 on the first date, whichever school year this is.
+                    "date_of_birth": add_months(first_monday, -months),
+                    "placement_type": placement,
+                    "gender": gender,
+                    "ethnicity": ethnicity,
+                    "languages": spoken,
+                    "interests": liked,
+                    "preferences": wish,
+                    "consent_given_by": "Social worker",
+                    "consent_given_on": min(first_monday - dt.timedelta(days=14), today),
+                }
             ),
         )
         enrol(
@@ -321,6 +365,330 @@ def _demo_programme(db: Session, org_id: int) -> None:
                 child_id=child.id or 0,
                 start_date=first_monday,
                 eligibility_override=None,
+            ),
+        )
+
+
+# email, gender, ethnicity, languages, interests, care experience, availability, about
+DEMO_MENTORS: list[tuple[str, str, str, list[str], list[str], bool, str, str]] = [
+    ("mentor1@demo.tandem.example.org", "male", "Black African", ["English", "Yoruba"],
+     ["football", "music", "cooking", "gaming"], True, "Weekday evenings, Saturdays",
+     "I grew up in foster care; now I coach an under-11s football team."),
+    ("mentor2@demo.tandem.example.org", "female", "British Pakistani",
+     ["English", "Urdu", "Punjabi"], ["drawing", "baking", "animals", "reading"], False,
+     "Tuesday and Thursday after school", "Art teacher with two cats; I make very good flapjacks."),
+    ("mentor3@demo.tandem.example.org", "male", "British Indian", ["English", "Punjabi"],
+     ["cricket", "coding", "cycling", "science"], False, "Wednesdays, Sundays",
+     "Software tester who plays cricket every summer weekend."),
+    ("mentor4@demo.tandem.example.org", "female", "Black Caribbean", ["English"],
+     ["dancing", "music", "singing", "netball"], True, "Fridays, Saturday mornings",
+     "I was in care myself; I run a street-dance class for teenagers."),
+    ("mentor5@demo.tandem.example.org", "female", "White Polish", ["English", "Polish"],
+     ["gymnastics", "swimming", "animals", "drawing"], False, "Any day after 4pm",
+     "Swimming instructor; I grew up in Gdańsk and have a very lazy dog."),
+    ("mentor6@demo.tandem.example.org", "male", "White British", ["English"],
+     ["football", "fishing", "lego"], False, "Weekends",
+     "Retired postman; I build Lego cities with my grandchildren."),
+]  # fmt: skip
+
+# mentor, child, chosen by the young person, visit weekday (ISO), start, minutes
+DEMO_MATCHES = [
+    ("mentor1@demo.tandem.example.org", "DEMO-02", False, 3, "16:30", 120),
+    ("mentor1@demo.tandem.example.org", "DEMO-06", True, 6, "10:00", 180),
+    ("mentor2@demo.tandem.example.org", "DEMO-01", False, 2, "16:00", 150),
+    ("mentor2@demo.tandem.example.org", "DEMO-05", False, 4, "16:30", 150),
+    ("mentor3@demo.tandem.example.org", "DEMO-04", False, 3, "17:00", 120),
+    ("mentor3@demo.tandem.example.org", "DEMO-08", False, 7, "11:00", 150),
+    ("mentor4@demo.tandem.example.org", "DEMO-03", False, 5, "16:00", 150),
+    ("mentor4@demo.tandem.example.org", "DEMO-07", False, 6, "10:30", 120),  # ends
+]
+DEMO_ENDED = "DEMO-07"
+DEMO_MISSED = "DEMO-08"  # one visit missed
+DEMO_OVERDUE = "DEMO-04"  # the lead's monthly check-in is overdue
+DEMO_ABSENT = "DEMO-08"  # absent from the last two sessions
+DEMO_VISIT_NOTES = [
+    "Walked to the park and back; {name} talked about the group and we practised {task}.",
+    "Hot chocolate at the library café. We went over {task} with the group's worksheet.",
+    "Football in the park, then a quiet chat on the bench about {task}.",
+    "Baked cookies with {name}'s carer's permission; practised {task} while they cooled.",
+    "Went swimming. On the bus home {name} showed me {task} without being asked.",
+    "Board games at the community centre; we used one round to practise {task}.",
+]
+
+
+def _demo_mentoring(db: Session, org_id: int, today: dt.date) -> None:
+    """Mentors and their checks, matches, the group's past sessions recorded, visits planned
+    and recorded, the lead's check-ins, and one ended match; once only, through the
+    services (so every rule and the audit trail apply), from a fixed seed."""
+    import random
+
+    from sqlmodel import col, select
+
+    from app.auth.models import Organisation, User
+    from app.children.models import Child
+    from app.cohorts.models import Cohort, GroupSession, SessionStatus
+    from app.cohorts.service import closed_days
+    from app.curriculum.models import PracticeTask
+    from app.mentoring import service as mentoring
+    from app.mentoring import visits
+    from app.mentoring.models import EndedBy, EndReason, MentorProfile, VisitStatus
+    from app.mentoring.schemas import (
+        CheckInCreate,
+        MatchCreate,
+        MatchEnd,
+        MentorCreate,
+        VisitCreate,
+        VisitPlanIn,
+    )
+    from app.sessions import service as sessions
+    from app.sessions.models import AssignmentStatus, PracticeAssignment
+    from app.sessions.schemas import RecordIn
+
+    cohort = db.exec(select(Cohort).where(Cohort.org_id == org_id).order_by(col(Cohort.id))).first()
+    users = {u.email: u for u in db.exec(select(User).where(User.org_id == org_id)).all()}
+    kids = {c.reference: c for c in db.exec(select(Child).where(Child.org_id == org_id)).all()}
+    if (
+        cohort is None
+        or not all(ref in kids for ref, *_ in DEMO_CHILDREN)
+        or db.exec(select(MentorProfile.user_id).where(MentorProfile.org_id == org_id)).first()
+    ):
+        return
+    rng = random.Random(20260907)  # noqa: S311 (reproducible demo data, not a secret)
+    org = db.get(Organisation, org_id)
+    assert org is not None
+    lead, facilitator = users[DEMO_USERS[1][0]], users[DEMO_USERS[2][0]]
+    day = dt.timedelta(days=1)
+    renewal = org.dbs_renewal_years
+
+    # Mentors: five ready (one whose DBS check runs out in 40 days), one without references.
+    for n, (email, gender, ethnicity, spoken, liked, care, free, about) in enumerate(DEMO_MENTORS):
+        checked = today - 200 * day - 60 * n * day
+        if email == "mentor3@demo.tandem.example.org":
+            checked = mentoring.add_years(today, -renewal) + 40 * day
+        trained = today - 14 * day if email == "mentor5@demo.tandem.example.org" else checked
+        mentoring.create_profile(
+            db,
+            actor=lead,
+            today=today,
+            data=MentorCreate(
+                user_id=users[email].id or 0,
+                dbs_checked_on=checked,
+                gender=gender,
+                ethnicity=ethnicity,
+                languages=spoken,
+                interests=liked,
+                care_experience=care,
+                availability=free,
+                about=about,
+                barred_list_checked=True,
+                references_checked=email != "mentor6@demo.tandem.example.org",
+                interviewed_on=checked - 21 * day,
+                training_completed_on=trained,
+            ),
+        )
+
+    # Matches, from the group's second or third week (or today, before the group starts).
+    all_sessions = list(
+        db.exec(
+            select(GroupSession)
+            .where(GroupSession.cohort_id == cohort.id)
+            .order_by(col(GroupSession.date), col(GroupSession.id))
+        ).all()
+    )
+    live = [s for s in all_sessions if s.status != SessionStatus.cancelled]
+    matches = {}
+    for n, (email, ref, chosen, *_slot) in enumerate(DEMO_MATCHES):
+        start = cohort.start_date + (8 + 7 * (n % 2)) * day
+        start = min(max(start, today - 300 * day), today)
+        matches[ref] = mentoring.create_match(
+            db,
+            actor=lead,
+            today=today,
+            data=MatchCreate(
+                child_id=kids[ref].id or 0,
+                mentor_id=users[email].id or 0,
+                start_date=start,
+                chosen_by_young_person=chosen,
+            ),
+        )
+
+    # The group's past sessions, recorded as a facilitator would: a few absences, one
+    # child away from the last two, one session with one facilitator.
+    past = [s for s in live if s.status == SessionStatus.scheduled and s.date < today]
+    facilitators = [facilitator.id or 0, users[DEMO_USERS[3][0]].id or 0]
+    roster = sorted(kids.values(), key=lambda c: c.reference)
+    for i, session in enumerate(past):
+        lesson = sessions.lesson_of(db, session, cohort)
+        attendance = []
+        for child in roster:
+            status = rng.choices(("present", "late", "absent", "excused"), (88, 5, 4, 3))[0]
+            if child.reference == DEMO_ABSENT and i >= len(past) - 2:
+                status = "absent"
+            attendance.append({"child_id": child.id, "status": status})
+        coverage = [
+            {
+                "activity_id": a.id,
+                "status": "delivered" if a.core or rng.random() < 0.8 else "partial",
+            }
+            for a in lesson.activities
+        ]
+        sessions.record_session(
+            db,
+            actor=facilitator,
+            session_id=session.id or 0,
+            today=today,
+            payload=RecordIn.model_validate(
+                {
+                    "version": session.version,
+                    "facilitators_present": facilitators[:1] if i == 3 else facilitators,
+                    "attendance": attendance,
+                    "coverage": coverage,
+                    "notes": "A settled group; the shared meal ran a little long."
+                    if i % 4 == 1
+                    else None,
+                    "checklist": dict.fromkeys(org.session_checklist, True),
+                }
+            ),
+        )
+
+    # Each match's weekly visits so far, with the practice tasks worked on.
+    tasks = {
+        t.id: t.title
+        for t in db.exec(
+            select(PracticeTask).where(
+                col(PracticeTask.id).in_(
+                    select(PracticeAssignment.task_id).where(PracticeAssignment.org_id == org_id)
+                )
+            )
+        ).all()
+    }
+    dates = {s.id: s.date for s in all_sessions}
+    closed = closed_days(db, org=org, cohort_id=cohort.id)
+    monday = today - today.weekday() * day
+    for email, ref, _chosen, weekday, start_at, minutes in DEMO_MATCHES:
+        match, mentor, child = matches[ref], users[email], kids[ref]
+        until = today - 24 * day if ref == DEMO_ENDED else today - day
+        until = max(until, match.start_date)
+        own = sorted(
+            db.exec(
+                select(PracticeAssignment).where(PracticeAssignment.child_id == child.id)
+            ).all(),
+            key=lambda a: (dates[a.session_id], a.id),
+        )
+        state = {a.id: a.status for a in own}
+        week = match.start_date - match.start_date.weekday() * day
+        while week <= until:
+            visit_day = week + (weekday - 1) * day
+            week += 7 * day
+            if not match.start_date <= visit_day <= until < today or visit_day in closed:
+                continue
+            if ref == DEMO_MISSED and visit_day + 14 * day >= monday > visit_day + 7 * day:
+                visits.create_visit(
+                    db,
+                    actor=mentor,
+                    today=today,
+                    data=VisitCreate(
+                        match_id=match.id or 0,
+                        date=visit_day,
+                        start_time=dt.time.fromisoformat(start_at),
+                        duration_minutes=minutes,
+                        status=VisitStatus.missed,
+                        summary=f"{child.first_name} was at a family contact that ran late; "
+                        "we doubled up on practice the week after.",
+                    ),
+                )
+                continue
+            due = [a for a in own if dates[a.session_id] < visit_day]
+            latest = max((dates[a.session_id] for a in due), default=None)
+            practised = [
+                a.id or 0
+                for a in due
+                if dates[a.session_id] == latest and state[a.id] == AssignmentStatus.open
+            ]
+            completed = [
+                a.id or 0
+                for a in due
+                if dates[a.session_id] != latest
+                and state[a.id] != AssignmentStatus.completed
+                and rng.random() < 0.85
+            ]
+            for a in practised:
+                state[a] = AssignmentStatus.practised
+            for a in completed:
+                state[a] = AssignmentStatus.completed
+            worked = [a for a in own if a.id in (practised or completed)]
+            task = f"“{tasks[worked[0].task_id]}”" if worked else "what they want to work on"
+            visits.create_visit(
+                db,
+                actor=mentor,
+                today=today,
+                data=VisitCreate(
+                    match_id=match.id or 0,
+                    date=visit_day,
+                    start_time=dt.time.fromisoformat(start_at),
+                    duration_minutes=minutes + rng.choice((-30, 0, 0, 0, 30)),
+                    status=VisitStatus.completed,
+                    summary=rng.choice(DEMO_VISIT_NOTES).format(name=child.first_name, task=task),
+                    assignment_ids=practised,
+                    completed_assignment_ids=completed,
+                ),
+            )
+
+    # The lead's monthly check-ins (one match is overdue), and the match that ended.
+    ended = matches[DEMO_ENDED]
+    end_date = max(today - 23 * day, ended.start_date)
+    for _email, ref, *_ in DEMO_MATCHES:
+        match = matches[ref]
+        on = match.start_date + 25 * day
+        while on <= (end_date if ref == DEMO_ENDED else today - 2 * day):
+            mentoring.add_check_in(
+                db,
+                actor=lead,
+                match_id=match.id or 0,
+                today=today,
+                data=CheckInCreate(
+                    date=on,
+                    with_mentor=True,
+                    with_child=rng.random() < 0.7,
+                    with_carer=rng.random() < 0.5,
+                    notes="Going well; the carer says visits are the highlight of the week.",
+                ),
+            )
+            if ref in (DEMO_OVERDUE, DEMO_ENDED):
+                break
+            on += 30 * day
+    mentoring.end_match(
+        db,
+        actor=lead,
+        match_id=ended.id or 0,
+        today=today,
+        data=MatchEnd(
+            end_date=end_date,
+            reason=EndReason.child_moved,
+            ended_by=EndedBy.social_worker,
+            note="Grace moved to a foster home across the city, too far for weekly visits. "
+            "Her social worker asked us to find a mentor nearer her new home.",
+        ),
+    )
+
+    # Every active match gets its weekly slot, planned until the group's last session
+    # (or for the next eight weeks, once the group is over).
+    last = live[-1].date if live else today
+    for email, ref, _chosen, weekday, start_at, minutes in DEMO_MATCHES:
+        if ref == DEMO_ENDED:
+            continue
+        visits.plan_visits(
+            db,
+            actor=users[email],
+            match_id=matches[ref].id or 0,
+            today=today,
+            data=VisitPlanIn.model_validate(
+                {
+                    "weekday": weekday,
+                    "start_time": start_at,
+                    "duration_minutes": minutes,
+                    "until": None if last >= today + 7 * day else today + 56 * day,
+                }
             ),
         )
 

@@ -126,3 +126,42 @@ def test_upgrade_then_load_then_load_again(tmp_path: Path, curriculum_copy: Path
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(Curriculum)).scalar_one() == 2
     engine.dispose()
+
+
+def test_demo_on_todays_date_twice(tmp_path: Path) -> None:
+    """The demo as `make run` runs it, on the real date: every login printed, mentoring
+    data built once, and a second run leaves every table as it was."""
+    from sqlmodel import SQLModel
+
+    from app.cli import DEMO_USERS
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    for args in (["db", "upgrade"], ["curriculum", "load"]):
+        done = tandem(*args, database_url=url)
+        assert done.returncode == 0, done.stderr
+    env = {"TANDEM_DEMO_PASSWORD": "demo password 1234", "TANDEM_PASSWORD_HASH_FAST": "true"}
+    engine = create_engine(url)
+
+    def counts() -> dict[str, int]:
+        with engine.connect() as conn:
+            return {
+                t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+                for t in SQLModel.metadata.sorted_tables
+            }
+
+    first = tandem("demo", database_url=url, **env)
+    assert first.returncode == 0, first.stderr
+    lines = first.stdout.splitlines()
+    assert lines[0] == "Demo organisation: Tandem demo council"
+    assert "(password: demo password 1234)" in lines[1]
+    assert [line.split()[:2] for line in lines[2:]] == [[r, e] for e, _n, r in DEMO_USERS]
+    built = counts()
+    assert built["mentor_profile"] == 6
+    assert built["mentor_match"] == 8
+    assert built["mentor_visit"] > 0
+
+    again = tandem("demo", database_url=url, **env)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == first.stdout
+    assert counts() == built
+    engine.dispose()
