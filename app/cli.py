@@ -693,6 +693,92 @@ def _demo_mentoring(db: Session, org_id: int, today: dt.date) -> None:
         )
 
 
+@app.command("seed-scale")
+def seed_scale(
+    cohorts: Annotated[
+        int, typer.Option(min=1, max=100_000, help="How many cohorts (about 10 children each).")
+    ],
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 1,
+    organisations: Annotated[
+        int, typer.Option(min=1, help="Organisations sharing the cohorts (round robin).")
+    ] = 1,
+    as_of: Annotated[
+        str | None,
+        typer.Option(help="Build the data as if today were this date (YYYY-MM-DD)."),
+    ] = None,
+) -> None:
+    """Add a synthetic national-scale data set for benchmarks: one organisation
+    "Scale test N" (or several) with N cohorts, their sessions, registers and mentoring.
+
+    Users' password is TANDEM_SCALE_PASSWORD if set, otherwise a new random one (printed)."""
+    import os
+    import secrets
+
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from app.seed import NoCurriculum
+    from app.seed import seed_scale as build
+
+    try:
+        day = dt.date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        raise fail(f"--as-of {as_of!r} is not a date like 2026-11-26", 2) from None
+    if organisations > cohorts:
+        raise fail("--organisations cannot be more than --cohorts", 2)
+    if day is None:
+        from zoneinfo import ZoneInfo
+
+        day = dt.datetime.now(ZoneInfo("Europe/London")).date()
+    password = os.environ.get("TANDEM_SCALE_PASSWORD") or "-".join(
+        secrets.token_hex(3) for _ in range(4)
+    )
+    progress = Progress(
+        TextColumn("[bold]cohorts"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rows]:>12,} rows"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+    )
+    task = progress.add_task("seed", total=cohorts, rows=0)
+
+    def report(done: int, rows: int) -> None:
+        progress.start()  # on the first report: after the checks, so an error stands alone
+        progress.update(task, completed=done, rows=rows)
+
+    with database_errors():
+        engine = create_db_engine(get_settings().database_url)
+        try:
+            result = build(
+                engine,
+                cohorts=cohorts,
+                seed=seed,
+                organisations=organisations,
+                as_of=day,
+                password=password,
+                progress=report,
+            )
+        except NoCurriculum as exc:
+            raise fail(str(exc)) from None
+        finally:
+            progress.stop()
+            engine.dispose()
+    names = ", ".join(f"{name!r}" for _id, name in result.organisations)
+    typer.echo(f"Added {names}: {result.cohorts} cohorts as of {result.as_of.isoformat()}")
+    width = max(len(name) for name in result.counts)
+    for name, count in result.counts.items():
+        typer.echo(f"  {name:<{width}} {count:>10,}")
+    typer.echo(f"  {'total':<{width}} {result.rows:>10,} rows in {result.seconds:.1f} s")
+    typer.echo(f"Sign in as {', '.join(result.lead_emails)} (password: {password})")
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,

@@ -1,0 +1,387 @@
+"""`tandem seed-scale`: the synthetic national-scale data set, checked at a small N on a
+fresh database (SQLite, or PostgreSQL when TANDEM_DATABASE_URL names a server)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from alembic import command
+from sqlalchemy import Engine, text
+from sqlmodel import Session
+
+from app.auth.service import get_or_create_organisation
+from app.curriculum.service import load_path
+from app.db import create_db_engine
+from app.models import metadata
+from app.seed import ID_TABLES, ScaleResult, seed_scale
+from tests.conftest import CURRICULUM, DatabaseFactory, alembic_config_for
+from tests.test_cli import tandem
+
+AS_OF = dt.date(2026, 3, 4)
+COHORTS = 3
+PASSWORD = "scale test password"
+
+
+def _fresh(databases: DatabaseFactory, label: str, *, curriculum: bool = True) -> str:
+    url = databases.new(label)
+    command.upgrade(alembic_config_for(url), "head")
+    if curriculum:
+        engine = create_db_engine(url)
+        with Session(engine) as db:
+            load_path(db, CURRICULUM)
+            db.commit()
+        engine.dispose()
+    return url
+
+
+def _as_date(value: Any) -> dt.date | None:
+    """A date from a raw SQL row (SQLite gives text)."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+@dataclass
+class Seeded:
+    engine: Engine
+    first: ScaleResult
+    second: ScaleResult
+
+    def rows(self, sql: str, **params: Any) -> list[Any]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(text(sql), params))
+
+    def one(self, sql: str, **params: Any) -> Any:
+        with self.engine.connect() as conn:
+            return conn.execute(text(sql), params).scalar_one()
+
+
+@pytest.fixture(scope="module")
+def seeded(databases: DatabaseFactory) -> Iterator[Seeded]:
+    """Two runs with the same seed on one database: two organisations, the same data."""
+    engine = create_db_engine(_fresh(databases, "seed_scale"))
+    first = seed_scale(engine, cohorts=COHORTS, seed=7, as_of=AS_OF, password=PASSWORD)
+    second = seed_scale(engine, cohorts=COHORTS, seed=7, as_of=AS_OF, password=PASSWORD)
+    yield Seeded(engine, first, second)
+    engine.dispose()
+
+
+def test_counts_are_in_the_expected_ranges(seeded: Seeded) -> None:
+    org_id = seeded.first.organisations[0][0]
+    counts = seeded.first.counts
+    assert counts["organisation"] == 1
+    assert counts["cohort"] == COHORTS
+    assert 8 * COHORTS <= counts["child"] <= 10 * COHORTS
+    assert counts["enrolment"] == counts["child"] == counts["mentor_match"]
+    assert counts["audit_event"] == 1
+    # What the summary says is what the database holds, for this organisation.
+    for table in ("child", "cohort", "enrolment", "group_session", "mentor_match"):
+        held = seeded.one(f"SELECT count(*) FROM {table} WHERE org_id = :o", o=org_id)
+        assert held == counts[table], table
+    for table in ("attendance", "coverage", "practice_assignment", "mentor_visit"):
+        held = seeded.one(f"SELECT count(*) FROM {table} WHERE org_id = :o", o=org_id)
+        assert held == counts[table] > 0, table
+
+    # Children 8 to 10 a cohort; one lead, two facilitators a cohort (some shared), a
+    # mentor with a ready profile for every two children.
+    sizes = seeded.rows(
+        "SELECT cohort_id, count(*) FROM enrolment WHERE org_id = :o GROUP BY cohort_id",
+        o=org_id,
+    )
+    assert all(8 <= n <= 10 for _c, n in sizes)
+    roles = dict(
+        seeded.rows(
+            "SELECT role, count(*) FROM user_account WHERE org_id = :o GROUP BY role", o=org_id
+        )
+    )
+    assert roles["lead"] == 1
+    assert 2 <= roles["facilitator"] <= 2 * COHORTS
+    assert roles["mentor"] == sum((n + 1) // 2 for _c, n in sizes) == counts["mentor_profile"]
+    assert (
+        seeded.one(
+            "SELECT count(*) FROM mentor_profile WHERE org_id = :o AND barred_list_checked"
+            " AND references_checked AND interviewed_on IS NOT NULL"
+            " AND training_completed_on IS NOT NULL AND dbs_checked_on > :old",
+            o=org_id,
+            old=AS_OF - dt.timedelta(days=3 * 365),
+        )
+        == roles["mentor"]
+    )
+    facilitators = seeded.rows(
+        "SELECT cohort_id, count(*) FROM cohort_facilitator WHERE org_id = :o GROUP BY cohort_id",
+        o=org_id,
+    )
+    assert sorted(n for _c, n in facilitators) == [2] * COHORTS
+    # Every child has one match, and mentors have at most two.
+    per_mentor = seeded.rows(
+        "SELECT mentor_id, count(*) FROM mentor_match WHERE org_id = :o GROUP BY mentor_id",
+        o=org_id,
+    )
+    assert max(n for _m, n in per_mentor) <= 2
+
+
+def test_thirty_live_lessons_a_cohort_and_nothing_delivered_after_as_of(seeded: Seeded) -> None:
+    sessions = [
+        (c, w, _as_date(d), s)
+        for c, w, d, s in seeded.rows("SELECT cohort_id, week, date, status FROM group_session")
+    ]
+    live: dict[int, list[int]] = defaultdict(list)
+    for cohort_id, week, _day, status in sessions:
+        if status != "cancelled":
+            live[cohort_id].append(week)
+    assert len(live) == 2 * COHORTS
+    assert all(sorted(weeks) == list(range(1, 31)) for weeks in live.values())
+
+    statuses = Counter(status for *_x, status in sessions)
+    assert statuses["delivered"] > 0
+    assert statuses["scheduled"] > 0
+    assert all(day <= AS_OF for _c, _w, day, status in sessions if status == "delivered")
+    # A lesson whose occurrence was cancelled is delivered on a later date, once.
+    dates = {(c, w): d for c, w, d, status in sessions if status != "cancelled"}
+    for cohort_id, week, day, status in sessions:
+        if status == "cancelled":
+            assert dates[cohort_id, week] > day
+    # Cohorts at every stage: over, part-way through, (and here) not started.
+    per_cohort: dict[int, Counter[str]] = defaultdict(Counter)
+    for cohort_id, _w, _d, status in sessions:
+        per_cohort[cohort_id][status] += 1
+    delivered = sorted(c["delivered"] for c in per_cohort.values())
+    assert delivered[-1] >= 28
+    assert any(0 < n < 28 for n in delivered) or delivered[0] == 0
+
+
+def test_registers_match_who_was_enrolled(seeded: Seeded) -> None:
+    expected = seeded.one(
+        "SELECT count(*) FROM group_session s JOIN enrolment e ON e.cohort_id = s.cohort_id"
+        " WHERE s.status = 'delivered' AND e.start_date <= s.date"
+        " AND (e.end_date IS NULL OR e.end_date >= s.date)"
+    )
+    attendance = seeded.one("SELECT count(*) FROM attendance")
+    assert attendance == expected > 0
+    strays = seeded.one(
+        "SELECT count(*) FROM attendance a JOIN group_session s ON s.id = a.session_id"
+        " WHERE s.status != 'delivered' OR NOT EXISTS (SELECT 1 FROM enrolment e"
+        "  WHERE e.child_id = a.child_id AND e.cohort_id = s.cohort_id"
+        "  AND e.start_date <= s.date AND (e.end_date IS NULL OR e.end_date >= s.date))"
+    )
+    assert strays == 0
+    statuses = Counter(s for (s,) in seeded.rows("SELECT status FROM attendance"))
+    attended = (statuses["present"] + statuses["late"]) / attendance
+    assert 0.75 <= attended <= 0.95
+    assert set(statuses) <= {"present", "late", "absent", "excused"}
+
+    # Coverage: every activity of the week; practice: every task for every child on the
+    # register, regular if they came and catch-up if not.
+    coverage = seeded.one(
+        "SELECT count(*) FROM group_session s JOIN cohort c ON c.id = s.cohort_id"
+        " JOIN curriculum_week w ON w.curriculum_id = c.curriculum_id AND w.week = s.week"
+        " JOIN curriculum_activity a ON a.week_id = w.id WHERE s.status = 'delivered'"
+    )
+    assert seeded.one("SELECT count(*) FROM coverage") == coverage
+    tasks = seeded.one(
+        "SELECT count(*) FROM attendance t JOIN group_session s ON s.id = t.session_id"
+        " JOIN cohort c ON c.id = s.cohort_id"
+        " JOIN curriculum_week w ON w.curriculum_id = c.curriculum_id AND w.week = s.week"
+        " JOIN curriculum_practice_task p ON p.week_id = w.id"
+    )
+    assert seeded.one("SELECT count(*) FROM practice_assignment") == tasks
+    wrong_kind = seeded.one(
+        "SELECT count(*) FROM practice_assignment p JOIN attendance t"
+        " ON t.session_id = p.session_id AND t.child_id = p.child_id"
+        " WHERE (p.kind = 'regular') != (t.status IN ('present', 'late'))"
+    )
+    assert wrong_kind == 0
+    # Each delivered session has its record and one or two facilitators present.
+    delivered = seeded.one("SELECT count(*) FROM group_session WHERE status = 'delivered'")
+    assert seeded.one("SELECT count(*) FROM session_record") == delivered
+    present = seeded.rows(
+        "SELECT session_id, count(*) FROM session_facilitator GROUP BY session_id"
+    )
+    assert len(present) == delivered
+    assert {n for _s, n in present} <= {1, 2}
+
+
+def _monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def test_about_two_visits_a_match_week(seeded: Seeded) -> None:
+    matches = [
+        (m, _as_date(s), _as_date(e))
+        for m, s, e in seeded.rows("SELECT id, start_date, end_date FROM mentor_match")
+    ]
+    visits = [
+        (m, _as_date(d), s, n)
+        for m, d, s, n in seeded.rows("SELECT match_id, date, status, minutes FROM mentor_visit")
+    ]
+    by_match: dict[int, list[dt.date]] = defaultdict(list)
+    for match_id, day, _status, _minutes in visits:
+        by_match[match_id].append(day)
+    this_week = _monday(AS_OF)
+    weeks = counted = 0
+    for match_id, start, end in matches:
+        stop = this_week if end is None else min(this_week, _monday(end) + dt.timedelta(days=7))
+        first = _monday(start)
+        if stop > first:
+            weeks += (stop - first).days // 7
+            counted += sum(first <= day < stop for day in by_match[match_id])
+    assert weeks > 0
+    assert 1.6 <= counted / weeks <= 2.05
+
+    for _m, day, status, minutes in visits:
+        if day >= AS_OF:
+            assert status == "planned"
+        else:
+            assert status in ("completed", "missed", "cancelled")
+        if status == "completed":
+            assert 45 <= minutes <= 120
+    statuses = Counter(status for _m, _d, status, _x in visits)
+    assert statuses["completed"] > 0.75 * (len(visits) - statuses["planned"])
+    # Visits never fall on the child's group day, and a mentor's two mentees are
+    # visited on different days.
+    clash = seeded.one(
+        "SELECT count(*) FROM mentor_visit v JOIN enrolment e ON e.child_id = v.child_id"
+        " JOIN group_session s ON s.cohort_id = e.cohort_id AND s.date = v.date"
+    )
+    assert clash == 0
+    double = seeded.rows(
+        "SELECT mentor_id, date FROM mentor_visit GROUP BY mentor_id, date HAVING count(*) > 1"
+    )
+    assert double == []
+
+
+def test_practice_goes_to_the_mentor_of_the_day(seeded: Seeded) -> None:
+    wrong = seeded.one(
+        "SELECT count(*) FROM practice_assignment p JOIN group_session s ON s.id = p.session_id"
+        " LEFT JOIN mentor_match m ON m.child_id = p.child_id AND m.start_date <= s.date"
+        "  AND (m.end_date IS NULL OR m.end_date >= s.date)"
+        " WHERE (p.mentor_id IS NULL) != (m.id IS NULL) OR p.mentor_id != m.mentor_id"
+    )
+    assert wrong == 0
+    late = seeded.one(
+        "SELECT count(*) FROM practice_assignment p JOIN group_session s ON s.id = p.session_id"
+        " WHERE p.status = 'completed' AND s.date > :day",
+        day=AS_OF,
+    )
+    assert late == 0
+
+
+def test_every_foreign_key_points_at_a_row(seeded: Seeded) -> None:
+    checked = 0
+    for table in metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            child, parent = fk.parent, fk.column
+            missing = seeded.one(
+                f"SELECT count(*) FROM {table.name} c LEFT JOIN {parent.table.name} p"
+                f" ON p.{parent.name} = c.{child.name}"
+                f" WHERE c.{child.name} IS NOT NULL AND p.{parent.name} IS NULL"
+            )
+            assert missing == 0, f"{table.name}.{child.name} -> {parent.table.name}"
+            checked += 1
+    assert checked > 40
+
+
+def test_a_second_run_adds_a_second_organisation_with_the_same_data(seeded: Seeded) -> None:
+    (first_id, first_name), (second_id, second_name) = (
+        seeded.first.organisations[0],
+        seeded.second.organisations[0],
+    )
+    assert first_name == "Scale test 3"
+    assert second_name == "Scale test 3 (run 2)"
+    assert seeded.second.counts == seeded.first.counts
+    # Deterministic: the same seed and date give the same sessions, registers and visits.
+    for sql in (
+        "SELECT c.name, s.week, s.date, s.status FROM group_session s"
+        " JOIN cohort c ON c.id = s.cohort_id WHERE s.org_id = :o ORDER BY c.name, s.date",
+        "SELECT c.reference, a.status FROM attendance a JOIN child c ON c.id = a.child_id"
+        " WHERE a.org_id = :o ORDER BY a.id",
+        "SELECT date, status, minutes FROM mentor_visit WHERE org_id = :o ORDER BY id",
+    ):
+        assert seeded.rows(sql, o=first_id) == seeded.rows(sql, o=second_id)
+    events = seeded.rows("SELECT org_id, action FROM audit_event ORDER BY id")
+    assert events == [(first_id, "seed_scale"), (second_id, "seed_scale")]
+
+
+def test_the_database_hands_out_new_ids_after_the_seeded_ones(seeded: Seeded) -> None:
+    """Ids were assigned by the generator; on PostgreSQL each sequence was moved past them
+    (SQLite takes the next rowid from the table itself), so the app can insert again."""
+    for name in ID_TABLES:
+        top = seeded.one(f"SELECT max(id) FROM {name}")
+        if seeded.engine.dialect.name == "postgresql":
+            following = seeded.one(f"SELECT nextval(pg_get_serial_sequence('{name}', 'id'))")
+        else:
+            following = top + 1
+        assert following > top, name
+    with Session(seeded.engine) as db:
+        organisation, created = get_or_create_organisation(db, "After the seed")
+        db.commit()
+        new_id = organisation.id
+    assert created
+    assert new_id is not None
+    assert new_id > max(org_id for org_id, _n in seeded.second.organisations)
+
+
+def test_organisations_share_the_cohorts(databases: DatabaseFactory) -> None:
+    engine = create_db_engine(_fresh(databases, "seed_orgs"))
+    try:
+        result = seed_scale(
+            engine, cohorts=5, organisations=2, seed=3, as_of=AS_OF, password=PASSWORD
+        )
+        assert [name for _id, name in result.organisations] == [
+            "Scale test 5, 1 of 2",
+            "Scale test 5, 2 of 2",
+        ]
+        with engine.connect() as conn:
+            per_org = dict(
+                conn.execute(text("SELECT org_id, count(*) FROM cohort GROUP BY org_id")).all()
+            )
+            leads = conn.execute(
+                text("SELECT count(*) FROM user_account WHERE role = 'lead'")
+            ).scalar_one()
+            # Nothing links rows of one organisation to another's.
+            crossed = conn.execute(
+                text(
+                    "SELECT count(*) FROM attendance a JOIN child c ON c.id = a.child_id"
+                    " JOIN group_session s ON s.id = a.session_id"
+                    " WHERE c.org_id != a.org_id OR s.org_id != a.org_id"
+                )
+            ).scalar_one()
+        assert sorted(per_org.values()) == [2, 3]
+        assert leads == 2
+        assert crossed == 0
+    finally:
+        engine.dispose()
+
+
+def test_command_prints_a_summary(databases: DatabaseFactory) -> None:
+    url = _fresh(databases, "seed_cli")
+    env = {"TANDEM_PASSWORD_HASH_FAST": "true", "TANDEM_SCALE_PASSWORD": PASSWORD}
+    done = tandem(
+        "seed-scale", "--cohorts", "2", "--seed", "5", "--as-of", "2026-03-04",
+        database_url=url, **env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "Added 'Scale test 2': 2 cohorts as of 2026-03-04"
+    table_lines = {line.split()[0]: line.split()[1] for line in lines[1:-1]}
+    assert table_lines["cohort"] == "2"
+    assert table_lines["group_session"] != "0"
+    assert lines[-2].strip().startswith("total")
+    assert lines[-2].rstrip().endswith(" s")
+    assert f"(password: {PASSWORD})" in lines[-1]
+    assert "2/2" in done.stderr  # the progress bar
+
+
+def test_command_refuses_without_a_curriculum(databases: DatabaseFactory) -> None:
+    url = _fresh(databases, "seed_empty", curriculum=False)
+    done = tandem("seed-scale", "--cohorts", "2", database_url=url)
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        "error: no curriculum is loaded: run `tandem curriculum load` first"
+    )
+    bad = tandem("seed-scale", "--cohorts", "2", "--as-of", "soon", database_url=url)
+    assert bad.returncode == 2
+    assert "--as-of 'soon' is not a date" in bad.stderr
