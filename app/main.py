@@ -23,6 +23,7 @@ from app.config import get_settings
 from app.curriculum import api as curriculum_api
 from app.curriculum import views as curriculum_views
 from app.errors import Problem, install_error_handlers
+from app.fidelity import api as fidelity_api
 from app.logs import AccessLogMiddleware, configure_logging
 from app.mentoring import api as mentoring_api
 from app.mentoring import mentor_views
@@ -47,6 +48,7 @@ def _api_router() -> APIRouter:
     router.include_router(sessions_api.router)
     router.include_router(calendar_api.router)
     router.include_router(mentoring_api.router)
+    router.include_router(fidelity_api.router)
     return router
 
 

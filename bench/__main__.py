@@ -10,10 +10,10 @@ import logging
 import os
 from pathlib import Path
 
-from bench import curriculum_weeks, mentor_suggestions, record_session
+from bench import curriculum_weeks, fidelity_dashboard, mentor_suggestions, record_session
 from bench.harness import ROOT, migrated_database
 
-BENCHMARKS = [curriculum_weeks, record_session, mentor_suggestions]
+BENCHMARKS = [curriculum_weeks, record_session, mentor_suggestions, fidelity_dashboard]
 
 
 def main() -> None:

@@ -1,0 +1,54 @@
+"""JSON and CSV exports of the fidelity figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from app.auth.deps import CurrentUser
+from app.clock import today_for
+from app.db import DbSession
+from app.errors import problem_responses
+from app.fidelity import summary
+from app.fidelity.schemas import FidelityReport
+
+router = APIRouter(tags=["fidelity"], responses=problem_responses(401, 403, 404, 422))
+AsOf = Annotated[
+    dt.date | None,
+    Query(description="The last day counted (YYYY-MM-DD); today by default"),
+]
+CohortId = Annotated[int | None, Query(ge=1, le=2**31 - 1, description="One cohort only")]
+
+
+@router.get(
+    "/fidelity",
+    response_model=FidelityReport,
+    summary="Fidelity figures, per cohort, child and mentor, with flags (lead; facilitator: own)",
+)
+def fidelity(
+    db: DbSession, actor: CurrentUser, as_of: AsOf = None, cohort_id: CohortId = None
+) -> FidelityReport:
+    return summary.fidelity(
+        db, actor=actor, as_of=as_of or today_for(db, actor), cohort_id=cohort_id
+    )
+
+
+@router.get(
+    "/fidelity.csv",
+    response_class=Response,
+    summary="The same per cohort and per child as CSV, with pseudonymous references",
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def fidelity_csv(
+    db: DbSession, actor: CurrentUser, as_of: AsOf = None, cohort_id: CohortId = None
+) -> Response:
+    day = as_of or today_for(db, actor)
+    report = summary.fidelity(db, actor=actor, as_of=day, cohort_id=cohort_id)
+    return Response(
+        summary.as_csv(report),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="fidelity-{day}.csv"'},
+    )

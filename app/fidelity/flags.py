@@ -1,0 +1,389 @@
+"""Flags: what needs a lead's attention as of a date, each with a link to the place to act
+(DESIGN.md, "Fidelity"). One query per kind of flag, whatever the data size."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlmodel import Session
+
+from app.curriculum.models import Curriculum
+from app.fidelity.service import (
+    ASSIGNMENTS,
+    ATTENDANCE,
+    ATTENDED,
+    CHILDREN,
+    COHORTS,
+    ENROLMENTS,
+    MATCHES,
+    PRESENT,
+    PROFILES,
+    SESSIONS,
+    USERS,
+    VISITS,
+    ChildDosage,
+    Scope,
+    matches_in_scope,
+)
+from app.mentoring.service import dbs_run_out_by
+
+KINDS: dict[str, str] = {
+    "safeguarding_concern": "Safeguarding concerns to review",
+    "session_not_recorded": "Sessions not recorded",
+    "absent_twice": "Children absent twice in a row",
+    "below_threshold": "Children below the dosage threshold",
+    "no_visit_two_weeks": "Matches with no visit for two weeks",
+    "dbs_expiring": "DBS checks running out",
+    "small_cohort": "Cohorts with fewer than 8 children",
+    "one_facilitator": "Sessions with fewer than two facilitators",
+    "unassigned_practice": "Practice tasks with no mentor",
+}
+NOT_RECORDED_AFTER_DAYS = 2
+DBS_WARNING_DAYS = 60
+COHORT_MIN = 8  # when a programme model does not say (its `cohort_min`)
+CURRICULA = Curriculum.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Flag:
+    kind: str
+    message: str
+    href: str
+    cohort_id: int | None = None
+    child_id: int | None = None
+    session_id: int | None = None
+    mentor_id: int | None = None
+    match_id: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "message": self.message, "href": self.href}
+        for key in ("cohort_id", "child_id", "session_id", "mentor_id", "match_id"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        return out
+
+
+def _day(day: dt.date) -> str:
+    return f"{day:%-d %B %Y}"
+
+
+def flags(
+    db: Session, scope: Scope, *, children: list[ChildDosage], renewal_years: int
+) -> list[Flag]:
+    """Every flag, most urgent kind first."""
+    out: list[Flag] = []
+    out += _concerns(db, scope)
+    out += _not_recorded(db, scope)
+    out += _absent_twice(db, scope)
+    out += [
+        Flag(
+            "below_threshold",
+            f"{c.reference} attended {c.lessons_attended} of {c.lessons_delivered} lessons,"
+            f" below the threshold of {scope.threshold:.0%}",
+            f"/children/{c.child_id}",
+            cohort_id=c.cohort_id,
+            child_id=c.child_id,
+        )
+        for c in children
+        if c.below_threshold
+    ]
+    out += _no_visits(db, scope)
+    if scope.cohort_ids is None:  # the organisation's mentors: for leads, not per cohort
+        out += _dbs(db, scope, renewal_years)
+    out += _small_cohorts(db, scope)
+    out += _one_facilitator(db, scope)
+    out += _unassigned(db, scope)
+    return out
+
+
+def _concerns(db: Session, scope: Scope) -> list[Flag]:
+    v = VISITS.c
+    rows = db.execute(
+        select(v.id, v.match_id, v.child_id, v.date, CHILDREN.c.reference)
+        .select_from(
+            VISITS.join(CHILDREN, CHILDREN.c.id == v.child_id).join(
+                MATCHES, MATCHES.c.id == v.match_id
+            )
+        )
+        .where(
+            v.org_id == scope.org_id,
+            v.safeguarding_concern.is_(True),
+            v.concern_reviewed_at.is_(None),
+            v.date <= scope.as_of,
+            matches_in_scope(scope),
+        )
+        .order_by(v.date.desc())
+    ).all()
+    return [
+        Flag(
+            "safeguarding_concern",
+            f"A safeguarding concern about {ref} from the visit on {_day(day)}",
+            f"/matches/{match_id}",
+            child_id=child_id,
+            match_id=match_id,
+        )
+        for _visit, match_id, child_id, day, ref in rows
+    ]
+
+
+def _not_recorded(db: Session, scope: Scope) -> list[Flag]:
+    s = SESSIONS.c
+    rows = db.execute(
+        select(s.id, s.cohort_id, s.week, s.date, COHORTS.c.name)
+        .select_from(SESSIONS.join(COHORTS, COHORTS.c.id == s.cohort_id))
+        .where(
+            s.org_id == scope.org_id,
+            s.status == "scheduled",
+            s.date < scope.as_of - dt.timedelta(days=NOT_RECORDED_AFTER_DAYS),
+            scope.cohorts(s.cohort_id),
+        )
+        .order_by(s.date)
+    ).all()
+    return [
+        Flag(
+            "session_not_recorded",
+            f"{name}: week {week} on {_day(day)} is not recorded",
+            f"/sessions/{sid}",
+            cohort_id=cohort_id,
+            session_id=sid,
+        )
+        for sid, cohort_id, week, day, name in rows
+    ]
+
+
+def _absent_twice(db: Session, scope: Scope) -> list[Flag]:
+    """Children who missed (absent or excused) each of the last two delivered sessions
+    they were expected at."""
+    s, a = SESSIONS.c, ATTENDANCE.c
+    ranked = (
+        select(
+            a.child_id,
+            s.cohort_id,
+            a.status,
+            func.row_number()
+            .over(partition_by=a.child_id, order_by=(s.date.desc(), s.id.desc()))
+            .label("n"),
+        )
+        .select_from(ATTENDANCE.join(SESSIONS, s.id == a.session_id))
+        .where(
+            s.org_id == scope.org_id,
+            s.status == "delivered",
+            s.date <= scope.as_of,
+            scope.cohorts(s.cohort_id),
+        )
+        .subquery()
+    )
+    missed = case((ranked.c.status.in_(ATTENDED), 0), else_=1)
+    rows = db.execute(
+        select(ranked.c.child_id, func.max(ranked.c.cohort_id), CHILDREN.c.reference)
+        .select_from(ranked.join(CHILDREN, CHILDREN.c.id == ranked.c.child_id))
+        .where(ranked.c.n <= 2)
+        .group_by(ranked.c.child_id, CHILDREN.c.reference)
+        .having(and_(func.count() == 2, func.sum(missed) == 2))
+        .order_by(CHILDREN.c.reference)
+    ).all()
+    return [
+        Flag(
+            "absent_twice",
+            f"{ref} missed the last two sessions",
+            f"/children/{child_id}",
+            cohort_id=cohort_id,
+            child_id=child_id,
+        )
+        for child_id, cohort_id, ref in rows
+    ]
+
+
+def _no_visits(db: Session, scope: Scope) -> list[Flag]:
+    """Active matches with no completed visit in the two full weeks before this one (the
+    match already running on the Monday of the first of them)."""
+    m, v = MATCHES.c, VISITS.c
+    this_monday = scope.as_of - dt.timedelta(days=scope.as_of.weekday())
+    first = this_monday - dt.timedelta(days=14)
+    visited = (
+        select(v.match_id)
+        .where(
+            v.org_id == scope.org_id,
+            v.status == "completed",
+            v.date >= first,
+            v.date < this_monday,
+        )
+        .distinct()
+    )
+    rows = db.execute(
+        select(m.id, m.child_id, m.mentor_id, CHILDREN.c.reference, USERS.c.name)
+        .select_from(
+            MATCHES.join(CHILDREN, CHILDREN.c.id == m.child_id).join(
+                USERS, USERS.c.id == m.mentor_id
+            )
+        )
+        .where(
+            m.org_id == scope.org_id,
+            m.start_date <= first,
+            or_(m.end_date.is_(None), m.end_date >= scope.as_of),
+            m.id.not_in(visited),
+            matches_in_scope(scope),
+        )
+        .order_by(CHILDREN.c.reference)
+    ).all()
+    return [
+        Flag(
+            "no_visit_two_weeks",
+            f"{mentor} has not visited {ref} since {_day(first)}",
+            f"/matches/{match_id}",
+            child_id=child_id,
+            mentor_id=mentor_id,
+            match_id=match_id,
+        )
+        for match_id, child_id, mentor_id, ref, mentor in rows
+    ]
+
+
+def _dbs(db: Session, scope: Scope, renewal_years: int) -> list[Flag]:
+    p = PROFILES.c
+    soon = dbs_run_out_by(scope.as_of + dt.timedelta(days=DBS_WARNING_DAYS), renewal_years)
+    gone = dbs_run_out_by(scope.as_of, renewal_years)
+    rows = db.execute(
+        select(p.user_id, p.dbs_checked_on, USERS.c.name)
+        .select_from(PROFILES.join(USERS, USERS.c.id == p.user_id))
+        .where(
+            p.org_id == scope.org_id,
+            USERS.c.active.is_(True),
+            p.dbs_checked_on.is_not(None),
+            p.dbs_checked_on <= soon,
+        )
+        .order_by(p.dbs_checked_on)
+    ).all()
+    return [
+        Flag(
+            "dbs_expiring",
+            f"{name}'s DBS check "
+            + ("has run out" if checked <= gone else "runs out within 60 days")
+            + f" (checked {_day(checked)})",
+            f"/mentors/{mentor_id}",
+            mentor_id=mentor_id,
+        )
+        for mentor_id, checked, name in rows
+    ]
+
+
+def _small_cohorts(db: Session, scope: Scope) -> list[Flag]:
+    """Cohorts still running (a live session on or after as_of) with fewer children enrolled
+    as of then than their programme's `cohort_min` (8 for FHF-PT): the number comes from the
+    curriculum's programme model, never a literal (DESIGN.md, "Domain model")."""
+    e, s = ENROLMENTS.c, SESSIONS.c
+    active = (
+        select(e.cohort_id, func.count().label("n"))
+        .where(
+            e.org_id == scope.org_id,
+            e.start_date <= scope.as_of,
+            or_(e.status == "active", e.end_date > scope.as_of),
+        )
+        .group_by(e.cohort_id)
+        .subquery()
+    )
+    running = select(s.cohort_id).where(
+        s.org_id == scope.org_id, s.status != "cancelled", s.date >= scope.as_of
+    )
+    n = func.coalesce(active.c.n, 0)
+    rows = db.execute(
+        select(COHORTS.c.id, COHORTS.c.name, n, CURRICULA.c.programme)
+        .select_from(
+            COHORTS.join(CURRICULA, CURRICULA.c.id == COHORTS.c.curriculum_id).outerjoin(
+                active, active.c.cohort_id == COHORTS.c.id
+            )
+        )
+        .where(
+            COHORTS.c.org_id == scope.org_id,
+            scope.cohorts(COHORTS.c.id),
+            COHORTS.c.id.in_(running),
+        )
+        .order_by(COHORTS.c.name)
+    ).all()
+    out = []
+    for cohort_id, name, count, programme in rows:
+        low = int((programme or {}).get("cohort_min", COHORT_MIN))
+        high = int((programme or {}).get("cohort_max", low))
+        if count < low:
+            out.append(
+                Flag(
+                    "small_cohort",
+                    f"{name} has {count} {'child' if count == 1 else 'children'};"
+                    f" a group needs {low} to {high}",
+                    f"/cohorts/{cohort_id}",
+                    cohort_id=cohort_id,
+                )
+            )
+    return out
+
+
+def _one_facilitator(db: Session, scope: Scope) -> list[Flag]:
+    s = SESSIONS.c
+    present = (
+        select(PRESENT.c.session_id, func.count().label("n"))
+        .where(PRESENT.c.org_id == scope.org_id)
+        .group_by(PRESENT.c.session_id)
+        .subquery()
+    )
+    n = func.coalesce(present.c.n, 0)
+    rows = db.execute(
+        select(s.id, s.cohort_id, s.week, s.date, COHORTS.c.name, n)
+        .select_from(
+            SESSIONS.join(COHORTS, COHORTS.c.id == s.cohort_id).outerjoin(
+                present, present.c.session_id == s.id
+            )
+        )
+        .where(
+            s.org_id == scope.org_id,
+            s.status == "delivered",
+            s.date <= scope.as_of,
+            scope.cohorts(s.cohort_id),
+            n < 2,
+        )
+        .order_by(s.date.desc())
+    ).all()
+    return [
+        Flag(
+            "one_facilitator",
+            f"{name}: week {week} on {_day(day)} had {count} facilitator"
+            + ("" if count == 1 else "s"),
+            f"/sessions/{sid}",
+            cohort_id=cohort_id,
+            session_id=sid,
+        )
+        for sid, cohort_id, week, day, name, count in rows
+    ]
+
+
+def _unassigned(db: Session, scope: Scope) -> list[Flag]:
+    a, s = ASSIGNMENTS.c, SESSIONS.c
+    rows = db.execute(
+        select(a.child_id, func.max(s.cohort_id), CHILDREN.c.reference, func.count())
+        .select_from(
+            ASSIGNMENTS.join(SESSIONS, s.id == a.session_id).join(
+                CHILDREN, CHILDREN.c.id == a.child_id
+            )
+        )
+        .where(
+            a.org_id == scope.org_id,
+            a.mentor_id.is_(None),
+            a.status != "completed",
+            s.date <= scope.as_of,
+            scope.cohorts(s.cohort_id),
+        )
+        .group_by(a.child_id, CHILDREN.c.reference)
+        .order_by(CHILDREN.c.reference)
+    ).all()
+    return [
+        Flag(
+            "unassigned_practice",
+            f"{ref} has {count} practice task{'s' if count != 1 else ''} with no mentor",
+            f"/children/{child_id}/match",
+            cohort_id=cohort_id,
+            child_id=child_id,
+        )
+        for child_id, cohort_id, ref, count in rows
+    ]
