@@ -24,6 +24,7 @@ from app.curriculum import api as curriculum_api
 from app.curriculum import views as curriculum_views
 from app.errors import Problem, install_error_handlers
 from app.fidelity import api as fidelity_api
+from app.fidelity import views as fidelity_views
 from app.logs import AccessLogMiddleware, configure_logging
 from app.mentoring import api as mentoring_api
 from app.mentoring import mentor_views
@@ -105,6 +106,7 @@ def create_app() -> FastAPI:
     app.include_router(calendar_views.router)
     app.include_router(mentoring_views.router)
     app.include_router(mentor_views.router)
+    app.include_router(fidelity_views.router)
     app.include_router(calendar_api.feeds)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time
 from http import HTTPStatus
 from pathlib import Path
@@ -12,6 +13,7 @@ from fastapi import Depends, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2_fragments.fastapi import Jinja2Blocks
+from markupsafe import Markup, escape
 
 from app.config import get_settings
 
@@ -99,6 +101,7 @@ NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
         ("/", "Home"),
         ("/admin/users", "Users"),
         ("/admin/organisation", "Settings"),
+        ("/fidelity", "Fidelity"),
         ("/mentors", "Mentors"),
         ("/matches", "Matches"),
         ("/audit", "Audit"),
@@ -106,14 +109,37 @@ NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
     ],
     "lead": [
         ("/", "Home"),
+        ("/fidelity", "Fidelity"),
         ("/mentors", "Mentors"),
         ("/matches", "Matches"),
         ("/audit", "Audit"),
         ("/curriculum", "Curriculum"),
     ],
-    "facilitator": [("/", "My sessions"), ("/curriculum", "Curriculum")],
+    "facilitator": [
+        ("/", "My sessions"),
+        ("/fidelity", "Fidelity"),
+        ("/curriculum", "Curriculum"),
+    ],
     "mentor": [("/mentor", "My week"), ("/curriculum", "Curriculum")],
 }
+
+
+# A count beside a navigation item, by its href: badge(request, viewer) -> Markup or None.
+# The feature that owns the count registers it (app/fidelity/views.py: the flags). A badge
+# must not query the database while the page renders (it reads a cache, or leaves htmx a
+# placeholder); if it fails anyway, the item shows no count.
+NAV_BADGES: dict[str, Callable[[Request, Any], Markup | None]] = {}
+
+
+def _nav_text(request: Request, viewer: Any, href: str, text: str) -> str | Markup:
+    badge = NAV_BADGES.get(href)
+    if badge is None:
+        return text
+    try:
+        extra = badge(request, viewer)
+    except Exception:  # a badge never breaks the page
+        return text
+    return Markup("{} {}").format(escape(text), extra) if extra else text
 
 
 def current_viewer(request: Request) -> Any:
@@ -131,7 +157,7 @@ def nav_items(request: Request) -> list[dict[str, Any]]:
     return [
         {
             "href": href,
-            "text": text,
+            "text": _nav_text(request, viewer, href, text),
             "current": path == href or (href != "/" and path.startswith(href + "/")),
         }
         for href, text in links

@@ -1,0 +1,567 @@
+"""The fidelity pages: the dashboard a lead (or a facilitator, for their own cohorts) runs
+the programme from, the drill-downs for a cohort, a child and a mentor, and a printable
+report for funders and boards.
+
+Every figure comes from app/fidelity/summary.py and drilldown.py, as the JSON API's do; each
+page runs a fixed number of queries, whatever the size of the programme."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from markupsafe import Markup
+from sqlmodel import Session
+
+from app.auth.deps import CurrentUser
+from app.auth.models import Organisation, Role, User
+from app.clock import today_for
+from app.db import DbSession
+from app.exceptions import Forbidden, NotFound
+from app.fidelity import drilldown, flags, service, summary
+from app.fidelity.charts import Chart, bar_chart, format_value, line_chart, paired_bar_chart
+from app.fidelity.schemas import FidelityReport
+from app.web import NAV_BADGES, date_fields, id_param, parse_date_fields, render
+
+router = APIRouter(include_in_schema=False)
+log = logging.getLogger(__name__)
+
+LEADS = (Role.lead, Role.admin)
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+
+# What each figure is called on the pages, and what it means (the report's glossary).
+LABELS: dict[str, str] = {
+    "delivery_rate": "Sessions delivered",
+    "attendance_rate": "Attendance",
+    "core_coverage_rate": "Core content delivered",
+    "two_facilitator_rate": "Sessions with two facilitators",
+    "mentoring_hours_per_week": "Mentoring hours per match",
+    "weeks_with_visit_rate": "Weeks with a visit",
+    "weeks_in_band_rate": "Weeks in the hours band",
+    "practice_completion_rate": "Practice tasks completed",
+    "retention_rate": "Children still in the programme",
+}
+DEFINITIONS: dict[str, str] = {
+    "delivery_rate": "Sessions delivered, out of those delivered, cancelled or past their "
+    "date and not recorded.",
+    "attendance_rate": "Children marked present or late, out of every register entry of the "
+    "delivered sessions.",
+    "core_coverage_rate": "The core activities of each delivered session's lesson that were "
+    "delivered (a partly delivered activity counts as half).",
+    "two_facilitator_rate": "Delivered sessions with at least two facilitators present.",
+    "mentoring_hours_per_week": "Hours of completed mentoring visits, per match, per full "
+    "week of the match.",
+    "weeks_with_visit_rate": "Full weeks of a match with at least one completed visit.",
+    "weeks_in_band_rate": "Full weeks of a match whose visit hours were within the "
+    "organisation's band.",
+    "practice_completion_rate": "Practice tasks completed, out of those due (a week after "
+    "their session).",
+    "retention_rate": "Enrolments never withdrawn, out of every enrolment.",
+}
+HOURS = "mentoring_hours_per_week"
+STATUS_WORDS = {"scheduled": "Not recorded", "delivered": "Delivered", "cancelled": "Cancelled"}
+ATTENDANCE_WORDS = {"present": "Present", "late": "Late", "absent": "Absent", "excused": "Excused"}
+SORTS = ("name", "start_date", *service.METRICS)
+
+
+# Formatting ----------------------------------------------------------------------------------
+
+
+def percent(value: float | None) -> str:
+    return "No data yet" if value is None else format_value(value * 100, percent=True)
+
+
+def hours(value: float | None) -> str:
+    if value is None:
+        return "No data yet"
+    text = format_value(value)
+    return f"{text} hour{'' if text == '1' else 's'} a week"
+
+
+def figure(metric: str, value: float | None) -> str:
+    return hours(value) if metric == HOURS else percent(value)
+
+
+def short_figure(metric: str, value: float | None) -> str:
+    """For table cells: "2.3" hours (the header says hours a week), "92%", or "No data"."""
+    if value is None:
+        return "No data"
+    return format_value(value) if metric == HOURS else format_value(value * 100, percent=True)
+
+
+def comparison(metric: str, value: float | None) -> tuple[str, str] | None:
+    """(words, GOV.UK tag colour) comparing a figure with the trials, or None."""
+    benchmark = service.BENCHMARKS.get(metric)
+    if benchmark is None or value is None:
+        return None
+    # Compared as shown (92% is 92%, 2.5 hours is 2.5), so the words match the figures.
+    shown, published = (
+        (round(value, 1), round(benchmark, 1))
+        if metric == HOURS
+        else (round(value * 100), round(benchmark * 100))
+    )
+    close = 0.3 if metric == HOURS else 5
+    if shown >= published:
+        return "At or above the trials", "green"
+    if shown >= published - close:
+        return "Close to the trials", "yellow"
+    return "Below the trials", "red"
+
+
+def week_label(day: dt.date) -> str:
+    return f"{day.day} {day:%b}"
+
+
+def cards(metrics: dict[str, float | None]) -> list[dict[str, Any]]:
+    out = []
+    for metric in service.METRICS:
+        value = metrics.get(metric)
+        benchmark = service.BENCHMARKS.get(metric)
+        out.append(
+            {
+                "metric": metric,
+                "label": LABELS[metric],
+                "value": figure(metric, value),
+                "benchmark": None if benchmark is None else figure(metric, benchmark),
+                "comparison": comparison(metric, value),
+                "definition": DEFINITIONS[metric],
+            }
+        )
+    return out
+
+
+# The date the figures run to -----------------------------------------------------------------
+
+
+def as_of_from(request: Request, db: Session, actor: User) -> tuple[dt.date, dict[str, str]]:
+    """The ?as_of=YYYY-MM-DD of a link, or the date typed in the form (as_of-day, -month,
+    -year); today, with the error to show, when it is not a real date."""
+    query = request.query_params
+    today = today_for(db, actor)
+    day: dt.date | None = None
+    error: str | None = None
+    if any(query.get(f"as_of-{part}") for part in ("day", "month", "year")):
+        day, error = parse_date_fields(dict(query), "as_of", "date")
+    elif query.get("as_of"):
+        try:
+            day = dt.date.fromisoformat(query["as_of"].strip())
+        except ValueError:
+            error = "Enter a real date, for example 27 3 2026"
+    if day is not None and not EARLIEST <= day <= LATEST:
+        day, error = None, "The date must be between 2000 and 2099"
+    if day is None:
+        return today, ({"as_of": error} if error else {})
+    return day, {}
+
+
+def _query(as_of: dt.date, **extra: Any) -> str:
+    parts = [f"as_of={as_of.isoformat()}"] + [f"{k}={v}" for k, v in extra.items() if v]
+    return "?" + "&".join(parts)
+
+
+def _base(request: Request, as_of: dt.date, errors: dict[str, str]) -> dict[str, Any]:
+    return {
+        "as_of": as_of,
+        "as_of_fields": date_fields(as_of),
+        "errors": errors,
+        "q": _query(as_of),
+        "path": request.url.path,
+    }
+
+
+def _status(errors: dict[str, str]) -> int:
+    return 422 if errors else 200
+
+
+# The dashboard -------------------------------------------------------------------------------
+
+
+def sorted_cohorts(
+    report: FidelityReport, sort: str | None, direction: str | None
+) -> tuple[list[Any], str | None, str]:
+    """The cohorts in the order asked for (unknown columns ignored); no figure sorts last."""
+    descending = direction == "desc"
+    cohorts = list(report.cohorts)
+    if sort not in SORTS:
+        return cohorts, None, "asc"
+    if sort == "name":
+        cohorts.sort(key=lambda c: c.name.lower(), reverse=descending)
+    elif sort == "start_date":
+        cohorts.sort(key=lambda c: c.start_date, reverse=descending)
+    else:
+        known = [c for c in cohorts if getattr(c.metrics, sort) is not None]
+        missing = [c for c in cohorts if getattr(c.metrics, sort) is None]
+        known.sort(key=lambda c: getattr(c.metrics, sort), reverse=descending)
+        cohorts = known + missing
+    return cohorts, sort, "desc" if descending else "asc"
+
+
+def flag_groups(report: FidelityReport) -> list[dict[str, Any]]:
+    """The flags by kind, most urgent kind first (the order of flags.KINDS)."""
+    groups = []
+    for kind, label in flags.KINDS.items():
+        found = [f for f in report.flags if f.kind == kind]
+        if found:
+            groups.append({"kind": kind, "label": label, "flags": found})
+    return groups
+
+
+def dashboard_charts(weeks: list[drilldown.Week], band: tuple[int, int]) -> list[Chart]:
+    return [
+        bar_chart(
+            "Attendance by week",
+            [
+                (
+                    week_label(w.monday),
+                    None if w.attendance_rate is None else w.attendance_rate * 100,
+                )
+                for w in weeks
+            ],
+            unit="attendance",
+            percent=True,
+            x_label="Week beginning",
+        ),
+        paired_bar_chart(
+            "Sessions planned and delivered by week",
+            [(week_label(w.monday), w.planned, w.delivered) for w in weeks],
+            series=("Planned", "Delivered"),
+            x_label="Week beginning",
+        ),
+        bar_chart(
+            "Mentoring hours per match by week",
+            [(week_label(w.monday), w.hours_per_match) for w in weeks],
+            unit="hours",
+            target=band,
+            x_label="Week beginning",
+        ),
+    ]
+
+
+@router.get("/fidelity", response_class=HTMLResponse)
+def dashboard(
+    request: Request,
+    db: DbSession,
+    actor: CurrentUser,
+    sort: str | None = None,
+    dir: str | None = None,
+) -> HTMLResponse:
+    as_of, errors = as_of_from(request, db, actor)
+    report = summary.fidelity(db, actor=actor, as_of=as_of)
+    scope = service.scope_for(db, actor=actor, as_of=as_of)
+    weeks = drilldown.weekly(db, scope)
+    if not errors and as_of == today_for(db, actor):
+        remember_flag_count(actor.org_id, actor.role, actor.id or 0, len(report.flags))
+    cohorts, sorted_by, direction = sorted_cohorts(report, sort, dir)
+    sort_caption = None
+    if sorted_by == "name":
+        sort_caption = "by name, " + ("Z to A" if direction == "desc" else "A to Z")
+    elif sorted_by is not None:
+        first = "highest" if direction == "desc" else "lowest"
+        sort_caption = f"sorted by {LABELS[sorted_by].lower()}, {first} first"
+    names = {c.id: c.name for c in report.cohorts}
+    return render(
+        request,
+        "fidelity/dashboard.html",
+        {
+            **_base(request, as_of, errors),
+            "report": report,
+            "cards": cards(report.metrics.model_dump()),
+            "charts": dashboard_charts(weeks, report.mentoring_band),
+            "cohorts": cohorts,
+            "sorted_by": sorted_by,
+            "sort_caption": sort_caption,
+            "direction": direction,
+            "columns": [("name", "Cohort"), *((m, LABELS[m]) for m in service.METRICS)],
+            "groups": flag_groups(report),
+            "below": [c for c in report.children if c.below_threshold],
+            "names": names,
+            "show_mentors": actor.role in LEADS,
+            "short_figure": short_figure,
+            "percent": percent,
+            "threshold": percent(report.dosage_threshold),
+            "band": report.mentoring_band,
+        },
+        status_code=_status(errors),
+    )
+
+
+# A cohort, week by week ----------------------------------------------------------------------
+
+
+@router.get("/fidelity/cohorts/{cohort_id}", response_class=HTMLResponse)
+def cohort_page(
+    request: Request, db: DbSession, actor: CurrentUser, cohort_id: int = id_param()
+) -> HTMLResponse:
+    as_of, errors = as_of_from(request, db, actor)
+    scope = service.scope_for(db, actor=actor, as_of=as_of, cohort_id=cohort_id)
+    cohort, sessions = drilldown.cohort_sessions(db, scope, cohort_id)
+    report = summary.fidelity(db, actor=actor, as_of=as_of, cohort_id=cohort_id)
+    delivered = [s for s in sessions if s.status == "delivered"]
+    charts = [
+        bar_chart(
+            "Attendance at each session",
+            [
+                (f"Wk {s.week}", None if s.attendance_rate is None else s.attendance_rate * 100)
+                for s in delivered
+            ],
+            unit="attendance",
+            percent=True,
+            x_label="Session",
+        ),
+        bar_chart(
+            "Core content delivered at each session",
+            [
+                (
+                    f"Wk {s.week}",
+                    None if s.core_coverage_rate is None else s.core_coverage_rate * 100,
+                )
+                for s in delivered
+            ],
+            unit="core content",
+            percent=True,
+            x_label="Session",
+        ),
+    ]
+    return render(
+        request,
+        "fidelity/cohort.html",
+        {
+            **_base(request, as_of, errors),
+            "cohort": cohort,
+            "sessions": sessions,
+            "charts": charts,
+            "cards": cards(report.metrics.model_dump()),
+            "children": report.children,
+            "status_words": STATUS_WORDS,
+            "percent": percent,
+            "threshold": percent(report.dosage_threshold),
+        },
+        status_code=_status(errors),
+    )
+
+
+# A child -------------------------------------------------------------------------------------
+
+
+@router.get("/fidelity/children/{child_id}", response_class=HTMLResponse)
+def child_page(
+    request: Request, db: DbSession, actor: CurrentUser, child_id: int = id_param()
+) -> HTMLResponse:
+    as_of, errors = as_of_from(request, db, actor)
+    scope = service.scope_for(db, actor=actor, as_of=as_of)
+    detail = drilldown.child_detail(db, scope, child_id)
+    dosages = [d for d in service.child_dosage(db, scope) if d.child_id == child_id]
+    chart = bar_chart(
+        "Mentoring hours by week",
+        [(week_label(day), value) for day, value in detail.weeks],
+        unit="hours",
+        target=scope.band,
+        x_label="Week beginning",
+    )
+    return render(
+        request,
+        "fidelity/child.html",
+        {
+            **_base(request, as_of, errors),
+            "detail": detail,
+            "child": detail.child,
+            "dosages": dosages,
+            "hours_chart": chart,
+            "average": hours(service.ratio(detail.minutes / 60, detail.match_weeks)),
+            "attendance_words": ATTENDANCE_WORDS,
+            "percent": percent,
+            "threshold": percent(scope.threshold),
+            "band": scope.band,
+        },
+        status_code=_status(errors),
+    )
+
+
+# A mentor ------------------------------------------------------------------------------------
+
+
+@router.get("/fidelity/mentors/{mentor_id}", response_class=HTMLResponse)
+def mentor_page(
+    request: Request, db: DbSession, actor: CurrentUser, mentor_id: int = id_param()
+) -> HTMLResponse:
+    as_of, errors = as_of_from(request, db, actor)
+    scope = service.scope_for(db, actor=actor, as_of=as_of)
+    mentor, mentees = drilldown.mentor_detail(db, scope, mentor_id)
+    low, high = scope.band
+    firsts = [m.first_name for m in mentees]
+    series: dict[str, list[tuple[str, float | None]]] = {}
+    rows = []
+    for mentee in mentees:
+        name = mentee.first_name
+        if firsts.count(name) > 1:
+            name = f"{name} ({mentee.reference})"
+        series[name] = [(week_label(day), value) for day, value in mentee.weeks]
+        values = [value for _, value in mentee.weeks]
+        rows.append(
+            {
+                "mentee": mentee,
+                "name": name,
+                "weeks": len(values),
+                "average": hours(sum(values) / len(values) if values else None),
+                "in_band": sum(1 for v in values if low <= v <= high),
+                "visited": sum(1 for v in values if v > 0),
+            }
+        )
+    chart = line_chart(
+        "Mentoring hours per mentee by week",
+        series,
+        unit="hours",
+        target=scope.band,
+        x_label="Week beginning",
+    )
+    return render(
+        request,
+        "fidelity/mentor.html",
+        {
+            **_base(request, as_of, errors),
+            "mentor": mentor,
+            "rows": rows,
+            "hours_chart": chart,
+            "band": scope.band,
+        },
+        status_code=_status(errors),
+    )
+
+
+# The printable report ------------------------------------------------------------------------
+
+
+def _cohort_param(raw: str | None) -> int | None:
+    text = (raw or "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or not 1 <= int(text) < 2**31:
+        raise NotFound(f"There is no cohort {text[:20]}.")
+    return int(text)
+
+
+@router.get("/fidelity/report", response_class=HTMLResponse)
+def report_page(
+    request: Request, db: DbSession, actor: CurrentUser, cohort_id: str | None = None
+) -> HTMLResponse:
+    as_of, errors = as_of_from(request, db, actor)
+    which = _cohort_param(cohort_id)
+    report = summary.fidelity(db, actor=actor, as_of=as_of, cohort_id=which)
+    org = db.get(Organisation, actor.org_id)
+    names = {c.id: c.name for c in report.cohorts}
+    counts = [
+        (label, sum(1 for f in report.flags if f.kind == kind))
+        for kind, label in flags.KINDS.items()
+    ]
+    return render(
+        request,
+        "fidelity/report.html",
+        {
+            **_base(request, as_of, errors),
+            "report": report,
+            "organisation": org.name if org else "",
+            "cohort_name": names.get(which) if which else None,
+            "cards": cards(report.metrics.model_dump()),
+            "names": names,
+            "counts": counts,
+            "total_flags": len(report.flags),
+            "short_figure": short_figure,
+            "percent": percent,
+            "labels": LABELS,
+            "metrics": service.METRICS,
+            "definitions": DEFINITIONS,
+            "threshold": percent(report.dosage_threshold),
+            "band": report.mentoring_band,
+            "q": _query(as_of, cohort_id=which),
+        },
+        status_code=_status(errors),
+    )
+
+
+# The number of flags in the navigation -------------------------------------------------------
+#
+# Flags cost about ten queries, so the navigation never computes them while a page renders:
+# it shows the count cached in this process (a tiny dict with timestamps, kept 60 seconds per
+# organisation and role, and per facilitator, whose flags are their own cohorts'), and when
+# there is none, a placeholder that htmx fills from /fidelity/flag-count, which computes the
+# count and caches it. The dashboard caches the count it has just computed. So a page runs
+# the same queries with or without the badge, and a failure shows no count, never an error.
+
+FLAG_COUNT_SECONDS = 60.0
+_flag_counts: dict[tuple[int, str, int | None], tuple[float, int]] = {}
+
+
+def _flag_key(org_id: int, role: Any, user_id: int) -> tuple[int, str, int | None]:
+    role = str(getattr(role, "value", role))
+    return org_id, role, user_id if role == Role.facilitator.value else None
+
+
+def remember_flag_count(org_id: int, role: Any, user_id: int, count: int) -> None:
+    _flag_counts[_flag_key(org_id, role, user_id)] = (time.monotonic(), count)
+
+
+def cached_flag_count(org_id: int, role: Any, user_id: int) -> int | None:
+    found = _flag_counts.get(_flag_key(org_id, role, user_id))
+    if found is None or time.monotonic() - found[0] > FLAG_COUNT_SECONDS:
+        return None
+    return found[1]
+
+
+def clear_flag_counts() -> None:
+    _flag_counts.clear()
+
+
+def flag_badge(count: int) -> Markup:
+    if not count:
+        return Markup("")
+    return Markup(
+        '<strong class="govuk-tag govuk-tag--red tandem-nav-count">{}'
+        '<span class="govuk-visually-hidden"> flag{}</span></strong>'
+    ).format(count, "" if count == 1 else "s")
+
+
+def nav_badge(request: Request, viewer: Any) -> Markup | None:
+    """The navigation's flag count for the viewer: the cached one, or a placeholder."""
+    if viewer.role not in (*LEADS, Role.facilitator):
+        return None
+    count = cached_flag_count(viewer.org_id, viewer.role, viewer.id)
+    if count is not None:
+        return flag_badge(count)
+    return Markup(
+        '<span class="tandem-nav-count-slot" hx-get="/fidelity/flag-count" '
+        'hx-trigger="load" hx-swap="outerHTML"></span>'
+    )
+
+
+NAV_BADGES["/fidelity"] = nav_badge
+
+
+def count_flags(db: Session, actor: User) -> int:
+    """The number of flags as of today in the actor's scope (about twelve queries)."""
+    as_of = today_for(db, actor)
+    scope = service.scope_for(db, actor=actor, as_of=as_of)
+    org = db.get(Organisation, actor.org_id)
+    assert org is not None
+    children = service.child_dosage(db, scope)
+    return len(flags.flags(db, scope, children=children, renewal_years=org.dbs_renewal_years))
+
+
+@router.get("/fidelity/flag-count", response_class=HTMLResponse)
+def flag_count(db: DbSession, actor: CurrentUser) -> HTMLResponse:
+    """The navigation's badge, fetched by htmx when no count is cached."""
+    if actor.role not in (*LEADS, Role.facilitator):
+        raise Forbidden("The fidelity figures are for programme leads and facilitators.")
+    count = cached_flag_count(actor.org_id, actor.role, actor.id or 0)
+    if count is None:
+        try:
+            with db.begin_nested():  # a failed query leaves the request's session usable
+                count = count_flags(db, actor)
+        except Exception:  # the badge is a convenience: never an error page for it
+            log.exception("fidelity.flag_count_failed")
+            return HTMLResponse("", headers={"Cache-Control": "no-store"})
+        remember_flag_count(actor.org_id, actor.role, actor.id or 0, count)
+    return HTMLResponse(str(flag_badge(count)), headers={"Cache-Control": "no-store"})
