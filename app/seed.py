@@ -36,9 +36,10 @@ WEEK = dt.timedelta(days=7)
 CHUNK = 10_000  # rows a statement (executemany)
 COHORTS_PER_TRANSACTION = 25
 REGION = "england"
-# Cohorts start on dates spread over this window around as_of (days): some are over,
-# many are part-way through, a few have not started.
-FIRST_DATE_WINDOW = (-400, 28)
+# Cohorts start on dates spread over this window before as_of (days): about two thirds
+# have finished their 30 weeks and a third are part-way through, so that N=1000 gives
+# about 30,000 sessions, 250,000 register rows and 600,000 visits.
+FIRST_DATE_WINDOW = (-560, -70)
 
 # Tables whose ids are assigned here (to link rows), in insert order; the others get
 # their ids from the database.
