@@ -14,13 +14,11 @@ from sqlmodel import Session
 
 from app.exceptions import NotFound
 from app.fidelity.service import (
-    ACTIVITIES,
     ASSIGNMENTS,
     ATTENDANCE,
     ATTENDED,
     CHILDREN,
     COHORTS,
-    COVERAGE,
     ENROLMENTS,
     EPOCH_MONDAY,
     MATCHES,
@@ -30,6 +28,7 @@ from app.fidelity.service import (
     VISITS,
     WEEKS,
     Scope,
+    core_coverage,
     matches_in_scope,
     ratio,
     week_index,
@@ -108,34 +107,8 @@ def cohort_sessions(db: Session, scope: Scope, cohort_id: int) -> tuple[Any, lis
         .order_by(s.date, s.id)
     ):
         rows[sid] = SessionRow(sid, week, date, str(status), title, expected, int(attended or 0))
-    # TODO(after the fidelity tests land): share service._core_coverage with a group column.
-    for sid, score, items in db.execute(
-        select(
-            s.id,
-            func.sum(
-                case(
-                    (COVERAGE.c.status == "delivered", 1.0),
-                    (COVERAGE.c.status == "partial", 0.5),
-                    else_=0.0,
-                )
-            ),
-            func.count(),
-        )
-        .select_from(
-            SESSIONS.join(COHORTS, COHORTS.c.id == s.cohort_id)
-            .join(
-                WEEKS,
-                and_(WEEKS.c.curriculum_id == COHORTS.c.curriculum_id, WEEKS.c.week == s.week),
-            )
-            .join(ACTIVITIES, and_(ACTIVITIES.c.week_id == WEEKS.c.id, ACTIVITIES.c.core))
-            .outerjoin(
-                COVERAGE,
-                and_(COVERAGE.c.session_id == s.id, COVERAGE.c.activity_id == ACTIVITIES.c.id),
-            )
-        )
-        .where(s.cohort_id == cohort_id, s.status == "delivered", s.date <= scope.as_of)
-        .group_by(s.id)
-    ):
+    one = Scope(scope.org_id, scope.as_of, (cohort_id,), scope.threshold, scope.band)
+    for sid, score, items in db.execute(core_coverage(one, s.id)):
         rows[sid].core_score, rows[sid].core_items = float(score or 0), int(items)
     for sid, name in db.execute(
         select(PRESENT.c.session_id, USERS.c.name)

@@ -240,7 +240,7 @@ def _session_sums(db: Session, scope: Scope, sums: dict[int, Sums]) -> None:
         .group_by(s.cohort_id)
     ):
         sums[cohort_id].attended_rows, sums[cohort_id].attendance_rows = int(attended), int(rows)
-    for cohort_id, score, items in db.execute(_core_coverage(scope).group_by(s.cohort_id)):
+    for cohort_id, score, items in db.execute(core_coverage(scope, s.cohort_id)):
         sums[cohort_id].core_score, sums[cohort_id].core_items = float(score or 0), int(items)
     present = (
         select(PRESENT.c.session_id, func.count().label("n"))
@@ -257,13 +257,14 @@ def _session_sums(db: Session, scope: Scope, sums: dict[int, Sums]) -> None:
         sums[cohort_id].two_facilitators = int(two or 0)
 
 
-def _core_coverage(scope: Scope) -> Any:
+def core_coverage(scope: Scope, group: Any) -> Any:
     """Per delivered session, its week's core activities scored 1 (delivered), 0.5
-    (partial) or 0 (skipped or not recorded): (group, score, items)."""
+    (partial) or 0 (skipped or not recorded): (group, score, items) for each `group`
+    (a column of the session, such as its cohort or its own id)."""
     s = SESSIONS.c
     return (
         select(
-            s.cohort_id,
+            group,
             func.sum(
                 case(
                     (COVERAGE.c.status == "delivered", 1.0),
@@ -286,6 +287,7 @@ def _core_coverage(scope: Scope) -> Any:
             )
         )
         .where(_delivered_sessions(scope))
+        .group_by(group)
     )
 
 
