@@ -194,18 +194,39 @@ DEMO_USERS = [
     ("lead@demo.tandem.example.org", "Lena Lead", "lead"),
     ("facilitator1@demo.tandem.example.org", "Femi Facilitator", "facilitator"),
     ("facilitator2@demo.tandem.example.org", "Fiona Facilitator", "facilitator"),
+    ("facilitator3@demo.tandem.example.org", "Priya Facilitator", "facilitator"),
+    ("facilitator4@demo.tandem.example.org", "Kwame Facilitator", "facilitator"),
+    ("facilitator5@demo.tandem.example.org", "Rosa Facilitator", "facilitator"),
+    ("facilitator6@demo.tandem.example.org", "Dan Facilitator", "facilitator"),
     ("mentor1@demo.tandem.example.org", "Mo Mentor", "mentor"),
     ("mentor2@demo.tandem.example.org", "Maya Mentor", "mentor"),
     ("mentor3@demo.tandem.example.org", "Sam Mentor", "mentor"),
     ("mentor4@demo.tandem.example.org", "Tasha Mentor", "mentor"),
     ("mentor5@demo.tandem.example.org", "Jo Mentor", "mentor"),
     ("mentor6@demo.tandem.example.org", "Tom Mentor", "mentor"),
+    ("mentor7@demo.tandem.example.org", "Aisha Mentor", "mentor"),
+    ("mentor8@demo.tandem.example.org", "Gareth Mentor", "mentor"),
+    ("mentor9@demo.tandem.example.org", "Nadia Mentor", "mentor"),
+    ("mentor10@demo.tandem.example.org", "Leon Mentor", "mentor"),
+    ("mentor11@demo.tandem.example.org", "Zara Mentor", "mentor"),
+    ("mentor12@demo.tandem.example.org", "Owen Mentor", "mentor"),
+    ("mentor13@demo.tandem.example.org", "Bea Mentor", "mentor"),
+    ("mentor14@demo.tandem.example.org", "Ioana Mentor", "mentor"),
 ]
 DEMO_NOTES = {
+    "facilitator1@demo.tandem.example.org": "Monday group",
+    "facilitator2@demo.tandem.example.org": "Monday group",
+    "facilitator3@demo.tandem.example.org": "Wednesday group",
+    "facilitator4@demo.tandem.example.org": "Wednesday group",
+    "facilitator5@demo.tandem.example.org": "Thursday group",
+    "facilitator6@demo.tandem.example.org": "Thursday group",
     "mentor3@demo.tandem.example.org": "DBS check runs out soon",
     "mentor4@demo.tandem.example.org": "one mentee, one match ended",
     "mentor5@demo.tandem.example.org": "newly trained, no mentees yet",
     "mentor6@demo.tandem.example.org": "not ready: references missing",
+    "mentor12@demo.tandem.example.org": "no visit for two weeks",
+    "mentor13@demo.tandem.example.org": "raised a safeguarding concern",
+    "mentor14@demo.tandem.example.org": "one mentee, matched three weeks ago",
 }
 
 
@@ -263,6 +284,8 @@ def demo(
         db.commit()
         _demo_mentoring(db, organisation.id or 0, day)
         db.commit()
+        _demo_more_cohorts(db, organisation.id or 0, day)
+        db.commit()
     typer.echo(f"Demo organisation: {DEMO_ORG}")
     typer.echo(f"Sign in at http://127.0.0.1:8000/login with any of these (password: {password})")
     for email, name, role in DEMO_USERS:
@@ -296,7 +319,7 @@ DEMO_CHILDREN: list[tuple[str, str, int, str, str, str, list[str], list[str], di
 
 def _demo_programme(db: Session, org_id: int, today: dt.date) -> None:
     """A cohort that started this school year, with nine children; once only."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from app.auth.models import User
     from app.children.schemas import ChildCreate
@@ -319,7 +342,7 @@ def _demo_programme(db: Session, org_id: int, today: dt.date) -> None:
     first_monday = september + dt.timedelta(days=(7 - september.weekday()) % 7)
     facilitators = db.exec(
         select(User.id)
-        .where(User.org_id == org_id, User.role == "facilitator")
+        .where(User.org_id == org_id, col(User.email).in_([DEMO_USERS[2][0], DEMO_USERS[3][0]]))
         .order_by(User.email)
     ).all()
     cohort = create_cohort(
@@ -516,7 +539,8 @@ def _demo_mentoring(db: Session, org_id: int, today: dt.date) -> None:
     # child away from the last two, one session with one facilitator.
     past = [s for s in live if s.status == SessionStatus.scheduled and s.date < today]
     facilitators = [facilitator.id or 0, users[DEMO_USERS[3][0]].id or 0]
-    roster = sorted(kids.values(), key=lambda c: c.reference)
+    mondays = {ref for ref, *_ in DEMO_CHILDREN}
+    roster = sorted((c for c in kids.values() if c.reference in mondays), key=lambda c: c.reference)
     for i, session in enumerate(past):
         lesson = sessions.lesson_of(db, session, cohort)
         attendance = []
@@ -681,6 +705,519 @@ def _demo_mentoring(db: Session, org_id: int, today: dt.date) -> None:
             db,
             actor=users[email],
             match_id=matches[ref].id or 0,
+            today=today,
+            data=VisitPlanIn.model_validate(
+                {
+                    "weekday": weekday,
+                    "start_time": start_at,
+                    "duration_minutes": minutes,
+                    "until": None if last >= today + 7 * day else today + 56 * day,
+                }
+            ),
+        )
+
+
+# The two other groups. Wednesday started in the summer term and paused for the holidays
+# (further through its 30 weeks); Thursday started after the October half-term, with seven
+# children, one fewer than a group needs.
+# name, weekday (Monday 0), first date (month, day) in the school year's calendar year,
+# start, venue, facilitators
+DEMO_COHORTS = [
+    ("Wednesday group", 2, (4, 20), "16:00", "St Anne's church hall",
+     ("facilitator3@demo.tandem.example.org", "facilitator4@demo.tandem.example.org")),
+    ("Thursday group", 3, (10, 15), "16:15", "Northfield library",
+     ("facilitator5@demo.tandem.example.org", "facilitator6@demo.tandem.example.org")),
+]  # fmt: skip
+DEMO_SUMMER = "Summer holidays"
+# cohort, reference, first name, age in months on the cohort's first date, placement, gender,
+# ethnicity, languages, interests, preferences
+DEMO_MORE_CHILDREN: list[
+    tuple[str, str, str, int, str, str, str, list[str], list[str], dict[str, Any]]
+] = [
+    ("Wednesday group", "DEMO-10", "Jayden", 124, "foster", "male", "Black Caribbean",
+     ["English"], ["basketball", "music", "gaming"], {"mentor_gender": "male"}),
+    ("Wednesday group", "DEMO-11", "Keira", 133, "kinship", "female", "White British",
+     ["English"], ["horses", "drawing", "baking"], {}),
+    ("Wednesday group", "DEMO-12", "Leo", 118, "foster", "male", "White British", ["English"],
+     ["lego", "dinosaurs", "swimming"], {}),
+    ("Wednesday group", "DEMO-13", "Maryam", 127, "foster", "female", "British Bangladeshi",
+     ["English", "Bengali"], ["reading", "cooking", "drawing"], {"mentor_gender": "female"}),
+    ("Wednesday group", "DEMO-14", "Noah", 121, "residential", "male",
+     "Mixed White and Black African", ["English"], ["football", "drumming", "gaming"], {}),
+    ("Wednesday group", "DEMO-15", "Olivia", 130, "foster", "female", "White Irish",
+     ["English"], ["singing", "animals", "make-up"], {"mentor_gender": "female"}),
+    ("Wednesday group", "DEMO-16", "Ravi", 126, "kinship", "male", "British Indian",
+     ["English", "Gujarati"], ["cricket", "chess", "science"], {}),
+    ("Wednesday group", "DEMO-17", "Sofia", 119, "foster", "female", "White Romanian",
+     ["English", "Romanian"], ["gymnastics", "music", "animals"],
+     {"mentor_gender": "female", "languages": ["Romanian"]}),
+    ("Wednesday group", "DEMO-18", "Tyler", 135, "foster", "male", "White British",
+     ["English"], ["bmx", "football", "fishing"], {}),
+    ("Wednesday group", "DEMO-19", "Yasmin", 129, "kinship", "female", "British Pakistani",
+     ["English", "Urdu"], ["netball", "baking", "crafts"], {"same_ethnicity": True}),
+    ("Thursday group", "DEMO-20", "Aaliyah", 125, "foster", "female", "Black African",
+     ["English", "Twi"], ["dancing", "hair braiding", "music"], {"mentor_gender": "female"}),
+    ("Thursday group", "DEMO-21", "Daniel", 131, "residential", "male", "White British",
+     ["English"], ["gaming", "skateboarding", "football"], {}),
+    ("Thursday group", "DEMO-22", "Esme", 120, "kinship", "female", "White British",
+     ["English"], ["animals", "reading", "swimming"], {}),
+    ("Thursday group", "DEMO-23", "Kofi", 128, "foster", "male", "Black African",
+     ["English", "Twi"], ["football", "drawing", "science"], {"mentor_gender": "male"}),
+    ("Thursday group", "DEMO-24", "Lily", 122, "foster", "female", "Mixed White and Asian",
+     ["English"], ["crafts", "singing", "cycling"], {}),
+    ("Thursday group", "DEMO-25", "Mason", 134, "kinship", "male", "White British",
+     ["English"], ["rugby", "lego", "cooking"], {}),
+    ("Thursday group", "DEMO-26", "Zainab", 126, "foster", "female", "Somali",
+     ["English", "Somali"], ["basketball", "drawing", "baking"], {"mentor_gender": "female"}),
+]  # fmt: skip
+DEMO_WITHDRAWN = "DEMO-18"  # moved placement out of the area after week 6
+DEMO_LOW_DOSAGE = "DEMO-15"  # below the dosage threshold
+# a few certain absences in the Thursday group (session index, child)
+DEMO_AWAY = {(1, "DEMO-21"): "absent", (4, "DEMO-26"): "excused"}
+DEMO_CANCELLED_WEEK = 20  # the Wednesday group's session cancelled (its lesson moves on)
+DEMO_NO_VISITS = "DEMO-23"  # no completed visit in the last two full weeks
+DEMO_CONCERN = "DEMO-20"  # the latest visit raised a safeguarding concern
+DEMO_MORE_MENTORS: list[tuple[str, str, str, list[str], list[str], bool, str, str]] = [
+    ("mentor7@demo.tandem.example.org", "female", "British Bangladeshi",
+     ["English", "Bengali"], ["cooking", "reading", "drawing", "crafts"], False,
+     "Weekday afternoons", "Primary teaching assistant; I make a mean dal and love comics."),
+    ("mentor8@demo.tandem.example.org", "male", "White British", ["English"],
+     ["football", "fishing", "bmx", "gaming"], True, "Evenings and Saturdays",
+     "Care leaver, now a bus driver; I still ride my BMX at the skate park."),
+    ("mentor9@demo.tandem.example.org", "female", "White Irish", ["English"],
+     ["singing", "animals", "horses", "baking"], False, "Monday, Tuesday and Friday",
+     "Veterinary nurse who sings in a community choir."),
+    ("mentor10@demo.tandem.example.org", "male", "British Indian", ["English", "Gujarati"],
+     ["cricket", "chess", "science", "basketball"], False, "After 4pm, Sundays",
+     "Pharmacist and club cricketer; chess is my secret weapon."),
+    ("mentor11@demo.tandem.example.org", "female", "Black African", ["English", "Twi"],
+     ["dancing", "music", "hair braiding", "reading"], True, "Tuesdays, Saturdays",
+     "I grew up in kinship care; I teach Afrobeats dance on Saturdays."),
+    ("mentor12@demo.tandem.example.org", "male", "Black African", ["English", "Twi"],
+     ["football", "drawing", "science", "rugby"], False, "Fridays, Sundays",
+     "Engineering student and youth football referee."),
+    ("mentor13@demo.tandem.example.org", "female", "Mixed White and Asian", ["English"],
+     ["crafts", "cycling", "animals", "swimming"], False, "Monday and Wednesday evenings",
+     "Librarian with two rescue greyhounds and too many craft supplies."),
+    ("mentor14@demo.tandem.example.org", "female", "White Romanian", ["English", "Romanian"],
+     ["gymnastics", "music", "animals", "baking"], False, "Weekdays after 5pm",
+     "Physiotherapist from Cluj; I still do a cartwheel at every birthday party."),
+]  # fmt: skip
+# mentor, child, chosen by the young person, visit weekday (ISO), start, minutes
+DEMO_MORE_MATCHES = [
+    ("mentor7@demo.tandem.example.org", "DEMO-13", False, 2, "16:30", 150),
+    ("mentor7@demo.tandem.example.org", "DEMO-19", False, 5, "16:00", 120),
+    ("mentor8@demo.tandem.example.org", "DEMO-10", True, 6, "10:00", 180),
+    ("mentor8@demo.tandem.example.org", "DEMO-14", False, 4, "17:00", 120),
+    ("mentor9@demo.tandem.example.org", "DEMO-11", False, 1, "16:30", 150),
+    ("mentor9@demo.tandem.example.org", "DEMO-15", False, 5, "16:30", 150),
+    ("mentor10@demo.tandem.example.org", "DEMO-16", False, 7, "11:00", 150),
+    ("mentor10@demo.tandem.example.org", "DEMO-12", False, 2, "17:00", 120),
+    ("mentor11@demo.tandem.example.org", "DEMO-20", True, 6, "11:00", 150),
+    ("mentor11@demo.tandem.example.org", "DEMO-22", False, 2, "16:30", 120),
+    ("mentor12@demo.tandem.example.org", "DEMO-23", False, 5, "16:30", 150),
+    ("mentor12@demo.tandem.example.org", "DEMO-21", False, 7, "13:00", 150),
+    ("mentor13@demo.tandem.example.org", "DEMO-24", False, 1, "17:00", 150),
+    ("mentor13@demo.tandem.example.org", "DEMO-26", False, 3, "17:30", 120),
+    ("mentor14@demo.tandem.example.org", "DEMO-17", False, 2, "17:30", 150),
+]
+DEMO_RECENT = "DEMO-17"  # matched three weeks ago, once a Romanian-speaking mentor was found
+DEMO_MISSED_NOTES = [
+    "{name} was at a family contact that ran over; we rearranged for next week.",
+    "{name} was unwell with a cold; I dropped off a comic instead.",
+    "Nobody was home when I arrived; the carer had forgotten. Rebooked.",
+]
+
+
+def _demo_more_cohorts(db: Session, org_id: int, today: dt.date) -> None:
+    """The Wednesday and Thursday groups, their children, mentors, matches, recorded
+    sessions, visits, check-ins and plans, once only, through the services, from a fixed
+    seed: with a cancelled session, a withdrawn child, a child below the dosage threshold,
+    a session not recorded, a match with no visit for two weeks and a safeguarding concern."""
+    import random
+
+    from sqlmodel import col, select
+
+    from app.auth.models import Organisation, User
+    from app.children.schemas import ChildCreate
+    from app.children.service import create_child
+    from app.cohorts.models import Closure, Cohort, GroupSession, SessionStatus
+    from app.cohorts.schemas import ClosureCreate, CohortCreate, EnrolmentCreate
+    from app.cohorts.service import (
+        cancel_session,
+        closed_days,
+        create_closure,
+        create_cohort,
+        enrol,
+        withdraw,
+    )
+    from app.curriculum.models import PracticeTask
+    from app.curriculum.service import latest_curricula
+    from app.mentoring import service as mentoring
+    from app.mentoring import visits
+    from app.mentoring.models import VisitStatus
+    from app.mentoring.schemas import (
+        CheckInCreate,
+        MatchCreate,
+        MentorCreate,
+        VisitCreate,
+        VisitPlanIn,
+    )
+    from app.sessions import service as sessions
+    from app.sessions.models import AssignmentStatus, PracticeAssignment
+    from app.sessions.schemas import RecordIn
+
+    curricula = latest_curricula(db)
+    users = {u.email: u for u in db.exec(select(User).where(User.org_id == org_id)).all()}
+    names = [name for name, *_ in DEMO_COHORTS]
+    if (
+        not curricula
+        or DEMO_USERS[1][0] not in users
+        or db.exec(select(Cohort).where(Cohort.org_id == org_id).limit(1)).first() is None
+        or db.exec(
+            select(Cohort.id).where(Cohort.org_id == org_id, col(Cohort.name).in_(names))
+        ).first()
+    ):
+        return
+    rng = random.Random(20260909)  # noqa: S311 (reproducible demo data, not a secret)
+    org = db.get(Organisation, org_id)
+    assert org is not None
+    lead = users[DEMO_USERS[1][0]]
+    day = dt.timedelta(days=1)
+    year = today.year if today.month >= 9 else today.year - 1
+
+    # The summer holidays before this school year: the Wednesday group paused for them.
+    summer = (dt.date(year, 7, 22), dt.date(year, 8, 31))
+    if not db.exec(
+        select(Closure.id).where(Closure.org_id == org_id, Closure.reason == DEMO_SUMMER)
+    ).first():
+        create_closure(
+            db,
+            actor=lead,
+            data=ClosureCreate(date=summer[0], end_date=summer[1], reason=DEMO_SUMMER),
+        )
+
+    cohorts: dict[str, Cohort] = {}
+    enrolments = {}
+    kids = {}
+    for name, weekday, (month, first_day), start_at, venue, leads in DEMO_COHORTS:
+        first = dt.date(year, month, first_day)
+        first += (weekday - first.weekday()) % 7 * day
+        cohort = cohorts[name] = create_cohort(
+            db,
+            actor=lead,
+            data=CohortCreate(
+                name=name,
+                curriculum_id=curricula[0].id or 0,
+                start_date=first,
+                start_time=dt.time.fromisoformat(start_at),
+                venue=venue,
+                facilitator_ids=[users[email].id or 0 for email in leads],
+            ),
+        )
+        for (
+            group,
+            ref,
+            first_name,
+            months,
+            placement,
+            gender,
+            ethnicity,
+            spoken,
+            liked,
+            wish,
+        ) in DEMO_MORE_CHILDREN:
+            if group != name:
+                continue
+            child = kids[ref] = create_child(
+                db,
+                actor=lead,
+                today=today,
+                data=ChildCreate.model_validate(
+                    {
+                        "reference": ref,
+                        "first_name": first_name,
+                        "date_of_birth": mentoring.add_months(first, -months),
+                        "placement_type": placement,
+                        "gender": gender,
+                        "ethnicity": ethnicity,
+                        "languages": spoken,
+                        "interests": liked,
+                        "preferences": wish,
+                        "consent_given_by": "Social worker",
+                        "consent_given_on": min(first - 14 * day, today),
+                    }
+                ),
+            )
+            enrolments[ref] = enrol(
+                db,
+                actor=lead,
+                cohort_id=cohort.id or 0,
+                today=today,
+                data=EnrolmentCreate(
+                    child_id=child.id or 0, start_date=first, eligibility_override=None
+                ),
+            )
+
+    def sessions_of(cohort: Cohort) -> list[GroupSession]:
+        return list(
+            db.exec(
+                select(GroupSession)
+                .where(GroupSession.cohort_id == cohort.id)
+                .order_by(col(GroupSession.date), col(GroupSession.id))
+            ).all()
+        )
+
+    # One Wednesday session cancelled (its lesson moves on a week), and one child who moved
+    # away after week 6.
+    wednesday = cohorts[DEMO_COHORTS[0][0]]
+    cancelled = next(s for s in sessions_of(wednesday) if s.week == DEMO_CANCELLED_WEEK)
+    cancel_session(
+        db,
+        actor=lead,
+        session_id=cancelled.id or 0,
+        version=cancelled.version,
+        reason="A burst pipe flooded the church hall; the lesson moved on a week.",
+    )
+    week6 = next(s for s in sessions_of(wednesday) if s.week == 6)
+    if week6.date < today:
+        withdraw(
+            db,
+            actor=lead,
+            enrolment_id=enrolments[DEMO_WITHDRAWN].id or 0,
+            date=week6.date + day,
+            reason="Moved to a foster placement out of the area.",
+        )
+
+    # The new mentors: all ready.
+    for n, (email, gender, ethnicity, spoken, liked, care, free, about) in enumerate(
+        DEMO_MORE_MENTORS
+    ):
+        checked = today - 120 * day - 45 * n * day
+        mentoring.create_profile(
+            db,
+            actor=lead,
+            today=today,
+            data=MentorCreate(
+                user_id=users[email].id or 0,
+                dbs_checked_on=checked,
+                gender=gender,
+                ethnicity=ethnicity,
+                languages=spoken,
+                interests=liked,
+                care_experience=care,
+                availability=free,
+                about=about,
+                barred_list_checked=True,
+                references_checked=True,
+                interviewed_on=checked - 21 * day,
+                training_completed_on=checked,
+            ),
+        )
+
+    cohort_of = {ref: cohorts[group] for group, ref, *_ in DEMO_MORE_CHILDREN}
+    matches = {}
+    for n, (email, ref, chosen, *_slot) in enumerate(DEMO_MORE_MATCHES):
+        start = cohort_of[ref].start_date + (8 + 7 * (n % 2)) * day
+        if ref == DEMO_RECENT:
+            start = max(start, today - 20 * day)
+        start = min(max(start, today - 300 * day), today)
+        matches[ref] = mentoring.create_match(
+            db,
+            actor=lead,
+            today=today,
+            data=MatchCreate(
+                child_id=kids[ref].id or 0,
+                mentor_id=users[email].id or 0,
+                start_date=start,
+                chosen_by_young_person=chosen,
+            ),
+        )
+
+    # The past sessions, recorded by the groups' facilitators; the Thursday group's latest
+    # one more than two days ago is not recorded yet.
+    by_cohort = {name: sessions_of(cohort) for name, cohort in cohorts.items()}
+    thursday = [
+        s
+        for s in by_cohort[DEMO_COHORTS[1][0]]
+        if s.status == SessionStatus.scheduled and s.date < today - 2 * day
+    ]
+    unrecorded = thursday[-1].id if thursday else None
+    for name, _weekday, _first, _start, _venue, leads in DEMO_COHORTS:
+        cohort = cohorts[name]
+        facilitators = [users[email] for email in leads]
+        past = [
+            s
+            for s in by_cohort[name]
+            if s.status == SessionStatus.scheduled and s.date < today and s.id != unrecorded
+        ]
+        for i, session in enumerate(past):
+            lesson = sessions.lesson_of(db, session, cohort)
+            attendance = []
+            for child in sessions.expected_children(db, session):
+                status = rng.choices(("present", "late", "absent", "excused"), (84, 5, 7, 4))[0]
+                if child.reference == DEMO_LOW_DOSAGE:
+                    status = rng.choices(("present", "absent", "excused"), (62, 30, 8))[0]
+                elif (i, child.reference) in DEMO_AWAY:
+                    status = DEMO_AWAY[i, child.reference]
+                attendance.append({"child_id": child.id, "status": status})
+            coverage = [
+                {
+                    "activity_id": a.id,
+                    "status": rng.choices(("delivered", "partial", "skipped"), (95, 4, 1))[0]
+                    if a.core
+                    else rng.choices(("delivered", "partial", "skipped"), (75, 15, 10))[0],
+                }
+                for a in lesson.activities
+            ]
+            sessions.record_session(
+                db,
+                actor=facilitators[0],
+                session_id=session.id or 0,
+                today=today,
+                payload=RecordIn.model_validate(
+                    {
+                        "version": session.version,
+                        "facilitators_present": [f.id for f in facilitators],
+                        "attendance": attendance,
+                        "coverage": coverage,
+                        "notes": "Good energy; the role-plays went well." if i % 5 == 2 else None,
+                        "checklist": dict.fromkeys(org.session_checklist, True),
+                    }
+                ),
+            )
+
+    # Weekly visits so far: a few missed weeks, one match with no visit for the last two
+    # full weeks (the mentor was ill), and a safeguarding concern at the latest visit.
+    tasks = {
+        t.id: t.title
+        for t in db.exec(
+            select(PracticeTask).where(
+                col(PracticeTask.id).in_(
+                    select(PracticeAssignment.task_id).where(PracticeAssignment.org_id == org_id)
+                )
+            )
+        ).all()
+    }
+    dates = {s.id: s.date for rows in by_cohort.values() for s in rows}
+    monday = today - today.weekday() * day
+    for email, ref, _chosen, weekday, start_at, minutes in DEMO_MORE_MATCHES:
+        match, mentor, child = matches[ref], users[email], kids[ref]
+        bank_holidays = closed_days(db, org=org, cohort_id=None)
+        own = sorted(
+            db.exec(
+                select(PracticeAssignment).where(PracticeAssignment.child_id == child.id)
+            ).all(),
+            key=lambda a: (dates[a.session_id], a.id),
+        )
+        state = {a.id: a.status for a in own}
+        days = []
+        week = match.start_date - match.start_date.weekday() * day
+        while week < today:
+            visit_day = week + (weekday - 1) * day
+            week += 7 * day
+            if match.start_date <= visit_day < today and not bank_holidays.reason(visit_day):
+                days.append(visit_day)
+        last_done = max((d for d in days if d < monday), default=None)
+        for visit_day in days:
+            base = {
+                "match_id": match.id or 0,
+                "date": visit_day,
+                "start_time": dt.time.fromisoformat(start_at),
+            }
+            if ref == DEMO_NO_VISITS and monday - 14 * day <= visit_day:
+                visits.create_visit(
+                    db,
+                    actor=mentor,
+                    today=today,
+                    data=VisitCreate(
+                        **base,
+                        duration_minutes=minutes,
+                        status=VisitStatus.cancelled,
+                        summary="I was off sick; the lead is looking for cover.",
+                    ),
+                )
+                continue
+            concern = ref == DEMO_CONCERN and visit_day == last_done
+            if not concern and rng.random() < 0.07:
+                visits.create_visit(
+                    db,
+                    actor=mentor,
+                    today=today,
+                    data=VisitCreate(
+                        **base,
+                        duration_minutes=minutes,
+                        status=VisitStatus.missed,
+                        summary=rng.choice(DEMO_MISSED_NOTES).format(name=child.first_name),
+                    ),
+                )
+                continue
+            due = [a for a in own if dates[a.session_id] < visit_day]
+            latest = max((dates[a.session_id] for a in due), default=None)
+            practised = [
+                a.id or 0
+                for a in due
+                if dates[a.session_id] == latest and state[a.id] == AssignmentStatus.open
+            ]
+            completed = [
+                a.id or 0
+                for a in due
+                if dates[a.session_id] != latest
+                and state[a.id] != AssignmentStatus.completed
+                and rng.random() < 0.85
+            ][:40]  # a match that starts late catches up on the earliest ones first
+            for a in practised:
+                state[a] = AssignmentStatus.practised
+            for a in completed:
+                state[a] = AssignmentStatus.completed
+            worked = [a for a in own if a.id in (practised or completed)]
+            task = f"“{tasks[worked[0].task_id]}”" if worked else "what they want to work on"
+            visits.create_visit(
+                db,
+                actor=mentor,
+                today=today,
+                data=VisitCreate(
+                    **base,
+                    duration_minutes=minutes + rng.choice((-30, 0, 0, 0, 30)),
+                    status=VisitStatus.completed,
+                    summary=(
+                        f"{child.first_name} told me an older boy at school has been taking her"
+                        " lunch money and said not to tell anyone. I reassured her, told her"
+                        " carer, and raised it for the lead today."
+                    )
+                    if concern
+                    else rng.choice(DEMO_VISIT_NOTES).format(name=child.first_name, task=task),
+                    assignment_ids=practised,
+                    completed_assignment_ids=completed,
+                    safeguarding_concern=concern,
+                ),
+            )
+
+    # The lead's monthly check-ins, and each match's weekly slot planned ahead.
+    for email, ref, _chosen, weekday, start_at, minutes in DEMO_MORE_MATCHES:
+        match = matches[ref]
+        on = match.start_date + 25 * day
+        while on <= today - 2 * day:
+            mentoring.add_check_in(
+                db,
+                actor=lead,
+                match_id=match.id or 0,
+                today=today,
+                data=CheckInCreate(
+                    date=on,
+                    with_mentor=True,
+                    with_child=rng.random() < 0.7,
+                    with_carer=rng.random() < 0.5,
+                    notes="Settled match; the carer says the visits are a good routine.",
+                ),
+            )
+            on += 30 * day
+        live = [s for s in by_cohort[cohort_of[ref].name] if s.status != SessionStatus.cancelled]
+        last = live[-1].date if live else today
+        visits.plan_visits(
+            db,
+            actor=users[email],
+            match_id=match.id or 0,
             today=today,
             data=VisitPlanIn.model_validate(
                 {

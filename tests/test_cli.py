@@ -156,8 +156,9 @@ def test_demo_on_todays_date_twice(tmp_path: Path) -> None:
     assert "(password: demo password 1234)" in lines[1]
     assert [line.split()[:2] for line in lines[2:]] == [[r, e] for e, _n, r in DEMO_USERS]
     built = counts()
-    assert built["mentor_profile"] == 6
-    assert built["mentor_match"] == 8
+    assert built["cohort"] == 3
+    assert built["mentor_profile"] == 14
+    assert built["mentor_match"] == 23
     assert built["mentor_visit"] > 0
 
     again = tandem("demo", database_url=url, **env)

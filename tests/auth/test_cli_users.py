@@ -153,7 +153,7 @@ def test_users_add_without_a_password_or_a_terminal(cli: tuple[Results, dict[str
     assert_one_line_error(cli[0]["no_password"], 2, "set TANDEM_PASSWORD")
 
 
-def test_demo_prints_ten_logins_and_can_run_again(cli: tuple[Results, dict[str, Path]]) -> None:
+def test_demo_prints_every_login_and_can_run_again(cli: tuple[Results, dict[str, Path]]) -> None:
     results, dbs = cli
     for name, password in zip(("demo", "demo_again"), DEMO_PASSWORDS, strict=True):
         result = results[name]
@@ -162,16 +162,15 @@ def test_demo_prints_ten_logins_and_can_run_again(cli: tuple[Results, dict[str, 
         assert lines[0] == "Demo organisation: Tandem demo council"
         assert f"(password: {password})" in lines[1]
         logins = [line.split() for line in lines[2:]]
-        assert len(logins) == 10
+        assert len(logins) == 22
         assert [login[0] for login in logins] == [
             "admin",
             "lead",
-            "facilitator",
-            "facilitator",
-            *["mentor"] * 6,
+            *["facilitator"] * 6,  # two for each of the three cohorts
+            *["mentor"] * 14,
         ]
         assert all(login[1].endswith("@demo.tandem.example.org") for login in logins)
     users = rows(dbs["demo"], User)
-    assert len(users) == 10
+    assert len(users) == 22
     assert all(verify_password(DEMO_PASSWORDS[1], u.password_hash)[0] for u in users)
     assert [o.name for o in rows(dbs["demo"], Organisation)] == ["Tandem demo council"]

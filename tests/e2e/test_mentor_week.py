@@ -110,7 +110,7 @@ def mentoring(live_server: str) -> Mentoring:
         },
     )
     matched = {m["child_id"] for m in lead("GET", "/api/v1/matches") if m["active"]}
-    cohort = lead("GET", "/api/v1/cohorts")[0]
+    cohort = next(c for c in lead("GET", "/api/v1/cohorts") if c["name"] == "Monday group")
     sessions = lead("GET", f"/api/v1/cohorts/{cohort['id']}/sessions")
     past = [s for s in sessions if s["status"] != "cancelled" and s["date"] <= today.isoformat()]
     assert past, "the demo cohort has no session yet"
