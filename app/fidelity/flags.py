@@ -27,6 +27,7 @@ from app.fidelity.service import (
     ChildDosage,
     Scope,
     matches_in_scope,
+    withdrawn_by,
 )
 from app.mentoring.service import dbs_run_out_by
 
@@ -88,7 +89,7 @@ def flags(
             child_id=c.child_id,
         )
         for c in children
-        if c.below_threshold
+        if c.below_threshold and not c.withdrawn  # nothing to act on once a child has left
     ]
     out += _no_visits(db, scope)
     if scope.cohort_ids is None:  # the organisation's mentors: for leads, not per cohort
@@ -373,6 +374,14 @@ def _unassigned(db: Session, scope: Scope) -> list[Flag]:
             a.status != "completed",
             s.date <= scope.as_of,
             scope.cohorts(s.cohort_id),
+            # Only children still in a cohort: a child who has left needs no mentor.
+            a.child_id.in_(
+                select(ENROLMENTS.c.child_id).where(
+                    ENROLMENTS.c.org_id == scope.org_id,
+                    ENROLMENTS.c.start_date <= scope.as_of,
+                    ~withdrawn_by(scope.as_of),
+                )
+            ),
         )
         .group_by(a.child_id, CHILDREN.c.reference)
         .order_by(CHILDREN.c.reference)

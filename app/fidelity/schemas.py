@@ -37,6 +37,7 @@ class ChildFigures(BaseModel):
     lessons_attended: int
     dosage: float | None
     below_threshold: bool
+    withdrawn: bool = Field(description="Withdrawn from the cohort by as_of")
 
 
 class MentorFigures(BaseModel):

@@ -291,6 +291,12 @@ def core_coverage(scope: Scope, group: Any) -> Any:
     )
 
 
+def withdrawn_by(day: dt.date) -> ColumnElement[bool]:
+    """An enrolment withdrawn on or before the day."""
+    e = ENROLMENTS.c
+    return and_(e.status == "withdrawn", e.end_date <= day)
+
+
 def _enrolled_on(day: Any) -> ColumnElement[bool]:
     e = ENROLMENTS.c
     return and_(e.start_date <= day, or_(e.end_date.is_(None), e.end_date >= day))
@@ -455,6 +461,7 @@ class ChildDosage:
     lessons_attended: int
     dosage: float | None
     below_threshold: bool
+    withdrawn: bool = False  # every enrolment of the group withdrawn by as_of
 
 
 def child_dosage(db: Session, scope: Scope) -> list[ChildDosage]:
@@ -470,6 +477,7 @@ def child_dosage(db: Session, scope: Scope) -> list[ChildDosage]:
             e.cohort_id,
             func.count(s.id.distinct()),
             func.count(case((a.status.in_(ATTENDED), s.id)).distinct()),
+            func.min(case((withdrawn_by(scope.as_of), 1), else_=0)),
         )
         .select_from(
             ENROLMENTS.join(CHILDREN, CHILDREN.c.id == e.child_id)
@@ -490,7 +498,7 @@ def child_dosage(db: Session, scope: Scope) -> list[ChildDosage]:
         .order_by(CHILDREN.c.reference, e.cohort_id)
     ).all()
     out = []
-    for child_id, reference, cohort_id, n_delivered, n_attended in rows:
+    for child_id, reference, cohort_id, n_delivered, n_attended, withdrawn in rows:
         dosage = ratio(int(n_attended), int(n_delivered))
         out.append(
             ChildDosage(
@@ -501,6 +509,7 @@ def child_dosage(db: Session, scope: Scope) -> list[ChildDosage]:
                 int(n_attended),
                 dosage,
                 dosage is not None and dosage < scope.threshold and int(n_delivered) >= 4,
+                bool(withdrawn),
             )
         )
     return out

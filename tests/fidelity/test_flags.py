@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from app.auth.models import Role
 from app.cohorts.models import Enrolment, GroupSession
-from app.fidelity import summary
+from app.fidelity import service, summary
 from app.mentoring.models import MentorProfile, MentorVisit
 from app.sessions.models import Attendance, PracticeAssignment
 from tests.conftest import People
@@ -206,13 +206,17 @@ def test_a_delivered_session_with_fewer_than_two_facilitators(
 
 
 def test_unassigned_practice_tasks(build: Builder, people: People, db: Session, group: int) -> None:
-    child, done = build.child(), build.child()
+    child, done, left = build.child(), build.child(), build.child()
+    for each in (child, done):
+        build.enrol(each, group, START)
+    build.enrol(left, group, START, day(1), withdrawn=True)  # left: needs no mentor now
     session = build.session(group, 1, START, "delivered")
     task = build.lessons[1].tasks[0]
     build.assignments(
         [
             (session, child, task, "open", None),
             (session, done, task, "completed", None),  # completed: nothing to act on
+            (session, left, task, "open", None),
         ]
     )
     (flag,) = raised(db, people, day(1), "unassigned_practice")
@@ -267,3 +271,20 @@ def test_flags_in_the_api_carry_their_links(
     assert "dbs_expiring" in {f.kind for f in lead.flags}
     assert "dbs_expiring" not in {f.kind for f in facilitator.flags}
     assert "session_not_recorded" in {f.kind for f in facilitator.flags}
+
+
+def test_a_child_who_has_left_raises_no_dosage_flag(
+    build: Builder, people: People, db: Session, group: int
+) -> None:
+    """Their dosage is still reported (below_threshold stays true in the figures), but
+    there is nothing for a lead to act on once the child has been withdrawn."""
+    child = build.child()
+    build.enrol(child, group, START, day(22), withdrawn=True)
+    sessions = _sessions(build, group, 4)
+    build.attendance([(s, child, "absent") for s in sessions])
+    assert len(raised(db, people, day(21), "below_threshold")) == 1  # still enrolled then
+    assert raised(db, people, day(23), "below_threshold") == []
+    scope = service.scope_for(db, actor=people.lead, as_of=day(23))
+    (figures,) = service.child_dosage(db, scope)
+    assert figures.below_threshold
+    assert figures.withdrawn
