@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Integer, Table, and_, case, func, literal, or_, select, true
+from sqlalchemy import Integer, Table, and_, case, func, literal, or_, select, true, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 from sqlmodel import Session
@@ -356,10 +356,14 @@ def matches_in_scope(scope: Scope) -> ColumnElement[bool]:
     )
 
 
-def _mentoring_sums(db: Session, scope: Scope, by: str, sums: dict[Any, Sums]) -> None:
-    """Match-weeks, completed minutes, weeks with a visit and weeks in the band, grouped by
-    "org", "cohort", "child" or "mentor": one query. Each match counts once in a group
-    (a child in two cohorts counts in both cohorts, once for the organisation).
+def _mentoring_sums(
+    db: Session, scope: Scope, by_cohort: dict[Any, Sums], by_mentor: dict[Any, Sums]
+) -> Sums:
+    """Match-weeks, completed minutes, weeks with a visit and weeks in the band for the
+    organisation (returned), each cohort and each mentor: one query, which reads the
+    visits once (a per-match CTE, then a UNION ALL of the three groupings). Each match
+    counts once in a group: a child in two cohorts counts in both cohorts, once for the
+    organisation and once for their mentor.
 
     A match's weeks run from the week of its start up to, not including, the week holding
     as_of, or up to and including the week of its end date if that is earlier."""
@@ -374,31 +378,15 @@ def _mentoring_sums(db: Session, scope: Scope, by: str, sums: dict[Any, Sums]) -
         ),
         else_=literal(now_week),
     )
-    weeks = case((last_excl > first, last_excl - first), else_=0)
-    source: Any = MATCHES
-    if by == "cohort":
-        link = _match_cohorts(scope)
-        source = MATCHES.join(link, link.c.match_id == m.id)
-        group: Any = link.c.cohort_id
-    else:
-        group = {"org": literal(0), "child": m.child_id, "mentor": m.mentor_id}[by]
-    matches = (
+    bounds = (
         select(
             m.id.label("match_id"),
-            group.label("grp"),
+            m.mentor_id.label("mentor_id"),
             first.label("first"),
             last_excl.label("last_excl"),
-            weeks.label("weeks"),
+            case((last_excl > first, last_excl - first), else_=0).label("weeks"),
         )
-        .select_from(source)
         .where(m.org_id == scope.org_id, m.start_date <= scope.as_of, matches_in_scope(scope))
-        .subquery()
-    )
-    # Each match's own weeks, once: `matches` holds a row per group, and a match in two
-    # cohorts must not have its visits counted twice within each of them.
-    bounds = (
-        select(m.id.label("match_id"), first.label("first"), last_excl.label("last_excl"))
-        .where(m.org_id == scope.org_id, m.start_date <= scope.as_of)
         .subquery()
     )
     week = week_index(v.date)
@@ -429,24 +417,46 @@ def _mentoring_sums(db: Session, scope: Scope, by: str, sums: dict[Any, Sums]) -
         .group_by(per_week.c.match_id)
         .subquery()
     )
-    for grp, match_weeks, minutes, weeks_visited, weeks_in_band in db.execute(
+    per_match = (
         select(
-            matches.c.grp,
-            func.sum(matches.c.weeks),
-            func.sum(func.coalesce(visited.c.minutes, 0)),
-            func.sum(func.coalesce(visited.c.weeks_visited, 0)),
-            func.sum(func.coalesce(visited.c.weeks_in_band, 0)),
+            bounds.c.match_id,
+            bounds.c.mentor_id,
+            bounds.c.weeks,
+            func.coalesce(visited.c.minutes, 0).label("minutes"),
+            func.coalesce(visited.c.weeks_visited, 0).label("weeks_visited"),
+            func.coalesce(visited.c.weeks_in_band, 0).label("weeks_in_band"),
         )
-        .select_from(matches.outerjoin(visited, visited.c.match_id == matches.c.match_id))
-        .group_by(matches.c.grp)
-    ):
-        row = sums[grp]
+        .select_from(bounds.outerjoin(visited, visited.c.match_id == bounds.c.match_id))
+        .cte("per_match")
+    )
+    p = per_match.c
+    totals = (
+        func.sum(p.weeks),
+        func.sum(p.minutes),
+        func.sum(p.weeks_visited),
+        func.sum(p.weeks_in_band),
+    )
+    link = _match_cohorts(scope)
+    rows = db.execute(
+        union_all(
+            select(literal("org"), literal(0), *totals).select_from(per_match),
+            select(literal("cohort"), link.c.cohort_id, *totals)
+            .select_from(per_match.join(link, link.c.match_id == p.match_id))
+            .group_by(link.c.cohort_id),
+            select(literal("mentor"), p.mentor_id, *totals).group_by(p.mentor_id),
+        )
+    ).all()
+    organisation = Sums()
+    for kind, grp, match_weeks, minutes, weeks_visited, weeks_in_band in rows:
+        groups = {"cohort": by_cohort, "mentor": by_mentor}
+        row = organisation if kind == "org" else groups[kind][grp]
         row.match_weeks = int(match_weeks or 0)
         row.minutes = int(minutes or 0)
         row.weeks_with_visit = int(weeks_visited or 0)
         # A week without a completed visit has 0 hours: in the band only if it starts at 0.
         empty = row.match_weeks - row.weeks_with_visit if low == 0 else 0
         row.weeks_in_band = int(weeks_in_band or 0) + empty
+    return organisation
 
 
 # Children ------------------------------------------------------------------------------------
@@ -540,23 +550,20 @@ def _cohort_names(db: Session, scope: Scope) -> list[Any]:
 
 def report(db: Session, scope: Scope) -> Report:
     """Every figure for the organisation (or the scope's cohorts), each cohort, each child
-    and each mentor: a fixed number of grouped queries (13), whatever the data size."""
+    and each mentor: a fixed number of grouped queries (11), whatever the data size."""
     by_cohort: dict[int, Sums] = defaultdict(Sums)
     _session_sums(db, scope, by_cohort)
     _retention_sums(db, scope, by_cohort)
     _practice_sums(db, scope, SESSIONS.c.cohort_id, by_cohort)
-    _mentoring_sums(db, scope, "cohort", by_cohort)
+    by_mentor: dict[int, Sums] = defaultdict(Sums)
+    org = _mentoring_sums(db, scope, by_cohort, by_mentor)
     cohorts = _cohort_names(db, scope)
     total = Sums()
     for cohort_id, _, _ in cohorts:
         total.add(by_cohort[cohort_id])
     # The organisation's mentoring counts each match once, however many cohorts hold it.
-    org: dict[int, Sums] = defaultdict(Sums)
-    _mentoring_sums(db, scope, "org", org)
     for name in ("minutes", "match_weeks", "weeks_with_visit", "weeks_in_band"):
-        setattr(total, name, getattr(org[0], name))
-    by_mentor: dict[int, Sums] = defaultdict(Sums)
-    _mentoring_sums(db, scope, "mentor", by_mentor)
+        setattr(total, name, getattr(org, name))
     _practice_sums(db, scope, ASSIGNMENTS.c.mentor_id, by_mentor)
     mentors = _mentor_rows(db, scope, by_mentor)
     return Report(
