@@ -439,6 +439,45 @@ DEMO_VISIT_NOTES = [
 ]
 
 
+def _demo_profile(
+    db: Session,
+    lead: Any,
+    mentor: Any,
+    about_them: tuple[Any, ...],
+    *,
+    today: dt.date,
+    checked: dt.date,
+    trained: dt.date,
+    references: bool,
+) -> None:
+    """A demo mentor's profile: who they are, and their checks (interviewed three weeks
+    before the DBS check)."""
+    from app.mentoring import service as mentoring
+    from app.mentoring.schemas import MentorCreate
+
+    gender, ethnicity, spoken, liked, care, free, about = about_them
+    mentoring.create_profile(
+        db,
+        actor=lead,
+        today=today,
+        data=MentorCreate(
+            user_id=mentor.id or 0,
+            dbs_checked_on=checked,
+            gender=gender,
+            ethnicity=ethnicity,
+            languages=spoken,
+            interests=liked,
+            care_experience=care,
+            availability=free,
+            about=about,
+            barred_list_checked=True,
+            references_checked=references,
+            interviewed_on=checked - dt.timedelta(days=21),
+            training_completed_on=trained,
+        ),
+    )
+
+
 def _demo_mentoring(db: Session, org_id: int, today: dt.date) -> None:
     """Mentors and their checks, matches, the group's past sessions recorded, visits planned
     and recorded, the lead's check-ins, and one ended match; once only, through the
@@ -459,7 +498,6 @@ def _demo_mentoring(db: Session, org_id: int, today: dt.date) -> None:
         CheckInCreate,
         MatchCreate,
         MatchEnd,
-        MentorCreate,
         VisitCreate,
         VisitPlanIn,
     )
@@ -489,25 +527,15 @@ def _demo_mentoring(db: Session, org_id: int, today: dt.date) -> None:
         if email == "mentor3@demo.tandem.example.org":
             checked = mentoring.add_years(today, -renewal) + 40 * day
         trained = today - 14 * day if email == "mentor5@demo.tandem.example.org" else checked
-        mentoring.create_profile(
+        _demo_profile(
             db,
-            actor=lead,
+            lead,
+            users[email],
+            (gender, ethnicity, spoken, liked, care, free, about),
             today=today,
-            data=MentorCreate(
-                user_id=users[email].id or 0,
-                dbs_checked_on=checked,
-                gender=gender,
-                ethnicity=ethnicity,
-                languages=spoken,
-                interests=liked,
-                care_experience=care,
-                availability=free,
-                about=about,
-                barred_list_checked=True,
-                references_checked=email != "mentor6@demo.tandem.example.org",
-                interviewed_on=checked - 21 * day,
-                training_completed_on=trained,
-            ),
+            checked=checked,
+            trained=trained,
+            references=email != "mentor6@demo.tandem.example.org",
         )
 
     # Matches, from the group's second or third week (or today, before the group starts).
@@ -859,7 +887,6 @@ def _demo_more_cohorts(db: Session, org_id: int, today: dt.date) -> None:
     from app.mentoring.schemas import (
         CheckInCreate,
         MatchCreate,
-        MentorCreate,
         VisitCreate,
         VisitPlanIn,
     )
@@ -994,25 +1021,15 @@ def _demo_more_cohorts(db: Session, org_id: int, today: dt.date) -> None:
         DEMO_MORE_MENTORS
     ):
         checked = today - 120 * day - 45 * n * day
-        mentoring.create_profile(
+        _demo_profile(
             db,
-            actor=lead,
+            lead,
+            users[email],
+            (gender, ethnicity, spoken, liked, care, free, about),
             today=today,
-            data=MentorCreate(
-                user_id=users[email].id or 0,
-                dbs_checked_on=checked,
-                gender=gender,
-                ethnicity=ethnicity,
-                languages=spoken,
-                interests=liked,
-                care_experience=care,
-                availability=free,
-                about=about,
-                barred_list_checked=True,
-                references_checked=True,
-                interviewed_on=checked - 21 * day,
-                training_completed_on=checked,
-            ),
+            checked=checked,
+            trained=checked,
+            references=True,
         )
 
     cohort_of = {ref: cohorts[group] for group, ref, *_ in DEMO_MORE_CHILDREN}
