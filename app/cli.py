@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -317,6 +318,11 @@ DEMO_CHILDREN: list[tuple[str, str, int, str, str, str, list[str], list[str], di
 ]  # fmt: skip
 
 
+def _evening_of(day: dt.date) -> dt.datetime:
+    """The end of a day in London: the demo records only sessions dated before today."""
+    return dt.datetime.combine(day, dt.time(23, 0), tzinfo=ZoneInfo("Europe/London"))
+
+
 def _demo_programme(db: Session, org_id: int, today: dt.date) -> None:
     """A cohort that started this school year, with nine children; once only."""
     from sqlmodel import col, select
@@ -588,7 +594,7 @@ def _demo_mentoring(db: Session, org_id: int, today: dt.date) -> None:
             db,
             actor=facilitator,
             session_id=session.id or 0,
-            today=today,
+            now=_evening_of(today),
             payload=RecordIn.model_validate(
                 {
                     "version": session.version,
@@ -638,7 +644,7 @@ def _demo_mentoring(db: Session, org_id: int, today: dt.date) -> None:
                 visits.create_visit(
                     db,
                     actor=mentor,
-                    today=today,
+                    now=_evening_of(today),
                     data=VisitCreate(
                         match_id=match.id or 0,
                         date=visit_day,
@@ -673,7 +679,7 @@ def _demo_mentoring(db: Session, org_id: int, today: dt.date) -> None:
             visits.create_visit(
                 db,
                 actor=mentor,
-                today=today,
+                now=_evening_of(today),
                 data=VisitCreate(
                     match_id=match.id or 0,
                     date=visit_day,
@@ -1091,7 +1097,7 @@ def _demo_more_cohorts(db: Session, org_id: int, today: dt.date) -> None:
                 db,
                 actor=facilitators[0],
                 session_id=session.id or 0,
-                today=today,
+                now=_evening_of(today),
                 payload=RecordIn.model_validate(
                     {
                         "version": session.version,
@@ -1146,7 +1152,7 @@ def _demo_more_cohorts(db: Session, org_id: int, today: dt.date) -> None:
                 visits.create_visit(
                     db,
                     actor=mentor,
-                    today=today,
+                    now=_evening_of(today),
                     data=VisitCreate(
                         **base,
                         duration_minutes=minutes,
@@ -1160,7 +1166,7 @@ def _demo_more_cohorts(db: Session, org_id: int, today: dt.date) -> None:
                 visits.create_visit(
                     db,
                     actor=mentor,
-                    today=today,
+                    now=_evening_of(today),
                     data=VisitCreate(
                         **base,
                         duration_minutes=minutes,
@@ -1192,7 +1198,7 @@ def _demo_more_cohorts(db: Session, org_id: int, today: dt.date) -> None:
             visits.create_visit(
                 db,
                 actor=mentor,
-                today=today,
+                now=_evening_of(today),
                 data=VisitCreate(
                     **base,
                     duration_minutes=minutes + rng.choice((-30, 0, 0, 0, 30)),
@@ -1287,8 +1293,6 @@ def seed_scale(
     if organisations > cohorts:
         raise fail("--organisations cannot be more than --cohorts", 2)
     if day is None:
-        from zoneinfo import ZoneInfo
-
         day = dt.datetime.now(ZoneInfo("Europe/London")).date()
     password = os.environ.get("TANDEM_SCALE_PASSWORD") or "-".join(
         secrets.token_hex(3) for _ in range(4)

@@ -1,4 +1,4 @@
-"""Today, in the organisation's own timezone."""
+"""Today and now, in the organisation's own timezone."""
 
 from __future__ import annotations
 
@@ -10,7 +10,20 @@ from sqlmodel import Session
 from app.auth.models import Organisation, User
 
 
-def today_for(db: Session, user: User) -> dt.date:
+def zone_for(db: Session, user: User) -> ZoneInfo:
     org = db.get(Organisation, user.org_id)
-    zone = ZoneInfo(org.timezone if org else "Europe/London")
-    return dt.datetime.now(zone).date()
+    return ZoneInfo(org.timezone if org else "Europe/London")
+
+
+def now_for(db: Session, user: User) -> dt.datetime:
+    """The current time where the user's organisation is (timezone-aware)."""
+    return dt.datetime.now(zone_for(db, user))
+
+
+def today_for(db: Session, user: User) -> dt.date:
+    return now_for(db, user).date()
+
+
+def local_datetime(day: dt.date, at: dt.time, zone: dt.tzinfo) -> dt.datetime:
+    """A wall-clock date and time in a zone (the earlier of an hour that happens twice)."""
+    return dt.datetime.combine(day, at, tzinfo=zone)

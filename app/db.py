@@ -8,7 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlalchemy import DateTime, Dialect, Engine, TypeDecorator, create_engine, event
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import URL, make_url
@@ -106,7 +106,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # A write transaction takes the write lock when it begins (BEGIN IMMEDIATE), so
+        # writers queue behind each other under the busy timeout instead of failing when a
+        # read snapshot is upgraded; and whatever it reads is what was last committed.
+        immediate = connection.get_execution_options().get(WRITE_OPTION)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def create_db_engine(
@@ -147,9 +151,15 @@ def get_engine() -> Engine:
     return _engine
 
 
-def get_db() -> Iterator[Session]:
+# Set on the connections of a request that may write (any method but GET, HEAD, OPTIONS).
+WRITE_OPTION = "tandem_write"
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_db(request: Request) -> Iterator[Session]:
     """One session per request: commit when the handler succeeds, roll back on any error."""
-    with Session(get_engine(), expire_on_commit=False) as session:
+    options = {} if request.method in READ_METHODS else {WRITE_OPTION: True}
+    with Session(get_engine(), expire_on_commit=False, execution_options=options) as session:
         try:
             yield session
             session.commit()

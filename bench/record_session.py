@@ -29,6 +29,8 @@ NAME = "record_session"
 GOAL = 3.0
 SAVES = 500
 TODAY = dt.date(2026, 11, 26)
+# Recording is allowed once a session has started: the evening of TODAY, in London.
+NOW = dt.datetime(2026, 11, 26, 21, 0, tzinfo=dt.timezone(dt.timedelta(0)))
 
 
 def _setup(engine: Engine) -> dict[str, Any]:
@@ -65,7 +67,7 @@ def _setup(engine: Engine) -> dict[str, Any]:
             child = children.create_child(
                 db,
                 actor=lead,
-                today=TODAY,
+                now=NOW,
                 data=ChildCreate(
                     reference=f"B-{n}",
                     first_name=f"C{n}",
@@ -79,7 +81,7 @@ def _setup(engine: Engine) -> dict[str, Any]:
                 db,
                 actor=lead,
                 cohort_id=cohort.id or 0,
-                today=TODAY,
+                now=NOW,
                 data=EnrolmentCreate(child_id=child.id or 0, start_date=dt.date(2026, 9, 7)),
             )
             kids.append(child.id or 0)
@@ -128,7 +130,7 @@ def _real(engine: Engine, ctx: dict[str, Any], saves: range) -> float:
                 db,
                 actor=ctx["lead"],
                 session_id=ctx["real"],
-                today=TODAY,
+                now=NOW,
                 payload=_payload(ctx, i, version, ctx["activities_real"]),
             )
             db.commit()
@@ -227,7 +229,7 @@ def run(engine: Engine, *, rounds: int) -> Result:
                 db,
                 actor=ctx["lead"],
                 session_id=ctx["real"],
-                today=TODAY,
+                now=NOW,
                 payload=_payload(ctx, SAVES + 1, version, ctx["activities_real"]),
             )
             db.commit()

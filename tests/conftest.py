@@ -2,11 +2,16 @@
 
 TANDEM_DATABASE_URL chooses the server: unset, a temporary SQLite file; a PostgreSQL URL,
 and the suite creates fresh databases of its own on that server and drops them at the end,
-so it never touches the data in the database named.
+so it never touches the data in the database named. Each pytest-xdist worker makes its own.
+
+No test reads the real clock: the whole run travels to a fixed instant (tests/support/clock.py;
+`--clock` or TANDEM_TEST_CLOCK chooses another), and tests marked `awkward_days` run again
+at each awkward instant.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import uuid
@@ -29,12 +34,89 @@ from app.config import get_settings
 from app.curriculum.service import load_path
 from app.db import create_db_engine, get_db, get_engine, parse_database_url
 from app.main import create_app
+from tests.support.clock import (
+    AWKWARD_DAYS,
+    DEFAULT_INSTANT,
+    ENV_VAR,
+    Clock,
+    instant_id,
+    parse_instant,
+    travel,
+)
 
 # Cheap Argon2 parameters for the suite (set before the settings are first read).
 os.environ["TANDEM_PASSWORD_HASH_FAST"] = "true"
 
 ROOT = Path(__file__).resolve().parent.parent
 CURRICULUM = ROOT / "curriculum"
+
+
+# The clock ----------------------------------------------------------------------------------
+
+_DEFAULT_INSTANT = pytest.StashKey[dt.datetime]()
+_SUITE_TRAVEL = pytest.StashKey[object]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--clock",
+        metavar="YYYY-MM-DDTHH:MM",
+        default=os.environ.get(ENV_VAR) or None,
+        help=(
+            "run the suite at this instant (Europe/London time) instead of "
+            f"{DEFAULT_INSTANT:%Y-%m-%dT%H:%M}; also ${ENV_VAR}"
+        ),
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    given = config.getoption("--clock")
+    try:
+        instant = parse_instant(given) if given else DEFAULT_INSTANT
+    except ValueError as exc:
+        raise pytest.UsageError(f"--clock: {exc}") from None
+    config.stash[_DEFAULT_INSTANT] = instant
+    # From collection to the end of the session (session fixtures, module constants included);
+    # each test then travels again, to its own instant.
+    suite_travel = travel(instant)
+    suite_travel.start()
+    config.stash[_SUITE_TRAVEL] = suite_travel
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    suite_travel = config.stash.get(_SUITE_TRAVEL, None)
+    if suite_travel is not None:
+        suite_travel.stop()  # type: ignore[attr-defined]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    instant = config.stash[_DEFAULT_INSTANT]
+    return f"clock: {instant:%Y-%m-%dT%H:%M %Z} (--clock or ${ENV_VAR} to change)"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked `awkward_days` runs at the default instant and at each awkward one."""
+    if metafunc.definition.get_closest_marker("awkward_days") is None:
+        return
+    default = metafunc.config.stash[_DEFAULT_INSTANT]
+    instants = {instant_id(default): default}
+    for name, instant in AWKWARD_DAYS.items():
+        instants.setdefault(name, instant)
+    metafunc.parametrize("clock_instant", list(instants.values()), ids=list(instants))
+
+
+@pytest.fixture
+def clock_instant(request: pytest.FixtureRequest) -> dt.datetime:
+    """Where the test's clock starts (parametrised for `awkward_days` tests)."""
+    return request.config.stash[_DEFAULT_INSTANT]
+
+
+@pytest.fixture(autouse=True)
+def clock(clock_instant: dt.datetime) -> Iterator[Clock]:
+    """Every test starts at its instant, with time passing from there; `clock.now`,
+    `clock.today` (Europe/London), `clock.move_to(...)` and `clock.shift(...)`."""
+    with travel(clock_instant) as traveller:
+        yield Clock(traveller)
 
 
 def _given_url() -> str | None:

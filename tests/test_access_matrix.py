@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import pytest
@@ -495,7 +495,7 @@ def _mentoring(db: Session, people: People, *, child_id: int, session_id: int) -
         db,
         actor=people.lead,
         session_id=session_id,
-        today=today,
+        now=datetime(2026, 11, 26, 21, 0, tzinfo=UTC),
         payload=RecordIn.model_validate(
             {
                 "version": session.version,
@@ -523,7 +523,7 @@ def _mentoring(db: Session, people: People, *, child_id: int, session_id: int) -
             status="completed",
             summary="Practised asking for help",
         ),
-        today=today,
+        now=datetime(2026, 11, 26, 21, 0, tzinfo=UTC),
     )
     concern = mentoring_visits.create_visit(
         db,
@@ -536,7 +536,7 @@ def _mentoring(db: Session, people: People, *, child_id: int, session_id: int) -
             status="completed",
             safeguarding_concern=True,
         ),
-        today=today,
+        now=datetime(2026, 11, 26, 21, 0, tzinfo=UTC),
     )
     unprofiled = people.add(Role.mentor, email="mentor3@org-a.example.org")
     db.commit()

@@ -166,7 +166,7 @@ def create_closure(db: DbSession, actor: LeadUser, body: ClosureCreate) -> Closu
 @router.get(
     "/closures",
     response_model=list[ClosurePublic],
-    summary="The organisation's closures (lead)",
+    summary="The organisation's closures (lead), each with the sessions it cancelled",
     responses=problem_responses(403),
 )
 def list_closures(db: DbSession, actor: LeadUser) -> list[ClosurePublic]:
@@ -177,8 +177,9 @@ def list_closures(db: DbSession, actor: LeadUser) -> list[ClosurePublic]:
             end_date=c.end_date,
             reason=c.reason,
             cohort_id=c.cohort_id,
+            cancelled_sessions=cancelled,
         )
-        for c in service.list_closures(db, actor=actor)
+        for c, cancelled in service.list_closures(db, actor=actor)
     ]
 
 

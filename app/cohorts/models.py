@@ -68,6 +68,7 @@ class GroupSession(SQLModel, table=True):
     __table_args__ = (
         Index(None, "org_id", "date"),
         Index(None, "org_id", "cohort_id", "date"),
+        Index(None, "org_id", "closure_id"),
         Index(
             "uq_group_session_live_lesson",
             "cohort_id",
@@ -91,6 +92,8 @@ class GroupSession(SQLModel, table=True):
         sa_column=Column(str_enum(SessionStatus, "session_status"), nullable=False),
     )
     cancel_reason: str | None = Field(default=None, max_length=200)
+    # The closure that cancelled this occurrence (None for any other cancellation).
+    closure_id: int | None = Field(default=None, foreign_key="closure.id", ondelete="SET NULL")
     version: int = 1
 
 

@@ -104,7 +104,9 @@ class ClosurePublic(BaseModel):
     end_date: dt.date
     reason: str
     cohort_id: int | None
-    cancelled_sessions: int = 0
+    cancelled_sessions: int = Field(
+        default=0, description="How many scheduled sessions this closure cancelled."
+    )
 
 
 class SessionReschedule(BaseModel):

@@ -412,10 +412,17 @@ def _next_weekday(day: dt.date, weekday: int) -> dt.date:
     return day + dt.timedelta(days=(weekday - day.weekday()) % 7 or 7)
 
 
-def cancel(db: Session, *, session: GroupSession, reason: str) -> None:
-    """Mark one live occurrence cancelled (it stays, with its reason)."""
+CANCEL_REASON_MAX = 200  # GroupSession.cancel_reason
+
+
+def cancel(
+    db: Session, *, session: GroupSession, reason: str, closure_id: int | None = None
+) -> None:
+    """Mark one live occurrence cancelled (it stays, with its reason, and the closure that
+    cancelled it, if one did)."""
     session.status = SessionStatus.cancelled
-    session.cancel_reason = reason
+    session.cancel_reason = reason[:CANCEL_REASON_MAX]
+    session.closure_id = closure_id
     session.version += 1
     db.add(session)
 
@@ -457,7 +464,7 @@ def create_closure(db: Session, *, actor: User, data: ClosureCreate) -> tuple[Cl
     first_by_cohort: dict[int, GroupSession] = {}
     cancelled_weeks: dict[int, list[int]] = {}
     for session in affected:
-        cancel(db, session=session, reason=f"Closure: {data.reason}")
+        cancel(db, session=session, reason=f"Closure: {data.reason}", closure_id=closure.id)
         first_by_cohort.setdefault(session.cohort_id, session)
         cancelled_weeks.setdefault(session.cohort_id, []).append(session.week)
     if first_by_cohort:
@@ -489,13 +496,24 @@ def create_closure(db: Session, *, actor: User, data: ClosureCreate) -> tuple[Cl
     return closure, len(affected)
 
 
-def list_closures(db: Session, *, actor: User) -> list[Closure]:
+def list_closures(db: Session, *, actor: User) -> list[tuple[Closure, int]]:
+    """The organisation's closures, each with the number of sessions it cancelled (those
+    whose `closure_id` is that closure's: a session already cancelled, or moved out of the
+    closure's days, before it was added is not its doing). One query."""
     require_staff(actor)
-    return list(
-        db.exec(
-            select(Closure).where(Closure.org_id == actor.org_id).order_by(col(Closure.start_date))
-        ).all()
+    cancelled = (
+        select(col(GroupSession.closure_id), func.count().label("n"))
+        .where(GroupSession.org_id == actor.org_id, col(GroupSession.closure_id).is_not(None))
+        .group_by(col(GroupSession.closure_id))
+        .subquery()
     )
+    rows = db.exec(
+        select(Closure, func.coalesce(cancelled.c.n, 0))
+        .outerjoin(cancelled, cancelled.c.closure_id == col(Closure.id))
+        .where(Closure.org_id == actor.org_id)
+        .order_by(col(Closure.start_date), col(Closure.id))
+    ).all()
+    return [(closure, int(n)) for closure, n in rows]
 
 
 # One session -------------------------------------------------------------------------------
@@ -541,6 +559,47 @@ def _claim(db: Session, session: GroupSession, version: int) -> None:
     db.refresh(session)
 
 
+def _day(day: dt.date) -> str:
+    return f"{day:%-d %B %Y}"
+
+
+def _out_of_order(db: Session, *, session: GroupSession, new_date: dt.date) -> str | None:
+    """Lessons stay in order: on `new_date` the session's lesson must fall strictly after
+    every earlier lesson of the cohort and strictly before every later one, counting live
+    (not cancelled) occurrences only, so it never shares a day with another. The message
+    names the nearest lesson it would pass or meet, and what to do; None when in order.
+    One query."""
+    week, on = col(GroupSession.week), col(GroupSession.date)
+    passed = db.exec(
+        select(week, on).where(
+            GroupSession.org_id == session.org_id,
+            GroupSession.cohort_id == session.cohort_id,
+            GroupSession.status != SessionStatus.cancelled,
+            GroupSession.id != session.id,
+            or_(
+                and_(week > session.week, on <= new_date),
+                and_(week < session.week, on >= new_date),
+            ),
+        )
+    ).all()
+    later = [(w, d) for w, d in passed if w > session.week]
+    if later:
+        other, day = min(later)
+        where = "the same day as" if day == new_date else "after"
+        move = f"choose a date before {_day(day)}"
+    elif passed:
+        other, day = max(passed)
+        where = "the same day as" if day == new_date else "before"
+        move = f"choose a date after {_day(day)}"
+    else:
+        return None
+    when = f"week {other}" if day == new_date else f"week {other} on {_day(day)}"
+    return (
+        f"Week {session.week} would be on {_day(new_date)}, {where} {when}: "
+        f"move week {other} first, or {move}"
+    )
+
+
 def reschedule(
     db: Session,
     *,
@@ -568,16 +627,9 @@ def reschedule(
         closed = closed_days(db, org=org, cohort_id=cohort.id)
         if new_date in closed:
             raise _invalid("date", f"{new_date:%d %B %Y} is a closure day")
-        same_day = db.exec(
-            select(GroupSession.id).where(
-                GroupSession.cohort_id == cohort.id,
-                GroupSession.date == new_date,
-                GroupSession.status != SessionStatus.cancelled,
-                GroupSession.id != session.id,
-            )
-        ).first()
-        if same_day:
-            raise Conflict(f"This cohort already has session {same_day} on {new_date:%d %B %Y}.")
+        out_of_order = _out_of_order(db, session=session, new_date=new_date)
+        if out_of_order:
+            raise _invalid("date", out_of_order)
     facilitator_ids = [f.id or 0 for f in facilitators_of(db, [cohort.id or 0])[cohort.id or 0]]
     clash = find_clash(
         db,

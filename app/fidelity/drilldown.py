@@ -30,6 +30,7 @@ from app.fidelity.service import (
     Scope,
     core_coverage,
     matches_in_scope,
+    on_register,
     ratio,
     week_index,
     week_of,
@@ -100,7 +101,7 @@ def cohort_sessions(db: Session, scope: Scope, cohort_id: int) -> tuple[Any, lis
                 WEEKS,
                 and_(WEEKS.c.curriculum_id == COHORTS.c.curriculum_id, WEEKS.c.week == s.week),
             )
-            .outerjoin(ATTENDANCE, a.session_id == s.id)
+            .outerjoin(ATTENDANCE, and_(a.session_id == s.id, on_register(a.child_id)))
         )
         .where(s.cohort_id == cohort_id, s.org_id == scope.org_id, s.date <= scope.as_of)
         .group_by(s.id, s.week, s.date, s.status, WEEKS.c.title)
@@ -173,6 +174,7 @@ def child_detail(db: Session, scope: Scope, child_id: int) -> ChildDetail:
                 s.status == "delivered",
                 s.date <= scope.as_of,
                 scope.cohorts(s.cohort_id),
+                on_register(a.child_id),
             )
             .order_by(s.date)
         ).all()
@@ -308,7 +310,7 @@ def weekly(db: Session, scope: Scope, *, weeks: int = 12) -> list[Week]:
     for wk, attended, rows in db.execute(
         select(week, func.sum(case((a.status.in_(ATTENDED), 1), else_=0)), func.count())
         .select_from(ATTENDANCE.join(SESSIONS, s.id == a.session_id))
-        .where(in_range, s.status == "delivered")
+        .where(in_range, s.status == "delivered", on_register(a.child_id))
         .group_by(week)
     ):
         out[int(wk)].attended, out[int(wk)].attendance_rows = int(attended or 0), int(rows)

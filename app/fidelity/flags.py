@@ -27,6 +27,7 @@ from app.fidelity.service import (
     ChildDosage,
     Scope,
     matches_in_scope,
+    on_register,
     withdrawn_by,
 )
 from app.mentoring.service import dbs_run_out_by
@@ -174,6 +175,7 @@ def _absent_twice(db: Session, scope: Scope) -> list[Flag]:
             s.status == "delivered",
             s.date <= scope.as_of,
             scope.cohorts(s.cohort_id),
+            on_register(a.child_id),
         )
         .subquery()
     )
@@ -199,33 +201,39 @@ def _absent_twice(db: Session, scope: Scope) -> list[Flag]:
 
 
 def _no_visits(db: Session, scope: Scope) -> list[Flag]:
-    """Active matches with no completed visit in the two full weeks before this one (the
-    match already running on the Monday of the first of them)."""
+    """Active matches with no completed visit from the start of the two full weeks before
+    this one up to `as_of` (the match already running on the Monday of the first of them).
+    The message gives the match's last completed visit on or before `as_of`, or says there
+    has been none since the match began."""
     m, v = MATCHES.c, VISITS.c
     this_monday = scope.as_of - dt.timedelta(days=scope.as_of.weekday())
     first = this_monday - dt.timedelta(days=14)
-    visited = (
-        select(v.match_id)
-        .where(
-            v.org_id == scope.org_id,
-            v.status == "completed",
-            v.date >= first,
-            v.date < this_monday,
-        )
-        .distinct()
+    last_visit = (
+        select(v.match_id, func.max(v.date).label("last"))
+        .where(v.org_id == scope.org_id, v.status == "completed", v.date <= scope.as_of)
+        .group_by(v.match_id)
+        .subquery()
     )
     rows = db.execute(
-        select(m.id, m.child_id, m.mentor_id, CHILDREN.c.reference, USERS.c.name)
+        select(
+            m.id,
+            m.child_id,
+            m.mentor_id,
+            m.start_date,
+            last_visit.c.last,
+            CHILDREN.c.reference,
+            USERS.c.name,
+        )
         .select_from(
-            MATCHES.join(CHILDREN, CHILDREN.c.id == m.child_id).join(
-                USERS, USERS.c.id == m.mentor_id
-            )
+            MATCHES.join(CHILDREN, CHILDREN.c.id == m.child_id)
+            .join(USERS, USERS.c.id == m.mentor_id)
+            .outerjoin(last_visit, last_visit.c.match_id == m.id)
         )
         .where(
             m.org_id == scope.org_id,
             m.start_date <= first,
             or_(m.end_date.is_(None), m.end_date >= scope.as_of),
-            m.id.not_in(visited),
+            or_(last_visit.c.last.is_(None), last_visit.c.last < first),
             matches_in_scope(scope),
         )
         .order_by(CHILDREN.c.reference)
@@ -233,13 +241,16 @@ def _no_visits(db: Session, scope: Scope) -> list[Flag]:
     return [
         Flag(
             "no_visit_two_weeks",
-            f"{mentor} has not visited {ref} since {_day(first)}",
+            f"{mentor} has not visited {ref} since {_day(last)}"
+            if last is not None
+            else f"{mentor} has had no completed visit with {ref}"
+            f" since the match began on {_day(began)}",
             f"/matches/{match_id}",
             child_id=child_id,
             mentor_id=mentor_id,
             match_id=match_id,
         )
-        for match_id, child_id, mentor_id, ref, mentor in rows
+        for match_id, child_id, mentor_id, began, last, ref, mentor in rows
     ]
 
 

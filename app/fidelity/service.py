@@ -13,7 +13,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Integer, Table, and_, case, func, literal, or_, select, true, union_all
+from sqlalchemy import (
+    Integer,
+    Table,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 from sqlmodel import Session
@@ -211,6 +223,19 @@ def _delivered_sessions(scope: Scope) -> Any:
     )
 
 
+def on_register(child_id: Any, session: Any = SESSIONS) -> ColumnElement[bool]:
+    """A stored row about a child counts for a session only while the child was enrolled in
+    its cohort on its date (DESIGN.md, "Attendance rows that count"): a withdrawal dated in
+    the past removes the child from every later register at once, with no re-save."""
+    e = ENROLMENTS.c
+    return exists().where(
+        e.child_id == child_id,
+        e.cohort_id == session.c.cohort_id,
+        e.start_date <= session.c.date,
+        or_(e.end_date.is_(None), e.end_date >= session.c.date),
+    )
+
+
 def _session_sums(db: Session, scope: Scope, sums: dict[int, Sums]) -> None:
     """Delivery, planned, attendance, core coverage and two facilitators, by cohort: four
     grouped queries."""
@@ -236,7 +261,7 @@ def _session_sums(db: Session, scope: Scope, sums: dict[int, Sums]) -> None:
             func.count(),
         )
         .select_from(ATTENDANCE.join(SESSIONS, s.id == ATTENDANCE.c.session_id))
-        .where(_delivered_sessions(scope))
+        .where(_delivered_sessions(scope), on_register(ATTENDANCE.c.child_id))
         .group_by(s.cohort_id)
     ):
         sums[cohort_id].attended_rows, sums[cohort_id].attendance_rows = int(attended), int(rows)
@@ -322,7 +347,12 @@ def _practice_sums(db: Session, scope: Scope, key: Any, sums: dict[Any, Sums]) -
     for group, due, done in db.execute(
         select(key, func.count(), func.sum(case((a.status == "completed", 1), else_=0)))
         .select_from(ASSIGNMENTS.join(SESSIONS, s.id == a.session_id))
-        .where(a.org_id == scope.org_id, s.date < due_by, scope.cohorts(s.cohort_id))
+        .where(
+            a.org_id == scope.org_id,
+            s.date < due_by,
+            scope.cohorts(s.cohort_id),
+            on_register(a.child_id),
+        )
         .group_by(key)
     ):
         sums[group].assignments_due, sums[group].assignments_completed = int(due), int(done or 0)
@@ -475,17 +505,19 @@ class ChildDosage:
 
 
 def child_dosage(db: Session, scope: Scope) -> list[ChildDosage]:
-    """Per child and cohort: lessons delivered while actively enrolled, and those of them
-    attended (a register row from outside the enrolment, kept after a back-dated
-    withdrawal, is not a lesson of its dosage). One grouped query, driven by the enrolments
-    and the indexes on sessions by cohort and date and on the register by session."""
+    """Per child and cohort: lessons delivered while actively enrolled and on the register
+    as saved, and those of them attended. A register row from outside the enrolment (kept
+    after a back-dated withdrawal) is not a lesson of its dosage, and neither is a session
+    saved before the child joined (no row: nobody knows whether they were there). One
+    grouped query, driven by the enrolments and the indexes on sessions by cohort and date
+    and on the register by session."""
     e, s, a = ENROLMENTS.c, SESSIONS.c, ATTENDANCE.c
     rows = db.execute(
         select(
             e.child_id,
             CHILDREN.c.reference,
             e.cohort_id,
-            func.count(s.id.distinct()),
+            func.count(a.session_id.distinct()),
             func.count(case((a.status.in_(ATTENDED), s.id)).distinct()),
             func.min(case((withdrawn_by(scope.as_of), 1), else_=0)),
         )

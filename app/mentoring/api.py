@@ -11,11 +11,11 @@ from sqlmodel import Session
 
 from app.auth.deps import CurrentUser, LeadUser
 from app.auth.models import User
-from app.clock import today_for
+from app.clock import now_for, today_for
 from app.db import DbSession
 from app.errors import problem_responses
 from app.mentoring import service, visits
-from app.mentoring.models import MentorVisit
+from app.mentoring.models import MentorVisit, VisitStatus
 from app.mentoring.schemas import (
     AssignmentPublic,
     AssignmentUpdate,
@@ -156,11 +156,12 @@ def assignment_public(row: Any) -> AssignmentPublic:
     )
 
 
-def week_public(week: visits.Week) -> MentorWeek:
+def week_public(week: visits.Week, *, today: dt.date) -> MentorWeek:
     low, high = week.band
     mentees = []
     for m in week.mentees:
         hours = round(m.minutes_completed / 60, 2)
+        planned = sum(v.minutes for v in m.visits if v.status == VisitStatus.planned)
         last = None
         if m.last_session is not None:
             session_id, date, number, title, attendance = m.last_session
@@ -178,10 +179,20 @@ def week_public(week: visits.Week) -> MentorWeek:
                 match_id=m.match.id or 0,
                 first_name=m.first_name,
                 last_session=last,
-                assignments=[assignment_public(a) for a in m.assignments],
+                assignments=[
+                    assignment_public(a) for a in service.tasks_up_to(m.assignments, week.end)
+                ],
                 visits=[visit_public(v, week.links.get(v.id or 0, [])) for v in m.visits],
                 hours_this_week=hours,
                 in_band=low <= hours <= high,
+                hours_planned=round(planned / 60, 2),
+                target=service.week_target(
+                    completed_minutes=m.minutes_completed,
+                    planned_minutes=planned,
+                    band=week.band,
+                    week_end=week.end,
+                    today=today,
+                ),
             )
         )
     return MentorWeek(
@@ -226,8 +237,9 @@ def list_mentors(db: DbSession, actor: LeadUser) -> list[MentorPublic]:
 def my_week(
     db: DbSession, actor: CurrentUser, date: Annotated[dt.date | None, Query()] = None
 ) -> MentorWeek:
-    day = date or today_for(db, actor)
-    return week_public(visits.mentor_week(db, actor=actor, day=day))
+    week = visits.mentor_week(db, actor=actor, day=date or today_for(db, actor))
+    # The organisation is loaded by now (the week's band): no further query.
+    return week_public(week, today=today_for(db, actor))
 
 
 @router.get(
@@ -373,7 +385,7 @@ def plan_visits(
     responses=problem_responses(403, 404, 409, 422),
 )
 def create_visit(db: DbSession, actor: CurrentUser, body: VisitCreate) -> VisitPublic:
-    visit = visits.create_visit(db, actor=actor, data=body, today=today_for(db, actor))
+    visit = visits.create_visit(db, actor=actor, data=body, now=now_for(db, actor))
     return visits_public(db, [visit])[0]
 
 
@@ -414,7 +426,7 @@ def update_visit(
     db: DbSession, actor: CurrentUser, body: VisitUpdate, visit_id: int = id_param()
 ) -> VisitPublic:
     visit = visits.update_visit(
-        db, actor=actor, visit_id=visit_id, data=body, today=today_for(db, actor)
+        db, actor=actor, visit_id=visit_id, data=body, now=now_for(db, actor)
     )
     return visits_public(db, [visit])[0]
 

@@ -17,12 +17,12 @@ from sqlmodel import Session
 from app.auth.deps import CurrentUser
 from app.auth.models import Role, User
 from app.children.models import Child
-from app.clock import today_for
+from app.clock import now_for, today_for
 from app.db import DbSession
 from app.exceptions import Conflict, Forbidden, Invalid
 from app.mentoring import service, visits
 from app.mentoring.models import Match, MentorVisit, VisitStatus
-from app.mentoring.schemas import VisitCreate, VisitPlanIn, VisitUpdate
+from app.mentoring.schemas import VisitCreate, VisitPlanIn, VisitUpdate, WeekTarget
 from app.sessions.models import AssignmentKind, AssignmentStatus
 from app.web import (
     FormData,
@@ -96,14 +96,27 @@ def hours_text(minutes: int) -> str:
     return f"{hours:g}"
 
 
-def band_of(minutes: int, band: tuple[int, int]) -> tuple[str, str]:
-    low, high = band
-    hours = minutes / 60
-    if hours < low:
-        return "Below target", "govuk-tag--yellow"
-    if hours > high:
-        return "Above target", "govuk-tag--purple"
-    return "On target", "govuk-tag--green"
+TARGET_TAGS = {
+    WeekTarget.on_track: ("On track", "govuk-tag--grey"),
+    WeekTarget.on_target: ("On target", "govuk-tag--green"),
+    WeekTarget.above_target: ("Above target", "govuk-tag--purple"),
+    WeekTarget.below_target: ("Below target", "govuk-tag--yellow"),
+}
+
+
+def band_of(
+    completed: int, planned: int, band: tuple[int, int], week_end: dt.date, today: dt.date
+) -> tuple[str, str]:
+    """The tag's words and colour (`service.week_target` says which)."""
+    return TARGET_TAGS[
+        service.week_target(
+            completed_minutes=completed,
+            planned_minutes=planned,
+            band=band,
+            week_end=week_end,
+            today=today,
+        )
+    ]
 
 
 def slot_text(match: Match) -> str | None:
@@ -292,14 +305,16 @@ def my_week(
     week = visits.mentor_week(db, actor=actor, day=day)
     mentees = []
     for m in week.mentees:
-        tag = band_of(m.minutes_completed, week.band)
+        still_planned = sum(v.minutes for v in m.visits if v.status == VisitStatus.planned)
+        tag = band_of(m.minutes_completed, still_planned, week.band, week.end, today)
+        tasks = service.tasks_up_to(m.assignments, week.end)
         # The latest group's tasks first; older ones still open fold away on a phone.
-        latest = max((row[5] for row in m.assignments), default=None)
+        latest = max((row[5] for row in tasks), default=None)
         mentees.append(
             {
                 "m": m,
-                "new_tasks": [row for row in m.assignments if row[5] == latest],
-                "old_tasks": [row for row in m.assignments if row[5] != latest],
+                "new_tasks": [row for row in tasks if row[5] == latest],
+                "old_tasks": [row for row in tasks if row[5] != latest],
                 "session": m.last_session,
                 "missed": m.last_session is not None
                 and m.last_session[4] not in ("present", "late"),
@@ -552,7 +567,7 @@ def log_visit(request: Request, db: DbSession, actor: CurrentUser, form: FormDat
     if not errors:
         try:
             data = VisitCreate.model_validate({"match_id": match_id, **body})
-            visit = visits.create_visit(db, actor=actor, data=data, today=today)
+            visit = visits.create_visit(db, actor=actor, data=data, now=now_for(db, actor))
             return redirect(request, after_save(actor, visit, "logged"))
         except ValidationError as exc:
             errors = pydantic_errors(exc)
@@ -635,7 +650,9 @@ def record_visit(
             del body["safeguarding_concern"]  # never withdrawn from this page
         try:
             data = VisitUpdate.model_validate({"version": version, **body})
-            visit = visits.update_visit(db, actor=actor, visit_id=visit_id, data=data, today=today)
+            visit = visits.update_visit(
+                db, actor=actor, visit_id=visit_id, data=data, now=now_for(db, actor)
+            )
             return redirect(request, after_save(actor, visit, "recorded"))
         except ValidationError as exc:
             errors = pydantic_errors(exc)
@@ -687,7 +704,7 @@ def cancel_visit(
     data = VisitUpdate(version=_version(form) or visit.version, status=VisitStatus.cancelled)
     try:
         visit = visits.update_visit(
-            db, actor=actor, visit_id=visit_id, data=data, today=today_for(db, actor)
+            db, actor=actor, visit_id=visit_id, data=data, now=now_for(db, actor)
         )
     except (Conflict, Invalid) as exc:
         db.rollback()
@@ -771,7 +788,9 @@ def move_visit(
     if not errors:
         data = VisitUpdate(version=_version(form) or visit.version, date=day, start_time=start)
         try:
-            visit = visits.update_visit(db, actor=actor, visit_id=visit_id, data=data, today=today)
+            visit = visits.update_visit(
+                db, actor=actor, visit_id=visit_id, data=data, now=now_for(db, actor)
+            )
             return redirect(request, after_save(actor, visit, "moved"))
         except Invalid as exc:
             db.rollback()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -271,15 +272,34 @@ class LastSession(BaseModel):
     )
 
 
+class WeekTarget(StrEnum):
+    """Where a week's visit hours stand against the band (`service.week_target`)."""
+
+    on_track = "on_track"
+    on_target = "on_target"
+    above_target = "above_target"
+    below_target = "below_target"
+
+
 class MenteeWeek(BaseModel):
     child_id: int
     match_id: int
     first_name: str
     last_session: LastSession | None
-    assignments: list[AssignmentPublic]
+    assignments: list[AssignmentPublic] = Field(
+        description="Open practice tasks from group sessions on or before the week's end"
+    )
     visits: list[VisitPublic]
     hours_this_week: float
     in_band: bool
+    hours_planned: float = Field(
+        description="Hours of this week's visits still planned (not yet recorded)"
+    )
+    target: WeekTarget = Field(
+        description="below_target only once the completed and still-planned hours of the "
+        "week cannot reach the band (or the week is over and they did not); on_track "
+        "while they still can; on_target or above_target once the completed hours are"
+    )
 
 
 class MentorWeek(BaseModel):

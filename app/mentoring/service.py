@@ -7,6 +7,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import heapq
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ from app.mentoring.schemas import (
     MatchEnd,
     MentorCreate,
     MentorUpdate,
+    WeekTarget,
 )
 from app.sessions.models import AssignmentStatus, PracticeAssignment
 
@@ -62,6 +64,49 @@ def organisation(db: Session, org_id: int) -> Organisation:
     org = db.get(Organisation, org_id)
     assert org is not None
     return org
+
+
+# The mentor's week ---------------------------------------------------------------------------
+
+
+def week_target(
+    *,
+    completed_minutes: int,
+    planned_minutes: int,
+    band: tuple[int, int],
+    week_end: dt.date,
+    today: dt.date,
+) -> WeekTarget:
+    """Where one mentee's visits of one week (Monday to Sunday, ending `week_end`) stand
+    against the organisation's band of `low` to `high` hours a week.
+
+    C is the minutes of the week's `completed` visits; P the minutes of its visits still
+    `planned` (not yet recorded as completed, missed or cancelled, whatever their time of
+    day: until the mentor records how a visit went it may still count). The week is over
+    once `today` is after `week_end`.
+
+    - `above_target`: C > high * 60. More has been done than the band already.
+    - `on_target`: low * 60 <= C <= high * 60. The band is met.
+    - `below_target`: C < low * 60, and either the week is over or C + P < low * 60: the
+      completed and still-planned visits together can no longer reach the band.
+    - `on_track`: otherwise (C < low * 60, the week not over, C + P >= low * 60): not met
+      yet, but the visits still planned would meet it. Neutral: no warning.
+    """
+    low, high = band[0] * 60, band[1] * 60
+    if completed_minutes > high:
+        return WeekTarget.above_target
+    if completed_minutes >= low:
+        return WeekTarget.on_target
+    if today > week_end or completed_minutes + planned_minutes < low:
+        return WeekTarget.below_target
+    return WeekTarget.on_track
+
+
+def tasks_up_to(rows: Sequence[Any], last_day: dt.date) -> list[Any]:
+    """Practice-task rows (assignment, key, title, description, lesson week, session date)
+    from sessions dated on or before `last_day`: a week's list never holds a task from a
+    later group."""
+    return [row for row in rows if row[5] <= last_day]
 
 
 # Readiness -----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.auth.models import Role, User
 from app.children.models import Child
+from app.clock import local_datetime
 from app.cohorts import service as cohorts
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus, GroupSession, SessionStatus
 from app.curriculum.models import Activity, CurriculumWeek, PracticeTask
@@ -48,6 +49,13 @@ def end_time(start: dt.time | None, minutes: int) -> dt.time | None:
 def _overlaps(a_start: dt.time, a_minutes: int, b_start: dt.time, b_minutes: int) -> bool:
     a, b = _minutes(a_start), _minutes(b_start)
     return a < b + b_minutes and b < a + a_minutes
+
+
+def _clock(at: dt.datetime | dt.time) -> str:
+    """4:30pm or 5pm, as people read a time."""
+    hour = at.hour % 12 or 12
+    suffix = "am" if at.hour < 12 else "pm"
+    return f"{hour}{suffix}" if at.minute == 0 else f"{hour}:{at.minute:02d}{suffix}"
 
 
 def _when(day: dt.date, start: dt.time) -> str:
@@ -290,10 +298,14 @@ def _check_visit(
     start: dt.time | None,
     minutes: int,
     status: VisitStatus,
-    today: dt.date,
+    now: dt.datetime,
     visit_id: int | None = None,
     tasks: bool = False,
 ) -> None:
+    """`now` is the organisation's local time (timezone-aware). Nothing is recorded before
+    it happens: a completed or missed visit only once its end (date, start and minutes) has
+    passed; and a completed visit cannot overlap the child's own group session."""
+    today = now.date()
     errors: list[dict[str, Any]] = []
     if status == VisitStatus.planned and day < today:
         errors.append({"loc": ["body", "date"], "msg": "A planned visit is dated today or later"})
@@ -304,6 +316,25 @@ def _check_visit(
         errors.append(
             {"loc": ["body", "date"], "msg": f"A {status.value} visit cannot be in the future"}
         )
+    if status in (VisitStatus.completed, VisitStatus.missed) and day == today:
+        if start is None:
+            errors.append(
+                {
+                    "loc": ["body", "start_time"],
+                    "msg": f"Give the time today's visit started: a {status.value} visit is "
+                    "recorded once it has ended",
+                }
+            )
+        else:
+            ends = local_datetime(day, start, now.tzinfo or dt.UTC) + dt.timedelta(minutes=minutes)
+            if ends > now:
+                errors.append(
+                    {
+                        "loc": ["body", "start_time"],
+                        "msg": f"This visit ends at {_clock(ends)}: record it as "
+                        f"{status.value} once it has ended, or plan it for today",
+                    }
+                )
     if tasks and status != VisitStatus.completed:
         errors.append(
             {
@@ -325,10 +356,16 @@ def _check_visit(
         first=day,
         last=day,
     )
-    busy.sessions = []  # a visit may be a lift to or from the group; the plan avoids it
+    if status != VisitStatus.completed:
+        # A missed or planned visit did not (yet) take the child's time; only a visit that
+        # happened cannot have been during the child's own group session.
+        busy.sessions = []
     clash = busy.clash(day, start, minutes, skip=visit_id)
     if clash:
-        raise invalid("start_time", f"This visit overlaps another: {clash}")
+        raise invalid(
+            "start_time",
+            f"This visit overlaps another: {clash}. Check the date and times",
+        )
 
 
 def _work_on(
@@ -405,7 +442,7 @@ def _concern(db: Session, *, actor: User, visit: MentorVisit) -> None:
     )
 
 
-def create_visit(db: Session, *, actor: User, data: VisitCreate, today: dt.date) -> MentorVisit:
+def create_visit(db: Session, *, actor: User, data: VisitCreate, now: dt.datetime) -> MentorVisit:
     _require_visit_role(actor)
     try:
         match = get_match(db, actor=actor, match_id=data.match_id)
@@ -422,10 +459,10 @@ def create_visit(db: Session, *, actor: User, data: VisitCreate, today: dt.date)
         start=data.start_time,
         minutes=data.duration_minutes,
         status=data.status,
-        today=today,
+        now=now,
         tasks=bool(data.assignment_ids or data.completed_assignment_ids),
     )
-    now = dt.datetime.now(dt.UTC)
+    now = now.astimezone(dt.UTC)
     visit = MentorVisit(
         org_id=actor.org_id,
         match_id=match.id or 0,
@@ -490,7 +527,7 @@ def get_visit(db: Session, *, actor: User, visit_id: int) -> MentorVisit:
 
 
 def update_visit(
-    db: Session, *, actor: User, visit_id: int, data: VisitUpdate, today: dt.date
+    db: Session, *, actor: User, visit_id: int, data: VisitUpdate, now: dt.datetime
 ) -> MentorVisit:
     _require_visit_role(actor)
     visit = get_visit(db, actor=actor, visit_id=visit_id)
@@ -526,7 +563,7 @@ def update_visit(
         start=after["start"],
         minutes=after["minutes"],
         status=after["status"],
-        today=today,
+        now=now,
         visit_id=visit.id,
         tasks=bool(data.assignment_ids or data.completed_assignment_ids),
     )
@@ -549,7 +586,7 @@ def update_visit(
         for key, value in changes.items():
             setattr(visit, key, value)
         visit.version += 1
-        visit.updated_at = dt.datetime.now(dt.UTC)
+        visit.updated_at = now.astimezone(dt.UTC)
         db.add(visit)
         db.flush()
         audit.record(

@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from app.auth.deps import CurrentUser, LeadUser
 from app.auth.models import Organisation, User
-from app.clock import today_for
+from app.clock import now_for
 from app.cohorts import service as cohorts
 from app.cohorts.models import Cohort
 from app.db import DbSession
@@ -36,7 +36,7 @@ def session_detail(db: Session, actor: User, session_id: int) -> SessionDetail:
     assert org is not None
     lesson = service.lesson_of(db, session, cohort)
     roster = service.expected_children(db, session)
-    stored = service.stored_record(db, session_id)
+    stored = service.stored_record(db, session_id).only({c.id for c in roster})
     recorded = stored.record is not None
     current = stored.as_dict()
     return SessionDetail(
@@ -72,7 +72,12 @@ def session_detail(db: Session, actor: User, session_id: int) -> SessionDetail:
             ],
         ),
         roster=[
-            RosterChild(child_id=c.id or 0, first_name=c.first_name, reference=c.reference)
+            RosterChild(
+                child_id=c.id or 0,
+                first_name=c.first_name,
+                reference=c.reference,
+                status=stored.attendance[c.id][0] if c.id in stored.attendance else None,
+            )
             for c in roster
         ],
         attendance=current["attendance"] if recorded else None,
@@ -82,6 +87,7 @@ def session_detail(db: Session, actor: User, session_id: int) -> SessionDetail:
         checklist=current["checklist"],
         checklist_items=list(org.session_checklist),
         recorded_at=stored.record.recorded_at if stored.record else None,
+        **stored.saved(),
         observations=[
             ObservationOut(
                 observer_id=o.observer_id,
@@ -115,7 +121,7 @@ def record_session(
     db: DbSession, actor: CurrentUser, body: RecordIn, session_id: int = id_param()
 ) -> SessionDetail:
     service.record_session(
-        db, actor=actor, session_id=session_id, payload=body, today=today_for(db, actor)
+        db, actor=actor, session_id=session_id, payload=body, now=now_for(db, actor)
     )
     return session_detail(db, actor, session_id)
 

@@ -90,6 +90,8 @@ class SessionRecord(SQLModel, table=True):
     recorded_by: int = Field(foreign_key="user_account.id")
     recorded_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # Who saved last (the first recorder until someone corrects it).
+    updated_by: int | None = Field(default=None, foreign_key="user_account.id")
 
 
 class PracticeAssignment(SQLModel, table=True):

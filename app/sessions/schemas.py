@@ -35,9 +35,11 @@ class RecordIn(BaseModel):
     facilitators_present: list[Id] = Field(max_length=10)
     attendance: list[AttendanceIn] = Field(max_length=100)
     coverage: list[CoverageIn] = Field(max_length=20)
+    # Left out of the body, notes and checklist keep what is stored (a client that does not
+    # know them must not wipe them); sent as null (or empty), they are cleared.
     notes: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] | None = None
-    checklist: dict[Annotated[str, StringConstraints(max_length=200)], bool] = Field(
-        default_factory=dict, max_length=20
+    checklist: dict[Annotated[str, StringConstraints(max_length=200)], bool] | None = Field(
+        default=None, max_length=20
     )
 
 
@@ -69,6 +71,9 @@ class RosterChild(BaseModel):
     child_id: int
     first_name: str
     reference: str
+    # Once the session is recorded: what the register says, or null for a child who joined
+    # after the save (never an assumed value). Always null before the first save.
+    status: AttendanceStatus | None = None
 
 
 class AttendanceOut(BaseModel):
@@ -102,6 +107,9 @@ class SessionDetail(SessionPublic):
     checklist: dict[str, bool] | None = None
     checklist_items: list[str]
     recorded_at: dt.datetime | None = None
+    # Who saved the register last, and when (the first save or the latest correction).
+    saved_by: str | None = None
+    saved_at: dt.datetime | None = None
     observations: list[ObservationOut] = Field(default_factory=list)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Table,
     bindparam,
     delete,
+    func,
     insert,
     literal,
     null,
@@ -21,12 +22,14 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.models import Organisation, Role, User
 from app.children.models import Child
+from app.clock import local_datetime
 from app.cohorts import service as cohorts
 from app.cohorts.models import Cohort, Enrolment, GroupSession, SessionStatus
 from app.curriculum.models import Activity, CurriculumWeek, PracticeTask
@@ -110,8 +113,19 @@ class Stored:
     attendance: dict[int, tuple[str, str | None]]
     coverage: dict[int, tuple[str, str | None]]
     facilitators: set[int]
-    # The session_record row (notes, checklist, recorded_at, updated_at), if recorded.
+    # The session_record row (notes, checklist, recorded_at, updated_at, saved_by), if
+    # recorded.
     record: Any | None
+
+    def only(self, children: set[int]) -> Stored:
+        """The register restricted to the children expected on the session's date: a row
+        kept after a back-dated withdrawal is history, not part of the register."""
+        return Stored(
+            attendance={k: v for k, v in self.attendance.items() if k in children},
+            coverage=self.coverage,
+            facilitators=self.facilitators,
+            record=self.record,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -126,6 +140,13 @@ class Stored:
             "facilitators_present": sorted(self.facilitators),
             "notes": self.record.notes if self.record else None,
             "checklist": self.record.checklist if self.record else None,
+        }
+
+    def saved(self) -> dict[str, Any]:
+        """Who saved the register last and when (both None before the first save)."""
+        return {
+            "saved_by": self.record.saved_by if self.record else None,
+            "saved_at": self.record.updated_at if self.record else None,
         }
 
 
@@ -149,12 +170,21 @@ _STORED_ROWS = union_all(
         type_coerce(null(), String),
     ).where(col(SessionFacilitatorPresent.session_id) == bindparam("session_id")),
 )
-_STORED_RECORD = select(
-    col(SessionRecord.notes),
-    col(SessionRecord.checklist),
-    col(SessionRecord.recorded_at),
-    col(SessionRecord.updated_at),
-).where(col(SessionRecord.session_id) == bindparam("session_id"))
+_STORED_RECORD = (
+    sa_select(
+        col(SessionRecord.notes),
+        col(SessionRecord.checklist),
+        col(SessionRecord.recorded_at),
+        col(SessionRecord.updated_at),
+        col(User.name).label("saved_by"),
+    )
+    .outerjoin(
+        User,
+        col(User.id)
+        == func.coalesce(col(SessionRecord.updated_by), col(SessionRecord.recorded_by)),
+    )
+    .where(col(SessionRecord.session_id) == bindparam("session_id"))
+)
 
 
 def stored_record(db: Session, session_id: int) -> Stored:
@@ -227,7 +257,11 @@ def _validate(
     expected: list[Any],
     activities: list[_Item],
     org_id: int,
+    optional: set[int],
 ) -> None:
+    """Every refusal at once. `optional` holds the children who may be left out: on a
+    register already saved, those who joined after the save (nobody knows yet whether
+    they were there, and nothing may be assumed)."""
     errors: list[dict[str, Any]] = []
     expected_ids = {c.id for c in expected}
     given = [a.child_id for a in payload.attendance]
@@ -241,7 +275,7 @@ def _validate(
         elif given.count(child_id) > 1:
             _field(errors, ["attendance", i, "child_id"], f"Child {child_id} is given twice")
     for child in expected:
-        if child.id not in given:
+        if child.id not in given and child.id not in optional:
             _field(
                 errors,
                 ["attendance"],
@@ -262,7 +296,13 @@ def _validate(
         if activity.id not in covered:
             _field(errors, ["coverage"], f"Say whether '{activity.title}' was delivered")
     conn = db.connection()
-    if payload.facilitators_present:
+    if not payload.facilitators_present:
+        _field(
+            errors,
+            ["facilitators_present"],
+            "Tick at least one facilitator who ran the session",
+        )
+    else:
         found = set(
             conn.execute(
                 _FACILITATORS, {"ids": payload.facilitators_present, "org_id": org_id}
@@ -277,14 +317,29 @@ def _validate(
             _field(errors, ["facilitators_present"], "A facilitator is given twice")
     # The organisation's checklist is read only when a checklist is given.
     items = conn.execute(_CHECKLIST, {"org_id": org_id}).scalar() if payload.checklist else None
-    unknown = set(payload.checklist) - set(items or ())
+    unknown = set(payload.checklist or ()) - set(items or ())
     if unknown:
         _field(errors, ["checklist"], f"Not on the checklist: {', '.join(sorted(unknown))}")
     if errors:
         raise Invalid("; ".join(e["msg"] for e in errors[:5]), errors)
 
 
-def _same(stored: Stored, payload: RecordIn) -> bool:
+def _kept(stored: Stored, payload: RecordIn) -> tuple[str | None, dict[str, bool]]:
+    """(notes, checklist) to store: what was sent, or what is stored for a field left out."""
+    sent = payload.model_fields_set
+    notes = (
+        (payload.notes or None)
+        if "notes" in sent
+        else (stored.record.notes if stored.record else None)
+    )
+    if "checklist" in sent:
+        checklist = payload.checklist or {}
+    else:
+        checklist = dict(stored.record.checklist) if stored.record else {}
+    return notes, checklist
+
+
+def _same(stored: Stored, payload: RecordIn, notes: str | None, checklist: dict[str, bool]) -> bool:
     return (
         stored.record is not None
         and stored.attendance
@@ -292,9 +347,31 @@ def _same(stored: Stored, payload: RecordIn) -> bool:
         and stored.coverage
         == {c.activity_id: (c.status.value, c.note or None) for c in payload.coverage}
         and stored.facilitators == set(payload.facilitators_present)
-        and (stored.record.notes or None) == (payload.notes or None)
-        and stored.record.checklist == payload.checklist
+        and (stored.record.notes or None) == notes
+        and stored.record.checklist == checklist
     )
+
+
+def session_start(session: GroupSession, zone: dt.tzinfo) -> dt.datetime:
+    return local_datetime(session.date, session.start_time, zone)
+
+
+def current_state(db: Session, session_id: int) -> dict[str, Any]:
+    """What a 409 carries: the stored version and record, read afresh (after the caller's
+    transaction has ended, so a concurrent winner's save is what it sees), with who saved
+    it and when."""
+    session = db.get(GroupSession, session_id, populate_existing=True)
+    stored = stored_record(db, session_id)
+    expected = {c.id for c in expected_children(db, session)} if session else set()
+    current = stored.only(expected).as_dict()
+    return {
+        "current_version": session.version if session else None,
+        "current": current,
+        **{
+            k: (v.isoformat() if isinstance(v, dt.datetime) else v)
+            for k, v in stored.saved().items()
+        },
+    }
 
 
 def _session_to_record(db: Session, actor: User, session_id: int) -> tuple[GroupSession, int]:
@@ -319,46 +396,73 @@ _UPDATE_RECORD = (
         notes=bindparam("b_notes"),
         checklist=bindparam("b_checklist"),
         updated_at=bindparam("b_updated_at"),
+        updated_by=bindparam("b_updated_by"),
     )
 )
 _DELETE_PRESENT = delete(PRESENT).where(PRESENT.c.session_id == bindparam("b_session_id"))
 _INSERT_PRESENT = insert(PRESENT)
 
 
+def not_started(session: GroupSession, now: dt.datetime) -> Invalid | None:
+    """The refusal for recording a session before it has started, or None."""
+    start = session_start(session, now.tzinfo or dt.UTC)
+    if now >= start:
+        return None
+    when = f"{start:%A} {start.day} {start:%B %Y} at {start:%H:%M}"
+    return Invalid(
+        "A session cannot be recorded before it starts",
+        [
+            {
+                "loc": ["body"],
+                "msg": f"This session starts on {when}: record it once it has started",
+            }
+        ],
+    )
+
+
 def record_session(
-    db: Session, *, actor: User, session_id: int, payload: RecordIn, today: dt.date
+    db: Session, *, actor: User, session_id: int, payload: RecordIn, now: dt.datetime
 ) -> tuple[GroupSession, bool]:
-    """(the session, whether anything changed). A fixed number of statements, whatever
-    the number of children and activities."""
+    """(the session, whether anything changed). `now` is the organisation's local time
+    (timezone-aware). A fixed number of statements, whatever the number of children and
+    activities."""
     session, curriculum_id = _session_to_record(db, actor, session_id)
     if actor.role not in RECORDERS:
         raise Forbidden("Only the cohort's facilitators or a programme lead can record a session.")
     if session.status == SessionStatus.cancelled:
         raise Conflict("This session was cancelled; its lesson moved to another date.")
-    if session.date > today:
-        raise Invalid(
-            "A session in the future cannot be recorded",
-            [{"loc": ["body"], "msg": f"This session is on {session.date:%d %B %Y}, after today"}],
-        )
+    early = not_started(session, now)
+    if early is not None:
+        raise early
     expected = expected_children(db, session)
     activities, tasks = _lesson_items(db, curriculum_id, session.week)
-    _validate(db, payload, expected=expected, activities=activities, org_id=actor.org_id)
-    stored = stored_record(db, session.id or 0)
-    if _same(stored, payload):
+    stored = stored_record(db, session.id or 0).only({c.id for c in expected})
+    joined_later = (
+        {c.id for c in expected} - set(stored.attendance) if stored.record is not None else set()
+    )
+    _validate(
+        db,
+        payload,
+        expected=expected,
+        activities=activities,
+        org_id=actor.org_id,
+        optional=joined_later,
+    )
+    notes, checklist = _kept(stored, payload)
+    if _same(stored, payload, notes, checklist):
         return session, False
     claimed = cohorts.claim_version(
         db, session.id or 0, payload.version, status=SessionStatus.delivered.value
     )
     if not claimed:
-        db.expire_all()
-        current = db.get(GroupSession, session_id)
+        # End this transaction first: its snapshot may predate the winner's commit.
+        db.rollback()
         raise Conflict(
             "Someone else saved this session first. Check what they saved, then save again.",
-            current_version=current.version if current else None,
-            current=stored_record(db, session_id).as_dict(),
+            **current_state(db, session_id),
         )
     sid, org_id = session.id or 0, actor.org_id
-    now = dt.datetime.now(dt.UTC)
+    now = now.astimezone(dt.UTC)
     conn = db.connection()
     _write_rows(
         conn,
@@ -389,7 +493,6 @@ def record_session(
                     for u in payload.facilitators_present
                 ],
             )
-    notes = payload.notes or None
     if stored.record is None:
         conn.execute(
             _INSERT_RECORD,
@@ -397,20 +500,23 @@ def record_session(
                 "session_id": sid,
                 "org_id": org_id,
                 "notes": notes,
-                "checklist": payload.checklist,
+                "checklist": checklist,
                 "recorded_by": actor.id or 0,
                 "recorded_at": now,
                 "updated_at": now,
+                "updated_by": actor.id or 0,
             },
         )
-    elif (stored.record.notes, stored.record.checklist) != (notes, payload.checklist):
+    else:
+        # Every correction says who saved last and when, even if only the register changed.
         conn.execute(
             _UPDATE_RECORD,
             {
                 "b_session_id": sid,
                 "b_notes": notes,
-                "b_checklist": payload.checklist,
+                "b_checklist": checklist,
                 "b_updated_at": now,
+                "b_updated_by": actor.id or 0,
             },
         )
     _assign_practice(
@@ -441,7 +547,7 @@ def record_session(
                 ],
                 "facilitators_present": sorted(payload.facilitators_present),
                 "notes": notes,
-                "checklist": payload.checklist,
+                "checklist": checklist,
             },
         ),
     )

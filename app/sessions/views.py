@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from app.auth.deps import CurrentUser, LeadUser
 from app.auth.models import User
-from app.clock import today_for
+from app.clock import now_for, today_for
 from app.cohorts import service as cohorts
 from app.cohorts.models import Cohort, SessionStatus
 from app.db import DbSession
@@ -21,7 +21,7 @@ from app.exceptions import Conflict, Invalid
 from app.sessions import service
 from app.sessions.models import AttendanceStatus, CoverageStatus
 from app.sessions.schemas import ObservationIn, RecordIn
-from app.web import FormData, field_errors, id_param, render
+from app.web import FormData, field_errors, id_param, render, time_12h
 
 router = APIRouter(include_in_schema=False)
 
@@ -34,14 +34,22 @@ ATTENDANCE_LABELS = [
 COVERAGE_LABELS = [("delivered", "Delivered"), ("partial", "Partly"), ("skipped", "Skipped")]
 
 
-def _form_from_stored(
-    stored: service.Stored, children: list[Any], activities: list[Any]
-) -> dict[str, Any]:
-    """The form's values: what is stored, or everyone present and everything delivered."""
+def _form_from_stored(context: dict[str, Any], actor: User) -> dict[str, Any]:
+    """The form's values: what is stored, and nothing else. An unrecorded register starts
+    empty (no child assumed present, no activity assumed delivered); the one pre-ticked
+    box is the person saving, among the facilitators present, when they facilitate the
+    cohort."""
+    stored: service.Stored = context["stored"]
+    if stored.record is not None:
+        facilitators = set(stored.facilitators)
+    else:
+        facilitators = {f.id for f in context["facilitators"] if f.id == actor.id}
     return {
-        "attendance": {c.id: stored.attendance.get(c.id, ("present", None)) for c in children},
-        "coverage": {a.id: stored.coverage.get(a.id, ("delivered", None)) for a in activities},
-        "facilitators": stored.facilitators,
+        "attendance": {c.id: stored.attendance.get(c.id, ("", None)) for c in context["children"]},
+        "coverage": {
+            a.id: stored.coverage.get(a.id, ("", None)) for a in context["lesson"].activities
+        },
+        "facilitators": facilitators,
         "notes": stored.record.notes if stored.record else "",
         "checklist": stored.record.checklist if stored.record else {},
     }
@@ -53,20 +61,27 @@ def _context(db: Session, actor: User, session_id: int) -> dict[str, Any]:
     assert cohort is not None
     lesson = service.lesson_of(db, session, cohort)
     children = service.expected_children(db, session)
-    stored = service.stored_record(db, session_id)
+    stored = service.stored_record(db, session_id).only({c.id for c in children})
     from app.auth.models import Organisation
 
     org = db.get(Organisation, actor.org_id)
+    now = now_for(db, actor)
     return {
         "session": session,
         "cohort": cohort,
         "lesson": lesson,
         "children": children,
         "stored": stored,
+        # Expected on the date but not on the register as saved: they joined afterwards.
+        "joined_later": (
+            {c.id for c in children} - set(stored.attendance) if stored.record else set()
+        ),
         "facilitators": cohorts.facilitators_of(db, [cohort.id or 0])[cohort.id or 0],
         "checklist_items": list(org.session_checklist) if org else [],
         "observations": service.observations_of(db, session_id),
-        "today": today_for(db, actor),
+        "today": now.date(),
+        "starts_at": service.session_start(session, now.tzinfo or dt.UTC),
+        "started": service.not_started(session, now) is None,
         "staff": actor.role in cohorts.STAFF,
         "attendance_labels": ATTENDANCE_LABELS,
         "coverage_labels": COVERAGE_LABELS,
@@ -80,13 +95,28 @@ def session_page(
     actor: CurrentUser,
     session_id: int = id_param(),
     saved: int | None = None,
+    everyone_present: int | None = None,
 ) -> HTMLResponse:
     context = _context(db, actor, session_id)
-    values = _form_from_stored(context["stored"], context["children"], context["lesson"].activities)
+    values = _form_from_stored(context, actor)
+    if everyone_present:
+        # The shortcut fills the register's unanswered rows; it saves nothing.
+        values["attendance"] = {
+            c.id: (v if v[0] else ("present", v[1]))
+            for c in context["children"]
+            for v in [values["attendance"][c.id]]
+        }
     return render(
         request,
         "sessions/page.html",
-        {**context, "values": values, "errors": {}, "saved": bool(saved), "conflict": None},
+        {
+            **context,
+            "values": values,
+            "errors": {},
+            "saved": bool(saved),
+            "conflict": None,
+            "filled": bool(everyone_present),
+        },
     )
 
 
@@ -129,20 +159,23 @@ def record(
     context = _context(db, actor, session_id)
     children, activities = context["children"], context["lesson"].activities
     values = _values_from_form(form, children, activities)
-    if form.get("action") == "all_present":  # the "everyone present" shortcut: fill, do not save
-        values["attendance"] = {c.id: ("present", values["attendance"][c.id][1]) for c in children}
-        return render(
-            request,
-            "sessions/page.html",
-            {**context, "values": values, "errors": {}, "saved": False, "conflict": None},
-        )
     errors: dict[str, str] = {}
+    if not context["started"]:
+        errors["form"] = (
+            f"This session starts on {context['starts_at']:%A} {context['starts_at'].day} "
+            f"{context['starts_at']:%B %Y} at {time_12h(context['starts_at'])}: "
+            "record it once it has started"
+        )
     for c in children:
-        if values["attendance"][c.id][0] not in AttendanceStatus.__members__:
+        answer = values["attendance"][c.id][0]
+        if answer not in AttendanceStatus.__members__ and c.id not in context["joined_later"]:
             errors[f"attendance-{c.id}"] = f"Choose whether {c.first_name} was there"
     for a in activities:
         if values["coverage"][a.id][0] not in CoverageStatus.__members__:
             errors[f"coverage-{a.id}"] = f"Choose how much of '{a.title}' was delivered"
+    if not values["facilitators"]:
+        first = context["facilitators"][0].id if context["facilitators"] else 0
+        errors[f"facilitator-{first}"] = "Tick at least one facilitator who ran the session"
     checklist = {
         item: item in values["checklist"] or f"check-{i}" in form
         for i, item in enumerate(context["checklist_items"])
@@ -165,6 +198,7 @@ def record(
                             "note": values["attendance"][c.id][1],
                         }
                         for c in children
+                        if values["attendance"][c.id][0]  # a late joiner may stay unanswered
                     ],
                     "coverage": [
                         {
@@ -187,7 +221,7 @@ def record(
     if payload is not None:
         try:
             service.record_session(
-                db, actor=actor, session_id=session_id, payload=payload, today=today_for(db, actor)
+                db, actor=actor, session_id=session_id, payload=payload, now=now_for(db, actor)
             )
             return RedirectResponse(f"/sessions/{session_id}?saved=1", status_code=303)
         except Invalid as exc:
@@ -196,7 +230,7 @@ def record(
         except Conflict as exc:
             db.rollback()
             context = _context(db, actor, session_id)
-            theirs = _form_from_stored(context["stored"], children, activities)
+            theirs = _form_from_stored(context, actor)
             differs = {
                 c.id
                 for c in children
@@ -214,7 +248,11 @@ def record(
                     "values": values,
                     "errors": {"form": exc.detail},
                     "saved": False,
-                    "conflict": {"theirs": theirs, "differs": differs},
+                    "conflict": {
+                        "theirs": theirs,
+                        "differs": differs,
+                        **context["stored"].saved(),
+                    },
                 },
                 status_code=409,
             )
@@ -222,7 +260,7 @@ def record(
         request,
         "sessions/page.html",
         {**context, "values": values, "errors": errors, "saved": False, "conflict": None},
-        status_code=409 if set(errors) == {"form"} and "out of date" not in errors["form"] else 422,
+        status_code=422,
     )
 
 
@@ -253,7 +291,7 @@ def observe(
             else {"form": exc.detail}
         )
     context = _context(db, actor, session_id)
-    values = _form_from_stored(context["stored"], context["children"], context["lesson"].activities)
+    values = _form_from_stored(context, actor)
     return render(
         request,
         "sessions/page.html",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from itertools import pairwise
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, select
@@ -15,8 +16,7 @@ from app.cohorts import service
 from app.cohorts.models import GroupSession, SessionStatus
 from app.cohorts.schemas import ClosureCreate, CohortCreate
 from tests.conftest import People
-
-FIRST = dt.date(2026, 9, 7)
+from tests.support.clock import Clock
 
 actions = st.lists(
     st.one_of(
@@ -28,6 +28,7 @@ actions = st.lists(
 )
 
 
+@pytest.mark.awkward_days
 @settings(
     max_examples=25,
     deadline=None,
@@ -38,8 +39,12 @@ def test_lessons_survive_any_cancellations_and_closures(
     db: Session,
     people: People,
     curriculum_id: int,
+    clock: Clock,
     steps: list[tuple],  # type: ignore[type-arg]
 ) -> None:
+    # Four weeks before today's week, so the plan and its closures run across the awkward
+    # days (Christmas, bank holidays, 29 February, the clock change).
+    first = clock.today - dt.timedelta(days=clock.today.weekday(), weeks=4)
     second = db.exec(
         select(type(people.facilitator)).where(
             type(people.facilitator).email == "f2@org-a.example.org"
@@ -55,7 +60,7 @@ def test_lessons_survive_any_cancellations_and_closures(
             data=CohortCreate(
                 name="Property group",
                 curriculum_id=curriculum_id,
-                start_date=FIRST,
+                start_date=first,
                 start_time=dt.time(16),
                 venue="Hall",
                 facilitator_ids=[people.facilitator.id or 0, second.id or 0],
@@ -79,7 +84,7 @@ def test_lessons_survive_any_cancellations_and_closures(
                     )
                     cancelled_ids.add(target.id or 0)
             else:
-                start = FIRST + dt.timedelta(days=step[1])
+                start = first + dt.timedelta(days=step[1])
                 service.create_closure(
                     db,
                     actor=people.lead,

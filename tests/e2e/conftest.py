@@ -2,10 +2,15 @@
 
 The server always uses a fresh SQLite database of its own, whatever TANDEM_DATABASE_URL the
 outer environment names (the rest of the suite may be running against PostgreSQL).
+
+Every `tandem` subprocess runs through tests/e2e/clocked.py at the test process's current
+(travelled) time, so the demo data, the server and the tests share one clock. Under
+pytest-xdist every browser test is in one group, so only one worker starts a server.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import socket
@@ -30,7 +35,6 @@ from playwright.sync_api import (
 ROOT = Path(__file__).resolve().parents[2]
 AXE_JS = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 CHROMIUM = Path("/usr/bin/chromium")
-TANDEM = Path(sys.executable).parent / "tandem"
 
 TABLET = {"width": 1024, "height": 768}  # iPad, landscape
 PHONE = {"width": 375, "height": 667}
@@ -63,9 +67,24 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """One xdist group for the browser tests (with `--dist loadgroup`): one server, one
+    Chromium, on one worker."""
+    for item in items:
+        if item.get_closest_marker("e2e") is not None:
+            item.add_marker(pytest.mark.xdist_group("e2e"))
+
+
+def _tandem(args: list[str]) -> list[str]:
+    """`tandem ARGS` at the test process's clock (tests/e2e/clocked.py)."""
+    now = dt.datetime.now(dt.UTC).isoformat()
+    return [sys.executable, "-m", "tests.e2e.clocked", now, *args]
+
+
 def _run_cli(args: list[str], env: dict[str, str]) -> None:
     result = subprocess.run(
-        [str(TANDEM), *args],
+        _tandem(args),
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -101,12 +120,11 @@ def _server_output(proc: subprocess.Popen[bytes], log: Path) -> str:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of a running `tandem serve`, migrated and with the curriculum loaded."""
-    if not TANDEM.is_file():
-        pytest.fail(f"{TANDEM} not found: install the project into the virtualenv", pytrace=False)
     tmp = tmp_path_factory.mktemp("e2e")
     env = {
         **os.environ,
         "TANDEM_DATABASE_URL": f"sqlite:///{tmp / 'e2e.db'}",
+        "TANDEM_WORKERS": "1",  # uvicorn's worker processes would not share the clock
         "PYTHONUNBUFFERED": "1",
     }
     _run_cli(["db", "upgrade"], env)
@@ -119,7 +137,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = tmp / "server.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [str(TANDEM), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            _tandem(["serve", "--host", "127.0.0.1", "--port", str(port)]),
             cwd=ROOT,
             env=env,
             stdout=out,

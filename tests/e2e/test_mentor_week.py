@@ -14,7 +14,6 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -28,6 +27,7 @@ from tests.e2e.conftest import (
     BrowserPage,
     assert_accessible,
 )
+from tests.support.clock import LONDON
 
 pytestmark = pytest.mark.e2e
 
@@ -78,8 +78,9 @@ class Mentoring:
 
 
 def _today() -> dt.date:
-    """The server's "today": the demo organisation's, in Europe/London."""
-    return dt.datetime.now(ZoneInfo("Europe/London")).date()
+    """The server's "today": the demo organisation's, in Europe/London. The server runs at
+    the suite's travelled clock (tests/e2e/clocked.py), which this process reads too."""
+    return dt.datetime.now(LONDON).date()
 
 
 @pytest.fixture(scope="module")

@@ -269,7 +269,8 @@ def test_facilitator_records_a_session_on_a_tablet(
     page = pages.new(TABLET, role="facilitator")
     page.goto("/sessions/2")
     page.get_by_role("button", name="Mark everyone present").click()
-    expect(page.locator('input[value="present"]:checked')).to_have_count(9)
+    # The shortcut answers only the empty rows: every child now has an answer.
+    expect(page.locator('input[name^="attendance-"]:checked')).to_have_count(9)
     page.get_by_label("Femi Facilitator").check()
     page.get_by_role("button", name="Save the session").click()
     expect(page.get_by_text("The session is recorded")).to_be_visible()

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from app.auth.models import Role
 from tests.conftest import People, Signed
 from tests.fidelity.conftest import Builder
+from tests.support.clock import Clock
 
 START = dt.date(2026, 9, 7)  # a Monday
 
@@ -250,6 +251,19 @@ def test_as_of_moves_every_figure(lead_api: TestClient, hand: Hand) -> None:
     nothing = get(lead_api, "2026-09-01")
     assert set(nothing["metrics"].values()) == {None}
     assert nothing["children"] == []
+
+
+@pytest.mark.awkward_days
+def test_without_as_of_the_figures_are_todays_in_london(
+    lead_api: TestClient, hand: Hand, clock: Clock
+) -> None:
+    today = clock.today.isoformat()
+    body = lead_api.get("/api/v1/fidelity").json()
+    assert body["as_of"] == today
+    assert body == get(lead_api, today)
+    csv_today = lead_api.get("/api/v1/fidelity.csv")
+    assert csv_today.status_code == 200, csv_today.text
+    assert csv_today.text == lead_api.get("/api/v1/fidelity.csv", params={"as_of": today}).text
 
 
 def test_an_empty_organisation_is_all_null(signed: Signed, people: People, hand: Hand) -> None:

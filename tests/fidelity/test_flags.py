@@ -18,6 +18,7 @@ from app.mentoring.models import MentorProfile, MentorVisit
 from app.sessions.models import Attendance, PracticeAssignment
 from tests.conftest import People
 from tests.fidelity.conftest import Builder
+from tests.support.clock import Clock
 
 START = dt.date(2026, 9, 7)  # a Monday
 
@@ -57,6 +58,26 @@ def test_a_session_not_recorded_two_days_after(
     assert "not recorded" in flag["message"]
     change(db, GroupSession, session, status="delivered")
     assert raised(db, people, day(3), "session_not_recorded") == []
+
+
+@pytest.mark.awkward_days
+def test_flags_are_as_of_today_in_london_by_default(
+    build: Builder, people: People, db: Session, lead_api: TestClient, clock: Clock
+) -> None:
+    """Without as_of, the flags are those of the organisation's today (Europe/London), on
+    every awkward day: a session three days ago is overdue, one two days ago not yet."""
+    today = clock.today
+    group = build.cohort(today - dt.timedelta(weeks=4), facilitators=[people.facilitator.id or 0])
+    late = build.session(group, 1, today - dt.timedelta(days=3))
+    build.session(group, 2, today - dt.timedelta(days=2))
+    build.session(group, 3, today)
+    db.commit()
+    body = lead_api.get("/api/v1/fidelity").json()
+    assert body["as_of"] == today.isoformat()
+    overdue = [f for f in body["flags"] if f["kind"] == "session_not_recorded"]
+    assert [f["session_id"] for f in overdue] == [late]
+    without_nulls = [{k: v for k, v in f.items() if v is not None} for f in overdue]
+    assert without_nulls == raised(db, people, today, "session_not_recorded")
 
 
 def _sessions(build: Builder, cohort: int, n: int) -> list[int]:

@@ -14,6 +14,10 @@ choice open, it follows the service's docstrings, each noted where it is used:
   retained (a withdrawal dated later has not happened yet) (`_retention_sums`);
 - a child's dosage is per cohort enrolled in (by as_of), and only lessons delivered while
   actively enrolled (start <= date <= end) count, attended ones included;
+- "attendance rows that count" (DESIGN.md, second wave): a register row counts only when
+  its child was enrolled in the session's cohort on the session's date; a child with no
+  row (joined after the save) counts nowhere for that session, dosage included; so do
+  their practice assignments of sessions outside their enrolment;
 - a mentor's practice completion counts the assignments assigned to them.
 """
 
@@ -367,7 +371,12 @@ def oracle(
     overdue = [s for s in existing if s["status"] == "scheduled" and s["date"] < as_of]
     delivered_ids = {s["id"] for s in delivered}
 
-    register = [st_ for (sid, _), st_ in rows.attendance.items() if sid in delivered_ids]
+    by_id = {s["id"]: s for s in sessions}
+    register = [
+        st_
+        for (sid, child), st_ in rows.attendance.items()
+        if sid in delivered_ids and on_register(rows, child, by_id[sid])
+    ]
 
     core_score = 0.0
     core_items = 0
@@ -398,7 +407,12 @@ def oracle(
             visited += done > 0
             in_band += low <= done / 60 <= high
 
-    due = [a for a in assignments if a["date"] + dt.timedelta(days=7) < as_of]
+    due = [
+        a
+        for a in assignments
+        if a["date"] + dt.timedelta(days=7) < as_of
+        and on_register(rows, a["child"], {"cohort": a["cohort"], "date": a["date"]})
+    ]
     completed = [a for a in due if a["status"] == "completed"]
 
     started = [e for e in enrolments if e["start"] <= as_of]
@@ -415,6 +429,18 @@ def oracle(
         "practice_completion_rate": share(len(completed), len(due)),
         "retention_rate": share(len(kept), len(started)),
     }
+
+
+def on_register(rows: Rows, child: int, session: dict[str, Any]) -> bool:
+    """Enrolled in the session's cohort on its date (DESIGN.md, "Attendance rows that
+    count")."""
+    return any(
+        e["child"] == child
+        and e["cohort"] == session["cohort"]
+        and e["start"] <= session["date"]
+        and (e["end"] is None or session["date"] <= e["end"])
+        for e in rows.enrolments
+    )
 
 
 def in_cohorts(rows: Rows, cohorts: set[int], as_of: dt.date) -> dict[str, Any]:
@@ -448,6 +474,8 @@ def children_oracle(
                 e["start"] <= s["date"] and (e["end"] is None or s["date"] <= e["end"])
                 for e in spans
             )
+            # No row: the child joined after the save, and the lesson is not in their dosage.
+            and (s["id"], child) in rows.attendance
         ]
         attended = [s for s in lessons if rows.attendance.get((s["id"], child)) in ATTENDED]
         dosage = share(len(attended), len(lessons))

@@ -17,6 +17,7 @@ from app.auth.models import Role, User
 from app.fidelity import views
 from tests.conftest import People, Signed
 from tests.fidelity.conftest import Builder
+from tests.support.clock import Clock
 
 BASE = dt.date(2026, 1, 5)  # a Monday: week 1 of every test cohort
 AS_OF = dt.date(2026, 3, 4)  # a Wednesday, 8 weeks and 2 days later
@@ -198,14 +199,14 @@ def test_a_date_typed_in_the_form_sets_the_figures(lead: TestClient, small: Worl
 )
 @pytest.mark.parametrize("path", ["/fidelity", "/fidelity/report", "/fidelity/cohorts/{cohort}"])
 def test_a_bad_date_shows_today_with_an_error(
-    lead: TestClient, small: World, query: str, path: str
+    lead: TestClient, small: World, query: str, path: str, clock: Clock
 ) -> None:
     page = lead.get(path.format(cohort=small.cohorts[0]) + "?" + query)
     assert page.status_code == 422
     assert "There is a problem" in page.text
     assert 'href="#as_of"' in page.text
     assert "<title>Error:" in page.text
-    today = dt.date.today()
+    today = clock.today
     assert f"up to {today.day} {today:%B %Y}" in text_of(
         page.text
     ) or "up to and including" in text_of(page.text)
@@ -451,8 +452,10 @@ def test_the_navigation_counts_the_flags_without_querying_on_every_page(
     assert "Fidelity" in text_of(html)
 
 
-def test_the_dashboard_caches_the_count_it_shows(lead: TestClient, small: World) -> None:
-    today = dt.date.today().isoformat()
+def test_the_dashboard_caches_the_count_it_shows(
+    lead: TestClient, small: World, clock: Clock
+) -> None:
+    today = clock.today.isoformat()
     lead.get(f"/fidelity?as_of={today}")
     html = lead.get("/curriculum").text
     assert 'hx-get="/fidelity/flag-count"' not in html

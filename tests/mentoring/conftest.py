@@ -1,6 +1,6 @@
 """Mentoring fixtures: ready mentors, a running programme (a cohort that started eight
-weeks before today, so there are lessons to record and weeks left to plan visits in),
-matches, recorded sessions and row counts."""
+weeks before the test's today, so there are lessons to record and weeks left to plan visits
+in), matches, recorded sessions and row counts. Today is the clock fixture's (Europe/London)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,14 +17,10 @@ from app.audit.models import AuditEvent
 from app.auth.models import Role, User
 from tests.cohorts.conftest import count_rows, make_child, second_facilitator  # noqa: F401
 from tests.conftest import People
+from tests.support.clock import Clock
 
 DAY = dt.timedelta(days=1)
 WEEK = dt.timedelta(weeks=1)
-
-
-def local_today() -> dt.date:
-    """Today where organisation A is (Europe/London), as the API sees it."""
-    return dt.datetime.now(ZoneInfo("Europe/London")).date()
 
 
 def ready_checks(today: dt.date) -> dict[str, Any]:
@@ -48,8 +43,9 @@ def audit_count(db: Session, action: str | None = None, entity: str | None = Non
 
 
 @pytest.fixture
-def today() -> dt.date:
-    return local_today()
+def today(clock: Clock) -> dt.date:
+    """Today where organisation A is (Europe/London), as the API sees it."""
+    return clock.today
 
 
 MakeMentor = Callable[..., dict[str, Any]]

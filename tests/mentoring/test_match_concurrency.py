@@ -24,7 +24,8 @@ from app.db import create_db_engine, get_engine
 from app.main import create_app
 from app.mentoring.models import Match
 from tests.conftest import CURRICULUM, PASSWORD, DatabaseFactory, alembic_config_for
-from tests.mentoring.conftest import local_today, ready_checks
+from tests.mentoring.conftest import ready_checks
+from tests.support.clock import Clock
 
 
 @pytest.fixture
@@ -50,7 +51,7 @@ class Race:
 
 
 @pytest.fixture
-def race(committed_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Race]:
+def race(committed_engine: Engine, monkeypatch: pytest.MonkeyPatch, clock: Clock) -> Iterator[Race]:
     import app.db as db_module
 
     monkeypatch.setattr(db_module, "_engine", committed_engine)
@@ -87,7 +88,7 @@ def race(committed_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         mentor_ids = [m.id or 0 for m in mentors]
     clients = tuple(TestClient(app, headers={"Authorization": f"Bearer {t}"}) for t in tokens)
     first = clients[0]
-    today = local_today()
+    today = clock.today
     for mentor_id in mentor_ids:
         created = first.post(
             "/api/v1/mentors",

@@ -14,18 +14,18 @@ from sqlmodel import Session, col, func, select
 
 from app.audit.models import AuditEvent
 from app.auth.models import Role, User
-from app.clock import today_for
+from app.cohorts.schedule import ClosedDays
 from app.mentoring.models import MentorVisit
 from app.sessions.models import PracticeAssignment
 from tests.cohorts.conftest import (  # noqa: F401
     cohort,
-    cohort_body,
     make_child,
     second_facilitator,
 )
 from tests.conftest import People, Signed
+from tests.support.clock import Clock
 
-FIRST_MONDAY = dt.date(2026, 9, 7)  # the cohort's first session, 16:00 to 17:30
+WEEK = dt.timedelta(weeks=1)
 BAND = "2\u20134 hours"  # the target band, with an en dash
 
 
@@ -38,6 +38,44 @@ def date_form(name: str, day: dt.date) -> dict[str, str]:
         f"{name}-day": str(day.day),
         f"{name}-month": str(day.month),
         f"{name}-year": str(day.year),
+    }
+
+
+def first_monday_for(today: dt.date) -> dt.date:
+    """The cohort's first session (16:00 to 17:30): a Monday ten or more weeks before today,
+    open, and so is the Monday after it (the cohort's first two sessions are a week apart)."""
+    closed = ClosedDays("england")
+    monday = today - dt.timedelta(days=today.weekday()) - 10 * WEEK
+    while monday in closed or monday + WEEK in closed:
+        monday -= WEEK
+    return monday
+
+
+def day_text(day: dt.date) -> str:
+    """ "Monday 7 September", as the week page names a day (the year follows if not this one)."""
+    return f"{day:%A} {day.day} {day:%B}"
+
+
+@pytest.fixture
+def first_monday(clock: Clock) -> dt.date:
+    return first_monday_for(clock.today)
+
+
+@pytest.fixture
+def cohort_body(
+    people: People,
+    second_facilitator: User,  # noqa: F811
+    curriculum_id: int,
+    first_monday: dt.date,
+) -> dict[str, Any]:
+    return {
+        "name": "Monday group",
+        "curriculum_id": curriculum_id,
+        "start_date": first_monday.isoformat(),
+        "start_time": "16:00",
+        "duration_minutes": 90,
+        "venue": "Community hall",
+        "facilitator_ids": [people.facilitator.id, second_facilitator.id],
     }
 
 
@@ -58,6 +96,7 @@ class Programme:
     Amira was there, Ben missed it."""
 
     today: dt.date
+    first: dt.date  # the cohort's first session, a Monday
     cohort: dict[str, Any]
     amira: dict[str, Any]
     ben: dict[str, Any]
@@ -119,13 +158,15 @@ def mentees(
     lead_api: TestClient,
     cohort: dict[str, Any],  # noqa: F811
     make_child: Callable[..., dict[str, Any]],  # noqa: F811
+    clock: Clock,
+    first_monday: dt.date,
 ) -> Programme:
-    today = today_for(db, people.lead)
+    today = clock.today
     amira, ben = make_child(first_name="Amira"), make_child(first_name="Ben")
     for child in (amira, ben):
         response = lead_api.post(
             f"/api/v1/cohorts/{cohort['id']}/enrolments",
-            json={"child_id": child["id"], "start_date": FIRST_MONDAY.isoformat()},
+            json={"child_id": child["id"], "start_date": first_monday.isoformat()},
         )
         assert response.status_code == 201, response.text
     response = lead_api.post("/api/v1/mentors", json=ready_profile(people.mentor.id or 0, today))
@@ -138,7 +179,7 @@ def mentees(
             json={
                 "child_id": child["id"],
                 "mentor_id": people.mentor.id,
-                "start_date": max(FIRST_MONDAY, today - dt.timedelta(days=300)).isoformat(),
+                "start_date": first_monday.isoformat(),
             },
         )
         assert response.status_code == 201, response.text
@@ -147,7 +188,15 @@ def mentees(
         lead_api, cohort["sessions"][0]["id"], people.facilitator.id or 0, absent={ben["id"]}
     )
     return Programme(
-        today, cohort, amira, ben, matches[0], matches[1], lead_api, signed.api(people.mentor)
+        today,
+        first_monday,
+        cohort,
+        amira,
+        ben,
+        matches[0],
+        matches[1],
+        lead_api,
+        signed.api(people.mentor),
     )
 
 
@@ -172,16 +221,17 @@ def count_visits(db: Session) -> int:
 # My week ------------------------------------------------------------------------------------
 
 
+@pytest.mark.awkward_days
 def test_week_shows_each_mentee_with_their_group_and_tasks(
     db: Session, people: People, signed: Signed, mentees: Programme
 ) -> None:
     pages = signed.pages(people.mentor)
-    day = FIRST_MONDAY + dt.timedelta(days=3)  # Thursday after the first session
+    day = mentees.first + dt.timedelta(days=3)  # Thursday after the first session
     mentees.visit(mentees.amira_match, day, "10:00", "completed", minutes=90)
     html = pages.get(f"/mentor?date={day.isoformat()}").text
     assert '<h1 class="govuk-heading-xl">My week</h1>' in html
-    assert "Monday 7 September" in html
-    assert "Sunday 13 September" in html
+    assert day_text(mentees.first) in html
+    assert day_text(mentees.first + dt.timedelta(days=6)) in html
     assert html.index("Amira") < html.index("Ben")  # by first name
     amira, ben = html.split('id="mentee-')[1:3]
     assert "Was there" in amira
@@ -204,14 +254,16 @@ def test_week_shows_each_mentee_with_their_group_and_tasks(
     assert f'href="/mentor/matches/{mentees.amira_match}/plan"' in amira
     assert "No visits this week yet." in ben
     # Week navigation.
-    assert 'href="/mentor?date=2026-08-31"' in html
-    assert 'href="/mentor?date=2026-09-14"' in html
+    assert f'href="/mentor?date={mentees.first - WEEK}"' in html
+    assert f'href="/mentor?date={mentees.first + WEEK}"' in html
 
 
+@pytest.mark.awkward_days
 def test_week_before_any_session_and_without_mentees(
     db: Session, people: People, signed: Signed, mentees: Programme
 ) -> None:
-    html = signed.pages(people.mentor).get("/mentor?date=2026-09-01").text
+    before = mentees.first - dt.timedelta(days=6)  # Tuesday of the week before
+    html = signed.pages(people.mentor).get(f"/mentor?date={before}").text
     assert "No group session has been recorded for Amira yet." in html
     lonely = people.add(Role.mentor, email="lonely@org-a.example.org")
     db.commit()
@@ -220,6 +272,7 @@ def test_week_before_any_session_and_without_mentees(
     assert "Log a visit" not in html
 
 
+@pytest.mark.awkward_days
 def test_planned_visits_have_record_move_and_cancel(
     people: People, signed: Signed, mentees: Programme
 ) -> None:
@@ -234,6 +287,7 @@ def test_planned_visits_have_record_move_and_cancel(
     assert "Planned" in html
 
 
+@pytest.mark.awkward_days
 def test_older_open_tasks_fold_away_behind_the_latest_groups(
     db: Session, people: People, signed: Signed, mentees: Programme
 ) -> None:
@@ -241,7 +295,8 @@ def test_older_open_tasks_fold_away_behind_the_latest_groups(
     record_session(
         mentees.lead_api, mentees.cohort["sessions"][1]["id"], people.facilitator.id or 0, set()
     )
-    html = signed.pages(people.mentor).get("/mentor?date=2026-09-16").text
+    second_week = mentees.first + dt.timedelta(days=9)  # Wednesday of the second week
+    html = signed.pages(people.mentor).get(f"/mentor?date={second_week}").text
     amira = html.split('id="mentee-')[1]
     assert f"Earlier tasks still open ({week1})" in amira
     assert amira.index("From week 2") < amira.index("Earlier tasks") < amira.index("From week 1")
@@ -268,7 +323,7 @@ def test_the_week_runs_a_fixed_number_of_queries(
     count_queries: Callable[..., Any],
 ) -> None:
     pages = signed.pages(people.mentor)
-    monday = FIRST_MONDAY + dt.timedelta(days=7)
+    monday = mentees.first + WEEK
     url = f"/mentor?date={monday.isoformat()}"
     mentees.visit(mentees.amira_match, monday, "10:00", "completed")
     pages.get(url)
@@ -294,6 +349,7 @@ def test_the_week_runs_a_fixed_number_of_queries(
 # Logging a visit ----------------------------------------------------------------------------
 
 
+@pytest.mark.awkward_days
 def test_the_form_is_phone_first_and_needs_no_javascript(
     people: People, signed: Signed, mentees: Programme
 ) -> None:
@@ -313,6 +369,7 @@ def test_the_form_is_phone_first_and_needs_no_javascript(
         assert label in html
 
 
+@pytest.mark.awkward_days
 def test_log_a_completed_visit_with_tasks_practised_and_completed(
     db: Session, people: People, signed: Signed, mentees: Programme
 ) -> None:
@@ -412,6 +469,7 @@ def test_bad_input_is_shown_beside_the_field_and_nothing_is_stored(
         assert "Went to the park" in response.text
 
 
+@pytest.mark.awkward_days
 def test_a_visit_overlapping_another_is_refused(
     db: Session, people: People, signed: Signed, mentees: Programme
 ) -> None:
@@ -482,6 +540,7 @@ def test_a_stale_version_is_refused_with_a_message_to_reload(
     assert db.get(MentorVisit, planned["id"]).status.value == "planned"  # type: ignore[union-attr]
 
 
+@pytest.mark.awkward_days
 def test_cancel_is_one_click(
     db: Session, people: People, signed: Signed, mentees: Programme
 ) -> None:
@@ -501,6 +560,7 @@ def test_cancel_is_one_click(
     assert pages.post(f"/visits/{other['id']}/cancel", data={"version": "1"}).status_code == 403
 
 
+@pytest.mark.awkward_days
 def test_move_a_planned_visit_and_a_clash_is_explained(
     db: Session, people: People, signed: Signed, mentees: Programme
 ) -> None:
@@ -545,19 +605,31 @@ def test_move_a_planned_visit_and_a_clash_is_explained(
 # The weekly slot ----------------------------------------------------------------------------
 
 
+@pytest.mark.awkward_days
 def test_plan_a_weekly_slot_and_a_clash_names_it(
     db: Session, people: People, signed: Signed, mentees: Programme
 ) -> None:
     pages = signed.pages(people.mentor)
+    # Four weeks from today: four Saturdays, less any bank holiday (Boxing Day, say).
     until = mentees.today + dt.timedelta(days=27)
+    saturdays = [
+        day
+        for day in (mentees.today + dt.timedelta(days=n) for n in range(28))
+        if day.isoweekday() == 6
+    ]
+    assert len(saturdays) == 4
+    n = len([day for day in saturdays if day not in ClosedDays("england")])
+    assert n >= 3  # no four weeks of England have two Saturday bank holidays
     url = f"/mentor/matches/{mentees.amira_match}/plan"
     assert "Weekly visit slot" in pages.get(url).text
     form = {"weekday": "6", "start_time": "10:00", "minutes": "120", **date_form("until", until)}
     response = post(pages, url, form)
     assert response.status_code == 303, response.text
-    assert response.headers["location"] == "/mentor?planned=4"
-    assert "4 visits planned" in pages.get("/mentor?planned=4").text
-    assert count_visits(db) == 4
+    assert response.headers["location"] == f"/mentor?planned={n}"
+    assert f"{n} visits planned" in pages.get(f"/mentor?planned={n}").text
+    assert count_visits(db) == n
+    planned = set(db.exec(select(MentorVisit.date)).all())
+    assert planned == {day for day in saturdays if day not in ClosedDays("england")}
     assert "Saturdays at 10am for 2 hours" in pages.get("/mentor").text
     # Ben's slot on the same Saturday morning clashes with Amira's visits.
     clash = post(
@@ -565,7 +637,7 @@ def test_plan_a_weekly_slot_and_a_clash_names_it(
     )
     assert clash.status_code == 409
     assert "overlaps the visit to Amira" in clash.text
-    assert count_visits(db) == 4
+    assert count_visits(db) == n
     bad = post(pages, url, {"weekday": "8", "start_time": "", "minutes": ""})
     assert bad.status_code == 422
     for field in ("weekday", "start_time", "minutes"):

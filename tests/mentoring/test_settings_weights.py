@@ -10,6 +10,7 @@ from sqlmodel import Session
 from app.auth.models import DEFAULT_MATCH_WEIGHTS, Organisation
 from tests.conftest import People, Signed
 from tests.mentoring.conftest import audit_count
+from tests.support.clock import Clock
 
 KEYS = ("gender", "ethnicity", "languages", "interests", "care_experience")
 
@@ -107,11 +108,10 @@ def test_api_validates_weights_and_merges_a_partial_change(
 
 
 def test_match_page_shows_the_weights_and_a_link_to_change_them_for_admins(
-    signed: Signed, people: People, db: Session
+    signed: Signed, people: People, db: Session, clock: Clock
 ) -> None:
     from app.children import service as children
     from app.children.schemas import ChildCreate
-    from app.clock import today_for
 
     api = signed.api(people.admin)
     assert (
@@ -129,7 +129,7 @@ def test_match_page_shows_the_weights_and_a_link_to_change_them_for_admins(
             consent_given_by="Social worker",
             consent_given_on="2026-09-01",  # type: ignore[arg-type]
         ),
-        today=today_for(db, people.lead),
+        today=clock.today,
     )
     db.commit()
     admin_page = signed.pages(people.admin).get(f"/children/{child.id}/match")

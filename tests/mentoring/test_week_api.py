@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
@@ -19,6 +20,9 @@ from tests.mentoring.conftest import (
     mentor_user,
     record,
 )
+
+# Date-sensitive: also run on the awkward days of tests/support/clock.py.
+pytestmark = pytest.mark.awkward_days
 
 
 def _visit(match_id: int, day: dt.date, start: str, minutes: int, status: str) -> dict[str, Any]:

@@ -147,5 +147,15 @@ def test_two_saves_at_the_same_moment(
     detail = lead_client.get(f"/api/v1/sessions/{session['id']}").json()
     assert detail["notes"] == winner["notes"]
     assert detail["version"] == 2
+    # The loser's 409 carries the winner's save (not the state from before it), with its
+    # version and who saved it.
+    loser = results[[r.status_code for r in results].index(409)].json()
+    assert loser["current_version"] == 2
+    assert loser["current"]["notes"] == winner["notes"]
+    assert {a["child_id"]: a["status"] for a in loser["current"]["attendance"]} == {
+        a["child_id"]: a["status"] for a in winner["attendance"]
+    }
+    assert loser["current"]["facilitators_present"] == winner["facilitators_present"]
+    assert loser["saved_by"] == ("F1" if winner is submissions[0] else "F2")
     for client in (lead_client, c1, c2):
         client.close()

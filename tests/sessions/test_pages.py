@@ -43,10 +43,18 @@ def test_session_page_register_and_shortcut(
     html = pages.get(url).text
     for child in first_session["roster"]:
         assert f'name="attendance-{child["child_id"]}"' in html
-    assert "Mark everyone present" in html
-    shortcut = post(pages, f"{url}/record", {"version": "1", "action": "all_present"})
+    # The register starts empty: nobody is assumed present, nothing assumed delivered.
+    assert " checked" not in html.split('id="register"')[1].split("Facilitators present")[0]
+    # The shortcut is a link outside the form (never its default button) and saves nothing.
+    form = html.split('action="' + url + '/record"')[1].split("</form>")[0]
+    assert "Mark everyone present" not in form
+    assert f'href="{url}?everyone_present=1#register"' in html
+    shortcut = pages.get(f"{url}?everyone_present=1")
     assert shortcut.status_code == 200
     assert shortcut.text.count('value="present" checked') == len(first_session["roster"])
+    assert 'value="delivered" checked' not in shortcut.text
+    assert "Nothing is saved yet" in shortcut.text
+    assert "Recorded</strong>" not in shortcut.text
 
 
 def test_missing_answers_show_errors_beside_the_fields(

@@ -271,13 +271,15 @@ def test_the_service_runs_a_fixed_number_of_statements(
     register, lesson, facilitators, checklist, stored rows, record row), the version claim,
     4 inserts (attendance, coverage, facilitators, record), the practice read and insert,
     and the audit event. A correction of one child: 7 reads, the claim, one UPDATE of the
-    register, the practice read and UPDATE, the audit event."""
+    register, the UPDATE of the record row (who saved last, and when), the practice read and
+    UPDATE, the audit event."""
     import datetime as dt
+    from zoneinfo import ZoneInfo
 
     from app.sessions import service
     from app.sessions.schemas import RecordIn
 
-    today = dt.date(2026, 11, 26)
+    now = dt.datetime(2026, 11, 26, 20, 0, tzinfo=ZoneInfo("Europe/London"))
     body = full_record(first_session, [people.facilitator.id])
     assert len(body["attendance"]) == 10
     db.expire_all()
@@ -288,7 +290,7 @@ def test_the_service_runs_a_fixed_number_of_statements(
             actor=people.lead,
             session_id=first_session["id"],
             payload=RecordIn.model_validate(body),
-            today=today,
+            now=now,
         )
     corrected = full_record(first_session, [people.facilitator.id], absent=1, version=2)
     with count_queries() as correction:
@@ -297,6 +299,6 @@ def test_the_service_runs_a_fixed_number_of_statements(
             actor=people.lead,
             session_id=first_session["id"],
             payload=RecordIn.model_validate(corrected),
-            today=today,
+            now=now,
         )
-    assert (first.count, correction.count) == (15, 12)
+    assert (first.count, correction.count) == (15, 13)
