@@ -55,8 +55,13 @@ typecheck: install-dev
 vendor-check:
 	sha256sum --quiet -c app/static/vendor/CHECKSUMS.sha256
 
+# The suite runs on every core (pytest-xdist), each worker on databases of its own. The
+# browser tests are one xdist group (tests/e2e/conftest.py): one worker starts the server and
+# Chromium and runs them all, the others share out the rest. XDIST= runs it in one process.
+XDIST ?= -n auto --dist loadgroup
+
 unit: install-dev
-	$(BIN)/pytest -m "not e2e"
+	$(BIN)/pytest $(XDIST) -m "not e2e"
 
 e2e: install-dev browser
 	$(BIN)/pytest -m e2e
@@ -68,7 +73,7 @@ TEST_SELECT := -m "not e2e"
 endif
 
 test: install-dev browser vendor-check lint typecheck
-	$(BIN)/pytest --cov --cov-report=term:skip-covered $(TEST_SELECT)
+	$(BIN)/pytest $(XDIST) --cov --cov-report=term:skip-covered $(TEST_SELECT)
 
 bench: install-dev
 	$(BIN)/python -m bench

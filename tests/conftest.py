@@ -107,7 +107,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture
 def clock_instant(request: pytest.FixtureRequest) -> dt.datetime:
-    """Where the test's clock starts (parametrised for `awkward_days` tests)."""
+    """Where the test's clock starts: the suite's instant, the one of a `clock` marker (a
+    test written around fixed dates), or each awkward one (`awkward_days`, parametrised)."""
+    marker = request.node.get_closest_marker("clock")
+    if marker is not None:
+        return parse_instant(marker.args[0])
     return request.config.stash[_DEFAULT_INSTANT]
 
 
@@ -117,6 +121,76 @@ def clock(clock_instant: dt.datetime) -> Iterator[Clock]:
     `clock.today` (Europe/London), `clock.move_to(...)` and `clock.shift(...)`."""
     with travel(clock_instant) as traveller:
         yield Clock(traveller)
+
+
+# Parallel runs (pytest-xdist) --------------------------------------------------------------
+
+_SLOW_FIRST = (
+    # The longest single tests and groups start first, so that no worker is left with one
+    # of them at the end (--dist loadgroup hands out work in collection order).
+    "tests/test_openapi.py",
+    "tests/e2e/",
+    "tests/fidelity/test_independent_check.py",
+    "tests/mentoring/test_demo.py",
+    "tests/fidelity/test_demo_dashboard.py",
+    "tests/fidelity/test_scale_queries.py",
+    "tests/test_cli.py",
+)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::")[0]
+        return next((n for n, p in enumerate(_SLOW_FIRST) if path.startswith(p)), len(_SLOW_FIRST))
+
+    items.sort(key=rank)
+    for item in items:
+        if item.get_closest_marker("e2e") is not None:
+            continue  # one group of their own (tests/e2e/conftest.py)
+        # A module whose module-scoped fixtures build a lot (a demo, seed-scale data) runs on
+        # one worker, so that they are built once.
+        info = getattr(item, "_fixtureinfo", None)
+        defs = info.name2fixturedefs.values() if info is not None else ()
+        if any(d and d[-1].scope in ("module", "package", "class") for d in defs):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
+def _serial_lock_path(config: pytest.Config) -> Path | None:
+    """A lock file all the workers of this run share (None when the run is not parallel)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return None
+    basetemp = config._tmp_path_factory.getbasetemp()  # type: ignore[attr-defined]
+    return basetemp.parent / "serial.lock"  # beside every worker's own basetemp
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """Tests marked `serial` (timing-sensitive) run while no other worker runs a test: their
+    set-up (module fixtures included), call and teardown.
+
+    A readers-writer lock across the xdist workers: every test holds the lock shared, a
+    `serial` test exclusively. A turnstile in front keeps a waiting `serial` test from being
+    starved by the other workers' tests, which follow one another without a gap."""
+    path = _serial_lock_path(item.config)
+    if path is None:
+        return (yield)
+    import fcntl
+
+    exclusive = item.get_closest_marker("serial") is not None
+    with open(path, "a+b") as lock, open(path.with_suffix(".turnstile"), "a+b") as turnstile:
+        fcntl.flock(turnstile, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        finally:
+            if not exclusive:
+                fcntl.flock(turnstile, fcntl.LOCK_UN)
+        try:
+            return (yield)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            if exclusive:
+                fcntl.flock(turnstile, fcntl.LOCK_UN)
 
 
 def _given_url() -> str | None:

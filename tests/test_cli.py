@@ -13,19 +13,23 @@ from sqlalchemy import create_engine, func, select
 from app.curriculum.models import Curriculum
 from tests.conftest import CURRICULUM, ROOT
 from tests.helpers import edit
+from tests.support.clock import tandem_now
 
 TANDEM = str(Path(sys.executable).parent / "tandem")
 
 
 def tandem(
-    *args: str, database_url: str | None = None, **env: str
+    *args: str, database_url: str | None = None, clocked: bool = False, **env: str
 ) -> subprocess.CompletedProcess[str]:
+    """`tandem ARGS`; `clocked`: at the suite's clock, not the real one (for commands whose
+    output depends on the date: tests/support/clocked.py)."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")}
     if database_url:
         environ["TANDEM_DATABASE_URL"] = database_url
     environ.update(env)
+    command = [*tandem_now(), *args] if clocked else [TANDEM, *args]
     return subprocess.run(
-        [TANDEM, *args], capture_output=True, text=True, env=environ, cwd=ROOT, timeout=120
+        command, capture_output=True, text=True, env=environ, cwd=ROOT, timeout=120
     )
 
 
@@ -129,8 +133,9 @@ def test_upgrade_then_load_then_load_again(tmp_path: Path, curriculum_copy: Path
 
 
 def test_demo_on_todays_date_twice(tmp_path: Path) -> None:
-    """The demo as `make run` runs it, on the real date: every login printed, mentoring
-    data built once, and a second run leaves every table as it was."""
+    """The demo as `make run` runs it, on today's date (the suite's clock: test_demo.py
+    covers other days): every login printed, mentoring data built once, and a second run
+    leaves every table as it was."""
     from sqlmodel import SQLModel
 
     from app.cli import DEMO_USERS
@@ -149,7 +154,7 @@ def test_demo_on_todays_date_twice(tmp_path: Path) -> None:
                 for t in SQLModel.metadata.sorted_tables
             }
 
-    first = tandem("demo", database_url=url, **env)
+    first = tandem("demo", database_url=url, clocked=True, **env)
     assert first.returncode == 0, first.stderr
     lines = first.stdout.splitlines()
     assert lines[0] == "Demo organisation: Tandem demo council"
@@ -161,7 +166,7 @@ def test_demo_on_todays_date_twice(tmp_path: Path) -> None:
     assert built["mentor_match"] == 23
     assert built["mentor_visit"] > 0
 
-    again = tandem("demo", database_url=url, **env)
+    again = tandem("demo", database_url=url, clocked=True, **env)
     assert again.returncode == 0, again.stderr
     assert again.stdout == first.stdout
     assert counts() == built

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from typing import Any
@@ -301,7 +302,7 @@ def test_view_shows_the_record(
         "LA-0042",
         "Amira",
         "1 March 2016",
-        "10 years old",
+        f"{_age(dt.date(2016, 3, 1))} years old",
         "Residential care",
         "Girl",
         "Kurdish",
@@ -438,3 +439,9 @@ def test_pages_need_sign_in(client: TestClient, make_child: MakeChild) -> None:
         response = client.get(url, follow_redirects=False)
         assert response.status_code == 303
         assert response.headers["location"].startswith("/login")
+
+
+def _age(born: dt.date) -> int:
+    """Age today (the suite's clock), in whole years."""
+    today = dt.date.today()
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))

@@ -3,19 +3,17 @@
 The server always uses a fresh SQLite database of its own, whatever TANDEM_DATABASE_URL the
 outer environment names (the rest of the suite may be running against PostgreSQL).
 
-Every `tandem` subprocess runs through tests/e2e/clocked.py at the test process's current
+Every `tandem` subprocess runs through tests/support/clocked.py at the test process's current
 (travelled) time, so the demo data, the server and the tests share one clock. Under
 pytest-xdist every browser test is in one group, so only one worker starts a server.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -31,6 +29,8 @@ from playwright.sync_api import (
     Playwright,
     sync_playwright,
 )
+
+from tests.support.clock import tandem_now
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_JS = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
@@ -77,9 +77,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def _tandem(args: list[str]) -> list[str]:
-    """`tandem ARGS` at the test process's clock (tests/e2e/clocked.py)."""
-    now = dt.datetime.now(dt.UTC).isoformat()
-    return [sys.executable, "-m", "tests.e2e.clocked", now, *args]
+    """`tandem ARGS` at the test process's clock (tests/support/clocked.py)."""
+    return [*tandem_now(), *args]
 
 
 def _run_cli(args: list[str], env: dict[str, str]) -> None:

@@ -79,7 +79,7 @@ class Mentoring:
 
 def _today() -> dt.date:
     """The server's "today": the demo organisation's, in Europe/London. The server runs at
-    the suite's travelled clock (tests/e2e/clocked.py), which this process reads too."""
+    the suite's travelled clock (tests/support/clocked.py), which this process reads too."""
     return dt.datetime.now(LONDON).date()
 
 

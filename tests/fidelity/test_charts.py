@@ -358,6 +358,7 @@ def test_negative_and_non_finite_numbers_are_refused(make: object) -> None:
         make()
 
 
+@pytest.mark.serial  # timed: alone, not beside another worker
 def test_sixty_points_render_quickly() -> None:
     points = [(f"Week {i}", float(i % 7) + 0.5) for i in range(60)]
     chart = bar_chart("Hours", points, unit="hours", target=(2, 4))

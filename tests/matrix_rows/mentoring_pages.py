@@ -105,7 +105,7 @@ ROWS: list[dict[str, Any]] = [
             "weekday": "6",
             "start_time": "10:00",
             "duration_minutes": "90",
-            **_date("until", "2027-02-27"),
+            **_date("until", "2027-03-27"),  # a Saturday after the clock, before the last session
         },
     },
     {

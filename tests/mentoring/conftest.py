@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,6 +21,7 @@ from tests.conftest import People
 from tests.support.clock import Clock
 
 DAY = dt.timedelta(days=1)
+LONDON = ZoneInfo("Europe/London")
 WEEK = dt.timedelta(weeks=1)
 
 
@@ -169,3 +171,10 @@ def record(
     response = api.put(f"/api/v1/sessions/{session_id}/record", json=body)
     assert response.status_code == 200, response.text
     return session  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def evening(clock: Clock) -> None:
+    """Late on the test's day (23:45 in London): a visit logged today as completed or missed
+    has ended by then, as it must have before it can be logged."""
+    clock.move_to(dt.datetime.combine(clock.today, dt.time(23, 45), tzinfo=LONDON))

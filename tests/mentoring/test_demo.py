@@ -107,6 +107,7 @@ def db(demo: Demo) -> Iterator[Session]:
         yield session
 
 
+@pytest.mark.serial  # builds `demo` and times it: alone
 def test_prints_every_login_and_is_fast(demo: Demo) -> None:
     lines = demo.output.splitlines()
     assert lines[0] == "Demo organisation: Tandem demo council"
@@ -319,6 +320,7 @@ def test_any_day_of_the_year(databases: DatabaseFactory, today: dt.date) -> None
         engine.dispose()
 
 
+@pytest.mark.serial  # timed: alone, not beside another worker
 def test_a_second_run_changes_nothing(demo: Demo) -> None:
     before = row_counts(demo.engine)
     output, seconds = run_demo(demo.url, "--today", DEMO_DAY.isoformat())

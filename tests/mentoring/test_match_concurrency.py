@@ -139,6 +139,7 @@ def _active(engine: Engine, **where: int) -> list[Match]:
         return list(db.exec(stmt).all())
 
 
+@pytest.mark.serial  # real threads racing: alone
 def test_two_matches_for_the_last_free_place(race: Race, committed_engine: Engine) -> None:
     mentor = race.mentors[0]
     first = race.leads[0].post(
@@ -160,6 +161,7 @@ def test_two_matches_for_the_last_free_place(race: Race, committed_engine: Engin
     assert {m["user_id"]: m["active_matches"] for m in mentors}[mentor] == 2
 
 
+@pytest.mark.serial  # real threads racing: alone
 def test_two_mentors_for_the_same_child(race: Race, committed_engine: Engine) -> None:
     child = race.children[3]
     bodies = [

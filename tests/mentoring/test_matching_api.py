@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
@@ -27,6 +28,9 @@ from tests.mentoring.conftest import (
 )
 
 MakeChild = Callable[..., dict[str, Any]]
+
+# Visits are logged as completed today: late in the day, once they have ended.
+pytestmark = pytest.mark.usefixtures("evening")
 
 
 def _set_weights(db: Session, people: People, weights: dict[str, int]) -> None:

@@ -28,6 +28,9 @@ from tests.support.clock import Clock
 WEEK = dt.timedelta(weeks=1)
 BAND = "2\u20134 hours"  # the target band, with an en dash
 
+# Visits are logged as completed today: late in the day, once they have ended.
+pytestmark = pytest.mark.usefixtures("evening")
+
 
 def post(client: TestClient, url: str, data: dict[str, str]) -> Any:
     return client.post(url, data={**data, "csrf_token": client.csrf_token})  # type: ignore[attr-defined]

@@ -29,7 +29,8 @@ from tests.mentoring.conftest import (
 )
 
 # Date-sensitive: also run on the awkward days of tests/support/clock.py.
-pytestmark = pytest.mark.awkward_days
+# Visits are logged as completed today: late in the day, once they have ended.
+pytestmark = [pytest.mark.awkward_days, pytest.mark.usefixtures("evening")]
 
 
 @dataclass

@@ -22,7 +22,8 @@ from tests.mentoring.conftest import (
 )
 
 # Date-sensitive: also run on the awkward days of tests/support/clock.py.
-pytestmark = pytest.mark.awkward_days
+# Visits are logged as completed today: late in the day, once they have ended.
+pytestmark = [pytest.mark.awkward_days, pytest.mark.usefixtures("evening")]
 
 
 def _visit(match_id: int, day: dt.date, start: str, minutes: int, status: str) -> dict[str, Any]:
@@ -250,7 +251,9 @@ def test_the_week_runs_the_same_statements_for_few_or_many(
         record(lead_api, session["id"], people.facilitator.id, absent=(children[1]["id"],))
     for n, match in enumerate(matches[:3]):
         for hour in range(3):
-            start = f"{10 + 3 * n + hour:02d}:00"
+            # Back to back from 09:00, all before the group's 16:00 (a Monday is a group day).
+            minute = 9 * 60 + (3 * n + hour) * 45
+            start = f"{minute // 60:02d}:{minute % 60:02d}"
             response = api.post(
                 "/api/v1/visits", json=_visit(match["id"], today, start, 45, "completed")
             )

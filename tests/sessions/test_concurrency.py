@@ -37,6 +37,7 @@ def committed_engine(databases: DatabaseFactory) -> Iterator[Engine]:
     engine.dispose()
 
 
+@pytest.mark.serial  # real threads racing: alone
 def test_two_saves_at_the_same_moment(
     committed_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -13,6 +13,7 @@ naive local time in the app cannot pass on one machine and fail on another.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from zoneinfo import ZoneInfo
 
 import time_machine
@@ -64,6 +65,13 @@ def instant_id(instant: dt.datetime) -> str:
 def travel(instant: dt.datetime) -> time_machine.travel:
     """Travel to `instant` with time passing from there, the process's timezone set to UTC."""
     return time_machine.travel(instant.astimezone(dt.UTC), tick=True)
+
+
+def tandem_now() -> list[str]:
+    """The command line of `tandem` at this process's (travelled) now, ticking from there:
+    append the arguments. See tests/support/clocked.py."""
+    now = dt.datetime.now(dt.UTC).isoformat()
+    return [sys.executable, "-m", "tests.support.clocked", now]
 
 
 class Clock:

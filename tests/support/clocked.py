@@ -1,6 +1,7 @@
-"""The `tandem` command at a given instant, for the browser tests' subprocesses:
+"""The `tandem` command at a given instant, for the tests' subprocesses (the browser tests'
+server, `tandem demo`):
 
-    python -m tests.e2e.clocked 2027-03-10T10:00:00+00:00 serve --port 8123
+    python -m tests.support.clocked 2027-03-10T10:00:00+00:00 serve --port 8123
 
 travels to the instant (time passing from there, as in the test process; see
 tests/support/clock.py) and then runs `app.cli.main()` with the remaining arguments, so the
@@ -18,7 +19,7 @@ from tests.support.clock import parse_instant, travel
 
 def main(argv: list[str]) -> None:
     if len(argv) < 2:
-        sys.exit("usage: python -m tests.e2e.clocked INSTANT TANDEM-ARGS...")
+        sys.exit("usage: python -m tests.support.clocked INSTANT TANDEM-ARGS...")
     instant = parse_instant(argv[1])
     from app.cli import main as tandem
 
