@@ -68,6 +68,7 @@ def text_of(html: str) -> str:
 # Mentors -------------------------------------------------------------------------------------
 
 
+@pytest.mark.awkward_days
 def test_mentors_page_shows_readiness_caseload_and_dbs_expiry(
     lead_pages: TestClient, make_mentor: MakeMentor, today: dt.date
 ) -> None:
@@ -117,6 +118,7 @@ def test_add_a_mentor_profile_through_the_form(
     assert "Amy Adams" not in lead_pages.get("/mentors/new").text
 
 
+@pytest.mark.awkward_days
 def test_bad_mentor_form_shows_errors_beside_fields_and_stores_nothing(
     lead_pages: TestClient, people: People, db: Session, today: dt.date
 ) -> None:
@@ -361,6 +363,7 @@ def test_printable_shortlist_shows_first_names_and_no_scores(
 # Matches -------------------------------------------------------------------------------------
 
 
+@pytest.mark.awkward_days
 def test_matches_page_lists_active_and_ended_with_overdue_check_ins(
     lead_pages: TestClient,
     lead_api: TestClient,
@@ -392,6 +395,7 @@ def test_matches_page_lists_active_and_ended_with_overdue_check_ins(
     assert date_long(today - 6 * WEEK) in words
 
 
+@pytest.mark.awkward_days
 def test_match_page_check_ins_plan_concern_and_ending(
     lead_pages: TestClient,
     lead_api: TestClient,
@@ -536,6 +540,7 @@ def test_match_page_check_ins_plan_concern_and_ending(
 # The lead's home and the child page ----------------------------------------------------------
 
 
+@pytest.mark.awkward_days
 def test_lead_home_counts_what_needs_doing(
     lead_pages: TestClient,
     lead_api: TestClient,
