@@ -32,8 +32,8 @@ AWKWARD_DAYS: dict[str, dt.datetime] = {
     "2027-05-31": dt.datetime(2027, 5, 31, 10, 0, tzinfo=LONDON),
     # 29 February: a year on from it has no 29 February.
     "2028-02-29": dt.datetime(2028, 2, 29, 10, 0, tzinfo=LONDON),
-    # The autumn clock change: 01:30 BST (00:30 UTC), the first of the two 01:30s; the day
-    # is 25 hours long and the clocks go back half an hour after this instant.
+    # The autumn clock change: 01:30 BST (00:30 UTC), the first of the two 01:30s. The day
+    # is 25 hours long: half an hour later, at 02:00 BST, the clocks go back to 01:00 GMT.
     "2027-10-31": dt.datetime(2027, 10, 31, 1, 30, fold=0, tzinfo=LONDON),
     # 23:30 on a Monday (the session day of the suite's cohorts): today ends in half an hour.
     "2027-03-15": dt.datetime(2027, 3, 15, 23, 30, tzinfo=LONDON),
