@@ -179,9 +179,7 @@ def week_public(week: visits.Week, *, today: dt.date) -> MentorWeek:
                 match_id=m.match.id or 0,
                 first_name=m.first_name,
                 last_session=last,
-                assignments=[
-                    assignment_public(a) for a in service.tasks_up_to(m.assignments, week.end)
-                ],
+                assignments=[assignment_public(a) for a in m.assignments],
                 visits=[visit_public(v, week.links.get(v.id or 0, [])) for v in m.visits],
                 hours_this_week=hours,
                 in_band=low <= hours <= high,

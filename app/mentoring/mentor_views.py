@@ -307,7 +307,7 @@ def my_week(
     for m in week.mentees:
         still_planned = sum(v.minutes for v in m.visits if v.status == VisitStatus.planned)
         tag = band_of(m.minutes_completed, still_planned, week.band, week.end, today)
-        tasks = service.tasks_up_to(m.assignments, week.end)
+        tasks = m.assignments
         # The latest group's tasks first; older ones still open fold away on a phone.
         latest = max((row[5] for row in tasks), default=None)
         mentees.append(

@@ -7,7 +7,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import heapq
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,13 +99,6 @@ def week_target(
     if today > week_end or completed_minutes + planned_minutes < low:
         return WeekTarget.below_target
     return WeekTarget.on_track
-
-
-def tasks_up_to(rows: Sequence[Any], last_day: dt.date) -> list[Any]:
-    """Practice-task rows (assignment, key, title, description, lesson week, session date)
-    from sessions dated on or before `last_day`: a week's list never holds a task from a
-    later group."""
-    return [row for row in rows if row[5] <= last_day]
 
 
 # Readiness -----------------------------------------------------------------------------------

@@ -902,6 +902,8 @@ def mentor_week(db: Session, *, actor: User, day: dt.date) -> Week:
         assignments_query(actor).where(
             col(PracticeAssignment.status) != AssignmentStatus.completed,
             col(PracticeAssignment.child_id).in_(children),
+            # A week's list never holds a task from a later group.
+            col(GroupSession.date) <= end,
         )
     ):
         mentees[row[0].child_id].assignments.append(row)
