@@ -27,3 +27,12 @@ def today_for(db: Session, user: User) -> dt.date:
 def local_datetime(day: dt.date, at: dt.time, zone: dt.tzinfo) -> dt.datetime:
     """A wall-clock date and time in a zone (the earlier of an hour that happens twice)."""
     return dt.datetime.combine(day, at, tzinfo=zone)
+
+
+def time_words(value: dt.time | dt.datetime) -> str:
+    """A time as people read it: 4:30pm, 5pm, midday (GOV.UK style)."""
+    if value.hour == 12 and value.minute == 0:
+        return "midday"
+    hour = value.hour % 12 or 12
+    suffix = "am" if value.hour < 12 else "pm"
+    return f"{hour}{suffix}" if value.minute == 0 else f"{hour}:{value.minute:02d}{suffix}"

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup, escape
 
+from app.clock import time_words
 from app.config import get_settings
 
 APP_DIR = Path(__file__).resolve().parent
@@ -51,11 +52,7 @@ def time_12h(value: time | datetime | None) -> str:
         return ""
     if isinstance(value, datetime) and value.tzinfo:
         value = value.astimezone(DISPLAY_TZ)
-    hour = value.hour % 12 or 12
-    suffix = "am" if value.hour < 12 else "pm"
-    if value.hour == 12 and value.minute == 0:
-        return "midday"
-    return f"{hour}{suffix}" if value.minute == 0 else f"{hour}:{value.minute:02d}{suffix}"
+    return time_words(value)
 
 
 def datetime_long(value: datetime | None) -> str:

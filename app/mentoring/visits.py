@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.auth.models import Role, User
 from app.children.models import Child
-from app.clock import local_datetime
+from app.clock import local_datetime, time_words
 from app.cohorts import service as cohorts
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus, GroupSession, SessionStatus
 from app.curriculum.models import Activity, CurriculumWeek, PracticeTask
@@ -49,13 +49,6 @@ def end_time(start: dt.time | None, minutes: int) -> dt.time | None:
 def _overlaps(a_start: dt.time, a_minutes: int, b_start: dt.time, b_minutes: int) -> bool:
     a, b = _minutes(a_start), _minutes(b_start)
     return a < b + b_minutes and b < a + a_minutes
-
-
-def _clock(at: dt.datetime | dt.time) -> str:
-    """4:30pm or 5pm, as people read a time."""
-    hour = at.hour % 12 or 12
-    suffix = "am" if at.hour < 12 else "pm"
-    return f"{hour}{suffix}" if at.minute == 0 else f"{hour}:{at.minute:02d}{suffix}"
 
 
 def _when(day: dt.date, start: dt.time) -> str:
@@ -331,7 +324,7 @@ def _check_visit(
                 errors.append(
                     {
                         "loc": ["body", "start_time"],
-                        "msg": f"This visit ends at {_clock(ends)}: record it as "
+                        "msg": f"This visit ends at {time_words(ends)}: record it as "
                         f"{status.value} once it has ended, or plan it for today",
                     }
                 )

@@ -29,7 +29,7 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.auth.models import Organisation, Role, User
 from app.children.models import Child
-from app.clock import local_datetime
+from app.clock import local_datetime, time_words
 from app.cohorts import service as cohorts
 from app.cohorts.models import Cohort, Enrolment, GroupSession, SessionStatus
 from app.curriculum.models import Activity, CurriculumWeek, PracticeTask
@@ -411,7 +411,7 @@ def not_started(session: GroupSession, now: dt.datetime) -> Invalid | None:
     start = session_start(session, now.tzinfo or dt.UTC)
     if now >= start:
         return None
-    when = f"{start:%A} {start.day} {start:%B %Y} at {start:%H:%M}"
+    when = f"{start:%A} {start.day} {start:%B %Y} at {time_words(start)}"
     return Invalid(
         "A session cannot be recorded before it starts",
         [

@@ -21,7 +21,7 @@ from app.exceptions import Conflict, Invalid
 from app.sessions import service
 from app.sessions.models import AttendanceStatus, CoverageStatus
 from app.sessions.schemas import ObservationIn, RecordIn
-from app.web import FormData, field_errors, id_param, render, time_12h
+from app.web import FormData, field_errors, id_param, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -160,12 +160,9 @@ def record(
     children, activities = context["children"], context["lesson"].activities
     values = _values_from_form(form, children, activities)
     errors: dict[str, str] = {}
-    if not context["started"]:
-        errors["form"] = (
-            f"This session starts on {context['starts_at']:%A} {context['starts_at'].day} "
-            f"{context['starts_at']:%B %Y} at {time_12h(context['starts_at'])}: "
-            "record it once it has started"
-        )
+    early = service.not_started(context["session"], now_for(db, actor))
+    if early is not None:
+        errors["form"] = early.errors[0]["msg"]
     for c in children:
         answer = values["attendance"][c.id][0]
         if answer not in AttendanceStatus.__members__ and c.id not in context["joined_later"]:
