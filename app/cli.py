@@ -318,6 +318,11 @@ DEMO_CHILDREN: list[tuple[str, str, int, str, str, str, list[str], list[str], di
 ]  # fmt: skip
 
 
+def _morning_of(day: dt.date) -> dt.datetime:
+    """The start of a day in London: the demo plans visits from today's first hour."""
+    return dt.datetime.combine(day, dt.time(0), tzinfo=ZoneInfo("Europe/London"))
+
+
 def _evening_of(day: dt.date) -> dt.datetime:
     """The end of a day in London: the demo records only sessions dated before today."""
     return dt.datetime.combine(day, dt.time(23, 0), tzinfo=ZoneInfo("Europe/London"))
@@ -739,7 +744,7 @@ def _demo_mentoring(db: Session, org_id: int, today: dt.date) -> None:
             db,
             actor=users[email],
             match_id=matches[ref].id or 0,
-            today=today,
+            now=_morning_of(today),
             data=VisitPlanIn.model_validate(
                 {
                     "weekday": weekday,
@@ -1241,7 +1246,7 @@ def _demo_more_cohorts(db: Session, org_id: int, today: dt.date) -> None:
             db,
             actor=users[email],
             match_id=match.id or 0,
-            today=today,
+            now=_morning_of(today),
             data=VisitPlanIn.model_validate(
                 {
                     "weekday": weekday,

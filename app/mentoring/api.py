@@ -367,7 +367,7 @@ def plan_visits(
     db: DbSession, actor: CurrentUser, body: VisitPlanIn, match_id: int = id_param()
 ) -> VisitPlanOut:
     planned = visits.plan_visits(
-        db, actor=actor, match_id=match_id, data=body, today=today_for(db, actor)
+        db, actor=actor, match_id=match_id, data=body, now=now_for(db, actor)
     )
     return VisitPlanOut(visits=visits_public(db, planned))
 

@@ -906,7 +906,7 @@ def plan(
                 }
             )
             planned = visits.plan_visits(
-                db, actor=actor, match_id=match_id, data=data, today=today_for(db, actor)
+                db, actor=actor, match_id=match_id, data=data, now=now_for(db, actor)
             )
             if actor.role == Role.mentor:
                 return redirect(request, f"/mentor?planned={len(planned)}")

@@ -19,7 +19,7 @@ from app.auth.deps import LeadUser
 from app.auth.models import DEFAULT_MATCH_WEIGHTS, Organisation, Role, User
 from app.children import service as children
 from app.children.models import Child
-from app.clock import today_for
+from app.clock import now_for, today_for
 from app.cohorts.models import Enrolment, EnrolmentStatus
 from app.db import DbSession
 from app.exceptions import Conflict, Invalid
@@ -701,9 +701,7 @@ def plan_visits(
             request, db, actor, match_id, values=values, errors=errors, status_code=422
         )
     try:
-        visits.plan_visits(
-            db, actor=actor, match_id=match_id, data=data, today=today_for(db, actor)
-        )
+        visits.plan_visits(db, actor=actor, match_id=match_id, data=data, now=now_for(db, actor))
     except (Invalid, Conflict) as exc:
         rename = {"from": "until", "from_date": "until"}
         return _after_refusal(

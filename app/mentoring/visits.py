@@ -160,16 +160,22 @@ def _cohort_of(db: Session, child_id: int) -> tuple[int, dt.date] | None:
 
 
 def plan_visits(
-    db: Session, *, actor: User, match_id: int, data: VisitPlanIn, today: dt.date
+    db: Session, *, actor: User, match_id: int, data: VisitPlanIn, now: dt.datetime
 ) -> list[MentorVisit]:
     """A planned visit every week in the slot, from `from` (default today) until the
     cohort's last session (or `until`), skipping closures. Planned visits of this match
-    from that date on are replaced; 409 naming the first clash."""
+    from that date on are replaced; 409 naming the first clash.
+
+    `now` is the organisation's local time: a plan made today starts today only when
+    today's slot is still to come (nothing is planned for a time already past, and a
+    visit planned for earlier today is left for the mentor to record)."""
     _require_visit_role(actor)
     match = get_match(db, actor=actor, match_id=match_id)
     _require_mentor_or_staff(actor, match)
     require_active(match)
+    today = now.date()
     first = max(data.from_date or today, today, match.start_date)
+    started = local_datetime(today, data.start_time, now.tzinfo or dt.UTC) <= now
     cohort = _cohort_of(db, match.child_id)
     last = data.until or (cohort[1] if cohort else None)
     if last is None:
@@ -183,7 +189,7 @@ def plan_visits(
     org = organisation(db, actor.org_id)
     closed = cohorts.closed_days(db, org=org, cohort_id=cohort[0] if cohort else None)
     while day <= last:
-        if day not in closed:
+        if day not in closed and not (day == today and started):
             days.append(day)
         day += dt.timedelta(days=7)
     if len(days) > PLAN_WEEKS_MAX:
@@ -203,11 +209,19 @@ def plan_visits(
         clash = busy.clash(day, data.start_time, data.duration_minutes)
         if clash:
             raise Conflict(f"This slot clashes: {clash}. Choose another time or day.")
+    # What is still to come is replaced; a visit planned for earlier today stays for the
+    # mentor to record as completed or missed.
+    to_come = or_(
+        VISITS.c.date > today,
+        VISITS.c.start_time.is_(None),
+        VISITS.c.start_time > now.time().replace(tzinfo=None),
+    )
     replaced = db.execute(
         delete(VISITS).where(
             VISITS.c.match_id == match.id,
             VISITS.c.status == VisitStatus.planned.value,
             VISITS.c.date >= first,
+            to_come,
         )
     ).rowcount  # type: ignore[attr-defined]
     now = dt.datetime.now(dt.UTC)
@@ -259,7 +273,7 @@ def plan_visits(
             .where(
                 MentorVisit.match_id == match.id,
                 MentorVisit.status == VisitStatus.planned,
-                col(MentorVisit.date) >= first,
+                col(MentorVisit.date).in_(days),
             )
             .order_by(col(MentorVisit.date))
         ).all()
@@ -302,6 +316,16 @@ def _check_visit(
     errors: list[dict[str, Any]] = []
     if status == VisitStatus.planned and day < today:
         errors.append({"loc": ["body", "date"], "msg": "A planned visit is dated today or later"})
+    elif status == VisitStatus.planned and day == today and start is not None:
+        starts = local_datetime(day, start, now.tzinfo or dt.UTC)
+        if starts <= now:
+            errors.append(
+                {
+                    "loc": ["body", "start_time"],
+                    "msg": f"It is already {time_words(now)}: plan the visit for a later time, "
+                    "or record one that has happened as completed or missed",
+                }
+            )
     # A visit is logged as cancelled on or after its day; a future one is planned, then
     # cancelled (PATCH).
     new_cancelled = visit_id is None and status == VisitStatus.cancelled

@@ -13,6 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from app.cohorts.schedule import public_holidays
+from app.config import get_settings
 from app.mentoring.models import MentorVisit
 from tests.conftest import People, Signed
 from tests.mentoring.conftest import Programme, audit_count, count_rows
@@ -46,6 +48,16 @@ def visit(match_id: int, day: dt.date, start: str | None, status: str, **over: A
         "status": status,
         **over,
     }
+
+
+@pytest.fixture(autouse=True)
+def _a_whole_day_signed_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests move the clock to times of the test's day, up to a day from when their
+    people signed in (at 01:30 on some awkward days): sessions and tokens outlast that."""
+    monkeypatch.setenv("TANDEM_TOKEN_HOURS", "48")
+    monkeypatch.setenv("TANDEM_SESSION_ABSOLUTE_HOURS", "48")
+    monkeypatch.setenv("TANDEM_SESSION_IDLE_MINUTES", "1440")
+    get_settings.cache_clear()
 
 
 def state(db: Session) -> tuple[int, int]:
@@ -163,3 +175,62 @@ def test_the_mentors_page_refuses_a_visit_logged_before_its_end(
     assert state(db) == before
     clock.move_to(at(today, 11, 30))
     assert post(pages, "/visits/new", form).status_code == 303
+
+
+def test_a_visit_is_not_planned_for_a_time_already_past(
+    caseload: Caseload,  # noqa: F811
+    clock: Clock,
+    db: Session,
+) -> None:
+    today = clock.today
+    match = caseload.matches[0]["id"]
+    clock.move_to(at(today, 19, 30))
+    before = state(db)
+    late = caseload.api.post("/api/v1/visits", json=visit(match, today, "19:00", "planned"))
+    assert late.status_code == 422
+    assert late.json()["errors"] == [
+        {
+            "loc": ["body", "start_time"],
+            "msg": "It is already 7:30pm: plan the visit for a later time, "
+            "or record one that has happened as completed or missed",
+        }
+    ]
+    assert state(db) == before
+    # Later today, or today with no time yet, is still to come.
+    for start in ("20:00", None):
+        body = visit(match, today, start, "planned")
+        assert caseload.api.post("/api/v1/visits", json=body).status_code == 201
+
+
+def test_a_weekly_plan_made_after_todays_slot_starts_next_week(
+    caseload: Caseload,  # noqa: F811
+    clock: Clock,
+    db: Session,
+) -> None:
+    today = clock.today
+    match = caseload.matches[0]["id"]
+    clock.move_to(at(today, 9, 0))
+    earlier = caseload.api.post("/api/v1/visits", json=visit(match, today, "10:00", "planned"))
+    assert earlier.status_code == 201, earlier.text
+    clock.move_to(at(today, 19, 30))
+    slot = {
+        "weekday": today.isoweekday(),
+        "duration_minutes": 60,
+        "until": (today + 21 * DAY).isoformat(),
+    }
+    url = f"/api/v1/matches/{match}/visit-plan"
+    passed = caseload.api.post(url, json=slot | {"start_time": "19:00"})
+    assert passed.status_code == 201, passed.text
+    dates = [v["date"] for v in passed.json()["visits"]]
+    assert dates
+    assert min(dates) > today.isoformat()
+    # This morning's planned visit has started: it stays for the mentor to record.
+    db.expire_all()
+    kept = db.get(MentorVisit, earlier.json()["id"])
+    assert kept is not None
+    assert kept.status.value == "planned"
+    # A slot still to come today is planned today (unless today is a bank holiday).
+    coming = caseload.api.post(url, json=slot | {"start_time": "20:00"})
+    assert coming.status_code == 201, coming.text
+    first = coming.json()["visits"][0]["date"]
+    assert (first == today.isoformat()) is (today not in public_holidays("england"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from app.audit.models import AuditEvent
 from app.sessions.models import Attendance, PracticeAssignment
 from tests.conftest import People, Signed
 from tests.sessions.conftest import full_record
+from tests.support.clock import Clock
 
 
 def count(db: Session, model: type) -> int:
@@ -142,13 +144,21 @@ def test_activity_of_another_week_is_422(
 
 
 def test_a_future_session_cannot_be_recorded(
-    lead_api: TestClient, cohort: dict[str, Any], enrolled, people: People
-) -> None:  # type: ignore[no-untyped-def]
-    future = lead_api.get(f"/api/v1/sessions/{cohort['sessions'][-1]['id']}").json()
+    lead_api: TestClient, cohort_body: dict[str, Any], people: People, clock: Clock, db: Session
+) -> None:
+    # A cohort that starts next week, whatever the clock says today.
+    monday = clock.today + dt.timedelta(days=7 - clock.today.weekday())
+    created = lead_api.post(
+        "/api/v1/cohorts", json=cohort_body | {"start_date": monday.isoformat()}
+    )
+    assert created.status_code == 201, created.text
+    first = min(created.json()["sessions"], key=lambda s: s["date"])
+    future = lead_api.get(f"/api/v1/sessions/{first['id']}").json()
     response = lead_api.put(
         f"/api/v1/sessions/{future['id']}/record", json=full_record(future, [people.facilitator.id])
     )
     assert response.status_code == 422
+    assert count(db, Attendance) == 0
 
 
 def test_who_may_record(
