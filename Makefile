@@ -67,13 +67,19 @@ e2e: install-dev browser
 	$(BIN)/pytest -m e2e
 
 # The browser tests always serve their own SQLite database, so a PostgreSQL run (CI's
-# second pass) leaves them out: they would test the same thing twice.
+# second pass) leaves them out: they would test the same thing twice. Coverage is measured
+# on the SQLite pass (with the browser tests); tracing costs a third more time, which the
+# PostgreSQL pass spends on running the suite instead (COVERAGE=--cov turns it back on).
+COVERAGE ?= --cov --cov-report=term:skip-covered
 ifneq ($(filter postgresql%,$(TANDEM_DATABASE_URL)),)
 TEST_SELECT := -m "not e2e"
+ifeq ($(origin COVERAGE),file)
+COVERAGE :=
+endif
 endif
 
 test: install-dev browser vendor-check lint typecheck
-	$(BIN)/pytest $(XDIST) --cov --cov-report=term:skip-covered $(TEST_SELECT)
+	$(BIN)/pytest $(XDIST) $(COVERAGE) $(TEST_SELECT)
 
 bench: install-dev
 	$(BIN)/python -m bench

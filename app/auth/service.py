@@ -295,7 +295,9 @@ def authenticate(db: Session, *, email: str, password: str, address: str) -> Use
             "Too many failed sign-ins from this address. Try again later.",
             retry_after=settings.lockout_minutes * 60,
         )
-    user = db.exec(select(User).where(User.email == email.strip().lower())).first()
+    key = email.strip().lower()
+    # No address holds a NUL character (and PostgreSQL cannot compare one): nobody's.
+    user = None if "\x00" in key else db.exec(select(User).where(User.email == key)).first()
     if user is not None and user.locked_until is not None and user.locked_until > now():
         raise TooManyRequests(
             "This account is locked after too many failed sign-ins. Try again later.",

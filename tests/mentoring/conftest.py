@@ -5,7 +5,8 @@ in), matches, recorded sessions and row counts. Today is the clock fixture's (Eu
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -178,3 +179,15 @@ def evening(clock: Clock) -> None:
     """Late on the test's day (23:45 in London): a visit logged today as completed or missed
     has ended by then, as it must have before it can be logged."""
     clock.move_to(dt.datetime.combine(clock.today, dt.time(23, 45), tzinfo=LONDON))
+
+
+@contextmanager
+def earlier_today(clock: Clock, hour: int, minute: int = 0) -> Iterator[None]:
+    """Step back to a time earlier on the test's day (to plan a visit for later that day,
+    say), then return to where the clock was."""
+    was = clock.now
+    clock.move_to(dt.datetime.combine(clock.today, dt.time(hour, minute), tzinfo=LONDON))
+    try:
+        yield
+    finally:
+        clock.move_to(was)

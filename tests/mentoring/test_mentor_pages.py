@@ -23,6 +23,7 @@ from tests.cohorts.conftest import (  # noqa: F401
     second_facilitator,
 )
 from tests.conftest import People, Signed
+from tests.mentoring.conftest import earlier_today
 from tests.support.clock import Clock
 
 WEEK = dt.timedelta(weeks=1)
@@ -107,6 +108,7 @@ class Programme:
     ben_match: int
     lead_api: TestClient
     mentor_api: TestClient
+    clock: Clock
 
     def tasks(self, db: Session, child: dict[str, Any]) -> list[PracticeAssignment]:
         return list(
@@ -126,7 +128,12 @@ class Programme:
             "status": status,
             **more,
         }
-        response = self.mentor_api.post("/api/v1/visits", json=body)
+        if status == "planned" and day == self.clock.today:
+            # Planned in the morning, for later that day (the tests run late in the day).
+            with earlier_today(self.clock, 9):
+                response = self.mentor_api.post("/api/v1/visits", json=body)
+        else:
+            response = self.mentor_api.post("/api/v1/visits", json=body)
         assert response.status_code == 201, response.text
         return response.json()
 
@@ -200,6 +207,7 @@ def mentees(
         matches[1],
         lead_api,
         signed.api(people.mentor),
+        clock,
     )
 
 
@@ -530,9 +538,10 @@ def test_a_stale_version_is_refused_with_a_message_to_reload(
 ) -> None:
     pages = signed.pages(people.mentor)
     planned = mentees.visit(mentees.amira_match, mentees.today, "17:00", "planned")
-    changed = mentees.mentor_api.patch(
-        f"/api/v1/visits/{planned['id']}", json={"version": 1, "start_time": "18:00"}
-    )
+    with earlier_today(mentees.clock, 9):  # moved while it was still to come
+        changed = mentees.mentor_api.patch(
+            f"/api/v1/visits/{planned['id']}", json={"version": 1, "start_time": "18:00"}
+        )
     assert changed.status_code == 200, changed.text
     form = visit_form(mentees, mentees.today, start_time="17:00", version="1")
     response = post(pages, f"/visits/{planned['id']}", form)

@@ -23,10 +23,12 @@ from tests.mentoring.conftest import (
     Programme,
     audit_count,
     count_rows,
+    earlier_today,
     make_match,
     mentor_user,
     record,
 )
+from tests.support.clock import Clock
 
 # Date-sensitive: also run on the awkward days of tests/support/clock.py.
 # Visits are logged as completed today: late in the day, once they have ended.
@@ -239,9 +241,11 @@ def test_a_plan_for_a_child_in_no_cohort_needs_an_end_date(
     assert refused.json()["errors"][0]["loc"] == ["body", "until"]
     assert lead_api.post(url, json={**slot, "until": str(today - DAY)}).status_code == 422
     assert lead_api.post(url, json={**slot, "weekday": 8, "until": str(today)}).status_code == 422
-    planned = lead_api.post(url, json={**slot, "until": (today + 4 * WEEK - DAY).isoformat()})
+    # Late on the test's day, today's slot has passed: four Wednesdays after today.
+    planned = lead_api.post(url, json={**slot, "until": (today + 4 * WEEK).isoformat()})
     assert planned.status_code == 201
     assert len(planned.json()["visits"]) == 4
+    assert min(v["date"] for v in planned.json()["visits"]) > today.isoformat()
 
 
 def test_a_mentor_plans_only_their_own_matches(db: Session, caseload: Caseload) -> None:
@@ -258,7 +262,7 @@ def test_a_mentor_plans_only_their_own_matches(db: Session, caseload: Caseload) 
 
 
 def test_refused_visits_change_nothing(
-    db: Session, programme: Programme, caseload: Caseload, today: dt.date
+    db: Session, programme: Programme, caseload: Caseload, today: dt.date, clock: Clock
 ) -> None:
     first, second = caseload.matches
     done = caseload.api.post("/api/v1/visits", json=_visit(first["id"], today, "10:00"))
@@ -290,10 +294,13 @@ def test_refused_visits_change_nothing(
         _visit(second["id"], today, "11:00"),
         _visit(second["id"], yesterday, duration_minutes=15),
         _visit(second["id"], today - 2 * DAY, duration_minutes=480, status="missed"),
-        _visit(second["id"], today, "20:00", status="planned"),
         _visit(second["id"], today + WEEK, status="planned", start_time=None),
         _visit(second["id"], today - 3 * DAY, status="cancelled"),
     ):
+        assert caseload.api.post("/api/v1/visits", json=body).status_code == 201, body
+    # A visit planned for later today (planned earlier in the day).
+    with earlier_today(clock, 12):
+        body = _visit(second["id"], today, "20:00", status="planned")
         assert caseload.api.post("/api/v1/visits", json=body).status_code == 201, body
 
 
@@ -304,6 +311,7 @@ def test_practice_tasks_worked_on_in_a_visit(
     programme: Programme,
     caseload: Caseload,
     today: dt.date,
+    clock: Clock,
 ) -> None:
     first, second = caseload.matches
     record(lead_api, programme.past_sessions(lead_api, today)[-1]["id"], people.facilitator.id)
@@ -326,11 +334,13 @@ def test_practice_tasks_worked_on_in_a_visit(
         assert str(ids[0]) in refused.json()["detail"]
         assert _visit_state(db) == before
     # Tasks are worked on in a visit that happened.
-    planned = caseload.api.post(
-        "/api/v1/visits",
-        json=_visit(first["id"], today, "20:00", status="planned", assignment_ids=[practised]),
-    )
+    with earlier_today(clock, 12):
+        planned = caseload.api.post(
+            "/api/v1/visits",
+            json=_visit(first["id"], today, "20:00", status="planned", assignment_ids=[practised]),
+        )
     assert planned.status_code == 422
+    assert planned.json()["errors"][0]["loc"] == ["body", "assignment_ids"]
     assert _visit_state(db) == before
 
     visit = caseload.api.post(
@@ -398,12 +408,13 @@ def test_a_safeguarding_concern_raises_a_flag_for_the_lead_at_once(
 
 
 def test_recording_how_a_planned_visit_went(
-    db: Session, caseload: Caseload, today: dt.date
+    db: Session, caseload: Caseload, today: dt.date, clock: Clock
 ) -> None:
     match = caseload.matches[0]
-    planned = caseload.api.post(
-        "/api/v1/visits", json=_visit(match["id"], today, "18:00", status="planned")
-    ).json()
+    with earlier_today(clock, 12):
+        planned = caseload.api.post(
+            "/api/v1/visits", json=_visit(match["id"], today, "18:00", status="planned")
+        ).json()
     assert planned["version"] == 1
     url = f"/api/v1/visits/{planned['id']}"
     went = caseload.api.patch(

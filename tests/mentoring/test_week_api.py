@@ -16,10 +16,12 @@ from tests.mentoring.conftest import (
     WEEK,
     MakeMentor,
     Programme,
+    earlier_today,
     make_match,
     mentor_user,
     record,
 )
+from tests.support.clock import Clock
 
 # Date-sensitive: also run on the awkward days of tests/support/clock.py.
 # Visits are logged as completed today: late in the day, once they have ended.
@@ -44,6 +46,7 @@ def test_the_mentors_week(
     programme: Programme,
     make_mentor: MakeMentor,
     today: dt.date,
+    clock: Clock,
 ) -> None:
     present, absent = programme.children[:2]
     mentor = make_mentor()
@@ -64,9 +67,13 @@ def test_the_mentors_week(
         ).status_code
         == 200
     )
+    with earlier_today(clock, 18):  # planned while it was still to come
+        planned = api.post(
+            "/api/v1/visits", json=_visit(matches[0]["id"], today, "19:00", 60, "planned")
+        )
     visits = [
         api.post("/api/v1/visits", json=_visit(matches[0]["id"], today, "08:00", 150, "completed")),
-        api.post("/api/v1/visits", json=_visit(matches[0]["id"], today, "19:00", 60, "planned")),
+        planned,
         api.post("/api/v1/visits", json=_visit(matches[1]["id"], today, "11:00", 60, "completed")),
     ]
     assert [v.status_code for v in visits] == [201, 201, 201], [v.text for v in visits]
