@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test install install-dev lint typecheck unit e2e bench browser lock vendor-check clean help
+.PHONY: run test install install-dev lint typecheck unit e2e bench load browser lock vendor-check clean help
 
 help:
 	@echo "make run    - install, migrate a SQLite database under var/, load the curriculum, serve on http://127.0.0.1:8000"
@@ -83,6 +83,14 @@ test: install-dev browser vendor-check lint typecheck
 
 bench: install-dev
 	$(BIN)/python -m bench
+
+# A bounded Locust scenario (bench/load/locustfile.py) against `tandem serve --workers WORKERS`
+# on a fresh database (PostgreSQL when TANDEM_DATABASE_URL names one); writes var/load.json.
+USERS ?= 60
+WORKERS ?= 2
+DURATION ?= 60
+load: install-dev
+	USERS=$(USERS) WORKERS=$(WORKERS) DURATION=$(DURATION) $(BIN)/python -m bench.load
 
 # Re-pin after changing dependencies in pyproject.toml (needs network access to PyPI).
 lock: $(BIN)/python

@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session
 
 from app.config import get_settings
-from app.db import InvalidDatabaseURL, create_db_engine, parse_database_url
+from app.db import WRITE_OPTION, InvalidDatabaseURL, create_db_engine, parse_database_url
 
 app = typer.Typer(
     help="Tandem: run a skills group with mentoring, and prove it was delivered as designed.",
@@ -140,8 +140,14 @@ def curriculum_load(
 
 
 def _session() -> Session:
+    """A writing session: on SQLite its transactions begin IMMEDIATE, so a command run
+    beside a serving Tandem waits its turn to write instead of failing half-way."""
     settings = get_settings()
-    return Session(create_db_engine(settings.database_url), expire_on_commit=False)
+    return Session(
+        create_db_engine(settings.database_url),
+        expire_on_commit=False,
+        execution_options={WRITE_OPTION: True},
+    )
 
 
 @users_app.command("add")

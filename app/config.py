@@ -31,6 +31,42 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes.")
+
+    # Capacity, per worker process (README "Capacity"): at most `db_pool_size` requests use
+    # the database at once, each on a connection of its own that no other request waits
+    # for; the rest queue without holding a connection or a thread. The thread pool is
+    # sized above it so that a request holding a connection always gets a thread.
+    # Connections to the database: workers x (db_pool_size + db_pool_overflow).
+    db_pool_size: int = Field(
+        default=10, ge=1, le=200, description="Requests using the database at once."
+    )
+    db_pool_overflow: int = Field(
+        default=5, ge=1, le=100, description="Extra connections for /healthz and background writes."
+    )
+    db_pool_timeout: float = Field(
+        default=10, gt=0, le=300, description="Seconds to wait for a connection."
+    )
+    threads: int = Field(
+        default=40, ge=2, le=1000, description="Worker threads for request handlers."
+    )
+    db_statement_timeout_ms: int = Field(
+        default=30_000,
+        ge=100,
+        le=3_600_000,
+        description="PostgreSQL: longest statement; also bounds a silent link.",
+    )
+    sqlite_busy_timeout_ms: int = Field(
+        default=15_000,
+        ge=100,
+        le=600_000,
+        description="SQLite: how long a writer waits for another.",
+    )
+    max_json_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Largest JSON or form body (413 beyond)."
+    )
+    max_upload_bytes: int = Field(
+        default=10_485_760, ge=1024, description="Largest multipart upload (413 beyond)."
+    )
     service_name: str = "Tandem"
 
     # Sign-in and sessions.
@@ -47,6 +83,12 @@ class Settings(BaseSettings):
     )
     password_hash_fast: bool = Field(
         default=False, description="Cheap Argon2 parameters: for the test suite only."
+    )
+    address_retry_seconds: int = Field(
+        default=10,
+        ge=1,
+        le=3600,
+        description="An address over address_max_failures may try to sign in once this often.",
     )
 
 

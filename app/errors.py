@@ -12,10 +12,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from app.db import database_busy, database_unreachable, outage
 from app.exceptions import DomainError, Invalid, NotAuthenticated, TooManyRequests
 
 log = structlog.get_logger(__name__)
@@ -190,6 +192,31 @@ async def _data_exception(request: Request, exc: Exception) -> Response:
     return await _unhandled_exception(request, exc)
 
 
+async def _database_exception(request: Request, exc: Exception) -> Response:
+    """The database busy or out of reach: 503 with Retry-After (problem+json for the API,
+    an error page for people), and an outage logged once when it starts."""
+    if database_busy(exc):
+        log.warning("database_busy", path=request.url.path, error=type(exc).__name__)
+        return problem(
+            request,
+            503,
+            "Tandem is busy just now and nothing was saved. Try again in a moment.",
+            title="Busy",
+            headers={"Retry-After": "2"},
+        )
+    if database_unreachable(exc):
+        if outage.started():
+            log.error("database_unreachable", error=type(getattr(exc, "orig", exc)).__name__)
+        return problem(
+            request,
+            503,
+            "Tandem cannot reach its database just now. Try again in a minute.",
+            title="Service unavailable",
+            headers={"Retry-After": "30"},
+        )
+    return await _unhandled_exception(request, exc)
+
+
 async def _unhandled_exception(request: Request, exc: Exception) -> Response:
     log.exception("unhandled_error", path=request.url.path, method=request.method)
     return problem(request, 500, "Something went wrong on our side. It has been logged.")
@@ -200,4 +227,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_exception)
     app.add_exception_handler(DomainError, _domain_exception)
     app.add_exception_handler(DataError, _data_exception)
+    app.add_exception_handler(DBAPIError, _database_exception)
+    app.add_exception_handler(SATimeoutError, _database_exception)
     app.add_exception_handler(Exception, _unhandled_exception)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
@@ -29,7 +33,7 @@ from app.logs import AccessLogMiddleware, configure_logging
 from app.mentoring import api as mentoring_api
 from app.mentoring import mentor_views
 from app.mentoring import views as mentoring_views
-from app.middleware import SecurityHeadersMiddleware
+from app.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from app.sessions import api as sessions_api
 from app.sessions import views as sessions_views
 from app.site import api as site_api
@@ -78,10 +82,21 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    """Handlers run in a thread pool sized above the request gate (app/db.py), so that a
+    request holding a connection always finds a thread to finish on."""
+    settings = get_settings()
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    limiter.total_tokens = max(settings.threads, settings.db_pool_size + 10)
+    yield
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     configure_logging(settings)
     app = FastAPI(
+        lifespan=_lifespan,
         title="Tandem",
         version="1",
         description="Schedule, deliver and evidence a skills group with mentoring.",
@@ -90,6 +105,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")

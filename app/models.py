@@ -8,6 +8,7 @@ from app.calendar.models import CalendarFeed
 from app.children.models import Child
 from app.cohorts.models import Closure, Cohort, CohortFacilitator, Enrolment, GroupSession
 from app.curriculum.models import Activity, Curriculum, CurriculumWeek, PracticeTask
+from app.idempotency import IdempotencyKey
 from app.mentoring.models import CheckIn, Match, MentorProfile, MentorVisit, VisitAssignment
 from app.sessions.models import (
     Attendance,
@@ -36,6 +37,7 @@ __all__ = [
     "CurriculumWeek",
     "Enrolment",
     "GroupSession",
+    "IdempotencyKey",
     "LoginFailure",
     "Match",
     "MentorProfile",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime, time
 from http import HTTPStatus
@@ -14,6 +15,8 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup, escape
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from app.clock import time_words
 from app.config import get_settings
@@ -84,6 +87,80 @@ def id_param() -> Any:
     """A path id (1 to 2**31-1). A fresh Path() per parameter: FastAPI binds each instance
     to one parameter name."""
     return PathParam(ge=1, le=2**31 - 1)
+
+
+# Inputs the API's schemas share: what the database columns and date arithmetic can hold.
+
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+
+
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+LOCAL_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
+
+
+def _iso_day(value: object) -> object:
+    # Only what the document promises (YYYY-MM-DD): pydantic would also take a number of
+    # seconds since 1970 or a date and time.
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and ISO_DAY.fullmatch(value):
+        return value
+    raise PydanticCustomError("date_format", "Give a date as YYYY-MM-DD, like 2026-09-07")
+
+
+def _within_years(value: date) -> date:
+    # A week or a year either side of the day must still be a date (date.max is 9999-12-31),
+    # and PostgreSQL and SQLite must read it back alike.
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise PydanticCustomError("date_range", "Give a date between 1900 and 2100")
+    return value
+
+
+def _wall_clock(value: object) -> object:
+    # Times are wall-clock times where the organisation is: an offset would be dropped, or
+    # fail when compared with a local time. Text only (a number would be read as seconds).
+    if isinstance(value, time):
+        if value.tzinfo is None:
+            return value
+    elif isinstance(value, str) and re.fullmatch(LOCAL_TIME, value):
+        return value
+    raise PydanticCustomError("time_offset", "Give the time without a timezone, like 16:30")
+
+
+Day = Annotated[
+    date,
+    BeforeValidator(_iso_day),
+    AfterValidator(_within_years),
+    Field(description="A date between 1900-01-01 and 2100-12-31 (YYYY-MM-DD)"),
+]
+"""A date from a client: YYYY-MM-DD between 1900 and 2100, else a 422 that says so."""
+
+WallTime = Annotated[
+    time,
+    BeforeValidator(_wall_clock),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": LOCAL_TIME,
+            "description": "A local time without a timezone (HH:MM or HH:MM:SS)",
+            "examples": ["16:30:00"],
+        }
+    ),
+]
+"""A time of day where the organisation is, without a UTC offset (JSON Schema's "time"
+format would demand one): in requests, and documented so in responses."""
+
+Version = Annotated[
+    int,
+    Field(
+        ge=1,
+        le=2**31 - 2,
+        description="The version last read (optimistic locking)",
+    ),
+]
+"""A row's version from a client: the next version (this one + 1) must fit the integer
+column too."""
 
 
 def is_htmx(request: Request) -> bool:

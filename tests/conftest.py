@@ -32,7 +32,7 @@ from app.auth.deps import SESSION_COOKIE
 from app.auth.models import Organisation, Role, User
 from app.config import get_settings
 from app.curriculum.service import load_path
-from app.db import create_db_engine, get_db, get_engine, parse_database_url
+from app.db import create_db_engine, finish_request, get_db, get_engine, parse_database_url
 from app.logs import configure_logging
 from app.main import create_app
 from tests.support.clock import (
@@ -212,7 +212,7 @@ class DatabaseFactory:
 
     def new(self, label: str) -> str:
         if self.backend == "sqlite":
-            return f"sqlite:///{self.tmp / f'{label}.db'}"
+            return f"sqlite:///{self.tmp / f'{label}_{uuid.uuid4().hex[:8]}.db'}"
         assert self.base is not None
         server = parse_database_url(self.base)
         name = f"{server.database or 'tandem'}_{label}_{uuid.uuid4().hex[:8]}"
@@ -312,7 +312,7 @@ def app(db: Session, engine: Engine) -> FastAPI:
         # The app's own rule (commit on success, roll back on error), on the test's session.
         try:
             yield db
-            db.commit()
+            finish_request(db)
         except BaseException:
             db.rollback()
             raise

@@ -427,7 +427,7 @@ def world(db: Session, people: People, curriculum_id: int) -> World:
         today=today,
     )
     session = cohorts.sessions_of(db, actor=people.lead, cohort_id=cohort.id or 0)[0]
-    token = feeds.feed_for(db, user=people.facilitator).token
+    token = feeds.issue(db, user=people.facilitator)
     db.commit()
     ids = {
         "user_id": people.mentor.id,

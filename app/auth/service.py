@@ -9,8 +9,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, func, update
+from sqlalchemy import Date, case, column, delete, func, literal, null, table, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
@@ -22,7 +24,10 @@ from app.auth.security import (
     token_digest,
     verify_password,
 )
+from app.clock import today_for
 from app.config import get_settings
+from app.db import UTCDateTime
+from app.db import after_commit as db_after_commit
 from app.exceptions import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound, TooManyRequests
 
 WRONG_CREDENTIALS = "Email or password is wrong."
@@ -196,6 +201,10 @@ def update_user(
     # Counted before anything changes (an autoflush would count the change itself).
     if losing_admin and _active_admins(db, actor.org_id) <= 1:
         raise Conflict("The organisation must keep at least one active admin.")
+    if (user.active and not new_active) or new_role != user.role:
+        refusal = _open_commitments(db, user=user)
+        if refusal:
+            raise Conflict(refusal)
     before = {"name": user.name, "role": user.role, "active": user.active}
     after = {"name": new_name, "role": new_role, "active": new_active}
     user.name, user.role, user.active = new_name, new_role, new_active
@@ -217,6 +226,78 @@ def update_user(
     return user
 
 
+# The tables of domains above auth, named here rather than imported: auth imports no
+# domain above it (CONVENTIONS.md, "import only downwards").
+_match = table(
+    "mentor_match",
+    column("org_id"),
+    column("mentor_id"),
+    column("child_id"),
+    column("end_date", Date),
+)
+_child = table("child", column("id"), column("first_name"))
+_cohort = table("cohort", column("id"), column("org_id"), column("name"))
+_cohort_facilitator = table("cohort_facilitator", column("cohort_id"), column("user_id"))
+_group_session = table(
+    "group_session", column("id"), column("cohort_id"), column("date", Date), column("status")
+)
+
+
+def _open_commitments(db: Session, *, user: User) -> str | None:
+    """Why `user` cannot be deactivated or given another role yet, or None: the open
+    matches they mentor (not ended) and the cohorts they facilitate that still have
+    sessions to come (scheduled, today or later in the organisation's timezone). Two
+    grouped queries, whatever the numbers."""
+    today = today_for(db, user)
+    children = list(
+        db.execute(
+            sa_select(_child.c.first_name)
+            .join_from(_match, _child, _child.c.id == _match.c.child_id)
+            .where(
+                _match.c.org_id == user.org_id,
+                _match.c.mentor_id == user.id,
+                _match.c.end_date.is_(None),
+            )
+            .order_by(_child.c.first_name)
+        ).scalars()
+    )
+    cohorts = db.execute(
+        sa_select(_cohort.c.name, func.count(_group_session.c.id))
+        .join_from(_cohort, _cohort_facilitator, _cohort_facilitator.c.cohort_id == _cohort.c.id)
+        .join(_group_session, _group_session.c.cohort_id == _cohort.c.id)
+        .where(
+            _cohort.c.org_id == user.org_id,
+            _cohort_facilitator.c.user_id == user.id,
+            _group_session.c.date >= today,
+            _group_session.c.status == "scheduled",
+        )
+        .group_by(_cohort.c.id, _cohort.c.name)
+        .order_by(_cohort.c.name)
+    ).all()
+    held: list[str] = []
+    moves: list[str] = []
+    if children:
+        n = len(children)
+        held.append(f"has {_plural(n, 'open match', 'open matches')} ({', '.join(children)})")
+        moves.append("end the match" if n == 1 else "end the matches")
+    if cohorts:
+        groups = [f"{name} ({_plural(count, 'session')} to come)" for name, count in cohorts]
+        held.append(f"facilitates {_and(groups)}")
+        whose = "the cohort's" if len(cohorts) == 1 else "the cohorts'"
+        moves.append(f"change {whose} facilitators")
+    if not held:
+        return None
+    return f"{user.name} still {_and(held)}: {_and(moves)} first."
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def revoke_all(db: Session, *, user_id: int, keep_session_id: int | None = None) -> None:
     stamp = now()
     sessions = update(WebSession).where(
@@ -235,17 +316,18 @@ def revoke_all(db: Session, *, user_id: int, keep_session_id: int | None = None)
 def change_password(
     db: Session, *, actor: User, current: str, new: str, keep_session_id: int | None
 ) -> None:
-    if actor.locked_until is not None and actor.locked_until > now():
-        raise TooManyRequests(
-            "Too many wrong passwords. Try again later.",
-            retry_after=_seconds_until(actor.locked_until),
-        )
+    # Guessing the current password from a session counts like failed sign-ins, counted
+    # before the check as they are (see authenticate).
+    attempt = _reserve_attempt(db, actor, locked="Too many wrong passwords. Try again later.")
     ok, _ = verify_password(current, actor.password_hash)
+    if ok:
+        _clear_failures(db, actor)
+    else:
+        _record_failure(db, user=actor, attempt=attempt)
+    # The check's outcome stands even if the new password is refused below.
+    db.commit()
     errors: list[dict[str, Any]] = []
     if not ok:
-        # Guessing the current password from a session counts like failed sign-ins.
-        _count_failure(db, actor)
-        db.commit()
         errors.append(
             {"loc": ["body", "current_password"], "msg": "Your current password is wrong"}
         )
@@ -280,58 +362,149 @@ def _seconds_until(moment: datetime) -> int:
     return max(1, math.ceil((moment - now()).total_seconds()))
 
 
+ACCOUNT_LOCKED = "This account is locked after too many failed sign-ins. Try again later."
+ADDRESS_SLOWED = "Too many failed sign-ins from this address. Wait a few seconds between attempts."
+
+
 def authenticate(db: Session, *, email: str, password: str, address: str) -> User:
     """The user, or NotAuthenticated (one message for every wrong combination) or
-    TooManyRequests (this account is locked, or this address has failed too often)."""
+    TooManyRequests (this account is locked, or this address is trying too often).
+
+    Every attempt is counted, and the count committed, before its password is checked, in
+    statements that are each atomic: a parallel burst checks no more passwords than the
+    limits allow (issue 13).
+
+    - The account (`_reserve_attempt`): one UPDATE ... RETURNING adds the attempt to
+      `failed_logins`. The attempt that reaches `login_max_failures` locks the account for
+      `lockout_minutes` and is still checked; later ones are refused (429) unchecked until
+      the lock ends. The right password sets the count back to 0 and clears any lock.
+    - The address (`_reserve_address`): a LoginFailure row is committed, then counted.
+      Up to `address_max_failures` failures in `lockout_minutes`, every attempt is
+      checked. Over that the address is slowed, never shut out (a council office behind
+      one NAT): one attempt per `address_retry_seconds` is checked, so the right password
+      signs in and a wrong one is one more failure; an attempt sooner than that after
+      another is refused (429 with Retry-After) and its row withdrawn, so refused
+      attempts never push the next chance further away. An attempt that signs in, or is
+      refused because the account is locked, checks no password and leaves no row.
+    """
+    reservation = _reserve_address(db, address)
+    key = email.strip().lower()
+    # No address holds a NUL character (and PostgreSQL cannot compare one): nobody's.
+    user = None if "\x00" in key else db.exec(select(User).where(User.email == key)).first()
+    attempt = 0
+    if user is not None:
+        try:
+            attempt = _reserve_attempt(db, user, locked=ACCOUNT_LOCKED)
+        except TooManyRequests:
+            _withdraw_address(db, reservation)
+            db.commit()
+            raise
+    ok, new_hash = verify_password(password, user.password_hash if user else None)
+    if not ok or user is None or not user.active:
+        _record_failure(db, user=user, attempt=attempt)
+        # The writes a refused request keeps: without them the limits could not count.
+        db.commit()
+        raise NotAuthenticated(WRONG_CREDENTIALS)
+    _withdraw_address(db, reservation)
+    _clear_failures(db, user)
+    if new_hash:
+        user.password_hash = new_hash
+        db.add(user)
+    return user
+
+
+def _reserve_address(db: Session, address: str) -> int:
+    """Write this attempt as a failure of the address and commit it, then count: the id of
+    the row (deleted again if the attempt signs in), or TooManyRequests. Two attempts that
+    commit their rows before they count cannot both miss the other's row, so no more than
+    one attempt per `address_retry_seconds` gets through a slowed address."""
     settings = get_settings()
-    window_start = now() - timedelta(minutes=settings.lockout_minutes)
-    failures_here = db.exec(
+    stamp = now()
+    address = address[:64]
+    reservation = LoginFailure(address=address, at=stamp)
+    db.add(reservation)
+    db.commit()
+    assert reservation.id is not None
+    window_start = stamp - timedelta(minutes=settings.lockout_minutes)
+    failures = db.exec(
         select(func.count())
         .select_from(LoginFailure)
         .where(LoginFailure.address == address, col(LoginFailure.at) > window_start)
     ).one()
-    if failures_here >= settings.address_max_failures:
-        raise TooManyRequests(
-            "Too many failed sign-ins from this address. Try again later.",
-            retry_after=settings.lockout_minutes * 60,
+    if failures <= settings.address_max_failures:  # this attempt's row included
+        return reservation.id
+    interval = timedelta(seconds=settings.address_retry_seconds)
+    latest: datetime | None = db.exec(
+        select(func.max(LoginFailure.at)).where(
+            LoginFailure.address == address,
+            col(LoginFailure.id) != reservation.id,
+            col(LoginFailure.at) > stamp - interval,
         )
-    key = email.strip().lower()
-    # No address holds a NUL character (and PostgreSQL cannot compare one): nobody's.
-    user = None if "\x00" in key else db.exec(select(User).where(User.email == key)).first()
-    if user is not None and user.locked_until is not None and user.locked_until > now():
-        raise TooManyRequests(
-            "This account is locked after too many failed sign-ins. Try again later.",
-            retry_after=_seconds_until(user.locked_until),
-        )
-    ok, new_hash = verify_password(password, user.password_hash if user else None)
-    if not ok or user is None or not user.active:
-        _record_failure(db, user=user, address=address)
-        # The one write a refused request keeps: without it the lockout could not count.
-        db.commit()
-        raise NotAuthenticated(WRONG_CREDENTIALS)
-    if new_hash:
-        user.password_hash = new_hash
-    user.failed_logins = 0
-    user.locked_until = None
-    db.add(user)
-    return user
+    ).one()
+    if latest is None:
+        return reservation.id
+    _withdraw_address(db, reservation.id)
+    db.commit()
+    raise TooManyRequests(ADDRESS_SLOWED, retry_after=_seconds_until(latest + interval))
 
 
-def _record_failure(db: Session, *, user: User | None, address: str) -> None:
-    stamp = now()
-    db.add(LoginFailure(address=address[:64], at=stamp))
-    db.execute(delete(LoginFailure).where(col(LoginFailure.at) < stamp - timedelta(days=1)))
-    if user is not None:
-        _count_failure(db, user)
+def _withdraw_address(db: Session, reservation: int) -> None:
+    db.execute(delete(LoginFailure).where(col(LoginFailure.id) == reservation))
 
 
-def _count_failure(db: Session, user: User) -> None:
+def _reserve_attempt(db: Session, user: User, *, locked: str) -> int:
+    """Add one attempt to the account's count, atomically and committed, before the
+    password is checked: the attempt's number (1 to `login_max_failures`), or
+    TooManyRequests(`locked`) while the account is locked. A lock that has ended starts
+    the count again; the attempt that reaches the limit locks the account."""
     settings = get_settings()
+    limit = settings.login_max_failures
     stamp = now()
-    user.failed_logins += 1
-    if user.failed_logins >= settings.login_max_failures:
-        user.locked_until = stamp + timedelta(minutes=settings.lockout_minutes)
-        user.failed_logins = 0
+    count, locked_until = col(User.failed_logins), col(User.locked_until)
+    is_locked = locked_until > stamp
+    attempt = case(
+        # Numbers above the limit mean "refused": the caller cannot see the old values.
+        (is_locked, case((count > limit, count + 1), else_=limit + 1)),
+        (locked_until <= stamp, 1),
+        else_=count + 1,
+    )
+    until = literal(stamp + timedelta(minutes=settings.lockout_minutes), UTCDateTime())
+    row = db.execute(
+        update(User)
+        .where(col(User.id) == user.id)
+        .values(
+            failed_logins=attempt,
+            locked_until=case((is_locked, locked_until), (attempt >= limit, until), else_=null()),
+        )
+        .returning(count, locked_until)
+        .execution_options(synchronize_session=False)
+    ).one()
+    db.commit()
+    set_committed_value(user, "failed_logins", row[0])
+    set_committed_value(user, "locked_until", row[1])
+    if row[0] > limit:
+        assert row[1] is not None
+        raise TooManyRequests(locked, retry_after=_seconds_until(row[1]))
+    return int(row[0])
+
+
+def _clear_failures(db: Session, user: User) -> None:
+    db.execute(
+        update(User)
+        .where(col(User.id) == user.id)
+        .values(failed_logins=0, locked_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(user, "failed_logins", 0)
+    set_committed_value(user, "locked_until", None)
+
+
+def _record_failure(db: Session, *, user: User | None, attempt: int) -> None:
+    """A wrong password (or an unknown or inactive account): the address's row stays; the
+    attempt that reached the limit has locked the account, which the audit records."""
+    db.execute(delete(LoginFailure).where(col(LoginFailure.at) < now() - timedelta(days=1)))
+    if user is not None and attempt >= get_settings().login_max_failures:
+        assert user.locked_until is not None
         audit.record(
             db,
             org_id=user.org_id,
@@ -341,7 +514,6 @@ def _count_failure(db: Session, user: User) -> None:
             entity_id=user.id,
             changes={"locked_until": [None, user.locked_until.isoformat()]},
         )
-    db.add(user)
 
 
 @dataclass(frozen=True)
@@ -394,8 +566,15 @@ def resolve_session(db: Session, raw: str) -> Principal | None:
     if session.revoked_at or stamp >= session.expires_at or stamp >= idle_limit or not user.active:
         return None
     if stamp - session.last_seen_at > timedelta(minutes=1):  # not a write on every request
-        session.last_seen_at = stamp
-        db.add(session)
+        session_id = session.id
+        db_after_commit(
+            db,
+            lambda s: s.execute(
+                update(WebSession)
+                .where(col(WebSession.id) == session_id, col(WebSession.last_seen_at) < stamp)
+                .values(last_seen_at=stamp)
+            ),
+        )
     return Principal(user=user, via="session", session=session)
 
 

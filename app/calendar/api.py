@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Path, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.auth.deps import CurrentUser
 from app.calendar import service
@@ -16,16 +16,33 @@ feeds = APIRouter(include_in_schema=False)
 
 
 class CalendarUrl(BaseModel):
-    url: str
+    url: str | None = Field(
+        description="The secret address: given once, when it is made. Afterwards null: "
+        "POST /api/v1/me/calendar/rotate for a new one (the old one stops working)."
+    )
+    detail: str | None = None
+
+
+SHOWN_ONCE = (
+    "Your calendar address was shown when it was made and cannot be shown again. "
+    "Re-issue it to see a new link (the old one stops working)."
+)
 
 
 def feed_url(request: Request, token: str) -> str:
     return str(request.base_url).rstrip("/") + f"/calendar/{token}.ics"
 
 
-@router.get("/me/calendar", response_model=CalendarUrl, summary="My secret calendar feed address")
+@router.get(
+    "/me/calendar",
+    response_model=CalendarUrl,
+    summary="My secret calendar feed address: the first time only",
+)
 def my_calendar(request: Request, db: DbSession, user: CurrentUser) -> CalendarUrl:
-    return CalendarUrl(url=feed_url(request, service.feed_for(db, user=user).token))
+    raw = service.first_address(db, user=user)
+    if raw is None:
+        return CalendarUrl(url=None, detail=SHOWN_ONCE)
+    return CalendarUrl(url=feed_url(request, raw))
 
 
 @router.post(
@@ -35,7 +52,7 @@ def my_calendar(request: Request, db: DbSession, user: CurrentUser) -> CalendarU
     responses=problem_responses(403),
 )
 def rotate_calendar(request: Request, db: DbSession, user: CurrentUser) -> CalendarUrl:
-    return CalendarUrl(url=feed_url(request, service.rotate(db, user=user).token))
+    return CalendarUrl(url=feed_url(request, service.rotate(db, user=user)))
 
 
 @feeds.get("/calendar/{token}.ics")

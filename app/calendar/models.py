@@ -13,7 +13,9 @@ class CalendarFeed(SQLModel, table=True):
 
     user_id: int = Field(foreign_key="user_account.id", primary_key=True, ondelete="CASCADE")
     org_id: int = Field(foreign_key="organisation.id", index=True)
-    # The address itself is the credential (calendar apps cannot sign in), so it is kept
-    # to show again; it is long and random, never logged, and rotating it revokes the old.
-    token: str = Field(max_length=64, unique=True)
+    # The address itself is the credential (calendar apps cannot sign in): long and random,
+    # never logged, shown once when it is made, and kept only as its SHA-256 (like session
+    # and API tokens), so a copy of the database opens no one's calendar. Re-issuing it
+    # revokes the old one.
+    token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.models import Organisation, Role, User
+from app.auth.security import token_digest, tokens_match
 from app.calendar.models import CalendarFeed
 from app.children.models import Child
 from app.cohorts.models import Cohort, CohortFacilitator, Enrolment, GroupSession, SessionStatus
@@ -21,25 +22,40 @@ from app.mentoring.models import Match, MentorVisit, VisitStatus
 PRODID = "-//Tandem//Group sessions//EN"
 
 
-def feed_for(db: Session, *, user: User) -> CalendarFeed:
-    feed = db.get(CalendarFeed, user.id)
+def feed_of(db: Session, *, user: User) -> CalendarFeed | None:
+    return db.get(CalendarFeed, user.id)
+
+
+def issue(db: Session, *, user: User) -> str:
+    """A new secret address for the user (the old one, if any, stops working): the token,
+    which only its digest is kept of, so it is shown now or never."""
+    raw = secrets.token_urlsafe(32)
+    digest, now = token_digest(raw), dt.datetime.now(dt.UTC)
+    feed = feed_of(db, user=user)
     if feed is None:
         feed = CalendarFeed(
-            user_id=user.id or 0,
-            org_id=user.org_id,
-            token=secrets.token_urlsafe(32),
-            created_at=dt.datetime.now(dt.UTC),
+            user_id=user.id or 0, org_id=user.org_id, token_hash=digest, created_at=now
         )
-        db.add(feed)
-        db.flush()
-    return feed
-
-
-def rotate(db: Session, *, user: User) -> CalendarFeed:
-    feed = feed_for(db, user=user)
-    feed.token = secrets.token_urlsafe(32)
-    feed.created_at = dt.datetime.now(dt.UTC)
+    feed.token_hash, feed.created_at = digest, now
     db.add(feed)
+    db.flush()
+    return raw
+
+
+def first_address(db: Session, *, user: User) -> str | None:
+    """The user's first address, made now; None when they have one already (it cannot be
+    shown again: re-issue it to see a new one)."""
+    return None if feed_of(db, user=user) is not None else issue(db, user=user)
+
+
+def is_current(db: Session, *, user: User, token: str) -> bool:
+    """Whether `token` is the user's address now (one just issued, handed back to be shown)."""
+    feed = feed_of(db, user=user)
+    return feed is not None and tokens_match(token_digest(token), feed.token_hash)
+
+
+def rotate(db: Session, *, user: User) -> str:
+    raw = issue(db, user=user)
     audit.record(
         db,
         org_id=user.org_id,
@@ -49,14 +65,14 @@ def rotate(db: Session, *, user: User) -> CalendarFeed:
         entity_id=user.id,
         changes={"calendar_token": "changed"},
     )
-    return feed
+    return raw
 
 
 def user_for_token(db: Session, token: str) -> User | None:
     row = db.exec(
         select(User)
         .join(CalendarFeed, col(CalendarFeed.user_id) == col(User.id))
-        .where(CalendarFeed.token == token, col(User.active).is_(True))
+        .where(CalendarFeed.token_hash == token_digest(token), col(User.active).is_(True))
     ).first()
     return row
 

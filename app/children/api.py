@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from app.auth.deps import CurrentUser, LeadUser
 from app.children import service
@@ -12,6 +12,7 @@ from app.children.schemas import ChildCreate, ChildPublic, ChildUpdate
 from app.clock import today_for
 from app.db import DbSession
 from app.errors import problem_responses
+from app.idempotency import Idempotent
 
 router = APIRouter(prefix="/children", tags=["children"], responses=problem_responses(401))
 ChildId = Path(ge=1, le=2**31 - 1)
@@ -24,9 +25,13 @@ ChildId = Path(ge=1, le=2**31 - 1)
     summary="Register a child (lead)",
     responses=problem_responses(403, 409, 422),
 )
-def create_child(db: DbSession, actor: LeadUser, body: ChildCreate) -> ChildPublic:
+def create_child(
+    db: DbSession, actor: LeadUser, body: ChildCreate, once: Idempotent
+) -> ChildPublic | Response:
+    if (replay := once.replay()) is not None:
+        return replay
     child = service.create_child(db, actor=actor, data=body, today=today_for(db, actor))
-    return ChildPublic.model_validate(child)
+    return once.keep(ChildPublic.model_validate(child))
 
 
 @router.get(

@@ -6,6 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.children.models import PlacementType
+from app.web import Day
 
 Reference = Annotated[
     str,
@@ -46,12 +47,12 @@ class ChildCreate(ChildFields):
     first_name: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)
     ]
-    date_of_birth: date
+    date_of_birth: Day
     placement_type: PlacementType
     consent_given_by: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)
     ]
-    consent_given_on: date
+    consent_given_on: Day
 
 
 class ChildUpdate(BaseModel):
@@ -61,7 +62,7 @@ class ChildUpdate(BaseModel):
     first_name: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)] | None
     ) = None
-    date_of_birth: date | None = None
+    date_of_birth: Day | None = None
     placement_type: PlacementType | None = None
     gender: ShortText | None = None
     ethnicity: ShortText | None = None
@@ -72,7 +73,7 @@ class ChildUpdate(BaseModel):
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
         | None
     ) = None
-    consent_given_on: date | None = None
+    consent_given_on: Day | None = None
 
 
 class ChildPublic(BaseModel):

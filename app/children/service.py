@@ -143,8 +143,13 @@ def update_child(
     require_staff(actor)
     child = get_child(db, actor=actor, child_id=child_id)
     changes = data.model_dump(exclude_unset=True, mode="python")
-    if "preferences" in changes and data.preferences is not None:
-        changes["preferences"] = data.preferences.model_dump(exclude_none=True)
+    if "preferences" in changes:
+        # Sent as null, the lists and preferences are cleared (their columns hold no null).
+        prefs = data.preferences
+        changes["preferences"] = prefs.model_dump(exclude_none=True) if prefs else {}
+    for listed in ("languages", "interests"):
+        if listed in changes and changes[listed] is None:
+            changes[listed] = []
     for field in (
         "reference",
         "first_name",

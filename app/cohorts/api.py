@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from app.auth.deps import CurrentUser, LeadUser
 from app.clock import today_for
@@ -27,6 +27,7 @@ from app.cohorts.schemas import (
 from app.curriculum.models import Curriculum
 from app.db import DbSession
 from app.errors import problem_responses
+from app.idempotency import Idempotent
 from app.web import id_param
 
 router = APIRouter(tags=["cohorts and sessions"], responses=problem_responses(401))
@@ -191,12 +192,18 @@ def list_closures(db: DbSession, actor: LeadUser) -> list[ClosurePublic]:
     responses=problem_responses(403, 404, 409, 422),
 )
 def enrol(
-    db: DbSession, actor: LeadUser, body: EnrolmentCreate, cohort_id: int = id_param()
-) -> EnrolmentPublic:
+    db: DbSession,
+    actor: LeadUser,
+    body: EnrolmentCreate,
+    once: Idempotent,
+    cohort_id: int = id_param(),
+) -> EnrolmentPublic | Response:
+    if (replay := once.replay()) is not None:
+        return replay
     enrolment = service.enrol(
         db, actor=actor, cohort_id=cohort_id, data=body, today=today_for(db, actor)
     )
-    return EnrolmentPublic.model_validate(enrolment)
+    return once.keep(EnrolmentPublic.model_validate(enrolment))
 
 
 @router.post(

@@ -6,6 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from app.cohorts.models import EnrolmentStatus, SessionStatus
+from app.web import Day, Version, WallTime
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 Venue = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -18,8 +19,8 @@ class CohortCreate(BaseModel):
 
     name: Name
     curriculum_id: Id
-    start_date: dt.date = Field(description="The first session; may be in the past.")
-    start_time: dt.time
+    start_date: Day = Field(description="The first session; may be in the past.")
+    start_time: WallTime
     duration_minutes: int = Field(default=90, ge=30, le=240)
     venue: Venue
     facilitator_ids: list[Id] = Field(description="Exactly two distinct facilitators.")
@@ -32,8 +33,8 @@ class SessionPublic(BaseModel):
     cohort_id: int
     week: int
     date: dt.date
-    start_time: dt.time
-    end_time: dt.time
+    start_time: WallTime
+    end_time: WallTime
     venue: str
     status: SessionStatus
     cancel_reason: str | None = None
@@ -64,7 +65,7 @@ class CohortPublic(BaseModel):
     curriculum_id: int
     start_date: dt.date
     weekday: int = Field(description="ISO weekday of the group: 1 Monday ... 7 Sunday.")
-    start_time: dt.time
+    start_time: WallTime
     duration_minutes: int
     venue: str
     facilitators: list[FacilitatorPublic]
@@ -82,8 +83,8 @@ class CohortDetail(CohortPublic):
 class ClosureCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    date: dt.date
-    end_date: dt.date | None = None
+    date: Day
+    end_date: Day | None = None
     reason: Reason
     cohort_id: Id | None = None
 
@@ -112,16 +113,16 @@ class ClosurePublic(BaseModel):
 class SessionReschedule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    version: int = Field(ge=1)
-    date: dt.date | None = None
-    start_time: dt.time | None = None
+    version: Version
+    date: Day | None = None
+    start_time: WallTime | None = None
     venue: Venue | None = None
 
 
 class SessionCancel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    version: int = Field(ge=1)
+    version: Version
     reason: Reason
 
 
@@ -129,7 +130,7 @@ class EnrolmentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     child_id: Id
-    start_date: dt.date | None = None
+    start_date: Day | None = None
     eligibility_override: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
         | None
@@ -139,5 +140,5 @@ class EnrolmentCreate(BaseModel):
 class EnrolmentWithdraw(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    date: dt.date
+    date: Day
     reason: Reason

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, bindparam, false, func, insert, or_, true, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
@@ -30,7 +30,6 @@ from app.cohorts.models import (
 from app.cohorts.schedule import WEEK, ClosedDays, NoFreeSlot, weekly_slots
 from app.cohorts.schemas import ClosureCreate, CohortCreate, EnrolmentCreate
 from app.curriculum.models import Curriculum
-from app.db import lost_write_race
 from app.exceptions import Conflict, Invalid, NotFound
 
 STAFF = STAFF_ROLES
@@ -532,20 +531,14 @@ def get_session(db: Session, *, actor: User, session_id: int) -> GroupSession:
 
 def claim_version(db: Session, session_id: int, version: int, **values: Any) -> bool:
     """Optimistic lock: move the session to version + 1 (with `values`) only if it is
-    still at `version`. False when someone else got there first; the transaction is then
-    rolled back if the database refused the write (SQLite's lost race)."""
-    try:
-        result = db.execute(
-            update(SESSIONS)
-            .where(SESSIONS.c.id == session_id, SESSIONS.c.version == version)
-            .values(version=version + 1, **values)
-        )
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
-    except OperationalError as exc:
-        if not lost_write_race(exc):
-            raise
-        db.rollback()
-        return False
+    still at `version`. False only when someone else's save really came first (a writer
+    that waits too long for another is the database being busy: 503, never a 409)."""
+    result = db.execute(
+        update(SESSIONS)
+        .where(SESSIONS.c.id == session_id, SESSIONS.c.version == version)
+        .values(version=version + 1, **values)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def _claim(db: Session, session: GroupSession, version: int) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -14,10 +13,11 @@ from app.db import DbSession
 from app.errors import problem_responses
 from app.fidelity import summary
 from app.fidelity.schemas import FidelityReport
+from app.web import Day
 
 router = APIRouter(tags=["fidelity"], responses=problem_responses(401, 403, 404, 422))
 AsOf = Annotated[
-    dt.date | None,
+    Day | None,
     Query(description="The last day counted (YYYY-MM-DD); today by default"),
 ]
 CohortId = Annotated[int | None, Query(ge=1, le=2**31 - 1, description="One cohort only")]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from sqlmodel import Session
 
 from app.auth.deps import CurrentUser, LeadUser
@@ -14,6 +14,7 @@ from app.auth.models import User
 from app.clock import now_for, today_for
 from app.db import DbSession
 from app.errors import problem_responses
+from app.idempotency import Idempotent
 from app.mentoring import service, visits
 from app.mentoring.models import MentorVisit, VisitStatus
 from app.mentoring.schemas import (
@@ -40,7 +41,7 @@ from app.mentoring.schemas import (
     VisitUpdate,
 )
 from app.sessions.models import AssignmentStatus
-from app.web import id_param
+from app.web import Day, id_param
 
 router = APIRouter(tags=["mentoring"], responses=problem_responses(401))
 
@@ -233,7 +234,7 @@ def list_mentors(db: DbSession, actor: LeadUser) -> list[MentorPublic]:
     responses=problem_responses(403, 422),
 )
 def my_week(
-    db: DbSession, actor: CurrentUser, date: Annotated[dt.date | None, Query()] = None
+    db: DbSession, actor: CurrentUser, date: Annotated[Day | None, Query()] = None
 ) -> MentorWeek:
     week = visits.mentor_week(db, actor=actor, day=date or today_for(db, actor))
     # The organisation is loaded by now (the week's band): no further query.
@@ -293,9 +294,13 @@ def suggestions(
     summary="Match a mentor with a child (lead)",
     responses=problem_responses(403, 409, 422),
 )
-def create_match(db: DbSession, actor: LeadUser, body: MatchCreate) -> MatchDetail:
+def create_match(
+    db: DbSession, actor: LeadUser, body: MatchCreate, once: Idempotent
+) -> MatchDetail | Response:
+    if (replay := once.replay()) is not None:
+        return replay
     match = service.create_match(db, actor=actor, data=body, today=today_for(db, actor))
-    return match_detail(db, actor, match.id or 0)
+    return once.keep(match_detail(db, actor, match.id or 0))
 
 
 @router.get(
@@ -348,12 +353,18 @@ def end_match(
     responses=problem_responses(403, 404, 409, 422),
 )
 def add_check_in(
-    db: DbSession, actor: LeadUser, body: CheckInCreate, match_id: int = id_param()
-) -> CheckInPublic:
+    db: DbSession,
+    actor: LeadUser,
+    body: CheckInCreate,
+    once: Idempotent,
+    match_id: int = id_param(),
+) -> CheckInPublic | Response:
+    if (replay := once.replay()) is not None:
+        return replay
     check_in = service.add_check_in(
         db, actor=actor, match_id=match_id, data=body, today=today_for(db, actor)
     )
-    return CheckInPublic.model_validate(check_in)
+    return once.keep(CheckInPublic.model_validate(check_in))
 
 
 @router.post(
@@ -382,9 +393,13 @@ def plan_visits(
     summary="Log a visit, or plan a single one (the match's mentor, or lead)",
     responses=problem_responses(403, 404, 409, 422),
 )
-def create_visit(db: DbSession, actor: CurrentUser, body: VisitCreate) -> VisitPublic:
+def create_visit(
+    db: DbSession, actor: CurrentUser, body: VisitCreate, once: Idempotent
+) -> VisitPublic | Response:
+    if (replay := once.replay()) is not None:
+        return replay
     visit = visits.create_visit(db, actor=actor, data=body, now=now_for(db, actor))
-    return visits_public(db, [visit])[0]
+    return once.keep(visits_public(db, [visit])[0])
 
 
 @router.get(
@@ -397,8 +412,8 @@ def list_visits(
     db: DbSession,
     actor: CurrentUser,
     match_id: int | None = optional_id(),
-    from_: Annotated[dt.date | None, Query(alias="from")] = None,
-    to: Annotated[dt.date | None, Query()] = None,
+    from_: Annotated[Day | None, Query(alias="from")] = None,
+    to: Annotated[Day | None, Query()] = None,
 ) -> list[VisitPublic]:
     rows = visits.list_visits(db, actor=actor, match_id=match_id, first=from_, last=to)
     return visits_public(db, rows)

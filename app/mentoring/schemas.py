@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from app.mentoring.models import EndedBy, EndReason, VisitStatus
 from app.sessions.models import AssignmentKind, AssignmentStatus
+from app.web import Day, Version, WallTime
 
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
@@ -32,14 +33,14 @@ class MentorFields(BaseModel):
         default=False, description="The enhanced DBS check included the barred list"
     )
     references_checked: bool = Field(default=False, description="Two references received")
-    interviewed_on: dt.date | None = None
-    training_completed_on: dt.date | None = None
+    interviewed_on: Day | None = None
+    training_completed_on: Day | None = None
     max_caseload: int = Field(default=2, ge=1, le=4)
 
 
 class MentorCreate(MentorFields):
     user_id: Id
-    dbs_checked_on: dt.date = Field(description="Date of the enhanced DBS check")
+    dbs_checked_on: Day = Field(description="Date of the enhanced DBS check")
 
 
 class MentorUpdate(BaseModel):
@@ -54,11 +55,11 @@ class MentorUpdate(BaseModel):
     care_experience: bool | None = None
     availability: Line | None = None
     about: Line | None = None
-    dbs_checked_on: dt.date | None = None
+    dbs_checked_on: Day | None = None
     barred_list_checked: bool | None = None
     references_checked: bool | None = None
-    interviewed_on: dt.date | None = None
-    training_completed_on: dt.date | None = None
+    interviewed_on: Day | None = None
+    training_completed_on: Day | None = None
     max_caseload: int | None = Field(default=None, ge=1, le=4)
 
 
@@ -102,14 +103,14 @@ class MatchCreate(BaseModel):
 
     child_id: Id
     mentor_id: Id
-    start_date: dt.date
+    start_date: Day
     chosen_by_young_person: bool = False
 
 
 class MatchEnd(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    end_date: dt.date
+    end_date: Day
     reason: EndReason
     ended_by: EndedBy = EndedBy.programme
     note: Notes | None = None
@@ -118,7 +119,7 @@ class MatchEnd(BaseModel):
 class CheckInCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    date: dt.date
+    date: Day
     with_mentor: bool = False
     with_child: bool = False
     with_carer: bool = False
@@ -156,7 +157,7 @@ class MatchPublic(BaseModel):
     reasons: list[str]
     chosen_by_young_person: bool
     visit_weekday: int | None
-    visit_start_time: dt.time | None
+    visit_start_time: WallTime | None
     visit_minutes: int | None
     ended_by: EndedBy | None
     end_reason: EndReason | None
@@ -174,18 +175,18 @@ class VisitPlanIn(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     weekday: int = Field(ge=1, le=7, description="ISO weekday: 1 Monday … 7 Sunday")
-    start_time: dt.time
+    start_time: WallTime
     duration_minutes: Minutes
-    from_date: dt.date | None = Field(default=None, alias="from")
-    until: dt.date | None = None
+    from_date: Day | None = Field(default=None, alias="from")
+    until: Day | None = None
 
 
 class VisitCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     match_id: Id
-    date: dt.date
-    start_time: dt.time | None = None
+    date: Day
+    start_time: WallTime | None = None
     duration_minutes: Minutes
     status: VisitStatus
     summary: Notes | None = None
@@ -203,9 +204,9 @@ class VisitUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    version: int | None = Field(default=None, ge=1)
-    date: dt.date | None = None
-    start_time: dt.time | None = None
+    version: Version | None = None
+    date: Day | None = None
+    start_time: WallTime | None = None
     duration_minutes: Minutes | None = None
     status: VisitStatus | None = None
     summary: Notes | None = None
@@ -220,8 +221,8 @@ class VisitPublic(BaseModel):
     mentor_id: int
     child_id: int
     date: dt.date
-    start_time: dt.time | None
-    end_time: dt.time | None
+    start_time: WallTime | None
+    end_time: WallTime | None
     minutes: int
     status: VisitStatus
     summary: str | None

@@ -12,14 +12,13 @@ from typing import Any
 
 from sqlalchemy import Table, bindparam, func, update
 from sqlalchemy import select as sa_select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.models import DEFAULT_MATCH_WEIGHTS, Organisation, Role, User
 from app.auth.service import require_staff
 from app.children.models import Child
-from app.db import lost_write_race
 from app.exceptions import Conflict, Invalid, NotFound
 from app.mentoring.models import CheckIn, Match, MentorProfile, MentorVisit
 from app.mentoring.schemas import (
@@ -262,7 +261,15 @@ def update_profile(
                 "max_caseload",
                 f"The mentor has {active} active mentees; end a match before lowering this",
             )
-    for required in ("languages", "interests", "care_experience", "max_caseload"):
+    # Null for a field that cannot be empty leaves it as it is.
+    for required in (
+        "languages",
+        "interests",
+        "care_experience",
+        "barred_list_checked",
+        "references_checked",
+        "max_caseload",
+    ):
         if required in changes and changes[required] is None:
             del changes[required]
     audit.update(db, profile, changes, actor=actor, entity="mentor_profile", entity_id=mentor_id)
@@ -485,21 +492,14 @@ def suggestions(
 
 def _claim_mentor(db: Session, mentor_id: int, org_id: int) -> bool:
     """Lock the mentor's profile row for the rest of the transaction, so that two matches
-    for the mentor's last free place are serialised. False when SQLite reports that another
-    writer got there first."""
-    try:
-        result = db.execute(
-            update(PROFILES)
-            .where(PROFILES.c.user_id == bindparam("m"), PROFILES.c.org_id == bindparam("o"))
-            .values(version=PROFILES.c.version + 1),
-            {"m": mentor_id, "o": org_id},
-        )
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
-    except OperationalError as exc:
-        if not lost_write_race(exc):
-            raise
-        db.rollback()
-        raise Conflict("Someone else changed this mentor's matches just now. Try again.") from None
+    for the mentor's last free place are serialised (the second waits for the first)."""
+    result = db.execute(
+        update(PROFILES)
+        .where(PROFILES.c.user_id == bindparam("m"), PROFILES.c.org_id == bindparam("o"))
+        .values(version=PROFILES.c.version + 1),
+        {"m": mentor_id, "o": org_id},
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def create_match(db: Session, *, actor: User, data: MatchCreate, today: dt.date) -> Match:

@@ -23,6 +23,7 @@ from app.exceptions import Conflict, Forbidden, Invalid, NotFound
 from app.mentoring.models import Match, MentorVisit, VisitAssignment, VisitStatus
 from app.mentoring.schemas import AssignmentUpdate, VisitCreate, VisitPlanIn, VisitUpdate
 from app.mentoring.service import (
+    _claim_mentor,
     get_match,
     invalid,
     organisation,
@@ -53,6 +54,16 @@ def _overlaps(a_start: dt.time, a_minutes: int, b_start: dt.time, b_minutes: int
 
 def _when(day: dt.date, start: dt.time) -> str:
     return f"{day:%A %-d %B %Y} at {start:%H:%M}"
+
+
+def _lock_mentor(db: Session, match: Match) -> None:
+    """Hold the mentor's row for the rest of the transaction before reading their visits,
+    so that two writes of the same mentor's visits are serialised and the second sees the
+    first: two overlapping visits can never both pass the clash check (issue 13). The
+    same lock as a new match takes (SQLite's BEGIN IMMEDIATE serialises writers anyway)."""
+    if not _claim_mentor(db, match.mentor_id, match.org_id):
+        # A mentor without a profile (not made through the API): lock their user row.
+        db.execute(sa_select(col(User.id)).where(col(User.id) == match.mentor_id).with_for_update())
 
 
 # Planning ------------------------------------------------------------------------------------
@@ -196,6 +207,7 @@ def plan_visits(
         raise invalid("until", f"Plan at most {PLAN_WEEKS_MAX} weeks at a time")
     if not days:
         raise invalid("weekday", "No open day in that range falls on this weekday")
+    _lock_mentor(db, match)
     busy = _busy(
         db,
         org_id=actor.org_id,
@@ -365,6 +377,7 @@ def _check_visit(
         raise Invalid(errors[0]["msg"], errors)
     if start is None or status == VisitStatus.cancelled:
         return
+    _lock_mentor(db, match)
     busy = _busy(
         db,
         org_id=match.org_id,

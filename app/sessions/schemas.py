@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.cohorts.schemas import SessionPublic
 from app.sessions.models import AssignmentKind, AssignmentStatus, AttendanceStatus, CoverageStatus
+from app.web import Version
 
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
@@ -31,7 +32,7 @@ class CoverageIn(BaseModel):
 class RecordIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    version: int = Field(ge=1)
+    version: Version
     facilitators_present: list[Id] = Field(max_length=10)
     attendance: list[AttendanceIn] = Field(max_length=100)
     coverage: list[CoverageIn] = Field(max_length=20)
