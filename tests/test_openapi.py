@@ -35,8 +35,8 @@ from tests.mentoring.conftest import (  # noqa: F401  (fixtures)
 
 ROLES = ("admin", "lead", "facilitator", "mentor")
 # Four roles, each over every operation: about 30 s of one core each (measured), most of it
-# schemathesis' boundary cases, whatever the number of examples. 12 examples an operation and role keeps the four runs near a minute of CPU in each CI
-# pass; TANDEM_SCHEMATHESIS_EXAMPLES=100 (say) digs deeper, for a nightly or a release.
+# schemathesis' boundary cases, whatever the number of examples. 12 examples an operation
+# and role; TANDEM_SCHEMATHESIS_EXAMPLES=100 (say) digs deeper, for a nightly or a release.
 EXAMPLES = int(os.environ.get("TANDEM_SCHEMATHESIS_EXAMPLES", "12"))
 schemathesis_settings = settings(max_examples=EXAMPLES, deadline=None)
 
