@@ -308,9 +308,13 @@ def parse_date_fields(
     if not all(value.isdigit() for value in parts.values()) or len(parts["year"]) != 4:
         return None, f"Enter a real {called}"
     try:
-        return date(int(parts["year"]), int(parts["month"]), int(parts["day"])), None
+        value = date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
     except ValueError:
         return None, f"Enter a real {called}"
+    if not FIRST_DAY <= value <= LAST_DAY:
+        # As the API's dates: arithmetic on year 9999 would overflow.
+        return None, f"{called[0].upper()}{called[1:]} must be between 1900 and 2100"
+    return value, None
 
 
 def date_fields(value: date | None) -> dict[str, str]:

@@ -359,3 +359,22 @@ def test_a_lone_surrogate_in_text_is_never_a_server_error(
         headers={"Content-Type": "application/json"},
     )
     assert_refused(response)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"dosage_threshold": False},
+        {"mentoring_hours_min": True},
+        {"mentoring_hours_max": False},
+        {"dbs_renewal_years": True},
+        {"dbs_renewal_years": "3"},
+    ],
+)
+def test_organisation_numbers_are_numbers(signed: Signed, people: People, body: dict) -> None:  # type: ignore[type-arg]
+    # JSON false is not 0 (found by schemathesis' negative-data check).
+    admin = signed.api(people.admin)
+    before = admin.get("/api/v1/organisation").json()
+    response = admin.patch("/api/v1/organisation", json=body)
+    assert response.status_code == 422, response.text
+    assert admin.get("/api/v1/organisation").json() == before

@@ -71,10 +71,11 @@ class OrganisationUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     holiday_region: HolidayRegion | None = None
-    dosage_threshold: float | None = Field(default=None, ge=0, le=1)
-    dbs_renewal_years: int | None = Field(default=None, ge=1, le=10)
-    mentoring_hours_min: int | None = Field(default=None, ge=0, le=40)
-    mentoring_hours_max: int | None = Field(default=None, ge=0, le=40)
+    # Strict: JSON true or false is not a number (pydantic would read false as 0).
+    dosage_threshold: float | None = Field(default=None, ge=0, le=1, strict=True)
+    dbs_renewal_years: StrictInt | None = Field(default=None, ge=1, le=10)
+    mentoring_hours_min: StrictInt | None = Field(default=None, ge=0, le=40)
+    mentoring_hours_max: StrictInt | None = Field(default=None, ge=0, le=40)
     session_checklist: (
         list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]]
         | None

@@ -374,7 +374,8 @@ def update_organisation(
                 **values_without_weights(values),
                 "session_checklist": checks,
                 "match_weights": weights,
-            }
+            },
+            strict=False,  # a form's numbers arrive as text; the API's JSON is strict
         )
         if weight_errors:
             return _organisation_page(request, org, values, weight_errors)

@@ -26,7 +26,6 @@ from tests.conftest import DatabaseFactory
 from tests.support.clock import Clock
 from tests.support.served import Served, serve
 
-pytestmark = pytest.mark.serial
 log = logging.getLogger(__name__)  # the counts: pytest --log-cli-level=INFO
 
 THREADS_PER_KIND = 3  # three creating children, three logging visits

@@ -17,13 +17,16 @@ otherwise (more workers run on the real clock: use them only where dates do not 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -31,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx2 as httpx
+from sqlalchemy import create_engine, make_url, text
 
 from tests.support.clock import tandem_now
 
@@ -150,6 +154,42 @@ class Served:
         return httpx.Client(base_url=self.base_url, headers=headers, timeout=60, **kwargs)  # type: ignore[arg-type]
 
 
+# Built once per process and database kind, and copied for each server: migrating and
+# loading the demo takes three `tandem` processes (several seconds) every time otherwise.
+_TEMPLATES: dict[tuple[str, str, bool], str] = {}
+
+
+def _template(databases: DatabaseFactory, env: Mapping[str, str], *, demo: bool) -> str:
+    key = (databases.backend, dt.date.today().isoformat(), demo)  # the demo is dated
+    if key not in _TEMPLATES:
+        url = databases.new("served_template")
+        made = {**env, "TANDEM_DATABASE_URL": url}
+        run_tandem(["db", "upgrade"], made)
+        run_tandem(["curriculum", "load"], made)
+        if demo:
+            run_tandem(["demo"], made)
+        _TEMPLATES[key] = url
+    return _TEMPLATES[key]
+
+
+def _copy_of(databases: DatabaseFactory, template: str) -> str:
+    """A new database holding what `template` holds (a file copy on SQLite; CREATE DATABASE
+    ... TEMPLATE on PostgreSQL, which needs nobody connected to the template)."""
+    source = make_url(template)
+    if databases.backend == "sqlite":
+        copy = Path(str(source.database)).with_name(f"served_{uuid.uuid4().hex[:8]}.db")
+        shutil.copyfile(str(source.database), copy)
+        return f"sqlite:///{copy}"
+    name = f"{source.database}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(source.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source.database}"'))
+    admin.dispose()
+    url = source.set(database=name)
+    databases.created.append(url)
+    return url.render_as_string(hide_password=False)
+
+
 @contextmanager
 def serve(
     databases: DatabaseFactory,
@@ -160,19 +200,15 @@ def serve(
     demo: bool = True,
 ) -> Iterator[Served]:
     """Start a server on a fresh, migrated database (see the module's docstring)."""
-    url = databases.new("served")
-    full_env = {
+    base_env = {
         **os.environ,
-        "TANDEM_DATABASE_URL": url,
         "TANDEM_WORKERS": str(workers),
         "TANDEM_DEMO_PASSWORD": DEMO_PASSWORD,
         "PYTHONUNBUFFERED": "1",
         **(env or {}),
     }
-    run_tandem(["db", "upgrade"], full_env)
-    run_tandem(["curriculum", "load"], full_env)
-    if demo:
-        run_tandem(["demo"], full_env)
+    url = _copy_of(databases, _template(databases, base_env, demo=demo))
+    full_env = {**base_env, "TANDEM_DATABASE_URL": url}
     port = free_port()
     served = Served(
         base_url=f"http://127.0.0.1:{port}",
