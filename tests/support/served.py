@@ -156,11 +156,12 @@ class Served:
 
 # Built once per process and database kind, and copied for each server: migrating and
 # loading the demo takes three `tandem` processes (several seconds) every time otherwise.
-_TEMPLATES: dict[tuple[str, str, bool], str] = {}
+# Keyed by the factory too: a template lives as long as the factory that made it.
+_TEMPLATES: dict[tuple[int, str, str, bool], str] = {}
 
 
 def _template(databases: DatabaseFactory, env: Mapping[str, str], *, demo: bool) -> str:
-    key = (databases.backend, dt.date.today().isoformat(), demo)  # the demo is dated
+    key = (id(databases), databases.backend, dt.date.today().isoformat(), demo)  # demo: dated
     if key not in _TEMPLATES:
         url = databases.new("served_template")
         made = {**env, "TANDEM_DATABASE_URL": url}
@@ -181,7 +182,10 @@ def _copy_of(databases: DatabaseFactory, template: str) -> str:
         shutil.copyfile(str(source.database), copy)
         return f"sqlite:///{copy}"
     name = f"{source.database}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(source.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        source.set(drivername="postgresql+psycopg", database="postgres"),
+        isolation_level="AUTOCOMMIT",
+    )
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source.database}"'))
     admin.dispose()
