@@ -21,8 +21,6 @@ import pytest
 from tests.conftest import DatabaseFactory
 from tests.support.served import DEMO_LOGINS, DEMO_PASSWORD, Served, serve
 
-pytestmark = pytest.mark.serial
-
 TOKEN = "/api/v1/auth/token"
 LIMIT = 5  # login_max_failures, the default
 LOCKED = "This account is locked after too many failed sign-ins. Try again later."

@@ -25,8 +25,6 @@ from tests.conftest import DatabaseFactory
 from tests.support.clock import Clock
 from tests.support.served import Served, serve
 
-pytestmark = pytest.mark.serial
-
 
 @pytest.fixture
 def server(databases: DatabaseFactory, tmp_path: Path) -> Iterator[Served]:
@@ -37,6 +35,7 @@ def server(databases: DatabaseFactory, tmp_path: Path) -> Iterator[Served]:
         yield served
 
 
+@pytest.mark.serial  # /healthz is timed: alone, not beside another worker
 def test_200_simultaneous_signed_in_requests_all_complete_and_health_answers(
     server: Served,
 ) -> None:
