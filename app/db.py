@@ -316,7 +316,7 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
         try:
             yield session
             await run_in_threadpool(finish_request, session)
-            if outage.since is not None and (lasted := outage.ended()) is not None:
+            if (lasted := outage.ended()) is not None:
                 log.warning("database_reachable_again", outage_seconds=round(lasted, 1))
         except BaseException:
             await run_in_threadpool(session.rollback)

@@ -15,14 +15,14 @@ from app.auth import service
 from app.auth.models import Role, User
 from app.auth.security import tokens_match
 from app.auth.service import Principal
-from app.db import DbSession
+from app.db import READ_METHODS, DbSession
 from app.exceptions import Forbidden, NotAuthenticated, NotFound
 
 SESSION_COOKIE = "tandem_session"
 CSRF_COOKIE = "tandem_csrf"  # before sign-in: double-submit for the sign-in form
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SAFE_METHODS = READ_METHODS  # no CSRF check, no write transaction: one list of them
 
 
 @dataclass(frozen=True)
