@@ -223,10 +223,27 @@ class DatabaseFactory:
             return f"sqlite:///{self.tmp / f'{label}_{uuid.uuid4().hex[:8]}.db'}"
         assert self.base is not None
         server = parse_database_url(self.base)
-        name = f"{server.database or 'tandem'}_{label}_{uuid.uuid4().hex[:8]}"
+        return self._create(f"{server.database or 'tandem'}_{label}_{uuid.uuid4().hex[:8]}")
+
+    def copy_of(self, template: str) -> str:
+        """A new database holding what `template` (one of this factory's) holds: a file
+        copy on SQLite; CREATE DATABASE ... TEMPLATE on PostgreSQL, which needs nobody
+        connected to the template."""
+        source = parse_database_url(template)
+        if self.backend == "sqlite":
+            copy = Path(str(source.database)).with_name(f"copy_{uuid.uuid4().hex[:8]}.db")
+            shutil.copyfile(str(source.database), copy)
+            return f"sqlite:///{copy}"
+        name = f"{source.database}_{uuid.uuid4().hex[:8]}"
+        return self._create(name, template=str(source.database))
+
+    def _create(self, name: str, *, template: str | None = None) -> str:
+        assert self.base is not None
+        server = parse_database_url(self.base)
         admin = create_engine(server, isolation_level="AUTOCOMMIT")
+        like = f' TEMPLATE "{template}"' if template else ""
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"{like}'))
         admin.dispose()
         url = server.set(database=name)
         self.created.append(url)

@@ -19,14 +19,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -34,7 +32,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx2 as httpx
-from sqlalchemy import create_engine, make_url, text
 
 from tests.support.clock import tandem_now
 
@@ -173,27 +170,6 @@ def _template(databases: DatabaseFactory, env: Mapping[str, str], *, demo: bool)
     return _TEMPLATES[key]
 
 
-def _copy_of(databases: DatabaseFactory, template: str) -> str:
-    """A new database holding what `template` holds (a file copy on SQLite; CREATE DATABASE
-    ... TEMPLATE on PostgreSQL, which needs nobody connected to the template)."""
-    source = make_url(template)
-    if databases.backend == "sqlite":
-        copy = Path(str(source.database)).with_name(f"served_{uuid.uuid4().hex[:8]}.db")
-        shutil.copyfile(str(source.database), copy)
-        return f"sqlite:///{copy}"
-    name = f"{source.database}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(
-        source.set(drivername="postgresql+psycopg", database="postgres"),
-        isolation_level="AUTOCOMMIT",
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source.database}"'))
-    admin.dispose()
-    url = source.set(database=name)
-    databases.created.append(url)
-    return url.render_as_string(hide_password=False)
-
-
 @contextmanager
 def serve(
     databases: DatabaseFactory,
@@ -211,7 +187,7 @@ def serve(
         "PYTHONUNBUFFERED": "1",
         **(env or {}),
     }
-    url = _copy_of(databases, _template(databases, base_env, demo=demo))
+    url = databases.copy_of(_template(databases, base_env, demo=demo))
     full_env = {**base_env, "TANDEM_DATABASE_URL": url}
     port = free_port()
     served = Served(
