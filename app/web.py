@@ -89,6 +89,11 @@ def id_param() -> Any:
     return PathParam(ge=1, le=2**31 - 1)
 
 
+PathId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
+"""A row's id in a path (1 to 2**31-1, what the integer columns hold): `child_id: PathId`.
+FastAPI copies Annotated metadata per parameter, so one alias serves every id."""
+
+
 # Inputs the API's schemas share: what the database columns and date arithmetic can hold.
 
 FIRST_DAY = date(1900, 1, 1)

@@ -1,22 +1,23 @@
 """Who is asking: bearer tokens for the API, session cookies (with CSRF) for the pages.
 
-Every later domain reuses these: `CurrentUser`, `LeadUser`, `AdminUser`, and `in_org`
-for fetch-or-404 with tenancy applied."""
+Every later domain reuses these: `CurrentUser`, `LeadUser`, `AdminUser`, and the
+request-scoped `CurrentOrg` and `Today` (asked once per request, however many use them)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from typing import Annotated, TypeVar
+from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
-from sqlmodel import Session, SQLModel
 
 from app.auth import service
-from app.auth.models import Role, User
+from app.auth.models import Organisation, Role, User
 from app.auth.security import tokens_match
 from app.auth.service import Principal
 from app.db import READ_METHODS, DbSession
-from app.exceptions import Forbidden, NotAuthenticated, NotFound
+from app.exceptions import Forbidden, NotAuthenticated
 
 SESSION_COOKIE = "tandem_session"
 CSRF_COOKIE = "tandem_csrf"  # before sign-in: double-submit for the sign-in form
@@ -124,12 +125,20 @@ LeadUser = Annotated[User, Depends(require_roles(Role.lead, Role.admin))]
 AdminUser = Annotated[User, Depends(require_roles(Role.admin))]
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 
-M = TypeVar("M", bound=SQLModel)
+
+def current_org(db: DbSession, user: CurrentUser) -> Organisation:
+    org = db.get(Organisation, user.org_id)
+    assert org is not None  # a user's organisation is never deleted
+    return org
 
 
-def in_org(db: Session, model: type[M], object_id: int, user: User, *, label: str) -> M:
-    """Fetch a row of the caller's organisation, or 404 (never 403: do not confirm it exists)."""
-    found = db.get(model, object_id)
-    if found is None or getattr(found, "org_id", None) != user.org_id:
-        raise NotFound(f"There is no {label} {object_id}.")
-    return found
+CurrentOrg = Annotated[Organisation, Depends(current_org)]
+
+
+def today_where_they_are(org: CurrentOrg) -> dt.date:
+    """Today in the signed-in person's organisation's timezone (FastAPI caches it for the
+    request: every view and dependency that asks gets the same day)."""
+    return dt.datetime.now(ZoneInfo(org.timezone)).date()
+
+
+Today = Annotated[dt.date, Depends(today_where_they_are)]

@@ -620,17 +620,6 @@ def revoke_token(db: Session, *, raw: str, user: User) -> None:
     )
 
 
-def public_user(user: User) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "email": user.email,
-        "name": user.name,
-        "role": user.role,
-        "org_id": user.org_id,
-        "active": user.active,
-    }
-
-
 def update_organisation(db: Session, *, actor: User, changes: dict[str, Any]) -> Organisation:
     """Settings of the actor's own organisation (admin). A new holiday region applies to
     cohorts planned, and lessons moved, from now on."""

@@ -76,9 +76,3 @@ def plan(
     """Each lesson, in the order given, on the next free weekly slot from `first`."""
     slots = weekly_slots(first, closed)
     return [(lesson, next(slots)) for lesson in lessons]
-
-
-def next_slot_after(day: date, weekday: int) -> date:
-    """The first date after `day` on the given weekday (Monday 0)."""
-    ahead = (weekday - day.weekday()) % 7 or 7
-    return day + timedelta(days=ahead)

@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.cohorts.schemas import SessionPublic
-from app.sessions.models import AssignmentKind, AssignmentStatus, AttendanceStatus, CoverageStatus
+from app.sessions.models import AttendanceStatus, CoverageStatus
 from app.web import Version
 
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
@@ -122,13 +122,3 @@ class ObservationIn(BaseModel):
     comments: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = (
         None
     )
-
-
-class AssignmentOut(BaseModel):
-    id: int
-    child_id: int
-    session_id: int
-    task_id: int
-    kind: AssignmentKind
-    status: AssignmentStatus
-    mentor_id: int | None

@@ -1,0 +1,467 @@
+"""Page forms: declare a form once, read a submission, show every problem at once.
+
+A page's form is a `Form` (a pydantic model): its fields in page order, each with a label
+(`Field(title=...)`) and a GOV.UK field type from here (`Text`, `OptionalText`, `DateInput`,
+`TimeOfDay`, `WholeNumber`, `Choice`, `Checkboxes`). `Form.read(posted)` gives a
+`Submission`: what was typed (to show the form again), the parsed model when nothing is
+wrong, and the errors, one plain-English message per field in page order ("Name must be 100
+characters or fewer", never pydantic's own words). A field whose generic message reads
+badly says its own with `Msg(...)` in its `Annotated` metadata.
+
+The service's verdict joins the same list: `with submission.saving():` turns an `Invalid`
+or a `Conflict` from the service into messages beside the fields it names, and `show_again`
+rolls back what the failed save began and renders the form with all of them:
+
+    submission = ChildForm.read(form)
+    if submission.data:
+        with submission.saving(rename={"date_of_birth": "date_of_birth"}):
+            child = service.create_child(db, actor=actor, data=submission.data.to_create())
+            return redirect(request, f"/children/{child.id}")
+    return show_again(request, db, "children/form.html", context, submission)
+
+A form whose fields depend on the data (the register: one row per child) builds its model
+with `pydantic.create_model(..., __base__=Form)`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Generic, Literal, Self, TypeVar, get_args, get_origin
+
+from annotated_types import MaxLen
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Strict, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails, PydanticCustomError
+from sqlmodel import Session
+
+from app.exceptions import Conflict, Invalid
+from app.web import FIRST_DAY, LAST_DAY, render
+
+FORM = "form"
+"""The key of a message about the whole form rather than one field."""
+
+DATE_PARTS = ("day", "month", "year")
+
+
+@dataclass(frozen=True)
+class Msg:
+    """A field's own words where the generic ones read badly: `empty` when it is required
+    and left blank, `invalid` for anything else it refuses, `too_long` over its length."""
+
+    empty: str | None = None
+    invalid: str | None = None
+    too_long: str | None = None
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """Marks a GOV.UK date input: three boxes NAME-day, NAME-month, NAME-year."""
+
+
+@dataclass(frozen=True)
+class _Many:
+    """Marks a field posted more than once (checkboxes)."""
+
+
+# Field types --------------------------------------------------------------------------------
+
+
+def _day_from_parts(value: object) -> object:
+    if isinstance(value, dt.date) or value is None:
+        return value
+    if not isinstance(value, Mapping):
+        raise PydanticCustomError("date_invalid", "not a date")
+    parts = {part: str(value.get(part) or "").strip() for part in DATE_PARTS}
+    if not any(parts.values()):
+        return None
+    missing = [part for part in DATE_PARTS if not parts[part]]
+    if missing:
+        raise PydanticCustomError(
+            "date_incomplete", "missing {missing}", {"missing": " and ".join(missing)}
+        )
+    if not all(text.isdigit() for text in parts.values()) or len(parts["year"]) != 4:
+        raise PydanticCustomError("date_invalid", "not a date")
+    try:
+        day = dt.date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
+    except ValueError:
+        raise PydanticCustomError("date_invalid", "not a date") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        # As the API's dates: arithmetic on year 9999 would overflow.
+        raise PydanticCustomError("date_range", "out of range")
+    return day
+
+
+_TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?(am|pm)?$")
+
+
+def parse_time(text: str) -> dt.time | None:
+    """A time as people type it: 16:30, 16.30, 4:30pm, 4pm, 9am; None when it is not one
+    ("16" alone is not a time: is it 4pm or 16 minutes?)."""
+    found = _TIME.match(text.strip().lower().replace(" ", ""))
+    if not found:
+        return None
+    hour, minute, half = int(found[1]), int(found[2] or 0), found[3]
+    if half:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half == "pm" else 0)
+    elif found[2] is None:
+        return None
+    if hour > 23 or minute > 59:
+        return None
+    return dt.time(hour, minute)
+
+
+def _time_of_day(value: object) -> object:
+    if isinstance(value, dt.time) or value is None:
+        return value
+    if isinstance(value, str):
+        parsed = parse_time(value)
+        if parsed is not None:
+            return parsed
+    raise PydanticCustomError("time_invalid", "not a time")
+
+
+def _whole_number(value: object) -> object:
+    if isinstance(value, str):
+        text = value.strip().replace(",", "")
+        if not re.fullmatch(r"-?\d{1,9}", text):
+            raise PydanticCustomError("number_invalid", "not a whole number")
+        return int(text)
+    return value
+
+
+def _many(value: object) -> object:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value] if value.strip() else []
+    return value
+
+
+# A field left blank is not posted at all (Form.read drops it): a required one is "Enter
+# the ..." or "Choose the ...", an optional one takes its default. So the text types need no
+# validators of their own, and length limits (Field(max_length=...)) apply as pydantic's do.
+
+Text = str
+"""Required text, stripped of spaces either side."""
+
+OptionalText = str | None
+"""Text that may be left blank (None)."""
+
+DateInput = Annotated[dt.date, _Parts(), BeforeValidator(_day_from_parts)]
+"""A date in three boxes (NAME-day, NAME-month, NAME-year), 1900 to 2100."""
+
+OptionalDateInput = Annotated[dt.date | None, _Parts(), BeforeValidator(_day_from_parts)]
+
+TimeOfDay = Annotated[dt.time, BeforeValidator(_time_of_day)]
+"""A time as people type it (16:30, 4:30pm, 4pm), one rule on every page."""
+
+OptionalTimeOfDay = Annotated[dt.time | None, BeforeValidator(_time_of_day)]
+
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+"""A whole number typed in a box (bound it with Field(ge=, le=)); minutes are one."""
+
+OptionalWholeNumber = Annotated[int | None, BeforeValidator(_whole_number)]
+
+E = TypeVar("E", bound=enum.Enum)
+
+Choice = Annotated[E, Strict(False)]
+"""One of an enum's values from radios or a select: Choice[Placement]."""
+
+Checkboxes = Annotated[list[str], _Many(), BeforeValidator(_many)]
+"""The values of the ticked boxes of one name, in the order posted."""
+
+
+# Messages -----------------------------------------------------------------------------------
+
+
+def _label(name: str, info: FieldInfo | None) -> str:
+    return (info.title if info and info.title else name.replace("_", " ")).strip()
+
+
+def _lower(label: str) -> str:
+    # "Date of birth" -> "date of birth"; leave "TB reference" or "I'm" as written.
+    if len(label) > 1 and label[1].isupper():
+        return label
+    return label[:1].lower() + label[1:]
+
+
+def _upper(label: str) -> str:
+    return label[:1].upper() + label[1:]
+
+
+def _own(info: FieldInfo | None) -> Msg:
+    for meta in info.metadata if info else ():
+        if isinstance(meta, Msg):
+            return meta
+    return Msg()
+
+
+def _is_choice(info: FieldInfo | None) -> bool:
+    if info is None:
+        return False
+    kinds = [info.annotation, *get_args(info.annotation)]
+    return any(
+        (isinstance(kind, type) and issubclass(kind, enum.Enum)) or get_origin(kind) is Literal
+        for kind in kinds
+    )
+
+
+def _number(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def message_for(error: ErrorDetails, name: str, info: FieldInfo | None) -> str:
+    """One field's problem in plain English (GOV.UK's patterns), from pydantic's error."""
+    own = _own(info)
+    label = _label(name, info)
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    choice = _is_choice(info)
+    if kind == "missing" and info is not None and any(isinstance(m, _Many) for m in info.metadata):
+        return own.empty or f"Choose at least one {_lower(label).removesuffix('s')}"
+    blank = error.get("input") is None or error.get("input") == ""
+    if (
+        kind == "missing"
+        or (blank and kind not in ("value_error", "assertion_error"))
+        or (kind == "string_too_short" and ctx.get("min_length") == 1)
+    ):
+        return own.empty or (
+            f"Choose the {_lower(label)}" if choice else f"Enter the {_lower(label)}"
+        )
+    if own.invalid and kind not in ("string_too_long", "too_long"):
+        return own.invalid
+    if kind in ("string_too_long", "too_long"):
+        limit = ctx.get("max_length")
+        unit = "characters" if kind == "string_too_long" else "items"
+        return own.too_long or f"{_upper(label)} must be {_number(limit)} {unit} or fewer"
+    if kind == "string_too_short":
+        return f"{_upper(label)} must be {_number(ctx.get('min_length'))} characters or more"
+    if kind in ("enum", "literal_error"):
+        return f"Choose the {_lower(label)} from the list"
+    if kind == "date_incomplete":
+        return f"{_upper(label)} must include a {ctx.get('missing')}"
+    if kind in ("date_invalid", "date_from_datetime_parsing", "date_parsing", "date_type"):
+        return f"Enter a real {_lower(label)}"
+    if kind == "date_range":
+        return f"{_upper(label)} must be between 1900 and 2100"
+    if kind in ("time_invalid", "time_parsing", "time_type"):
+        return f"Enter a real time for the {_lower(label)}, for example 16:30 or 4:30pm"
+    if kind in ("number_invalid", "int_parsing", "int_type", "int_from_float"):
+        return f"{_upper(label)} must be a whole number"
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        low, high = _bounds(info)
+        if low is not None and high is not None:
+            return f"{_upper(label)} must be between {_number(low)} and {_number(high)}"
+        if low is not None:
+            return f"{_upper(label)} must be {_number(low)} or more"
+        return f"{_upper(label)} must be {_number(high)} or less"
+    if kind == "string_pattern_mismatch":
+        return f"Enter the {_lower(label)} in the right format"
+    if kind in ("value_error", "assertion_error"):
+        return str(error["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    return f"Check the {_lower(label)}"
+
+
+def _bounds(info: FieldInfo | None) -> tuple[Any, Any]:
+    low = high = None
+    for meta in info.metadata if info else ():
+        low = getattr(meta, "ge", None) if getattr(meta, "ge", None) is not None else low
+        high = getattr(meta, "le", None) if getattr(meta, "le", None) is not None else high
+    return low, high
+
+
+# Errors in page order -----------------------------------------------------------------------
+
+
+class Errors(dict[str, str]):
+    """{field: message}, one message per field, kept in the order of the page. A message
+    about the whole form (key "form") comes first."""
+
+    def __init__(self, order: Sequence[str] = ()) -> None:
+        super().__init__()
+        self.order = list(order)
+
+    def add(self, name: str, message: str) -> None:
+        """The first problem found with a field is the one shown."""
+        if name not in self:
+            self[name] = message
+            self._sort()
+
+    def add_all(self, problems: Iterable[tuple[str, str]]) -> None:
+        for name, message in problems:
+            self.add(name, message)
+
+    def _sort(self) -> None:
+        rank = {name: place for place, name in enumerate([FORM, *self.order])}
+        ordered = sorted(self.items(), key=lambda item: rank.get(item[0], len(rank)))
+        self.clear()
+        self.update(ordered)
+
+
+def domain_problems(
+    exc: Invalid | Conflict, rename: Mapping[str, str] | None = None, conflict_field: str = FORM
+) -> Iterator[tuple[str, str]]:
+    """A service's refusal as (field, message): an `Invalid` names its fields (`loc`, in the
+    API's names, which `rename` maps to the form's), a `Conflict` goes beside one field."""
+    rename = rename or {}
+    if isinstance(exc, Conflict):
+        yield conflict_field, exc.detail
+        return
+    found = False
+    for error in exc.errors:
+        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "form")]
+        name = rename.get(loc[0], loc[0]) if loc else FORM
+        message = str(error.get("msg", "")).removeprefix("Value error, ")
+        found = True
+        yield name, message or exc.detail
+    if not found:
+        yield FORM, exc.detail
+
+
+def _blank(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return not any(value.values())
+    return value is None or value == "" or value == []
+
+
+# Reading a submission -----------------------------------------------------------------------
+
+F = TypeVar("F", bound="Form")
+
+
+@dataclass
+class Submission(Generic[F]):
+    """A posted form: what was typed, the parsed form when nothing is wrong, the errors."""
+
+    values: dict[str, Any]
+    data: F | None
+    errors: Errors
+    status_code: int = 422
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @contextmanager
+    def saving(
+        self, rename: Mapping[str, str] | None = None, conflict_field: str = FORM
+    ) -> Iterator[None]:
+        """Run the save; a service's `Invalid` (422) or `Conflict` (409) becomes messages
+        beside the fields it names instead of an error page."""
+        try:
+            yield
+        except (Invalid, Conflict) as exc:
+            self.errors.add_all(domain_problems(exc, rename, conflict_field))
+            self.status_code = exc.status_code
+            self.data = None
+
+
+class Form(BaseModel):
+    """A page's form. Subclasses declare fields in page order with the types above."""
+
+    model_config = ConfigDict(extra="ignore", validate_default=True)
+
+    @classmethod
+    def field_order(cls) -> list[str]:
+        return list(cls.model_fields)
+
+    @classmethod
+    def typed(cls, posted: Mapping[str, Any]) -> dict[str, Any]:
+        """What was typed, field by field, to show the form again: text stripped, a date
+        input as its three boxes {"day", "month", "year"}, checkboxes as a list."""
+        values: dict[str, Any] = {}
+        for name, info in cls.model_fields.items():
+            if any(isinstance(meta, _Parts) for meta in info.metadata):
+                values[name] = {
+                    part: str(posted.get(f"{name}-{part}") or "").strip() for part in DATE_PARTS
+                }
+            elif any(isinstance(meta, _Many) for meta in info.metadata):
+                getlist = getattr(posted, "getlist", None)
+                raw = getlist(name) if getlist else posted.get(name)
+                items = _many(raw)
+                values[name] = [str(v) for v in items] if isinstance(items, list) else []
+            else:
+                raw = posted.get(name)
+                values[name] = raw.strip() if isinstance(raw, str) else ("" if raw is None else raw)
+        return values
+
+    @classmethod
+    def read(cls, posted: Mapping[str, Any]) -> Submission[Self]:
+        """Parse a posted form: every field's problem at once, in page order."""
+        values = cls.typed(posted)
+        errors = Errors(cls.field_order())
+        data: Self | None = None
+        try:
+            data = cls.model_validate({k: v for k, v in values.items() if not _blank(v)})
+        except ValidationError as exc:
+            for error in exc.errors():
+                name = str(error["loc"][0]) if error["loc"] else FORM
+                errors.add(name, message_for(error, name, cls.model_fields.get(name)))
+        if data is not None:
+            errors.add_all(data.problems())
+            if errors:
+                data = None
+        return Submission(values=values, data=data, errors=errors)
+
+    @classmethod
+    def initial(cls, **typed: Any) -> dict[str, Any]:
+        """Values for showing the form with what is stored (dates as three boxes, times as
+        16:30, enums by value); fields not given are blank."""
+        values: dict[str, Any] = {}
+        for name, info in cls.model_fields.items():
+            value = typed.get(name)
+            many = any(isinstance(meta, _Many) for meta in info.metadata)
+            if any(isinstance(meta, _Parts) for meta in info.metadata):
+                values[name] = (
+                    {"day": str(value.day), "month": str(value.month), "year": str(value.year)}
+                    if isinstance(value, dt.date)
+                    else dict.fromkeys(DATE_PARTS, "")
+                )
+            elif many:
+                values[name] = [str(getattr(v, "value", v)) for v in value or []]
+            elif isinstance(value, dt.time):
+                values[name] = f"{value:%H:%M}"
+            elif isinstance(value, enum.Enum):
+                values[name] = str(value.value)
+            else:
+                values[name] = "" if value is None else str(value)
+        return values
+
+    def problems(self) -> Iterable[tuple[str, str]]:
+        """Rules across fields, checked once every field has parsed: (field, message)."""
+        return ()
+
+
+def max_length(info: FieldInfo) -> int | None:
+    """A field's length limit (for a hint or a `maxlength` on the page)."""
+    for meta in info.metadata:
+        if isinstance(meta, MaxLen):
+            return meta.max_length
+    return None
+
+
+def show_again(
+    request: Request,
+    db: Session,
+    template: str,
+    context: Mapping[str, Any],
+    submission: Submission[Any],
+    *,
+    block: str | None = None,
+) -> HTMLResponse:
+    """Roll back what the failed save began, then show the form again with what was typed
+    and every problem (422, or 409 when the service found a conflict)."""
+    db.rollback()
+    return render(
+        request,
+        template,
+        {**context, "values": submission.values, "errors": submission.errors},
+        block=block,
+        status_code=submission.status_code,
+    )

@@ -1,0 +1,177 @@
+"""The page-form toolkit (app/forms.py): plain messages, every problem at once, page order."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable
+from typing import Annotated
+
+import pytest
+from pydantic import Field
+from starlette.datastructures import FormData
+
+from app.exceptions import Conflict, Invalid
+from app.forms import (
+    Checkboxes,
+    Choice,
+    DateInput,
+    Form,
+    Msg,
+    OptionalDateInput,
+    OptionalText,
+    Text,
+    TimeOfDay,
+    WholeNumber,
+    parse_time,
+)
+
+
+class Colour(enum.StrEnum):
+    red = "red"
+    blue = "blue"
+
+
+class Example(Form):
+    name: Annotated[Text, Field(title="Name", max_length=100)]
+    born: Annotated[DateInput, Field(title="Date of birth")]
+    colour: Annotated[Choice[Colour], Field(title="Favourite colour")]
+    starts: Annotated[TimeOfDay, Field(title="Start time")]
+    minutes: Annotated[WholeNumber, Field(title="Length", ge=15, le=480)]
+    note: Annotated[OptionalText, Field(title="Note", max_length=10)] = None
+    ended: Annotated[OptionalDateInput, Field(title="End date")] = None
+    days: Annotated[Checkboxes, Field(title="Days")] = []
+    code: Annotated[
+        OptionalText, Msg(invalid="Code must be letters only"), Field(pattern=r"^[a-z]+$")
+    ] = None
+
+    def problems(self) -> Iterable[tuple[str, str]]:
+        if self.ended and self.ended < self.born:
+            yield "ended", "End date must be after the date of birth"
+
+
+GOOD = {
+    "name": "  Ada ",
+    "born-day": "27",
+    "born-month": "3",
+    "born-year": "2016",
+    "colour": "red",
+    "starts": "4:30pm",
+    "minutes": "90",
+}
+
+
+def test_a_good_form_parses_to_typed_values() -> None:
+    sub = Example.read(GOOD)
+    assert sub.errors == {}
+    assert sub.data is not None
+    assert sub.data.name == "Ada"
+    assert sub.data.born == dt.date(2016, 3, 27)
+    assert sub.data.colour is Colour.red
+    assert sub.data.starts == dt.time(16, 30)
+    assert sub.data.minutes == 90
+    assert sub.data.note is None and sub.data.ended is None and sub.data.days == []
+    assert sub.values["born"] == {"day": "27", "month": "3", "year": "2016"}
+
+
+def test_every_problem_at_once_in_page_order_in_plain_english() -> None:
+    sub = Example.read({"name": "x" * 101, "born-month": "3", "starts": "16", "minutes": "ten"})
+    assert sub.data is None
+    assert list(sub.errors.items()) == [
+        ("name", "Name must be 100 characters or fewer"),
+        ("born", "Date of birth must include a day and year"),
+        ("colour", "Choose the favourite colour"),
+        ("starts", "Enter a real time for the start time, for example 16:30 or 4:30pm"),
+        ("minutes", "Length must be a whole number"),
+    ]
+
+
+def test_empty_required_fields_say_enter_or_choose() -> None:
+    sub = Example.read({})
+    assert sub.errors == {
+        "name": "Enter the name",
+        "born": "Enter the date of birth",
+        "colour": "Choose the favourite colour",
+        "starts": "Enter the start time",
+        "minutes": "Enter the length",
+    }
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"born-day": "31", "born-month": "2"}, "born", "Enter a real date of birth"),
+        ({"born-year": "16"}, "born", "Enter a real date of birth"),
+        ({"born-year": "1899"}, "born", "Date of birth must be between 1900 and 2100"),
+        ({"colour": "green"}, "colour", "Choose the favourite colour from the list"),
+        ({"minutes": "5"}, "minutes", "Length must be between 15 and 480"),
+        ({"minutes": "1,000"}, "minutes", "Length must be between 15 and 480"),
+        ({"note": "x" * 11}, "note", "Note must be 10 characters or fewer"),
+        ({"code": "A1"}, "code", "Code must be letters only"),
+        (
+            {"ended-day": "1", "ended-month": "1", "ended-year": "2010"},
+            "ended",
+            "End date must be after the date of birth",
+        ),
+    ],
+)
+def test_each_kind_of_problem(changes: dict[str, str], field: str, message: str) -> None:
+    sub = Example.read({**GOOD, **changes})
+    assert sub.data is None
+    assert sub.errors == {field: message}
+
+
+def test_checkboxes_read_every_ticked_box() -> None:
+    posted = FormData([*GOOD.items(), ("days", "mon"), ("days", "wed")])
+    sub = Example.read(posted)
+    assert sub.data is not None and sub.data.days == ["mon", "wed"]
+    assert sub.values["days"] == ["mon", "wed"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("16:30", dt.time(16, 30)),
+        ("16.30", dt.time(16, 30)),
+        ("4:30pm", dt.time(16, 30)),
+        ("4:30 PM", dt.time(16, 30)),
+        ("4pm", dt.time(16, 0)),
+        ("12am", dt.time(0, 0)),
+        ("12pm", dt.time(12, 0)),
+        ("9am", dt.time(9, 0)),
+        ("16", None),
+        ("13pm", None),
+        ("24:00", None),
+        ("4:60pm", None),
+        ("teatime", None),
+    ],
+)
+def test_one_rule_for_times(text: str, expected: dt.time | None) -> None:
+    assert parse_time(text) == expected
+
+
+def test_a_services_refusal_joins_the_errors_beside_its_fields() -> None:
+    sub = Example.read(GOOD)
+    with sub.saving(rename={"date_of_birth": "born"}):
+        raise Invalid("Too young", errors=[{"loc": ["body", "date_of_birth"], "msg": "Too young"}])
+    assert sub.data is None and sub.status_code == 422
+    assert sub.errors == {"born": "Too young"}
+
+    sub = Example.read(GOOD)
+    with sub.saving(conflict_field="name"):
+        raise Conflict("That name is taken")
+    assert sub.status_code == 409 and sub.errors == {"name": "That name is taken"}
+
+    sub = Example.read(GOOD)
+    with sub.saving():
+        raise Conflict("Someone else saved first")
+    assert list(sub.errors) == ["form"]
+
+
+def test_initial_values_show_what_is_stored() -> None:
+    values = Example.initial(
+        name="Ada", born=dt.date(2016, 3, 27), colour=Colour.blue, starts=dt.time(16, 0)
+    )
+    assert values["born"] == {"day": "27", "month": "3", "year": "2016"}
+    assert values["colour"] == "blue" and values["starts"] == "16:00"
+    assert values["ended"] == {"day": "", "month": "", "year": ""} and values["note"] == ""
