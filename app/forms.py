@@ -29,7 +29,6 @@ import datetime as dt
 import enum
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Generic, Literal, Self, TypeVar, get_args, get_origin
 
@@ -348,18 +347,34 @@ class Submission(Generic[F]):
     status_code: int = 422
     extra: dict[str, Any] = field(default_factory=dict)
 
-    @contextmanager
     def saving(
         self, rename: Mapping[str, str] | None = None, conflict_field: str = FORM
-    ) -> Iterator[None]:
+    ) -> _Saving:
         """Run the save; a service's `Invalid` (422) or `Conflict` (409) becomes messages
         beside the fields it names instead of an error page."""
-        try:
-            yield
-        except (Invalid, Conflict) as exc:
-            self.errors.add_all(domain_problems(exc, rename, conflict_field))
-            self.status_code = exc.status_code
-            self.data = None
+        return _Saving(self, rename or {}, conflict_field)
+
+
+@dataclass
+class _Saving:
+    """`with submission.saving():` (a class, so type checkers know it swallows refusals)."""
+
+    submission: Submission[Any]
+    rename: Mapping[str, str]
+    conflict_field: str
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any
+    ) -> bool:
+        if not isinstance(exc, Invalid | Conflict):
+            return False
+        self.submission.errors.add_all(domain_problems(exc, self.rename, self.conflict_field))
+        self.submission.status_code = exc.status_code
+        self.submission.data = None
+        return True
 
 
 class Form(BaseModel):

@@ -37,6 +37,7 @@ from app.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from app.sessions import api as sessions_api
 from app.sessions import views as sessions_views
 from app.site import api as site_api
+from app.site import panels
 from app.site import views as site_views
 from app.web import STATIC_DIR
 
@@ -112,6 +113,7 @@ def create_app() -> FastAPI:
 
     app.include_router(site_api.router)
     app.include_router(_api_router())
+    panels.register()
     app.include_router(site_views.router)
     app.include_router(auth_views.router)
     app.include_router(audit_views.router)

@@ -814,3 +814,19 @@ def expected_children(sessions_date: dt.date) -> Any:
         col(Enrolment.start_date) <= sessions_date,
         or_(col(Enrolment.end_date).is_(None), col(Enrolment.end_date) >= sessions_date),
     )
+
+
+def active_enrolments_of(db: Session, *, actor: User, child_id: int) -> list[tuple[Enrolment, str]]:
+    """A child's active enrolments with their cohort's name, earliest first (for the
+    child's page; the caller has already checked the actor may see the child)."""
+    rows = db.exec(
+        select(Enrolment, Cohort.name)
+        .join(Cohort, col(Cohort.id) == col(Enrolment.cohort_id))
+        .where(
+            Enrolment.child_id == child_id,
+            Enrolment.org_id == actor.org_id,
+            Enrolment.status == EnrolmentStatus.active,
+        )
+        .order_by(col(Enrolment.start_date))
+    ).all()
+    return [(enrolment, name) for enrolment, name in rows]

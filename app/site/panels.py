@@ -1,0 +1,33 @@
+"""Panels that later domains add to an earlier domain's page, wired as the app is assembled
+(app/main.py calls `register`): the lower domain keeps a registry and never imports the
+higher one (docs/architecture.md, "The order of the domains")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from app.auth.models import User
+from app.auth.service import STAFF_ROLES
+from app.children.models import Child
+from app.children.panels import CHILD_PANELS
+from app.cohorts import service as cohorts
+from app.mentoring import service as mentoring
+
+
+def child_enrolments(db: Session, actor: User, child: Child) -> Any:
+    assert child.id is not None
+    return cohorts.active_enrolments_of(db, actor=actor, child_id=child.id)
+
+
+def child_mentoring(db: Session, actor: User, child: Child) -> dict[str, Any]:
+    """The child's active match, for staff (one query)."""
+    if actor.role not in STAFF_ROLES:
+        return {"staff": False, "current": None}
+    current = mentoring.list_matches(db, actor=actor, child_id=child.id, active=True)
+    return {"staff": True, "current": current[0] if current else None}
+
+
+def register() -> None:
+    CHILD_PANELS.update(enrolments=child_enrolments, mentoring=child_mentoring)
