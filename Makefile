@@ -5,12 +5,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test install install-dev lint typecheck unit e2e bench load browser lock vendor-check clean help
+.PHONY: run test install install-dev lint importlint fmt typecheck unit e2e bench load browser lock vendor-check clean help
 
 help:
 	@echo "make run    - install, migrate a SQLite database under var/, load the curriculum, serve on http://127.0.0.1:8000"
 	@echo "make test   - install what tests need, lint, type-check and run the whole suite"
-	@echo "make lint | typecheck | unit | e2e | lock | vendor-check | clean"
+	@echo "make lint   - ruff, ruff format --check and the import contracts (make importlint alone)"
+	@echo "make fmt    - fix what ruff can fix, then format the code"
+	@echo "make importlint | typecheck | unit | e2e | lock | vendor-check | clean"
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Tandem needs Python 3.11, found " + sys.version.split()[0]'
@@ -48,6 +50,15 @@ browser:
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
+
+# The layer and domain-order contracts in pyproject.toml ([tool.importlinter]).
+importlint: install-dev
+	$(BIN)/lint-imports --no-logo
+
+fmt: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 typecheck: install-dev
 	$(BIN)/mypy
