@@ -34,6 +34,7 @@ from app.mentoring import api as mentoring_api
 from app.mentoring import mentor_views
 from app.mentoring import views as mentoring_views
 from app.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from app.records import api as records_api
 from app.sessions import api as sessions_api
 from app.sessions import views as sessions_views
 from app.site import api as site_api
@@ -50,6 +51,7 @@ def _api_router() -> APIRouter:
     router.include_router(curriculum_api.router)
     router.include_router(audit_api.router)
     router.include_router(children_api.router)
+    router.include_router(records_api.router)
     router.include_router(cohorts_api.router)
     router.include_router(sessions_api.router)
     router.include_router(calendar_api.router)

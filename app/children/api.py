@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Path, Query, Response
 
 from app.auth.deps import CurrentUser, LeadUser
@@ -65,12 +63,3 @@ def update_child(
         db, actor=actor, child_id=child_id, data=body, today=today_for(db, actor)
     )
     return ChildPublic.model_validate(child)
-
-
-@router.get(
-    "/{child_id}/export",
-    summary="Everything held on one child, for a subject access request (lead)",
-    responses=problem_responses(403, 404),
-)
-def export_child(db: DbSession, actor: LeadUser, child_id: int = ChildId) -> dict[str, Any]:
-    return service.export_child(db, actor=actor, child_id=child_id)
