@@ -28,14 +28,14 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Generic, Literal, Self, TypeVar, get_args, get_origin
 
 from annotated_types import MaxLen
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Strict, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails, PydanticCustomError
 from sqlmodel import Session
@@ -67,6 +67,12 @@ class _Parts:
 @dataclass(frozen=True)
 class _Many:
     """Marks a field posted more than once (checkboxes)."""
+
+
+@dataclass(frozen=True)
+class _Hidden:
+    """Marks a hidden field: nobody can correct it on the page, so its problem is the whole
+    form's (first in the summary, linked to nothing)."""
 
 
 # Field types --------------------------------------------------------------------------------
@@ -177,6 +183,18 @@ Choice = Annotated[E, Strict(False)]
 
 Checkboxes = Annotated[list[str], _Many(), BeforeValidator(_many)]
 """The values of the ticked boxes of one name, in the order posted."""
+
+OUT_OF_DATE = "This page is out of date. Reload it and try again."
+
+PageVersion = Annotated[
+    int,
+    _Hidden(),
+    Msg(empty=OUT_OF_DATE, invalid=OUT_OF_DATE),
+    BeforeValidator(_whole_number),
+    Field(ge=1, le=2**31 - 2),
+]
+"""A row's version in a hidden field (optimistic locking), bounded as the API's `Version`:
+missing or not a number, the page is out of date."""
 
 
 # Messages -----------------------------------------------------------------------------------
@@ -417,7 +435,10 @@ class Form(BaseModel):
         except ValidationError as exc:
             for error in exc.errors():
                 name = str(error["loc"][0]) if error["loc"] else FORM
-                errors.add(name, message_for(error, name, cls.model_fields.get(name)))
+                info = cls.model_fields.get(name)
+                hidden = info is not None and any(isinstance(m, _Hidden) for m in info.metadata)
+                errors.add(FORM if hidden else name, message_for(error, name, info))
+        errors.add_all(cls.typed_problems(values))
         if data is not None:
             errors.add_all(data.problems())
             if errors:
@@ -452,6 +473,12 @@ class Form(BaseModel):
         """Rules across fields, checked once every field has parsed: (field, message)."""
         return ()
 
+    @classmethod
+    def typed_problems(cls, values: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
+        """Rules that need only what was typed (at least one box of a group ticked): checked
+        with the fields' own problems, all at once, even when a field does not parse."""
+        return ()
+
 
 def max_length(info: FieldInfo) -> int | None:
     """A field's length limit (for a hint or a `maxlength` on the page)."""
@@ -465,18 +492,27 @@ def show_again(
     request: Request,
     db: Session,
     template: str,
-    context: Mapping[str, Any],
+    context: Mapping[str, Any] | Callable[[], Mapping[str, Any]],
     submission: Submission[Any],
     *,
     block: str | None = None,
 ) -> HTMLResponse:
     """Roll back what the failed save began, then show the form again with what was typed
-    and every problem (422, or 409 when the service found a conflict)."""
+    and every problem (422, or 409 when the service found a conflict).
+
+    A context given as a function is built after the roll back: the page shows what is
+    stored, read afresh (rows read before it would each be read again when shown). Values
+    already in the context (another form on the same page) stay under what was typed."""
     db.rollback()
+    page = dict(context() if callable(context) else context)
     return render(
         request,
         template,
-        {**context, "values": submission.values, "errors": submission.errors},
+        {
+            **page,
+            "values": {**page.get("values", {}), **submission.values},
+            "errors": submission.errors,
+        },
         block=block,
         status_code=submission.status_code,
     )
