@@ -2,7 +2,7 @@
 
 A page's form is a `Form` (a pydantic model): its fields in page order, each with a label
 (`Field(title=...)`) and a GOV.UK field type from here (`Text`, `OptionalText`, `DateInput`,
-`TimeOfDay`, `WholeNumber`, `Choice`, `Checkboxes`). `Form.read(posted)` gives a
+`TimeOfDay`, `WholeNumber`, `Choice`, `Checkboxes`, `Secret`). `Form.read(posted)` gives a
 `Submission`: what was typed (to show the form again), the parsed model when nothing is
 wrong, and the errors, one plain-English message per field in page order ("Name must be 100
 characters or fewer", never pydantic's own words). A field whose generic message reads
@@ -67,6 +67,12 @@ class _Parts:
 @dataclass(frozen=True)
 class _Many:
     """Marks a field posted more than once (checkboxes)."""
+
+
+@dataclass(frozen=True)
+class _Secret:
+    """Marks a secret (a password): taken exactly as typed, spaces and all, and never put
+    back on the page."""
 
 
 @dataclass(frozen=True)
@@ -183,6 +189,11 @@ Choice = Annotated[E, Strict(False)]
 
 Checkboxes = Annotated[list[str], _Many(), BeforeValidator(_many)]
 """The values of the ticked boxes of one name, in the order posted."""
+
+Secret = Annotated[str, _Secret()]
+"""A password: exactly as typed (not stripped); `Submission.values` never holds it."""
+
+OptionalSecret = Annotated[str | None, _Secret()]
 
 OUT_OF_DATE = "This page is out of date. Reload it and try again."
 
@@ -419,6 +430,9 @@ class Form(BaseModel):
                 raw = getlist(name) if getlist else posted.get(name)
                 items = _many(raw)
                 values[name] = [str(v) for v in items] if isinstance(items, list) else []
+            elif any(isinstance(meta, _Secret) for meta in info.metadata):
+                raw = posted.get(name)
+                values[name] = raw if isinstance(raw, str) else ""
             else:
                 raw = posted.get(name)
                 values[name] = raw.strip() if isinstance(raw, str) else ("" if raw is None else raw)
@@ -443,6 +457,9 @@ class Form(BaseModel):
             errors.add_all(data.problems())
             if errors:
                 data = None
+        for name, info in cls.model_fields.items():
+            if any(isinstance(meta, _Secret) for meta in info.metadata):
+                values[name] = ""  # a password is typed again, never sent back
         return Submission(values=values, data=data, errors=errors)
 
     @classmethod

@@ -20,8 +20,10 @@ from app.forms import (
     Form,
     Msg,
     OptionalDateInput,
+    OptionalSecret,
     OptionalText,
     PageVersion,
+    Secret,
     Text,
     TimeOfDay,
     WholeNumber,
@@ -231,3 +233,20 @@ def test_show_again_builds_the_page_after_the_roll_back(monkeypatch: pytest.Monk
     assert done == ["rollback", "context"]
     assert shown["values"] == {"other": "kept", "version": "3", "days": [], "name": "typed"}
     assert (shown["page"], shown["status"], list(shown["errors"])) == (1, 422, ["days"])
+
+
+class SignIn(Form):
+    email: Annotated[Text, Field(title="Email address")]
+    password: Annotated[Secret, Field(title="Password")]
+    old: Annotated[OptionalSecret, Field(title="Old password")] = None
+
+
+def test_a_secret_is_taken_as_typed_and_never_shown_again() -> None:
+    sub = SignIn.read({"email": " a@example.org ", "password": "  spaced  "})
+    assert sub.data is not None
+    assert (sub.data.email, sub.data.password) == ("a@example.org", "  spaced  ")
+    assert sub.data.old is None
+    assert sub.values == {"email": "a@example.org", "password": "", "old": ""}
+    sub = SignIn.read({"email": "a@example.org", "password": "", "old": "typed"})
+    assert sub.errors == {"password": "Enter the password"}
+    assert sub.values["old"] == ""
