@@ -180,7 +180,8 @@ OptionalTimeOfDay = Annotated[dt.time | None, BeforeValidator(_time_of_day)]
 WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
 """A whole number typed in a box (bound it with Field(ge=, le=)); minutes are one."""
 
-OptionalWholeNumber = Annotated[int | None, BeforeValidator(_whole_number)]
+# Optional outside the number, so Field(ge=, le=) bounds the number and a blank stays None.
+OptionalWholeNumber = WholeNumber | None
 
 E = TypeVar("E", bound=enum.Enum)
 

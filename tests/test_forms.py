@@ -22,6 +22,7 @@ from app.forms import (
     OptionalDateInput,
     OptionalSecret,
     OptionalText,
+    OptionalWholeNumber,
     PageVersion,
     Secret,
     Text,
@@ -250,3 +251,25 @@ def test_a_secret_is_taken_as_typed_and_never_shown_again() -> None:
     sub = SignIn.read({"email": "a@example.org", "password": "", "old": "typed"})
     assert sub.errors == {"password": "Enter the password"}
     assert sub.values["old"] == ""
+
+
+class Bounded(Form):
+    count: Annotated[OptionalWholeNumber, Field(title="Count", ge=1, le=5)] = None
+
+
+@pytest.mark.parametrize(
+    ("posted", "count", "errors"),
+    [
+        ({}, None, {}),
+        ({"count": " "}, None, {}),
+        ({"count": "3"}, 3, {}),
+        ({"count": "9"}, None, {"count": "Count must be between 1 and 5"}),
+        ({"count": "x"}, None, {"count": "Count must be a whole number"}),
+    ],
+)
+def test_an_optional_number_is_bounded_and_may_stay_blank(
+    posted: dict[str, str], count: int | None, errors: dict[str, str]
+) -> None:
+    sub = Bounded.read(posted)
+    assert sub.errors == errors
+    assert (sub.data.count if sub.data else None) == count
