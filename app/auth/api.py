@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Path, Request, Response
 
 from app.auth import service
-from app.auth.deps import AdminUser, CurrentPrincipal, CurrentUser, bearer_token
+from app.auth.deps import AdminUser, CurrentPrincipal, CurrentUser, bearer_token, client_address
 from app.auth.models import Organisation
 from app.auth.schemas import (
     MePublic,
@@ -23,10 +23,6 @@ from app.errors import problem_responses
 
 router = APIRouter(tags=["auth and people"])
 UserId = Path(ge=1, le=2**31 - 1)
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 @router.post(

@@ -41,6 +41,11 @@ class CsrfFailed(Forbidden):
     title = "Form expired"
 
 
+def client_address(request: Request) -> str:
+    """Where a request came from, for the per-address sign-in limit."""
+    return request.client.host if request.client else "unknown"
+
+
 def bearer_token(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
@@ -92,6 +97,17 @@ async def require_csrf(request: Request, expected: str | None) -> None:
             "This form has expired or did not come from Tandem. Go back, reload the page "
             "and try again."
         )
+
+
+async def sign_in_csrf_ok(request: Request) -> bool:
+    """The sign-in form's double-submit check (nobody is signed in to hold a token yet): its
+    hidden field must match the cookie set with the form, field only, as typed."""
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    given = (await request.form()).get(CSRF_FIELD)
+    return bool(cookie) and isinstance(given, str) and tokens_match(given, cookie)
+
+
+SignInCsrfOk = Annotated[bool, Depends(sign_in_csrf_ok)]
 
 
 async def current_principal(

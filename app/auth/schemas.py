@@ -64,6 +64,14 @@ class OrganisationPublic(BaseModel):
 
 
 MatchCharacteristic = Literal["gender", "ethnicity", "languages", "interests", "care_experience"]
+# What each characteristic is called on the pages: the settings page and the match page.
+WEIGHT_LABELS: dict[str, str] = {
+    "gender": "Gender the young person asked for",
+    "ethnicity": "Shared ethnicity",
+    "languages": "A shared language",
+    "interests": "Shared interests",
+    "care_experience": "Mentor has care experience",
+}
 MatchWeight = Annotated[StrictInt, Field(ge=0, le=10)]
 
 

@@ -629,10 +629,8 @@ def update_organisation(db: Session, *, actor: User, changes: dict[str, Any]) ->
     low = changes.get("mentoring_hours_min", org.mentoring_hours_min)
     high = changes.get("mentoring_hours_max", org.mentoring_hours_max)
     if low > high:
-        raise Invalid(
-            "The lowest weekly mentoring hours cannot be above the highest",
-            [{"loc": ["body", "mentoring_hours_min"], "msg": "must not be above the highest"}],
-        )
+        message = "The lowest weekly mentoring hours cannot be above the highest"
+        raise Invalid(message, [{"loc": ["body", "mentoring_hours_min"], "msg": message}])
     if changes.get("match_weights") is not None:
         # A partial set of weights changes only those named: the rest keep theirs.
         changes = {**changes, "match_weights": {**org.match_weights, **changes["match_weights"]}}

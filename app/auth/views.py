@@ -5,36 +5,41 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 
 from app.auth import service
-from app.auth.api import client_address
 from app.auth.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
     AdminUser,
+    CurrentOrg,
     CurrentPrincipal,
     OptionalPrincipal,
+    SignInCsrfOk,
+    client_address,
 )
-from app.auth.models import DEFAULT_MATCH_WEIGHTS, Organisation, Role
-from app.auth.schemas import OrganisationUpdate, UserCreate, UserUpdate
-from app.auth.security import new_token, tokens_match
+from app.auth.forms import (
+    REGION_OPTIONS,
+    ROLE_OPTIONS,
+    NewUserForm,
+    OrganisationForm,
+    PasswordForm,
+    SignInForm,
+    UserForm,
+    weight_field,
+)
+from app.auth.models import Organisation, Role
+from app.auth.schemas import WEIGHT_LABELS
+from app.auth.security import new_token
 from app.config import get_settings
 from app.db import DbSession
-from app.exceptions import Conflict, Invalid, NotAuthenticated, TooManyRequests
-from app.mentoring.service import WEIGHT_LABELS
-from app.web import FormData, field_errors, render
+from app.exceptions import NotAuthenticated, TooManyRequests
+from app.forms import show_again
+from app.web import FormData, PathId, render
 
 router = APIRouter(include_in_schema=False)
-
-ROLE_OPTIONS = [
-    (Role.facilitator.value, "Facilitator"),
-    (Role.mentor.value, "Mentor"),
-    (Role.lead.value, "Programme lead"),
-    (Role.admin.value, "Admin"),
-]
+EXPIRED = "This page had expired. Sign in again."
 
 
 def safe_next(target: str | None) -> str:
@@ -74,29 +79,24 @@ def login_form(request: Request, principal: OptionalPrincipal, next: str | None 
 
 
 @router.post("/login", response_class=HTMLResponse)
-def login(request: Request, db: DbSession, form: FormData) -> Response:
-    email = form.get("email", "").strip()
-    password = form.get("password", "")
-    target = safe_next(form.get("next"))
-    cookie = request.cookies.get(CSRF_COOKIE, "")
-    if not cookie or not tokens_match(form.get("csrf_token", ""), cookie):
+def login(request: Request, db: DbSession, form: FormData, csrf_ok: SignInCsrfOk) -> Response:
+    submission = SignInForm.read(form)
+    email = submission.values["email"]
+    target = safe_next(submission.values["next"])
+    if not csrf_ok:
         return _login_page(
-            request,
-            status_code=403,
-            email=email,
-            next=target,
-            errors={"form": "This page had expired. Sign in again."},
+            request, status_code=403, email=email, next=target, errors={"form": EXPIRED}
         )
-    errors = {}
-    if not email:
-        errors["email"] = "Enter your email address"
-    if not password:
-        errors["password"] = "Enter your password"  # noqa: S105 - a message
-    if errors:
-        return _login_page(request, status_code=400, email=email, next=target, errors=errors)
+    if submission.data is None:
+        return _login_page(
+            request, status_code=400, email=email, next=target, errors=submission.errors
+        )
     try:
         user = service.authenticate(
-            db, email=email, password=password, address=client_address(request)
+            db,
+            email=submission.data.email,
+            password=submission.data.password,
+            address=client_address(request),
         )
     except NotAuthenticated as exc:
         return _login_page(
@@ -139,28 +139,28 @@ def password_form(request: Request, principal: CurrentPrincipal) -> HTMLResponse
 def change_password(
     request: Request, db: DbSession, principal: CurrentPrincipal, form: FormData
 ) -> HTMLResponse:
-    try:
-        service.change_password(
-            db,
-            actor=principal.user,
-            current=form.get("current_password", ""),
-            new=form.get("new_password", ""),
-            keep_session_id=principal.session.id if principal.session else None,
-        )
-    except Invalid as exc:
-        db.rollback()
-        return render(
-            request, "auth/password.html", {"errors": field_errors(exc.errors)}, status_code=422
-        )
-    except TooManyRequests as exc:
-        return render(
-            request,
-            "auth/password.html",
-            {"errors": {"form": exc.detail}},
-            status_code=429,
-            headers={"Retry-After": str(exc.retry_after)},
-        )
-    return render(request, "auth/password.html", {"errors": {}, "changed": True})
+    submission = PasswordForm.read(form)
+    if submission.data:
+        try:
+            with submission.saving():
+                service.change_password(
+                    db,
+                    actor=principal.user,
+                    current=submission.data.current_password or "",
+                    new=submission.data.new_password or "",
+                    keep_session_id=principal.session.id if principal.session else None,
+                )
+                return render(request, "auth/password.html", {"errors": {}, "changed": True})
+        except TooManyRequests as exc:
+            # The attempt that locked the account is committed (the service counts first).
+            return render(
+                request,
+                "auth/password.html",
+                {"errors": {"form": exc.detail}},
+                status_code=429,
+                headers={"Retry-After": str(exc.retry_after)},
+            )
+    return show_again(request, db, "auth/password.html", {}, submission)
 
 
 # Admin: users -----------------------------------------------------------------------------
@@ -173,59 +173,38 @@ def users_page(request: Request, db: DbSession, actor: AdminUser) -> HTMLRespons
 
 @router.get("/admin/users/new", response_class=HTMLResponse)
 def new_user_form(request: Request, actor: AdminUser) -> HTMLResponse:
+    values = NewUserForm.initial(role=Role.facilitator)
     return render(
         request,
         "admin/user_new.html",
-        {"errors": {}, "values": {"role": "facilitator"}, "roles": ROLE_OPTIONS},
+        {"errors": {}, "values": values, "roles": ROLE_OPTIONS},
     )
 
 
 @router.post("/admin/users", response_class=HTMLResponse)
 def create_user(request: Request, db: DbSession, actor: AdminUser, form: FormData) -> Response:
-    values = {k: form.get(k, "") for k in ("email", "name", "role", "password")}
-    try:
-        body = UserCreate.model_validate(values)
-        user = service.create_user(
-            db,
-            actor=actor,
-            org_id=actor.org_id,
-            email=body.email,
-            name=body.name,
-            role=body.role,
-            password=body.password,
-        )
-    except ValidationError as exc:
-        errors = field_errors([dict(e) for e in exc.errors()])
-        if "role" in errors:
-            errors["role"] = "Choose a role"
-        return _new_user_page(request, values, errors)
-    except Invalid as exc:
-        db.rollback()
-        return _new_user_page(request, values, field_errors(exc.errors))
-    except Conflict as exc:
-        db.rollback()
-        return _new_user_page(request, values, {"email": exc.detail}, status_code=409)
-    return RedirectResponse(f"/admin/users?added={user.id}", status_code=303)
-
-
-def _new_user_page(
-    request: Request, values: dict[str, str], errors: dict[str, str], status_code: int = 422
-) -> HTMLResponse:
-    values = {k: v for k, v in values.items() if k != "password"}
-    return render(
-        request,
-        "admin/user_new.html",
-        {"errors": errors, "values": values, "roles": ROLE_OPTIONS},
-        status_code=status_code,
-    )
+    submission = NewUserForm.read(form)
+    if data := submission.data:
+        with submission.saving(conflict_field="email"):
+            user = service.create_user(
+                db,
+                actor=actor,
+                org_id=actor.org_id,
+                email=data.email,
+                name=data.name,
+                role=data.role,
+                password=data.password,
+            )
+            return RedirectResponse(f"/admin/users?added={user.id}", status_code=303)
+    return show_again(request, db, "admin/user_new.html", {"roles": ROLE_OPTIONS}, submission)
 
 
 @router.get("/admin/users/{user_id}", response_class=HTMLResponse)
 def edit_user_form(
-    request: Request, db: DbSession, actor: AdminUser, user_id: int = Path(ge=1, le=2**31 - 1)
+    request: Request, db: DbSession, actor: AdminUser, user_id: PathId
 ) -> HTMLResponse:
     user = service.get_user(db, actor=actor, user_id=user_id)
-    values = {"name": user.name, "role": user.role.value, "active": "yes" if user.active else "no"}
+    values = UserForm.initial(name=user.name, role=user.role, active="yes" if user.active else "no")
     return render(
         request,
         "admin/user_edit.html",
@@ -235,158 +214,62 @@ def edit_user_form(
 
 @router.post("/admin/users/{user_id}", response_class=HTMLResponse)
 def update_user(
-    request: Request,
-    db: DbSession,
-    actor: AdminUser,
-    form: FormData,
-    user_id: int = Path(ge=1, le=2**31 - 1),
+    request: Request, db: DbSession, actor: AdminUser, form: FormData, user_id: PathId
 ) -> Response:
-    user = service.get_user(db, actor=actor, user_id=user_id)
-    values = {k: form.get(k, "") for k in ("name", "role", "active")}
-    errors: dict[str, str] = {}
-    if values["active"] not in ("yes", "no"):
-        errors["active"] = "Choose whether the account is active"
-    try:
-        body = UserUpdate.model_validate({"name": values["name"], "role": values["role"]})
-    except ValidationError as exc:
-        errors.update(field_errors([dict(e) for e in exc.errors()]))
-        if "role" in errors:
-            errors["role"] = "Choose a role"
-        if "name" in errors:
-            errors["name"] = "Enter the person's name"
-    if not errors:
-        try:
+    service.get_user(db, actor=actor, user_id=user_id)  # another organisation's: 404 first
+    submission = UserForm.read(form)
+    if data := submission.data:
+        with submission.saving():
             service.update_user(
                 db,
                 actor=actor,
                 user_id=user_id,
-                name=body.name,
-                role=body.role,
-                active=values["active"] == "yes",
+                name=data.name,
+                role=data.role,
+                active=data.active == "yes",
             )
             return RedirectResponse("/admin/users", status_code=303)
-        except (Invalid, Conflict) as exc:
-            db.rollback()
-            errors = field_errors(exc.errors) if isinstance(exc, Invalid) else {"form": exc.detail}
-            user = service.get_user(db, actor=actor, user_id=user_id)
-    return render(
+    return show_again(
         request,
+        db,
         "admin/user_edit.html",
-        {"user": user, "errors": errors, "values": values, "roles": ROLE_OPTIONS},
-        status_code=422 if errors.keys() - {"form"} else 409,
+        lambda: {"user": service.get_user(db, actor=actor, user_id=user_id), "roles": ROLE_OPTIONS},
+        submission,
     )
 
 
 # Admin: organisation settings --------------------------------------------------------------
 
-REGION_OPTIONS = [
-    ("england", "England"),
-    ("scotland", "Scotland"),
-    ("wales", "Wales"),
-    ("northern-ireland", "Northern Ireland"),
-]
-ORG_FIELDS = (
-    "holiday_region",
-    "dosage_threshold",
-    "dbs_renewal_years",
-    "mentoring_hours_min",
-    "mentoring_hours_max",
-)
-ORG_MESSAGES = {
-    "session_checklist": "Give at most 10 checks, one a line, each up to 120 characters",
-    "holiday_region": "Choose where your bank holidays come from",
-    "dosage_threshold": "Enter a share from 0 to 1, like 0.75",
-    "dbs_renewal_years": "Enter a whole number of years from 1 to 10",
-    "mentoring_hours_min": "Enter whole hours from 0 to 40",
-    "mentoring_hours_max": "Enter whole hours from 0 to 40",
-}
 
-
-def _organisation_page(
-    request: Request, org: Any, values: dict[str, str], errors: dict[str, str], **extra: Any
-) -> HTMLResponse:
-    weights = [(key, label, f"weight-{key}") for key, label in WEIGHT_LABELS.items()]
-    return render(
-        request,
-        "admin/organisation.html",
-        {
-            "org": org,
-            "values": values,
-            "errors": errors,
-            "regions": REGION_OPTIONS,
-            "weights": weights,
-            **extra,
-        },
-        status_code=422 if errors else 200,
-    )
-
-
-def _weight_values(org: Any) -> dict[str, str]:
-    stored = {**DEFAULT_MATCH_WEIGHTS, **((org.match_weights if org else None) or {})}
-    return {f"weight-{key}": str(stored.get(key, 0)) for key in WEIGHT_LABELS}
-
-
-def values_without_weights(values: dict[str, str]) -> dict[str, str]:
-    return {k: v for k, v in values.items() if not k.startswith("weight-")}
-
-
-def _parse_weights(values: dict[str, str]) -> tuple[dict[str, int], dict[str, str]]:
-    """The weights typed in the form: whole numbers from 0 to 10, one per characteristic."""
-    weights: dict[str, int] = {}
-    errors: dict[str, str] = {}
-    for key, label in WEIGHT_LABELS.items():
-        raw = values.get(f"weight-{key}", "")
-        if raw.isdigit() and 0 <= int(raw) <= 10:
-            weights[key] = int(raw)
-        else:
-            errors[f"weight-{key}"] = f"Enter a whole number from 0 to 10 for {label.lower()}"
-    return weights, errors
+def _organisation_page(org: Organisation, **extra: Any) -> dict[str, Any]:
+    return {
+        "org": org,
+        "regions": REGION_OPTIONS,
+        "weights": [(key, label, weight_field(key)) for key, label in WEIGHT_LABELS.items()],
+        **extra,
+    }
 
 
 @router.get("/admin/organisation", response_class=HTMLResponse)
 def organisation_form(
-    request: Request, db: DbSession, actor: AdminUser, saved: int | None = None
+    request: Request, actor: AdminUser, org: CurrentOrg, saved: int | None = None
 ) -> HTMLResponse:
-    org = db.get(Organisation, actor.org_id)
-    values = {key: str(getattr(org, key)) for key in ORG_FIELDS}
-    values["holiday_region"] = org.holiday_region.value if org else "england"
-    values["session_checklist"] = "\n".join(org.session_checklist) if org else ""
-    values.update(_weight_values(org))
-    return _organisation_page(request, org, values, {}, saved=bool(saved))
+    context = _organisation_page(org, values=OrganisationForm.stored(org), errors={})
+    return render(request, "admin/organisation.html", {**context, "saved": bool(saved)})
 
 
 @router.post("/admin/organisation", response_class=HTMLResponse)
 def update_organisation(
-    request: Request, db: DbSession, actor: AdminUser, form: FormData
+    request: Request, db: DbSession, actor: AdminUser, org: CurrentOrg, form: FormData
 ) -> Response:
-    values = {key: form.get(key, "").strip() for key in ORG_FIELDS}
-    values["session_checklist"] = form.get("session_checklist", "")
-    checks = [line.strip() for line in values["session_checklist"].splitlines() if line.strip()]
-    org = db.get(Organisation, actor.org_id)
-    stored = _weight_values(org)
-    for name in stored:
-        # A form without the weights (an older page) leaves them as they are.
-        values[name] = form[name].strip() if name in form else stored[name]
-    weights, weight_errors = _parse_weights(values)
-    try:
-        body = OrganisationUpdate.model_validate(
-            {
-                **values_without_weights(values),
-                "session_checklist": checks,
-                "match_weights": weights,
-            },
-            strict=False,  # a form's numbers arrive as text; the API's JSON is strict
-        )
-        if weight_errors:
-            return _organisation_page(request, org, values, weight_errors)
-        service.update_organisation(
-            db, actor=actor, changes=body.model_dump(exclude_unset=True, exclude_none=True)
-        )
-    except ValidationError as exc:
-        found = field_errors([dict(e) for e in exc.errors()])
-        errors = {k: ORG_MESSAGES.get(k, v) for k, v in found.items() if k != "match_weights"}
-        return _organisation_page(request, org, values, {**errors, **weight_errors})
-    except Invalid as exc:
-        db.rollback()
-        return _organisation_page(request, org, values, field_errors(exc.errors))
-    return RedirectResponse("/admin/organisation?saved=1", status_code=303)
+    # A form without the weights (an older page) leaves them as they are.
+    stored = OrganisationForm.stored(org)
+    weights = {weight_field(key): stored[weight_field(key)] for key in WEIGHT_LABELS}
+    submission = OrganisationForm.read({**weights, **form})
+    if data := submission.data:
+        with submission.saving():
+            service.update_organisation(db, actor=actor, changes=data.changes())
+            return RedirectResponse("/admin/organisation?saved=1", status_code=303)
+    return show_again(
+        request, db, "admin/organisation.html", lambda: _organisation_page(org), submission
+    )
