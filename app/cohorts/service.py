@@ -29,7 +29,7 @@ from app.cohorts.models import (
 )
 from app.cohorts.schedule import WEEK, ClosedDays, NoFreeSlot, weekly_slots
 from app.cohorts.schemas import ClosureCreate, CohortCreate, EnrolmentCreate
-from app.curriculum.models import Curriculum
+from app.curriculum.models import Curriculum, CurriculumWeek
 from app.exceptions import Conflict, Invalid, NotFound
 
 STAFF = STAFF_ROLES
@@ -338,6 +338,84 @@ def warnings_for(cohort: Cohort, active_children: int, programme: dict[str, Any]
             f"the programme is designed for at least {low}."
         )
     return out
+
+
+def facilitator_choices(db: Session, *, actor: User) -> list[User]:
+    """The organisation's active facilitators by name: who may run a new cohort."""
+    require_staff(actor)
+    return list(
+        db.exec(
+            select(User)
+            .where(
+                User.org_id == actor.org_id,
+                User.role == Role.facilitator,
+                col(User.active).is_(True),
+            )
+            .order_by(col(User.name))
+        ).all()
+    )
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What the cohort's page shows (its template's names)."""
+
+    cohort: Cohort
+    facilitators: list[User]
+    sessions: list[tuple[GroupSession, str | None]]  # with the lesson's title
+    roster: list[tuple[Enrolment, Child]]
+    active: int
+    curriculum: Curriculum | None
+    staff: bool
+    candidates: list[Child]  # who staff may enrol: children in no cohort now
+    warnings: list[str]
+    cap: int
+
+
+def overview(db: Session, *, actor: User, cohort_id: int) -> Overview:
+    """The cohort, its sessions, roster and who could join it, in a fixed number of
+    queries."""
+    cohort = get_cohort(db, actor=actor, cohort_id=cohort_id)
+    sessions = db.exec(
+        select(GroupSession, CurriculumWeek.title)
+        .join(
+            CurriculumWeek,
+            (col(CurriculumWeek.curriculum_id) == cohort.curriculum_id)
+            & (col(CurriculumWeek.week) == col(GroupSession.week)),
+            isouter=True,
+        )
+        .where(GroupSession.cohort_id == cohort_id, GroupSession.org_id == actor.org_id)
+        .order_by(col(GroupSession.date), col(GroupSession.id))
+    ).all()
+    children = roster(db, cohort_id=cohort_id, org_id=actor.org_id)
+    active = sum(1 for e, _ in children if e.status == EnrolmentStatus.active)
+    curriculum = db.get(Curriculum, cohort.curriculum_id)
+    programme = curriculum.programme if curriculum else {}
+    staff = actor.role in STAFF
+    candidates: list[Child] = []
+    if staff:
+        enrolled = select(Enrolment.child_id).where(
+            Enrolment.org_id == actor.org_id, Enrolment.status == EnrolmentStatus.active
+        )
+        candidates = list(
+            db.exec(
+                select(Child)
+                .where(Child.org_id == actor.org_id, col(Child.id).not_in(enrolled))
+                .order_by(col(Child.first_name), col(Child.reference))
+            ).all()
+        )
+    return Overview(
+        cohort=cohort,
+        facilitators=facilitators_of(db, [cohort_id])[cohort_id],
+        sessions=[(session, title) for session, title in sessions],
+        roster=children,
+        active=active,
+        curriculum=curriculum,
+        staff=staff,
+        candidates=candidates,
+        warnings=warnings_for(cohort, active, programme),
+        cap=int(programme.get("cohort_max", 10)),
+    )
 
 
 # Closures, cancelling and moving lessons on ------------------------------------------------
@@ -773,6 +851,18 @@ def enrol(
         },
     )
     return enrolment
+
+
+def get_enrolment(db: Session, *, actor: User, enrolment_id: int) -> tuple[Enrolment, Child]:
+    """An enrolment of the organisation's, with its child."""
+    row = db.exec(
+        select(Enrolment, Child)
+        .join(Child, col(Child.id) == col(Enrolment.child_id))
+        .where(Enrolment.id == enrolment_id, Enrolment.org_id == actor.org_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"There is no enrolment {enrolment_id}.")
+    return row[0], row[1]
 
 
 def withdraw(

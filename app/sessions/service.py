@@ -29,9 +29,9 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.auth.models import Organisation, Role, User
 from app.children.models import Child
-from app.clock import local_datetime, time_words
+from app.clock import local_datetime, time_words, today_for
 from app.cohorts import service as cohorts
-from app.cohorts.models import Cohort, Enrolment, GroupSession, SessionStatus
+from app.cohorts.models import Cohort, CohortFacilitator, Enrolment, GroupSession, SessionStatus
 from app.curriculum.models import Activity, CurriculumWeek, PracticeTask
 from app.exceptions import Conflict, Forbidden, Invalid, NotFound
 from app.mentoring.models import Match
@@ -735,3 +735,91 @@ def observations_of(db: Session, session_id: int) -> list[SessionObservation]:
             .order_by(col(SessionObservation.observed_at))
         ).all()
     )
+
+
+# Pages -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Register:
+    """What the session page shows (its template's names): the lesson, who is expected,
+    what is stored, and the observations."""
+
+    session: GroupSession
+    cohort: Cohort
+    lesson: Lesson
+    children: list[Any]
+    stored: Stored
+    # Expected on the date but not on the register as saved: they joined afterwards.
+    joined_later: set[int]
+    facilitators: list[User]
+    observations: list[SessionObservation]
+
+
+def register_of(db: Session, *, actor: User, session_id: int) -> Register:
+    session = cohorts.get_session(db, actor=actor, session_id=session_id)
+    cohort = db.get(Cohort, session.cohort_id)
+    assert cohort is not None
+    children = expected_children(db, session)
+    stored = stored_record(db, session_id).only({c.id for c in children})
+    return Register(
+        session=session,
+        cohort=cohort,
+        lesson=lesson_of(db, session, cohort),
+        children=children,
+        stored=stored,
+        joined_later=(
+            {c.id for c in children} - set(stored.attendance) if stored.record else set()
+        ),
+        facilitators=cohorts.facilitators_of(db, [cohort.id or 0])[cohort.id or 0],
+        observations=observations_of(db, session_id),
+    )
+
+
+def quality_by_session(db: Session, *, actor: User, cohort_id: int) -> dict[int, dict[str, Any]]:
+    """Per delivered session of the cohort: checklist ticks and the mean observer scores
+    (two queries). The caller has checked the actor may see the cohort."""
+    out: dict[int, dict[str, Any]] = {}
+    for session_id, checklist in db.exec(
+        select(SessionRecord.session_id, SessionRecord.checklist)
+        .join(GroupSession, col(GroupSession.id) == col(SessionRecord.session_id))
+        .where(GroupSession.cohort_id == cohort_id, GroupSession.org_id == actor.org_id)
+    ).all():
+        out[session_id] = {"ticked": sum(1 for v in checklist.values() if v)}
+    for session_id, adherence, quality in db.exec(
+        select(
+            SessionObservation.session_id,
+            func.avg(SessionObservation.adherence),
+            func.avg(SessionObservation.quality),
+        )
+        .join(GroupSession, col(GroupSession.id) == col(SessionObservation.session_id))
+        .where(GroupSession.cohort_id == cohort_id, GroupSession.org_id == actor.org_id)
+        .group_by(col(SessionObservation.session_id))
+    ).all():
+        out.setdefault(session_id, {})["observed"] = (
+            round(float(adherence), 1),
+            round(float(quality), 1),
+        )
+    return out
+
+
+def my_sessions(db: Session, *, actor: User) -> list[tuple[GroupSession, str, bool]]:
+    """(session, cohort name, recorded) for the facilitator's sessions of the last fortnight
+    and today, not yet recorded first."""
+    today = today_for(db, actor)
+    rows = db.exec(
+        select(GroupSession, Cohort.name)
+        .join(Cohort, col(Cohort.id) == col(GroupSession.cohort_id))
+        .where(
+            GroupSession.org_id == actor.org_id,
+            GroupSession.status != SessionStatus.cancelled,
+            col(GroupSession.date) >= today - dt.timedelta(days=14),
+            col(GroupSession.date) <= today,
+            col(GroupSession.cohort_id).in_(
+                select(CohortFacilitator.cohort_id).where(CohortFacilitator.user_id == actor.id)
+            ),
+        )
+        .order_by(col(GroupSession.date).desc())
+    ).all()
+    out = [(s, name, s.status == SessionStatus.delivered) for s, name in rows]
+    return sorted(out, key=lambda r: r[2])  # not yet recorded first; stable keeps newest first

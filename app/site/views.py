@@ -12,7 +12,7 @@ from app.auth.models import Role
 from app.curriculum import service as curriculum_service
 from app.db import DbSession
 from app.mentoring.views import mentoring_panel
-from app.sessions.views import my_sessions
+from app.sessions import service as sessions_service
 from app.web import render
 
 router = APIRouter(include_in_schema=False)
@@ -25,7 +25,7 @@ def home(request: Request, db: DbSession, user: CurrentUser) -> Response:
     curricula = curriculum_service.latest_curricula(db)
     context: dict[str, Any] = {"curricula": curricula}
     if user.role == Role.facilitator:
-        context["sessions"] = my_sessions(db, user)
+        context["sessions"] = sessions_service.my_sessions(db, actor=user)
     if user.role == Role.lead:
         context["mentoring"] = mentoring_panel(db, user)
     return render(request, f"home/{user.role.value}.html", context)
