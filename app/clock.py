@@ -29,6 +29,12 @@ def local_datetime(day: dt.date, at: dt.time, zone: dt.tzinfo) -> dt.datetime:
     return dt.datetime.combine(day, at, tzinfo=zone)
 
 
+def week_of(day: dt.date) -> tuple[dt.date, dt.date]:
+    """The Monday and the Sunday of the week holding `day`: weeks run Monday to Sunday."""
+    monday = day - dt.timedelta(days=day.weekday())
+    return monday, monday + dt.timedelta(days=6)
+
+
 def time_words(value: dt.time | dt.datetime) -> str:
     """A time as people read it: 4:30pm, 5pm, midday (GOV.UK style)."""
     if value.hour == 12 and value.minute == 0:

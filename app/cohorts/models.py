@@ -2,8 +2,10 @@
 
 from datetime import date, datetime, time
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Column, Index, UniqueConstraint, text
+from sqlalchemy import Column, ColumnElement, Index, UniqueConstraint, and_, or_, text
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime, str_enum
@@ -123,3 +125,12 @@ class Enrolment(SQLModel, table=True):
     withdraw_reason: str | None = Field(default=None, max_length=200)
     eligibility_override: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+def enrolled_on(
+    day: date | ColumnElement[date],
+    e: ReadOnlyColumnCollection[str, Any] = Enrolment.__table__.c,  # type: ignore[attr-defined]
+) -> ColumnElement[bool]:
+    """The enrolment runs on `day` (a date, or a column such as a session's date): it started
+    by then and had not ended before. `e` is the enrolment table's columns or an alias's."""
+    return and_(e.start_date <= day, or_(e.end_date.is_(None), e.end_date >= day))

@@ -13,35 +13,28 @@ from sqlalchemy import and_, case, func, or_, select, true
 from sqlmodel import Session
 
 from app.exceptions import NotFound
-from app.fidelity.service import (
+from app.fidelity.service import Scope, core_coverage, matches_in_scope, ratio
+from app.fidelity.sql import (
     ASSIGNMENTS,
     ATTENDANCE,
     ATTENDED,
     CHILDREN,
     COHORTS,
     ENROLMENTS,
-    EPOCH_MONDAY,
     MATCHES,
     PRESENT,
     SESSIONS,
     USERS,
     VISITS,
     WEEKS,
-    Scope,
-    core_coverage,
-    matches_in_scope,
     on_register,
-    ratio,
     week_index,
-    week_of,
+    week_monday,
+    week_number,
 )
 from app.sessions.models import SessionObservation
 
 OBSERVATIONS = SessionObservation.__table__  # type: ignore[attr-defined]
-
-
-def monday(week: int) -> dt.date:
-    return EPOCH_MONDAY + dt.timedelta(weeks=week)
 
 
 # A cohort, week by week ----------------------------------------------------------------------
@@ -199,7 +192,7 @@ def _weekly_hours(
     """{child or match id: ([(Monday, hours)] over its match-weeks, match-weeks, minutes)}:
     two queries (the matches, the completed minutes per match and week)."""
     m, v = MATCHES.c, VISITS.c
-    now_week = week_of(scope.as_of)
+    now_week = week_number(scope.as_of)
     matches = db.execute(
         select(m.id, m.child_id, m.start_date, m.end_date).where(
             m.org_id == scope.org_id, m.start_date <= scope.as_of, which
@@ -223,13 +216,13 @@ def _weekly_hours(
     out: dict[int, tuple[list[tuple[dt.date, float]], int, int]] = {}
     per_key: dict[int, dict[int, int]] = defaultdict(dict)
     for match_id, child_id, start, end in matches:
-        first = week_of(start)
-        last = min(now_week, week_of(end) + 1) if end else now_week
+        first = week_number(start)
+        last = min(now_week, week_number(end) + 1) if end else now_week
         group = child_id if key == "child" else match_id
         for wk in range(first, last):
             per_key[group][wk] = per_key[group].get(wk, 0) + minutes.get((match_id, wk), 0)
     for group, weeks in per_key.items():
-        series = [(monday(wk), round(total / 60, 2)) for wk, total in sorted(weeks.items())]
+        series = [(week_monday(wk), round(total / 60, 2)) for wk, total in sorted(weeks.items())]
         out[group] = (series, len(weeks), sum(weeks.values()))
     return out
 
@@ -298,10 +291,10 @@ class Week:
 def weekly(db: Session, scope: Scope, *, weeks: int = 12) -> list[Week]:
     """The last `weeks` full weeks before the week of as_of: attendance, sessions planned
     and delivered, and completed mentoring hours per active match. Four queries."""
-    last = week_of(scope.as_of)  # this week is not over: it is left out
+    last = week_number(scope.as_of)  # this week is not over: it is left out
     numbers = list(range(last - weeks, last))
-    out = {n: Week(monday(n)) for n in numbers}
-    first_day, end_day = monday(numbers[0]), monday(last) - dt.timedelta(days=1)
+    out = {n: Week(week_monday(n)) for n in numbers}
+    first_day, end_day = week_monday(numbers[0]), week_monday(last) - dt.timedelta(days=1)
     s, a = SESSIONS.c, ATTENDANCE.c
     week = week_index(s.date)
     in_range = and_(

@@ -10,8 +10,10 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select
 from sqlmodel import Session
 
+from app.clock import week_of
 from app.curriculum.models import Curriculum
-from app.fidelity.service import (
+from app.fidelity.service import ChildDosage, Scope, matches_in_scope
+from app.fidelity.sql import (
     ASSIGNMENTS,
     ATTENDANCE,
     ATTENDED,
@@ -24,9 +26,6 @@ from app.fidelity.service import (
     SESSIONS,
     USERS,
     VISITS,
-    ChildDosage,
-    Scope,
-    matches_in_scope,
     on_register,
     withdrawn_by,
 )
@@ -206,7 +205,7 @@ def _no_visits(db: Session, scope: Scope) -> list[Flag]:
     The message gives the match's last completed visit on or before `as_of`, or says there
     has been none since the match began."""
     m, v = MATCHES.c, VISITS.c
-    this_monday = scope.as_of - dt.timedelta(days=scope.as_of.weekday())
+    this_monday, _ = week_of(scope.as_of)
     first = this_monday - dt.timedelta(days=14)
     last_visit = (
         select(v.match_id, func.max(v.date).label("last"))

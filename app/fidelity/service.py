@@ -13,58 +13,35 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import (
-    Integer,
-    Table,
-    and_,
-    case,
-    exists,
-    func,
-    literal,
-    or_,
-    select,
-    true,
-    union_all,
-)
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+from sqlalchemy import and_, case, func, literal, or_, select, true, union_all
+from sqlalchemy.sql.expression import ColumnElement
 from sqlmodel import Session
 
 from app.auth.models import Organisation, Role, User
-from app.children.models import Child
-from app.cohorts.models import Cohort, CohortFacilitator, Enrolment, GroupSession
-from app.curriculum.models import Activity, CurriculumWeek
+from app.cohorts.models import enrolled_on
 from app.exceptions import Forbidden, NotFound
-from app.mentoring.models import Match, MentorProfile, MentorVisit
-from app.sessions.models import (
-    Attendance,
-    Coverage,
-    PracticeAssignment,
-    SessionFacilitatorPresent,
+from app.fidelity.sql import (
+    ACTIVITIES,
+    ASSIGNMENTS,
+    ATTENDANCE,
+    ATTENDED,
+    CHILDREN,
+    COHORTS,
+    COVERAGE,
+    ENROLMENTS,
+    FACILITATORS,
+    MATCHES,
+    PRESENT,
+    SESSIONS,
+    USERS,
+    VISITS,
+    WEEKS,
+    on_register,
+    week_index,
+    week_number,
+    withdrawn_by,
 )
 
-
-def _t(model: Any) -> Table:
-    return model.__table__  # type: ignore[no-any-return]
-
-
-SESSIONS = _t(GroupSession)
-COHORTS = _t(Cohort)
-ENROLMENTS = _t(Enrolment)
-ATTENDANCE = _t(Attendance)
-COVERAGE = _t(Coverage)
-PRESENT = _t(SessionFacilitatorPresent)
-ASSIGNMENTS = _t(PracticeAssignment)
-MATCHES = _t(Match)
-VISITS = _t(MentorVisit)
-WEEKS = _t(CurriculumWeek)
-ACTIVITIES = _t(Activity)
-CHILDREN = _t(Child)
-USERS = _t(User)
-PROFILES = _t(MentorProfile)
-FACILITATORS = _t(CohortFacilitator)
-
-ATTENDED = ("present", "late")
 METRICS = (
     "delivery_rate",
     "attendance_rate",
@@ -83,37 +60,6 @@ BENCHMARKS: dict[str, float] = {
     "mentoring_hours_per_week": 2.5,
     "retention_rate": 0.92,
 }
-# The Monday of ISO week 0: weeks are counted from here, in SQL and in Python alike.
-EPOCH_MONDAY = dt.date(1970, 1, 5)
-
-
-class week_index(FunctionElement[int]):
-    """The number of the ISO week (Monday to Sunday) holding a date, counted from
-    EPOCH_MONDAY: whole weeks, the same on SQLite and PostgreSQL."""
-
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(week_index, "sqlite")
-def _week_sqlite(element: week_index, compiler: Any, **kw: Any) -> str:
-    (arg,) = element.clauses
-    return (
-        f"CAST((julianday({compiler.process(arg, **kw)}) - "
-        f"julianday('{EPOCH_MONDAY.isoformat()}')) AS INTEGER) / 7"
-    )
-
-
-@compiles(week_index, "postgresql")
-def _week_postgresql(element: week_index, compiler: Any, **kw: Any) -> str:
-    (arg,) = element.clauses
-    return (
-        f"((CAST({compiler.process(arg, **kw)} AS DATE) - DATE '{EPOCH_MONDAY.isoformat()}') / 7)"
-    )
-
-
-def week_of(day: dt.date) -> int:
-    return (day - EPOCH_MONDAY).days // 7
 
 
 def ratio(numerator: float, denominator: float) -> float | None:
@@ -223,19 +169,6 @@ def _delivered_sessions(scope: Scope) -> Any:
     )
 
 
-def on_register(child_id: Any, session: Any = SESSIONS) -> ColumnElement[bool]:
-    """A stored row about a child counts for a session only while the child was enrolled in
-    its cohort on its date (DESIGN.md, "Attendance rows that count"): a withdrawal dated in
-    the past removes the child from every later register at once, with no re-save."""
-    e = ENROLMENTS.c
-    return exists().where(
-        e.child_id == child_id,
-        e.cohort_id == session.c.cohort_id,
-        e.start_date <= session.c.date,
-        or_(e.end_date.is_(None), e.end_date >= session.c.date),
-    )
-
-
 def _session_sums(db: Session, scope: Scope, sums: dict[int, Sums]) -> None:
     """Delivery, planned, attendance, core coverage and two facilitators, by cohort: four
     grouped queries."""
@@ -316,17 +249,6 @@ def core_coverage(scope: Scope, group: Any) -> Any:
     )
 
 
-def withdrawn_by(day: dt.date) -> ColumnElement[bool]:
-    """An enrolment withdrawn on or before the day."""
-    e = ENROLMENTS.c
-    return and_(e.status == "withdrawn", e.end_date <= day)
-
-
-def _enrolled_on(day: Any) -> ColumnElement[bool]:
-    e = ENROLMENTS.c
-    return and_(e.start_date <= day, or_(e.end_date.is_(None), e.end_date >= day))
-
-
 def _retention_sums(db: Session, scope: Scope, sums: dict[int, Sums]) -> None:
     """Enrolments (started by as_of) and those never withdrawn by then, by cohort."""
     e = ENROLMENTS.c
@@ -399,7 +321,7 @@ def _mentoring_sums(
     as_of, or up to and including the week of its end date if that is earlier."""
     m, v = MATCHES.c, VISITS.c
     low, high = scope.band
-    now_week = week_of(scope.as_of)
+    now_week = week_number(scope.as_of)
     first = week_index(m.start_date)
     last_excl = case(
         (
@@ -530,7 +452,7 @@ def child_dosage(db: Session, scope: Scope) -> list[ChildDosage]:
                     s.cohort_id == e.cohort_id,
                     s.status == "delivered",
                     s.date <= scope.as_of,
-                    _enrolled_on(s.date),
+                    enrolled_on(s.date),
                 ),
             )
             .outerjoin(ATTENDANCE, and_(a.session_id == s.id, a.child_id == e.child_id))

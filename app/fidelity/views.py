@@ -10,28 +10,28 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
-from sqlmodel import Session
 
-from app.auth.deps import CurrentUser
-from app.auth.models import Organisation, Role, User
-from app.clock import today_for
+from app.auth.deps import CurrentOrg, CurrentUser, Today
+from app.auth.models import Role
 from app.db import DbSession
 from app.exceptions import Forbidden, NotFound
 from app.fidelity import drilldown, flags, service, summary
 from app.fidelity.charts import Chart, bar_chart, format_value, line_chart, paired_bar_chart
+from app.fidelity.forms import AsOfForm
 from app.fidelity.schemas import FidelityReport
-from app.web import NAV_BADGES, date_fields, id_param, parse_date_fields, render
+from app.web import NAV_BADGES, PathId, render
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
 
 LEADS = (Role.lead, Role.admin)
-EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 
 # What each figure is called on the pages, and what it means (the report's glossary).
 LABELS: dict[str, str] = {
@@ -137,25 +137,23 @@ def cards(metrics: dict[str, float | None]) -> list[dict[str, Any]]:
 # The date the figures run to -----------------------------------------------------------------
 
 
-def as_of_from(request: Request, db: Session, actor: User) -> tuple[dt.date, dict[str, str]]:
+@dataclass(frozen=True)
+class AsOf:
+    """The date the figures run to, as the pages' date form shows it."""
+
+    day: dt.date  # today when the date asked for is not a real one
+    boxes: dict[str, str]  # the form's day, month and year
+    errors: Mapping[str, str]
+
+
+def as_of_from(request: Request, today: dt.date) -> AsOf:
     """The ?as_of=YYYY-MM-DD of a link, or the date typed in the form (as_of-day, -month,
-    -year); today, with the error to show, when it is not a real date."""
-    query = request.query_params
-    today = today_for(db, actor)
-    day: dt.date | None = None
-    error: str | None = None
-    if any(query.get(f"as_of-{part}") for part in ("day", "month", "year")):
-        day, error = parse_date_fields(dict(query), "as_of", "date")
-    elif query.get("as_of"):
-        try:
-            day = dt.date.fromisoformat(query["as_of"].strip())
-        except ValueError:
-            error = "Enter a real date, for example 27 3 2026"
-    if day is not None and not EARLIEST <= day <= LATEST:
-        day, error = None, "The date must be between 2000 and 2099"
-    if day is None:
-        return today, ({"as_of": error} if error else {})
-    return day, {}
+    -year); today, with what was typed and the error to show, when it is not a real date."""
+    submission = AsOfForm.read_query(request.query_params)
+    if submission.data is None:
+        return AsOf(today, submission.values["as_of"], submission.errors)
+    day = submission.data.as_of or today
+    return AsOf(day, AsOfForm.initial(as_of=day)["as_of"], {})
 
 
 def _query(as_of: dt.date, **extra: Any) -> str:
@@ -163,18 +161,18 @@ def _query(as_of: dt.date, **extra: Any) -> str:
     return "?" + "&".join(parts)
 
 
-def _base(request: Request, as_of: dt.date, errors: dict[str, str]) -> dict[str, Any]:
+def _base(request: Request, as_of: AsOf) -> dict[str, Any]:
     return {
-        "as_of": as_of,
-        "as_of_fields": date_fields(as_of),
-        "errors": errors,
-        "q": _query(as_of),
+        "as_of": as_of.day,
+        "as_of_fields": as_of.boxes,
+        "errors": as_of.errors,
+        "q": _query(as_of.day),
         "path": request.url.path,
     }
 
 
-def _status(errors: dict[str, str]) -> int:
-    return 422 if errors else 200
+def _status(as_of: AsOf) -> int:
+    return 422 if as_of.errors else 200
 
 
 # The dashboard -------------------------------------------------------------------------------
@@ -246,14 +244,15 @@ def dashboard(
     request: Request,
     db: DbSession,
     actor: CurrentUser,
+    today: Today,
     sort: str | None = None,
     dir: str | None = None,
 ) -> HTMLResponse:
-    as_of, errors = as_of_from(request, db, actor)
-    report = summary.fidelity(db, actor=actor, as_of=as_of)
-    scope = service.scope_for(db, actor=actor, as_of=as_of)
+    as_of = as_of_from(request, today)
+    report = summary.fidelity(db, actor=actor, as_of=as_of.day)
+    scope = service.scope_for(db, actor=actor, as_of=as_of.day)
     weeks = drilldown.weekly(db, scope)
-    if not errors and as_of == today_for(db, actor):
+    if not as_of.errors and as_of.day == today:
         remember_flag_count(actor.org_id, actor.role, actor.id or 0, len(report.flags))
     cohorts, sorted_by, direction = sorted_cohorts(report, sort, dir)
     sort_caption = None
@@ -267,7 +266,7 @@ def dashboard(
         request,
         "fidelity/dashboard.html",
         {
-            **_base(request, as_of, errors),
+            **_base(request, as_of),
             "report": report,
             "cards": cards(report.metrics.model_dump()),
             "charts": dashboard_charts(weeks, report.mentoring_band),
@@ -285,7 +284,7 @@ def dashboard(
             "threshold": percent(report.dosage_threshold),
             "band": report.mentoring_band,
         },
-        status_code=_status(errors),
+        status_code=_status(as_of),
     )
 
 
@@ -294,12 +293,12 @@ def dashboard(
 
 @router.get("/fidelity/cohorts/{cohort_id}", response_class=HTMLResponse)
 def cohort_page(
-    request: Request, db: DbSession, actor: CurrentUser, cohort_id: int = id_param()
+    request: Request, db: DbSession, actor: CurrentUser, today: Today, cohort_id: PathId
 ) -> HTMLResponse:
-    as_of, errors = as_of_from(request, db, actor)
-    scope = service.scope_for(db, actor=actor, as_of=as_of, cohort_id=cohort_id)
+    as_of = as_of_from(request, today)
+    scope = service.scope_for(db, actor=actor, as_of=as_of.day, cohort_id=cohort_id)
     cohort, sessions = drilldown.cohort_sessions(db, scope, cohort_id)
-    report = summary.fidelity(db, actor=actor, as_of=as_of, cohort_id=cohort_id)
+    report = summary.fidelity(db, actor=actor, as_of=as_of.day, cohort_id=cohort_id)
     delivered = [s for s in sessions if s.status == "delivered"]
     charts = [
         bar_chart(
@@ -330,7 +329,7 @@ def cohort_page(
         request,
         "fidelity/cohort.html",
         {
-            **_base(request, as_of, errors),
+            **_base(request, as_of),
             "cohort": cohort,
             "sessions": sessions,
             "charts": charts,
@@ -340,7 +339,7 @@ def cohort_page(
             "percent": percent,
             "threshold": percent(report.dosage_threshold),
         },
-        status_code=_status(errors),
+        status_code=_status(as_of),
     )
 
 
@@ -349,10 +348,10 @@ def cohort_page(
 
 @router.get("/fidelity/children/{child_id}", response_class=HTMLResponse)
 def child_page(
-    request: Request, db: DbSession, actor: CurrentUser, child_id: int = id_param()
+    request: Request, db: DbSession, actor: CurrentUser, today: Today, child_id: PathId
 ) -> HTMLResponse:
-    as_of, errors = as_of_from(request, db, actor)
-    scope = service.scope_for(db, actor=actor, as_of=as_of)
+    as_of = as_of_from(request, today)
+    scope = service.scope_for(db, actor=actor, as_of=as_of.day)
     detail = drilldown.child_detail(db, scope, child_id)
     dosages = [d for d in service.child_dosage(db, scope) if d.child_id == child_id]
     chart = bar_chart(
@@ -366,7 +365,7 @@ def child_page(
         request,
         "fidelity/child.html",
         {
-            **_base(request, as_of, errors),
+            **_base(request, as_of),
             "detail": detail,
             "child": detail.child,
             "dosages": dosages,
@@ -377,7 +376,7 @@ def child_page(
             "threshold": percent(scope.threshold),
             "band": scope.band,
         },
-        status_code=_status(errors),
+        status_code=_status(as_of),
     )
 
 
@@ -386,10 +385,10 @@ def child_page(
 
 @router.get("/fidelity/mentors/{mentor_id}", response_class=HTMLResponse)
 def mentor_page(
-    request: Request, db: DbSession, actor: CurrentUser, mentor_id: int = id_param()
+    request: Request, db: DbSession, actor: CurrentUser, today: Today, mentor_id: PathId
 ) -> HTMLResponse:
-    as_of, errors = as_of_from(request, db, actor)
-    scope = service.scope_for(db, actor=actor, as_of=as_of)
+    as_of = as_of_from(request, today)
+    scope = service.scope_for(db, actor=actor, as_of=as_of.day)
     mentor, mentees = drilldown.mentor_detail(db, scope, mentor_id)
     low, high = scope.band
     firsts = [m.first_name for m in mentees]
@@ -422,13 +421,13 @@ def mentor_page(
         request,
         "fidelity/mentor.html",
         {
-            **_base(request, as_of, errors),
+            **_base(request, as_of),
             "mentor": mentor,
             "rows": rows,
             "hours_chart": chart,
             "band": scope.band,
         },
-        status_code=_status(errors),
+        status_code=_status(as_of),
     )
 
 
@@ -446,12 +445,16 @@ def _cohort_param(raw: str | None) -> int | None:
 
 @router.get("/fidelity/report", response_class=HTMLResponse)
 def report_page(
-    request: Request, db: DbSession, actor: CurrentUser, cohort_id: str | None = None
+    request: Request,
+    db: DbSession,
+    actor: CurrentUser,
+    org: CurrentOrg,
+    today: Today,
+    cohort_id: str | None = None,
 ) -> HTMLResponse:
-    as_of, errors = as_of_from(request, db, actor)
+    as_of = as_of_from(request, today)
     which = _cohort_param(cohort_id)
-    report = summary.fidelity(db, actor=actor, as_of=as_of, cohort_id=which)
-    org = db.get(Organisation, actor.org_id)
+    report = summary.fidelity(db, actor=actor, as_of=as_of.day, cohort_id=which)
     names = {c.id: c.name for c in report.cohorts}
     counts = [
         (label, sum(1 for f in report.flags if f.kind == kind))
@@ -461,9 +464,9 @@ def report_page(
         request,
         "fidelity/report.html",
         {
-            **_base(request, as_of, errors),
+            **_base(request, as_of),
             "report": report,
-            "organisation": org.name if org else "",
+            "organisation": org.name,
             "cohort_name": names.get(which) if which else None,
             "cards": cards(report.metrics.model_dump()),
             "names": names,
@@ -476,9 +479,9 @@ def report_page(
             "definitions": DEFINITIONS,
             "threshold": percent(report.dosage_threshold),
             "band": report.mentoring_band,
-            "q": _query(as_of, cohort_id=which),
+            "q": _query(as_of.day, cohort_id=which),
         },
-        status_code=_status(errors),
+        status_code=_status(as_of),
     )
 
 
@@ -540,18 +543,8 @@ def nav_badge(request: Request, viewer: Any) -> Markup | None:
 NAV_BADGES["/fidelity"] = nav_badge
 
 
-def count_flags(db: Session, actor: User) -> int:
-    """The number of flags as of today in the actor's scope (about twelve queries)."""
-    as_of = today_for(db, actor)
-    scope = service.scope_for(db, actor=actor, as_of=as_of)
-    org = db.get(Organisation, actor.org_id)
-    assert org is not None
-    children = service.child_dosage(db, scope)
-    return len(flags.flags(db, scope, children=children, renewal_years=org.dbs_renewal_years))
-
-
 @router.get("/fidelity/flag-count", response_class=HTMLResponse)
-def flag_count(db: DbSession, actor: CurrentUser) -> HTMLResponse:
+def flag_count(db: DbSession, actor: CurrentUser, today: Today) -> HTMLResponse:
     """The navigation's badge, fetched by htmx when no count is cached."""
     if actor.role not in (*LEADS, Role.facilitator):
         raise Forbidden("The fidelity figures are for programme leads and facilitators.")
@@ -559,7 +552,7 @@ def flag_count(db: DbSession, actor: CurrentUser) -> HTMLResponse:
     if count is None:
         try:
             with db.begin_nested():  # a failed query leaves the request's session usable
-                count = count_flags(db, actor)
+                count = summary.flag_count(db, actor=actor, as_of=today)
         except Exception:  # the badge is a convenience: never an error page for it
             log.exception("fidelity.flag_count_failed")
             return HTMLResponse("", headers={"Cache-Control": "no-store"})

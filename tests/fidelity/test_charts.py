@@ -472,7 +472,7 @@ def test_each_line_differs_by_more_than_colour() -> None:
     for el in by_class(root, "tc-marker"):
         shapes.add((el.tag, el.get("fill") == charts.WHITE, len((el.get("points") or "").split())))
     assert len(shapes) == 5  # circle, square, triangle, diamond, ring
-    seen = {charts._series_style(i)[1:] for i in range(15)}
+    seen = {charts.lines._series_style(i)[1:] for i in range(15)}
     assert len(seen) == 15
 
 

@@ -35,7 +35,7 @@ from hypothesis import strategies as st
 from sqlmodel import Session
 
 from app.auth.models import Role
-from app.fidelity import service, summary
+from app.fidelity import service, sql, summary
 from tests.conftest import People
 from tests.fidelity.conftest import Builder
 
@@ -646,7 +646,7 @@ def check(db: Session, people: People, rows: Rows, spec: Spec) -> None:
 def test_week_index_agrees_with_python(db: Session, day: dt.date) -> None:
     from sqlalchemy import Date, literal, select
 
-    got = db.execute(select(service.week_index(literal(day, Date)))).scalar_one()
-    assert got == service.week_of(day)
-    assert service.week_of(day) == service.week_of(monday(day))
-    assert service.week_of(monday(day) + dt.timedelta(days=6)) == service.week_of(day)
+    got = db.execute(select(sql.week_index(literal(day, Date)))).scalar_one()
+    assert got == sql.week_number(day)
+    assert sql.week_number(day) == sql.week_number(monday(day))
+    assert sql.week_number(monday(day) + dt.timedelta(days=6)) == sql.week_number(day)

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.auth.models import Role, User
-from app.fidelity import views
+from app.fidelity import summary, views
 from tests.conftest import People, Signed
 from tests.fidelity.conftest import Builder
 from tests.support.clock import Clock
@@ -477,7 +477,7 @@ def test_a_failing_count_shows_no_count(
     def broken(*args: Any, **kwargs: Any) -> int:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(views, "count_flags", broken)
+    monkeypatch.setattr(summary, "flag_count", broken)
     response = lead.get("/fidelity/flag-count")
     assert response.status_code == 200
     assert response.text == ""
