@@ -97,7 +97,7 @@ def _cohort_context(
     overview = service.overview(db, actor=actor, cohort_id=cohort_id)
     return {
         **vars(overview),
-        "quality": {},
+        "quality": {},  # until sessions registers its panel
         **{name: panel(db, actor, overview.cohort) for name, panel in COHORT_PANELS.items()},
         "checklist_size": len(org.session_checklist),
         "today": today,

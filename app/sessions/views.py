@@ -46,9 +46,10 @@ COHORT_PANELS["quality"] = _session_quality
 def _page(
     db: Session, actor: User, org: Organisation, session_id: int
 ) -> tuple[dict[str, Any], type[RegisterForm]]:
-    """The page's context (the register showing what is stored) and the register's form."""
+    """The page's context (the register showing what is stored) and the register's form
+    model, built for this session."""
     register = service.register_of(db, actor=actor, session_id=session_id)
-    form = register_form(register, org.session_checklist)
+    model = register_form(register, org.session_checklist)
     now = now_for(db, actor)
     context = {
         **vars(register),
@@ -59,13 +60,13 @@ def _page(
         "staff": actor.role in STAFF,
         "attendance_labels": ATTENDANCE_LABELS,
         "coverage_labels": COVERAGE_LABELS,
-        "values": form.stored(register, actor),
+        "values": model.stored(register, actor),
         "errors": {},
         "saved": False,
         "conflict": None,
         "filled": False,
     }
-    return context, form
+    return context, model
 
 
 @router.get("/sessions/{session_id}", response_class=HTMLResponse)
@@ -78,9 +79,9 @@ def session_page(
     saved: int | None = None,
     everyone_present: int | None = None,
 ) -> HTMLResponse:
-    context, form = _page(db, actor, org, session_id)
+    context, model = _page(db, actor, org, session_id)
     if everyone_present:
-        context["values"] = form.everyone_present(context["values"])
+        context["values"] = model.everyone_present(context["values"])
     return render(
         request,
         "sessions/page.html",
@@ -97,9 +98,9 @@ def record(
     form: FormData,
     session_id: PathId,
 ) -> Response:
-    _, register = _page(db, actor, org, session_id)
-    submission = register.read(form)
-    first = register.shape.facilitators[:1]
+    _, model = _page(db, actor, org, session_id)
+    submission = model.read(form)
+    first = model.shape.facilitators[:1]
     if submission.data:
         rename = {"facilitators_present": f"facilitator-{first[0]}" if first else FORM}
         with submission.saving(rename=rename):
