@@ -3,24 +3,42 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from app.auth.models import Organisation, User
+
+class Member(Protocol):
+    """Someone of an organisation (a user)."""
+
+    @property
+    def org_id(self) -> int: ...
 
 
-def zone_for(db: Session, user: User) -> ZoneInfo:
-    org = db.get(Organisation, user.org_id)
+# The organisation's table is auth's, a domain above this module, which may not import it:
+# auth registers its model here when it is imported (app/auth/service.py).
+_organisations: list[type[Any]] = []
+
+
+def organisations_are(model: type[Any]) -> None:
+    """Where each organisation's row, with its `timezone`, is kept."""
+    _organisations[:] = [model]
+
+
+def zone_for(db: Session, user: Member) -> ZoneInfo:
+    if not _organisations:
+        raise RuntimeError("app.auth has not registered the organisations' table")
+    org = db.get(_organisations[0], user.org_id)
     return ZoneInfo(org.timezone if org else "Europe/London")
 
 
-def now_for(db: Session, user: User) -> dt.datetime:
+def now_for(db: Session, user: Member) -> dt.datetime:
     """The current time where the user's organisation is (timezone-aware)."""
     return dt.datetime.now(zone_for(db, user))
 
 
-def today_for(db: Session, user: User) -> dt.date:
+def today_for(db: Session, user: Member) -> dt.date:
     return now_for(db, user).date()
 
 

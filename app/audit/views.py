@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from app.audit import service
+from app.audit.forms import AuditFilterForm
 from app.auth.deps import LeadUser
 from app.db import DbSession
 from app.web import render
@@ -19,10 +20,10 @@ def audit_page(
     request: Request,
     db: DbSession,
     user: LeadUser,
-    entity: str | None = Query(default=None, max_length=64),
-    page: int = Query(default=1, ge=1, le=100_000),
+    page: int = Query(default=1, ge=1, le=100_000),  # from the page links, not typed
 ) -> HTMLResponse:
-    entity = entity or None
+    submission = AuditFilterForm.read(request.query_params)
+    entity = submission.data.entity if submission.data else None  # refused: every change
     rows, total = service.list_events(
         db, org_id=user.org_id, entity=entity, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
     )
@@ -37,6 +38,8 @@ def audit_page(
             "entities": service.entities(db, org_id=user.org_id),
             "page": page,
             "pages": pages,
+            "errors": submission.errors,
         },
         block="results",
+        status_code=422 if submission.errors else 200,
     )

@@ -24,11 +24,13 @@ from app.auth.security import (
     token_digest,
     verify_password,
 )
-from app.clock import today_for
+from app.clock import organisations_are, today_for
 from app.config import get_settings
 from app.db import UTCDateTime
 from app.db import after_commit as db_after_commit
 from app.exceptions import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound, TooManyRequests
+
+organisations_are(Organisation)  # the clock reads each organisation's timezone from it
 
 WRONG_CREDENTIALS = "Email or password is wrong."
 STAFF_ROLES = (Role.admin, Role.lead)

@@ -29,10 +29,6 @@ SHOWN_ONCE = (
 )
 
 
-def feed_url(request: Request, token: str) -> str:
-    return str(request.base_url).rstrip("/") + f"/calendar/{token}.ics"
-
-
 @router.get(
     "/me/calendar",
     response_model=CalendarUrl,
@@ -42,7 +38,7 @@ def my_calendar(request: Request, db: DbSession, user: CurrentUser) -> CalendarU
     raw = service.first_address(db, user=user)
     if raw is None:
         return CalendarUrl(url=None, detail=SHOWN_ONCE)
-    return CalendarUrl(url=feed_url(request, raw))
+    return CalendarUrl(url=service.feed_url(str(request.base_url), raw))
 
 
 @router.post(
@@ -52,7 +48,7 @@ def my_calendar(request: Request, db: DbSession, user: CurrentUser) -> CalendarU
     responses=problem_responses(403),
 )
 def rotate_calendar(request: Request, db: DbSession, user: CurrentUser) -> CalendarUrl:
-    return CalendarUrl(url=feed_url(request, service.rotate(db, user=user)))
+    return CalendarUrl(url=service.feed_url(str(request.base_url), service.rotate(db, user=user)))
 
 
 @feeds.get("/calendar/{token}.ics")

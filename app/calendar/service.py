@@ -22,6 +22,11 @@ from app.mentoring.models import Match, MentorVisit, VisitStatus
 PRODID = "-//Tandem//Group sessions//EN"
 
 
+def feed_url(base_url: str, token: str) -> str:
+    """The feed's secret address on this site (`base_url`: where the request came to)."""
+    return base_url.rstrip("/") + f"/calendar/{token}.ics"
+
+
 def feed_of(db: Session, *, user: User) -> CalendarFeed | None:
     return db.get(CalendarFeed, user.id)
 

@@ -8,7 +8,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.auth.deps import CurrentUser
 from app.calendar import service
-from app.calendar.api import feed_url
 from app.config import get_settings
 from app.db import DbSession
 from app.web import render
@@ -37,7 +36,10 @@ def calendar_page(
     response = render(
         request,
         "calendar/index.html",
-        {"url": feed_url(request, raw) if raw else None, "rotated": bool(rotated) and fresh},
+        {
+            "url": service.feed_url(str(request.base_url), raw) if raw else None,
+            "rotated": bool(rotated) and fresh,
+        },
     )
     if handed is not None:
         response.delete_cookie(NEW_ADDRESS_COOKIE, path=PAGE)

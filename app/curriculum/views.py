@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from app.auth.deps import CurrentUser
 from app.curriculum import service
 from app.db import DbSession
-from app.web import render
+from app.web import PathId, render
 
 router = APIRouter(prefix="/curriculum", include_in_schema=False)
 
@@ -34,7 +34,7 @@ def curriculum_week(
     request: Request,
     db: DbSession,
     user: CurrentUser,
-    curriculum_id: int = Path(ge=1, le=2**31 - 1),
+    curriculum_id: PathId,
     week: int = Path(ge=1, le=1000),
 ) -> HTMLResponse:
     found = service.get_week(db, curriculum_id, week)
