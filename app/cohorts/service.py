@@ -26,6 +26,7 @@ from app.cohorts.models import (
     EnrolmentStatus,
     GroupSession,
     SessionStatus,
+    enrolled_on,
 )
 from app.cohorts.schedule import WEEK, ClosedDays, NoFreeSlot, weekly_slots
 from app.cohorts.schemas import ClosureCreate, CohortCreate, EnrolmentCreate
@@ -899,11 +900,9 @@ def withdraw(
 
 
 def expected_children(sessions_date: dt.date) -> Any:
-    """Enrolments whose child is expected at a session on this date (for later issues)."""
-    return and_(
-        col(Enrolment.start_date) <= sessions_date,
-        or_(col(Enrolment.end_date).is_(None), col(Enrolment.end_date) >= sessions_date),
-    )
+    """Enrolments whose child is expected at a session on this date (or a session's date
+    column)."""
+    return enrolled_on(sessions_date)
 
 
 def active_enrolments_of(db: Session, *, actor: User, child_id: int) -> list[tuple[Enrolment, str]]:

@@ -17,7 +17,6 @@ from sqlalchemy import (
     insert,
     literal,
     null,
-    or_,
     type_coerce,
     union_all,
     update,
@@ -31,7 +30,14 @@ from app.auth.models import Organisation, Role, User
 from app.children.models import Child
 from app.clock import local_datetime, time_words, today_for
 from app.cohorts import service as cohorts
-from app.cohorts.models import Cohort, CohortFacilitator, Enrolment, GroupSession, SessionStatus
+from app.cohorts.models import (
+    Cohort,
+    CohortFacilitator,
+    Enrolment,
+    GroupSession,
+    SessionStatus,
+    enrolled_on,
+)
 from app.curriculum.models import Activity, CurriculumWeek, PracticeTask
 from app.exceptions import Conflict, Forbidden, Invalid, NotFound
 from app.mentoring.models import Match
@@ -89,8 +95,7 @@ _EXPECTED = (
     .where(
         col(Enrolment.cohort_id) == bindparam("cohort_id"),
         col(Enrolment.org_id) == bindparam("org_id"),
-        col(Enrolment.start_date) <= bindparam("on"),
-        or_(col(Enrolment.end_date).is_(None), col(Enrolment.end_date) >= bindparam("on")),
+        enrolled_on(bindparam("on")),
     )
     # Once each, though a child withdrawn on a day and enrolled again from it has two
     # enrolments covering that day.
