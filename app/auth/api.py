@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Request, Response
 
-from app.auth import service
+from app.auth import service, signin
 from app.auth.deps import AdminUser, CurrentPrincipal, CurrentUser, bearer_token, client_address
 from app.auth.models import Organisation
 from app.auth.schemas import (
@@ -40,7 +40,7 @@ def issue_token(
         str | None, Form(max_length=32, description="OAuth2's 'password' (optional).")
     ] = None,
 ) -> TokenPublic:
-    user = service.authenticate(
+    user = signin.authenticate(
         db, email=username, password=password, address=client_address(request)
     )
     raw, token = service.issue_token(db, user=user)

@@ -41,7 +41,7 @@ class SignInForm(Form):
 
 class PasswordForm(Form):
     # Both go to the service as typed, blank or not: a blank current password is a wrong one,
-    # and counts towards the lock like any other (service.change_password judges both).
+    # and counts towards the lock like any other (signin.change_password judges both).
     current_password: Annotated[OptionalSecret, Field(title="Current password")] = None
     new_password: Annotated[OptionalSecret, Field(title="New password")] = None
 

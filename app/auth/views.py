@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.auth import service
+from app.auth import service, signin
 from app.auth.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -92,7 +92,7 @@ def login(request: Request, db: DbSession, form: FormData, csrf_ok: SignInCsrfOk
             request, status_code=400, email=email, next=target, errors=submission.errors
         )
     try:
-        user = service.authenticate(
+        user = signin.authenticate(
             db,
             email=submission.data.email,
             password=submission.data.password,
@@ -143,7 +143,7 @@ def change_password(
     if submission.data:
         try:
             with submission.saving():
-                service.change_password(
+                signin.change_password(
                     db,
                     actor=principal.user,
                     current=submission.data.current_password or "",

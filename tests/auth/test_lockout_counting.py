@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from app.auth import service
+from app.auth import signin
 from app.auth.models import User
 from app.auth.security import verify_password
 from tests.auth.support import (
@@ -42,7 +42,7 @@ def checks(monkeypatch: pytest.MonkeyPatch, db: Session, people: People) -> list
         seen.append(db.exec(select(User.failed_logins).where(User.id == people.lead.id)).one())
         return verify_password(password, password_hash)
 
-    monkeypatch.setattr(service, "verify_password", spy)
+    monkeypatch.setattr(signin, "verify_password", spy)
     return seen
 
 
@@ -68,7 +68,7 @@ def test_a_failure_counted_meanwhile_is_not_lost(
         db.commit()
         return verify_password(password, password_hash)
 
-    monkeypatch.setattr(service, "verify_password", meanwhile)
+    monkeypatch.setattr(signin, "verify_password", meanwhile)
     assert request_token(client, people.lead.email, BAD).status_code == 401
     assert reload(db, people.lead).failed_logins == 2
 
