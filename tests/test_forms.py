@@ -45,7 +45,7 @@ class Example(Form):
     minutes: Annotated[WholeNumber, Field(title="Length", ge=15, le=480)]
     note: Annotated[OptionalText, Field(title="Note", max_length=10)] = None
     ended: Annotated[OptionalDateInput, Field(title="End date")] = None
-    days: Annotated[Checkboxes, Field(title="Days")] = []
+    days: Annotated[Checkboxes, Field(title="Days", default_factory=list)]
     code: Annotated[
         OptionalText, Msg(invalid="Code must be letters only"), Field(pattern=r"^[a-z]+$")
     ] = None
@@ -75,7 +75,9 @@ def test_a_good_form_parses_to_typed_values() -> None:
     assert sub.data.colour is Colour.red
     assert sub.data.starts == dt.time(16, 30)
     assert sub.data.minutes == 90
-    assert sub.data.note is None and sub.data.ended is None and sub.data.days == []
+    assert sub.data.note is None
+    assert sub.data.ended is None
+    assert sub.data.days == []
     assert sub.values["born"] == {"day": "27", "month": "3", "year": "2016"}
 
 
@@ -129,7 +131,8 @@ def test_each_kind_of_problem(changes: dict[str, str], field: str, message: str)
 def test_checkboxes_read_every_ticked_box() -> None:
     posted = FormData([*GOOD.items(), ("days", "mon"), ("days", "wed")])
     sub = Example.read(posted)
-    assert sub.data is not None and sub.data.days == ["mon", "wed"]
+    assert sub.data is not None
+    assert sub.data.days == ["mon", "wed"]
     assert sub.values["days"] == ["mon", "wed"]
 
 
@@ -159,13 +162,15 @@ def test_a_services_refusal_joins_the_errors_beside_its_fields() -> None:
     sub = Example.read(GOOD)
     with sub.saving(rename={"date_of_birth": "born"}):
         raise Invalid("Too young", errors=[{"loc": ["body", "date_of_birth"], "msg": "Too young"}])
-    assert sub.data is None and sub.status_code == 422
+    assert sub.data is None
+    assert sub.status_code == 422
     assert sub.errors == {"born": "Too young"}
 
     sub = Example.read(GOOD)
     with sub.saving(conflict_field="name"):
         raise Conflict("That name is taken")
-    assert sub.status_code == 409 and sub.errors == {"name": "That name is taken"}
+    assert sub.status_code == 409
+    assert sub.errors == {"name": "That name is taken"}
 
     sub = Example.read(GOOD)
     with sub.saving():
@@ -178,8 +183,10 @@ def test_initial_values_show_what_is_stored() -> None:
         name="Ada", born=dt.date(2016, 3, 27), colour=Colour.blue, starts=dt.time(16, 0)
     )
     assert values["born"] == {"day": "27", "month": "3", "year": "2016"}
-    assert values["colour"] == "blue" and values["starts"] == "16:00"
-    assert values["ended"] == {"day": "", "month": "", "year": ""} and values["note"] == ""
+    assert values["colour"] == "blue"
+    assert values["starts"] == "16:00"
+    assert values["ended"] == {"day": "", "month": "", "year": ""}
+    assert values["note"] == ""
 
 
 class Versioned(Form):
