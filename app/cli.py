@@ -345,7 +345,7 @@ def _demo_programme(db: Session, org_id: int, today: dt.date) -> None:
     from app.cohorts.schemas import CohortCreate, EnrolmentCreate
     from app.cohorts.service import create_cohort, enrol
     from app.curriculum.service import latest_curricula
-    from app.mentoring.service import add_months
+    from app.mentoring.shared import add_months
 
     curricula = latest_curricula(db)
     lead = db.exec(select(User).where(User.email == DEMO_USERS[1][0])).first()
@@ -469,7 +469,7 @@ def _demo_profile(
 ) -> None:
     """A demo mentor's profile: who they are, and their checks (interviewed three weeks
     before the DBS check)."""
-    from app.mentoring import service as mentoring
+    from app.mentoring.profiles import service as mentoring
     from app.mentoring.schemas import MentorCreate
 
     gender, ethnicity, spoken, liked, care, free, about = about_them
@@ -508,8 +508,7 @@ def _demo_mentoring(db: Session, org_id: int, today: dt.date) -> None:
     from app.cohorts.models import Cohort, GroupSession, SessionStatus
     from app.cohorts.service import closed_days
     from app.curriculum.models import PracticeTask
-    from app.mentoring import service as mentoring
-    from app.mentoring import visits
+    from app.mentoring.matching import service as mentoring
     from app.mentoring.models import EndedBy, EndReason, MentorProfile, VisitStatus
     from app.mentoring.schemas import (
         CheckInCreate,
@@ -518,6 +517,9 @@ def _demo_mentoring(db: Session, org_id: int, today: dt.date) -> None:
         VisitCreate,
         VisitPlanIn,
     )
+    from app.mentoring.shared import add_years
+    from app.mentoring.visits import planning
+    from app.mentoring.visits import service as visits
     from app.sessions import service as sessions
     from app.sessions.models import AssignmentStatus, PracticeAssignment
     from app.sessions.schemas import RecordIn
@@ -542,7 +544,7 @@ def _demo_mentoring(db: Session, org_id: int, today: dt.date) -> None:
     for n, (email, gender, ethnicity, spoken, liked, care, free, about) in enumerate(DEMO_MENTORS):
         checked = today - 200 * day - 60 * n * day
         if email == "mentor3@demo.tandem.example.org":
-            checked = mentoring.add_years(today, -renewal) + 40 * day
+            checked = add_years(today, -renewal) + 40 * day
         trained = today - 14 * day if email == "mentor5@demo.tandem.example.org" else checked
         _demo_profile(
             db,
@@ -746,7 +748,7 @@ def _demo_mentoring(db: Session, org_id: int, today: dt.date) -> None:
     for email, ref, _chosen, weekday, start_at, minutes in DEMO_MATCHES:
         if ref == DEMO_ENDED:
             continue
-        visits.plan_visits(
+        planning.plan_visits(
             db,
             actor=users[email],
             match_id=matches[ref].id or 0,
@@ -898,8 +900,7 @@ def _demo_more_cohorts(db: Session, org_id: int, today: dt.date) -> None:
     )
     from app.curriculum.models import PracticeTask
     from app.curriculum.service import latest_curricula
-    from app.mentoring import service as mentoring
-    from app.mentoring import visits
+    from app.mentoring.matching import service as mentoring
     from app.mentoring.models import VisitStatus
     from app.mentoring.schemas import (
         CheckInCreate,
@@ -907,6 +908,9 @@ def _demo_more_cohorts(db: Session, org_id: int, today: dt.date) -> None:
         VisitCreate,
         VisitPlanIn,
     )
+    from app.mentoring.shared import add_months
+    from app.mentoring.visits import planning
+    from app.mentoring.visits import service as visits
     from app.sessions import service as sessions
     from app.sessions.models import AssignmentStatus, PracticeAssignment
     from app.sessions.schemas import RecordIn
@@ -981,7 +985,7 @@ def _demo_more_cohorts(db: Session, org_id: int, today: dt.date) -> None:
                     {
                         "reference": ref,
                         "first_name": first_name,
-                        "date_of_birth": mentoring.add_months(first, -months),
+                        "date_of_birth": add_months(first, -months),
                         "placement_type": placement,
                         "gender": gender,
                         "ethnicity": ethnicity,
@@ -1248,7 +1252,7 @@ def _demo_more_cohorts(db: Session, org_id: int, today: dt.date) -> None:
             on += 30 * day
         live = [s for s in by_cohort[cohort_of[ref].name] if s.status != SessionStatus.cancelled]
         last = live[-1].date if live else today
-        visits.plan_visits(
+        planning.plan_visits(
             db,
             actor=users[email],
             match_id=match.id or 0,

@@ -31,8 +31,10 @@ from app.fidelity import api as fidelity_api
 from app.fidelity import views as fidelity_views
 from app.logs import AccessLogMiddleware, configure_logging
 from app.mentoring import api as mentoring_api
-from app.mentoring import mentor_views
-from app.mentoring import views as mentoring_views
+from app.mentoring.matching import views as matching_views
+from app.mentoring.profiles import views as profiles_views
+from app.mentoring.visits import views as visits_views
+from app.mentoring.week import views as week_views
 from app.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from app.records import api as records_api
 from app.sessions import api as sessions_api
@@ -124,8 +126,10 @@ def create_app() -> FastAPI:
     app.include_router(cohorts_views.router)
     app.include_router(sessions_views.router)
     app.include_router(calendar_views.router)
-    app.include_router(mentoring_views.router)
-    app.include_router(mentor_views.router)
+    app.include_router(profiles_views.router)
+    app.include_router(matching_views.router)
+    app.include_router(week_views.router)
+    app.include_router(visits_views.router)
     app.include_router(fidelity_views.router)
     app.include_router(calendar_api.feeds)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,7 +1,7 @@
 """Mentor suggestions for one child among 2,000 mentors, through the real service against
 the bare SQL that selects the eligible mentors, in the same run.
 
-The real path is `mentoring.service.suggestions` (staff check, the child and organisation,
+The real path is `mentoring.matching.service.suggestions` (staff check, the child and organisation,
 the eligible mentors, a score and its reasons for every one of them, the ranking, the top
 10) in a fresh Session per call. It is the service, not `GET /api/v1/.../suggestions`: the
 JSON route adds only HTTP and serialisation of ten rows, which `curriculum_weeks_api`
@@ -33,7 +33,7 @@ from app.auth.security import hash_password
 from app.children import service as children
 from app.children.models import Child
 from app.children.schemas import ChildCreate
-from app.mentoring import service
+from app.mentoring.matching import service
 from app.mentoring.models import Match, MentorProfile
 from bench.harness import Result, backend, count_statements
 

@@ -31,9 +31,10 @@ from app.cohorts import service as cohorts
 from app.cohorts.models import Cohort, GroupSession
 from app.cohorts.schemas import CohortCreate, EnrolmentCreate
 from app.main import create_app
-from app.mentoring import service as mentoring
-from app.mentoring import visits as mentoring_visits
+from app.mentoring.matching import service as matching
+from app.mentoring.profiles import service as profiles
 from app.mentoring.schemas import MatchCreate, MentorCreate, VisitCreate
+from app.mentoring.visits import service as mentoring_visits
 from app.sessions import service as sessions_service
 from app.sessions.models import PracticeAssignment
 from app.sessions.schemas import RecordIn
@@ -474,17 +475,17 @@ def _mentoring(db: Session, people: People, *, child_id: int, session_id: int) -
         "training_completed_on": date(2025, 7, 1),
     }
     today = date(2026, 11, 26)
-    mentoring.create_profile(
+    profiles.create_profile(
         db,
         actor=people.lead,
         data=MentorCreate(user_id=people.mentor.id or 0, **ready),
         today=today,
     )
     free = people.add(Role.mentor, email="mentor2@org-a.example.org")
-    mentoring.create_profile(
+    profiles.create_profile(
         db, actor=people.lead, data=MentorCreate(user_id=free.id or 0, **ready), today=today
     )
-    match = mentoring.create_match(
+    match = matching.create_match(
         db,
         actor=people.lead,
         data=MatchCreate(

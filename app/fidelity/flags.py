@@ -29,7 +29,7 @@ from app.fidelity.sql import (
     on_register,
     withdrawn_by,
 )
-from app.mentoring.service import dbs_run_out_by
+from app.mentoring.profiles.service import dbs_run_out_by
 
 KINDS: dict[str, str] = {
     "safeguarding_concern": "Safeguarding concerns to review",

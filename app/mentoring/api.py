@@ -1,5 +1,9 @@
 """JSON API for mentoring: mentors, suggestions, matches, visits, practice tasks and the
-mentor's week."""
+mentor's week.
+
+One router for all of mentoring's nouns (their rules are in each noun's service): the
+converters are shared (a week is made of visits and tasks), and the routes keep the order
+FastAPI matches them in (/mentors/me/week before /mentors/{mentor_id})."""
 
 from __future__ import annotations
 
@@ -15,8 +19,10 @@ from app.clock import now_for, today_for
 from app.db import DbSession
 from app.errors import problem_responses
 from app.idempotency import Idempotent
-from app.mentoring import service, visits
+from app.mentoring.matching import service as matching
 from app.mentoring.models import MentorVisit, VisitStatus
+from app.mentoring.practice import service as practice
+from app.mentoring.profiles import service as profiles
 from app.mentoring.schemas import (
     AssignmentPublic,
     AssignmentUpdate,
@@ -40,6 +46,9 @@ from app.mentoring.schemas import (
     VisitPublic,
     VisitUpdate,
 )
+from app.mentoring.visits import planning
+from app.mentoring.visits import service as visits
+from app.mentoring.week import service as weeks
 from app.sessions.models import AssignmentStatus
 from app.web import Day, id_param
 
@@ -56,7 +65,7 @@ def optional_id() -> Any:
 # Converters ----------------------------------------------------------------------------------
 
 
-def mentor_public(row: service.MentorRow) -> MentorPublic:
+def mentor_public(row: profiles.MentorRow) -> MentorPublic:
     p, u = row.profile, row.user
     return MentorPublic(
         user_id=p.user_id,
@@ -83,7 +92,7 @@ def mentor_public(row: service.MentorRow) -> MentorPublic:
     )
 
 
-def match_public(row: service.MatchRow, today: dt.date) -> dict[str, Any]:
+def match_public(row: matching.MatchRow, today: dt.date) -> dict[str, Any]:
     m = row.match
     return {
         "id": m.id,
@@ -111,10 +120,10 @@ def match_public(row: service.MatchRow, today: dt.date) -> dict[str, Any]:
 
 
 def match_detail(db: Session, actor: User, match_id: int) -> MatchDetail:
-    row = service.match_row(db, actor=actor, match_id=match_id)
+    row = matching.match_row(db, actor=actor, match_id=match_id)
     return MatchDetail(
         **match_public(row, today_for(db, actor)),
-        check_ins=[CheckInPublic.model_validate(c) for c in service.check_ins_of(db, match_id)],
+        check_ins=[CheckInPublic.model_validate(c) for c in matching.check_ins_of(db, match_id)],
     )
 
 
@@ -157,7 +166,7 @@ def assignment_public(row: Any) -> AssignmentPublic:
     )
 
 
-def week_public(week: visits.Week, *, today: dt.date) -> MentorWeek:
+def week_public(week: weeks.Week, *, today: dt.date) -> MentorWeek:
     low, high = week.band
     mentees = []
     for m in week.mentees:
@@ -185,7 +194,7 @@ def week_public(week: visits.Week, *, today: dt.date) -> MentorWeek:
                 hours_this_week=hours,
                 in_band=low <= hours <= high,
                 hours_planned=round(planned / 60, 2),
-                target=service.week_target(
+                target=weeks.week_target(
                     completed_minutes=m.minutes_completed,
                     planned_minutes=planned,
                     band=week.band,
@@ -211,8 +220,8 @@ def week_public(week: visits.Week, *, today: dt.date) -> MentorWeek:
 )
 def create_mentor(db: DbSession, actor: LeadUser, body: MentorCreate) -> MentorPublic:
     today = today_for(db, actor)
-    service.create_profile(db, actor=actor, data=body, today=today)
-    row = service.get_mentor(db, actor=actor, mentor_id=body.user_id, today=today)
+    profiles.create_profile(db, actor=actor, data=body, today=today)
+    row = profiles.get_mentor(db, actor=actor, mentor_id=body.user_id, today=today)
     return mentor_public(row)
 
 
@@ -223,7 +232,7 @@ def create_mentor(db: DbSession, actor: LeadUser, body: MentorCreate) -> MentorP
     responses=problem_responses(403),
 )
 def list_mentors(db: DbSession, actor: LeadUser) -> list[MentorPublic]:
-    rows = service.list_mentors(db, actor=actor, today=today_for(db, actor))
+    rows = profiles.list_mentors(db, actor=actor, today=today_for(db, actor))
     return [mentor_public(r) for r in rows]
 
 
@@ -236,7 +245,7 @@ def list_mentors(db: DbSession, actor: LeadUser) -> list[MentorPublic]:
 def my_week(
     db: DbSession, actor: CurrentUser, date: Annotated[Day | None, Query()] = None
 ) -> MentorWeek:
-    week = visits.mentor_week(db, actor=actor, day=date or today_for(db, actor))
+    week = weeks.mentor_week(db, actor=actor, day=date or today_for(db, actor))
     # The organisation is loaded by now (the week's band): no further query.
     return week_public(week, today=today_for(db, actor))
 
@@ -248,7 +257,7 @@ def my_week(
     responses=problem_responses(404),
 )
 def get_mentor(db: DbSession, actor: CurrentUser, mentor_id: int = id_param()) -> MentorPublic:
-    row = service.get_mentor(db, actor=actor, mentor_id=mentor_id, today=today_for(db, actor))
+    row = profiles.get_mentor(db, actor=actor, mentor_id=mentor_id, today=today_for(db, actor))
     return mentor_public(row)
 
 
@@ -262,8 +271,8 @@ def update_mentor(
     db: DbSession, actor: LeadUser, body: MentorUpdate, mentor_id: int = id_param()
 ) -> MentorPublic:
     today = today_for(db, actor)
-    service.update_profile(db, actor=actor, mentor_id=mentor_id, data=body, today=today)
-    return mentor_public(service.get_mentor(db, actor=actor, mentor_id=mentor_id, today=today))
+    profiles.update_profile(db, actor=actor, mentor_id=mentor_id, data=body, today=today)
+    return mentor_public(profiles.get_mentor(db, actor=actor, mentor_id=mentor_id, today=today))
 
 
 @router.get(
@@ -278,7 +287,7 @@ def suggestions(
     child_id: int = id_param(),
     top: int = Query(default=10, ge=1, le=50, description="How many to return"),
 ) -> list[Suggestion]:
-    found = service.suggestions(
+    found = matching.suggestions(
         db, actor=actor, child_id=child_id, today=today_for(db, actor), top=top
     )
     return [Suggestion(**vars(s)) for s in found]
@@ -299,7 +308,7 @@ def create_match(
 ) -> MatchDetail | Response:
     if (replay := once.replay()) is not None:
         return replay
-    match = service.create_match(db, actor=actor, data=body, today=today_for(db, actor))
+    match = matching.create_match(db, actor=actor, data=body, today=today_for(db, actor))
     return once.keep(match_detail(db, actor, match.id or 0))
 
 
@@ -316,7 +325,7 @@ def list_matches(
     child_id: int | None = optional_id(),
 ) -> list[MatchPublic]:
     today = today_for(db, actor)
-    rows = service.list_matches(
+    rows = matching.list_matches(
         db, actor=actor, active=active, mentor_id=mentor_id, child_id=child_id
     )
     return [MatchPublic(**match_public(r, today)) for r in rows]
@@ -341,7 +350,7 @@ def get_match(db: DbSession, actor: CurrentUser, match_id: int = id_param()) -> 
 def end_match(
     db: DbSession, actor: LeadUser, body: MatchEnd, match_id: int = id_param()
 ) -> MatchDetail:
-    service.end_match(db, actor=actor, match_id=match_id, data=body, today=today_for(db, actor))
+    matching.end_match(db, actor=actor, match_id=match_id, data=body, today=today_for(db, actor))
     return match_detail(db, actor, match_id)
 
 
@@ -361,7 +370,7 @@ def add_check_in(
 ) -> CheckInPublic | Response:
     if (replay := once.replay()) is not None:
         return replay
-    check_in = service.add_check_in(
+    check_in = matching.add_check_in(
         db, actor=actor, match_id=match_id, data=body, today=today_for(db, actor)
     )
     return once.keep(CheckInPublic.model_validate(check_in))
@@ -377,7 +386,7 @@ def add_check_in(
 def plan_visits(
     db: DbSession, actor: CurrentUser, body: VisitPlanIn, match_id: int = id_param()
 ) -> VisitPlanOut:
-    planned = visits.plan_visits(
+    planned = planning.plan_visits(
         db, actor=actor, match_id=match_id, data=body, now=now_for(db, actor)
     )
     return VisitPlanOut(visits=visits_public(db, planned))
@@ -468,7 +477,7 @@ def list_assignments(
     status: Annotated[AssignmentStatus | None, Query()] = None,
     child_id: int | None = optional_id(),
 ) -> list[AssignmentPublic]:
-    rows = visits.list_assignments(db, actor=actor, status=status, child_id=child_id)
+    rows = practice.list_assignments(db, actor=actor, status=status, child_id=child_id)
     return [assignment_public(r) for r in rows]
 
 
@@ -481,6 +490,6 @@ def list_assignments(
 def update_assignment(
     db: DbSession, actor: CurrentUser, body: AssignmentUpdate, assignment_id: int = id_param()
 ) -> AssignmentPublic:
-    visits.update_assignment(db, actor=actor, assignment_id=assignment_id, data=body)
-    rows = visits.list_assignments(db, actor=actor, assignment_id=assignment_id)
+    practice.update_assignment(db, actor=actor, assignment_id=assignment_id, data=body)
+    rows = practice.list_assignments(db, actor=actor, assignment_id=assignment_id)
     return assignment_public(rows[0])

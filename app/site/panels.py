@@ -13,7 +13,7 @@ from app.auth.service import STAFF_ROLES
 from app.children.models import Child
 from app.children.panels import CHILD_PANELS
 from app.cohorts import service as cohorts
-from app.mentoring import service as mentoring
+from app.mentoring.matching import service as mentoring
 
 
 def child_enrolments(db: Session, actor: User, child: Child) -> Any:

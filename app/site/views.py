@@ -11,7 +11,7 @@ from app.auth.deps import CurrentUser
 from app.auth.models import Role
 from app.curriculum import service as curriculum_service
 from app.db import DbSession
-from app.mentoring.views import mentoring_panel
+from app.mentoring.overview.service import mentoring_panel
 from app.sessions import service as sessions_service
 from app.web import render
 

@@ -63,7 +63,7 @@ from app.cohorts.models import GroupSession
 from app.cohorts.schemas import CohortCreate, EnrolmentCreate
 from app.exceptions import Conflict, Invalid
 from app.fidelity import service as fidelity
-from app.mentoring import visits as visits_service
+from app.mentoring.practice import service as practice_service
 from app.mentoring.schemas import AssignmentUpdate
 from app.sessions import service as sessions_service
 from app.sessions.api import session_detail
@@ -636,7 +636,7 @@ class Run:
                 PracticeAssignment.task_id == task,
             )
         ).one()
-        visits_service.update_assignment(
+        practice_service.update_assignment(
             self.db,
             actor=self.staff.lead,
             assignment_id=assignment_id or 0,

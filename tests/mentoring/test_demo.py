@@ -28,8 +28,7 @@ from app.cohorts.models import GroupSession, SessionStatus
 from app.config import get_settings
 from app.curriculum.service import load_path
 from app.db import create_db_engine
-from app.mentoring import service as mentoring
-from app.mentoring import visits
+from app.mentoring.matching import service as matching
 from app.mentoring.models import (
     CheckIn,
     EndReason,
@@ -39,6 +38,8 @@ from app.mentoring.models import (
     VisitAssignment,
     VisitStatus,
 )
+from app.mentoring.profiles import service as profiles
+from app.mentoring.week import service as weeks
 from app.sessions.models import AssignmentStatus, Attendance, PracticeAssignment
 from tests.conftest import CURRICULUM, DatabaseFactory, alembic_config_for
 
@@ -120,9 +121,7 @@ def test_prints_every_login_and_is_fast(demo: Demo) -> None:
 
 def test_mentors_and_their_checks(db: Session, demo: Demo) -> None:
     users = demo.users(db)
-    rows = {
-        r.user.email: r for r in mentoring.list_mentors(db, actor=users["lead"], today=DEMO_DAY)
-    }
+    rows = {r.user.email: r for r in profiles.list_mentors(db, actor=users["lead"], today=DEMO_DAY)}
     assert set(rows) == set(MENTORS)
     assert all(r.profile.about and r.profile.interests for r in rows.values())
     assert {r.profile.gender for r in rows.values()} == {"female", "male"}
@@ -159,7 +158,7 @@ def test_mentors_and_their_checks(db: Session, demo: Demo) -> None:
 
 def test_matches_leave_two_children_to_suggest_mentors_for(db: Session, demo: Demo) -> None:
     users = demo.users(db)
-    everyone = mentoring.list_matches(db, actor=users["lead"])
+    everyone = matching.list_matches(db, actor=users["lead"])
     assert len(everyone) == 23
     assert sum(m.match.end_date is None for m in everyone) == 22
     matches = [m for m in everyone if m.child_reference in MONDAY]
@@ -175,7 +174,7 @@ def test_matches_leave_two_children_to_suggest_mentors_for(db: Session, demo: De
     children = {c.first_name: c for c in db.exec(select(Child)) if c.reference in MONDAY}
     unmatched = set(children) - {m.child_first_name for m in active}
     assert unmatched == {"Grace", "Isla"}
-    isla = mentoring.suggestions(
+    isla = matching.suggestions(
         db, actor=users["lead"], child_id=children["Isla"].id or 0, today=DEMO_DAY
     )
     names = [s.name for s in isla]
@@ -259,7 +258,7 @@ def test_visits_planned_and_recorded(db: Session) -> None:
 
 
 def test_a_mentor_sees_a_believable_week(db: Session, demo: Demo) -> None:
-    week = visits.mentor_week(db, actor=demo.users(db)["mentor1"], day=DEMO_DAY)
+    week = weeks.mentor_week(db, actor=demo.users(db)["mentor1"], day=DEMO_DAY)
     assert [m.first_name for m in week.mentees] == ["Ben", "Femi"]
     for mentee in week.mentees:
         assert mentee.last_session is not None

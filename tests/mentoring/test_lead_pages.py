@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.auth.models import Role
-from app.mentoring import service
+from app.mentoring.matching import service
 from app.mentoring.models import CheckIn, Match, MentorProfile, MentorVisit
-from app.mentoring.service import add_years
+from app.mentoring.shared import add_years
 from app.web import date_long
 from tests.conftest import People, Signed
 from tests.mentoring.conftest import (

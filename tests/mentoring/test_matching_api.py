@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from app.auth.models import Organisation
 from app.mentoring.models import CheckIn, Match, MentorVisit
-from app.mentoring.service import add_months
+from app.mentoring.shared import add_months
 from tests.conftest import People, Signed
 from tests.mentoring.conftest import (
     DAY,

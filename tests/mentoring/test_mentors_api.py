@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from app.auth.models import Role
 from app.mentoring.models import MentorProfile
-from app.mentoring.service import add_years
+from app.mentoring.shared import add_years
 from tests.conftest import People, Signed
 from tests.mentoring.conftest import (
     DAY,

@@ -13,15 +13,10 @@ from sqlmodel import Session
 
 from app.auth.models import DEFAULT_MATCH_WEIGHTS
 from app.children.models import Child
-from app.mentoring.service import (
-    ChildNeeds,
-    add_months,
-    add_years,
-    dbs_run_out_by,
-    readiness,
-    score,
-    suggestions,
-)
+from app.mentoring.matching.scoring import ChildNeeds, score
+from app.mentoring.matching.service import suggestions
+from app.mentoring.profiles.service import dbs_run_out_by, readiness
+from app.mentoring.shared import add_months, add_years
 from tests.conftest import People
 from tests.mentoring.conftest import MakeMentor
 

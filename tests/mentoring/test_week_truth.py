@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.mentoring.models import MentorVisit
-from app.mentoring.service import WeekTarget, week_target
+from app.mentoring.schemas import WeekTarget
+from app.mentoring.week.service import week_target
 from tests.conftest import People, Signed
 from tests.mentoring.conftest import (
     DAY,

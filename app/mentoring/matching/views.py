@@ -1,39 +1,31 @@
-"""The lead's mentoring pages: mentors and their checks, suggestions and the child's
-shortlist, matches with check-ins, endings and visit plans.
+"""The lead's matching pages: a child's ranked suggestions and the shortlist to give them,
+making a match, the matches, and a match's page with its check-ins, visit plan, ending and
+the safeguarding concerns of its visits.
 
 Every page calls the same service functions as the JSON API (app/mentoring/api.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import func
-from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from app.auth.deps import LeadUser
 from app.auth.models import DEFAULT_MATCH_WEIGHTS, Organisation, Role, User
+from app.auth.schemas import WEIGHT_LABELS
 from app.children import service as children
-from app.children.models import Child
 from app.clock import now_for, today_for
-from app.cohorts.models import Enrolment, EnrolmentStatus
 from app.db import DbSession
 from app.exceptions import Conflict, Invalid
-from app.mentoring import service, visits
-from app.mentoring.models import CheckIn, EndedBy, EndReason, Match, MentorProfile
-from app.mentoring.schemas import (
-    CheckInCreate,
-    MatchCreate,
-    MatchEnd,
-    MentorCreate,
-    MentorUpdate,
-    VisitPlanIn,
-)
-from app.sessions.models import AssignmentStatus, PracticeAssignment
+from app.mentoring.matching import service as matching
+from app.mentoring.models import EndedBy, EndReason
+from app.mentoring.profiles import service as profiles
+from app.mentoring.schemas import CheckInCreate, MatchCreate, MatchEnd, VisitPlanIn
+from app.mentoring.visits import planning
+from app.mentoring.visits import service as visits
 from app.web import (
     FormData,
     date_fields,
@@ -47,7 +39,6 @@ from app.web import (
 
 router = APIRouter(include_in_schema=False)
 
-SOON_DAYS = 60  # a DBS check that runs out within this many days is flagged
 SHORTLIST_MAX = 3
 SUGGESTIONS_SHOWN = 10
 
@@ -75,7 +66,6 @@ WEEKDAYS = [
     ("6", "Saturday"),
     ("7", "Sunday"),
 ]
-CASELOADS = [(str(n), str(n)) for n in range(1, 5)]
 
 
 def first_name(name: str) -> str:
@@ -83,280 +73,12 @@ def first_name(name: str) -> str:
     return (name.split() or [""])[0]
 
 
-# Mentor form ---------------------------------------------------------------------------------
-
-MENTOR_TEXT = ("gender", "ethnicity", "languages", "interests", "availability", "about")
-MENTOR_BOXES = ("care_experience", "barred_list_checked", "references_checked")
-MENTOR_DATES = {
-    # field: (what it is called in the messages, required)
-    "dbs_checked_on": ("date of the DBS check", True),
-    "interviewed_on": ("interview date", False),
-    "training_completed_on": ("date the training was completed", False),
-}
-MENTOR_MESSAGES = {
-    "user_id": "Choose the person who will mentor",
-    "gender": "Gender must be 40 characters or fewer",
-    "ethnicity": "Ethnicity must be 80 characters or fewer",
-    "languages": "List up to 10 languages, each 40 characters or fewer",
-    "interests": "List up to 20 interests, each 40 characters or fewer",
-    "availability": "Availability must be 200 characters or fewer",
-    "about": "The line for the young person must be 200 characters or fewer",
-    "max_caseload": "Choose a caseload from 1 to 4 children",
-}
-MENTOR_ORDER = (
-    "user_id",
-    "gender",
-    "ethnicity",
-    "languages",
-    "interests",
-    "availability",
-    "about",
-    "dbs_checked_on",
-    "interviewed_on",
-    "training_completed_on",
-    "max_caseload",
-)
-
-
-def split_list(text: str) -> list[str]:
-    return [item.strip() for item in text.split(",") if item.strip()]
-
-
-def _mentor_values(form: dict[str, str]) -> dict[str, Any]:
-    values: dict[str, Any] = {name: form.get(name, "").strip() for name in MENTOR_TEXT}
-    values["user_id"] = form.get("user_id", "").strip()
-    values["max_caseload"] = form.get("max_caseload", "").strip()
-    for name in MENTOR_BOXES:
-        values[name] = form.get(name) == "yes"
-    for name in MENTOR_DATES:
-        values[name] = typed_date(form, name)
-    return values
-
-
-def _values_of(profile: MentorProfile) -> dict[str, Any]:
-    return {
-        "gender": profile.gender or "",
-        "ethnicity": profile.ethnicity or "",
-        "languages": ", ".join(profile.languages),
-        "interests": ", ".join(profile.interests),
-        "availability": profile.availability or "",
-        "about": profile.about or "",
-        "care_experience": profile.care_experience,
-        "barred_list_checked": profile.barred_list_checked,
-        "references_checked": profile.references_checked,
-        "dbs_checked_on": date_fields(profile.dbs_checked_on),
-        "interviewed_on": date_fields(profile.interviewed_on),
-        "training_completed_on": date_fields(profile.training_completed_on),
-        "max_caseload": str(profile.max_caseload),
-    }
-
-
-def _ordered(errors: dict[str, str]) -> dict[str, str]:
-    out = {f: errors[f] for f in MENTOR_ORDER if f in errors}
-    out.update({f: m for f, m in errors.items() if f not in out})
-    return out
-
-
-def _check_mentor_form(
-    form: dict[str, str], model: type[MentorCreate] | type[MentorUpdate]
-) -> tuple[MentorCreate | MentorUpdate | None, dict[str, str]]:
-    """The whole form at once: every field's problem, in the order of the page."""
-    errors: dict[str, str] = {}
-    body: dict[str, Any] = {
-        "gender": form.get("gender", "").strip(),
-        "ethnicity": form.get("ethnicity", "").strip(),
-        "languages": split_list(form.get("languages", "")),
-        "interests": split_list(form.get("interests", "")),
-        "availability": form.get("availability", "").strip(),
-        "about": form.get("about", "").strip(),
-        "max_caseload": form.get("max_caseload", "").strip() or "2",
-        **{name: form.get(name) == "yes" for name in MENTOR_BOXES},
-    }
-    if model is MentorCreate:
-        body["user_id"] = form.get("user_id", "").strip() or 0
-        for name in ("gender", "ethnicity", "availability", "about"):
-            body[name] = body[name] or None
-    for name, (called, required) in MENTOR_DATES.items():
-        day, problem = parse_date_fields(form, name, called, required=required)
-        if problem:
-            errors[name] = problem
-        else:
-            body[name] = day
-    parsed: MentorCreate | MentorUpdate | None = None
-    try:
-        parsed = model.model_validate(body)
-    except ValidationError as exc:
-        for error in exc.errors():
-            loc = [part for part in error["loc"] if part != "body"]
-            field = str(loc[0]) if loc else "form"
-            errors.setdefault(field, MENTOR_MESSAGES.get(field, str(error["msg"])))
-    return (parsed if not errors else None), _ordered(errors)
-
-
-def _unprofiled_mentors(db: Session, actor: User) -> list[tuple[str, str]]:
-    """Active users with the mentor role who have no profile yet, for the select."""
-    has_profile = select(MentorProfile.user_id).where(MentorProfile.org_id == actor.org_id)
-    users = db.exec(
-        select(User)
-        .where(
-            User.org_id == actor.org_id,
-            User.role == Role.mentor,
-            col(User.active).is_(True),
-            col(User.id).not_in(has_profile),
-        )
-        .order_by(col(User.name))
-    ).all()
-    return [(str(u.id), u.name) for u in users]
-
-
-def _dbs_state(row: service.MentorRow, today: dt.date) -> str | None:
-    """'run_out', 'soon' or None, for the tag beside the DBS date."""
-    expires = row.readiness.dbs_expires_on
-    if expires is None:
-        return None
-    if expires <= today:
-        return "run_out"
-    if expires <= today + dt.timedelta(days=SOON_DAYS):
-        return "soon"
-    return None
-
-
-# Mentors -------------------------------------------------------------------------------------
-
-
-@router.get("/mentors", response_class=HTMLResponse)
-def mentors_page(request: Request, db: DbSession, actor: LeadUser) -> HTMLResponse:
-    today = today_for(db, actor)
-    rows = service.list_mentors(db, actor=actor, today=today)
-    return render(
-        request,
-        "mentoring/mentors.html",
-        {"rows": [(row, _dbs_state(row, today)) for row in rows], "today": today},
-    )
-
-
-def _new_mentor_page(
-    request: Request,
-    db: Session,
-    actor: User,
-    values: dict[str, Any],
-    errors: dict[str, str],
-    status_code: int = 200,
-) -> HTMLResponse:
-    return render(
-        request,
-        "mentoring/mentor_form.html",
-        {
-            "mentor": None,
-            "values": values,
-            "errors": errors,
-            "candidates": _unprofiled_mentors(db, actor),
-            "caseloads": CASELOADS,
-        },
-        status_code=status_code,
-    )
-
-
-@router.get("/mentors/new", response_class=HTMLResponse)
-def new_mentor_form(request: Request, db: DbSession, actor: LeadUser) -> HTMLResponse:
-    values = _mentor_values({"max_caseload": "2"})
-    return _new_mentor_page(request, db, actor, values, {})
-
-
-@router.post("/mentors/new", response_class=HTMLResponse)
-def create_mentor(request: Request, db: DbSession, actor: LeadUser, form: FormData) -> Response:
-    values = _mentor_values(form)
-    body, errors = _check_mentor_form(form, MentorCreate)
-    if body is None:
-        return _new_mentor_page(request, db, actor, values, errors, status_code=422)
-    assert isinstance(body, MentorCreate)
-    try:
-        service.create_profile(db, actor=actor, data=body, today=today_for(db, actor))
-    except Invalid as exc:
-        db.rollback()
-        found = _ordered(field_errors(exc.errors))
-        return _new_mentor_page(request, db, actor, values, found, status_code=422)
-    except Conflict as exc:
-        db.rollback()
-        return _new_mentor_page(
-            request, db, actor, values, {"user_id": exc.detail}, status_code=409
-        )
-    return RedirectResponse(f"/mentors/{body.user_id}?added=1", status_code=303)
-
-
-def _mentor_page(
-    request: Request,
-    db: Session,
-    actor: User,
-    mentor_id: int,
-    *,
-    values: dict[str, Any] | None = None,
-    errors: dict[str, str] | None = None,
-    status_code: int = 200,
-    **extra: Any,
-) -> HTMLResponse:
-    today = today_for(db, actor)
-    row = service.get_mentor(db, actor=actor, mentor_id=mentor_id, today=today)
-    matches = service.list_matches(db, actor=actor, mentor_id=mentor_id, active=True)
-    return render(
-        request,
-        "mentoring/mentor.html",
-        {
-            "row": row,
-            "mentor": row.user,
-            "dbs_state": _dbs_state(row, today),
-            "matches": matches,
-            "values": values or _values_of(row.profile),
-            "errors": errors or {},
-            "caseloads": CASELOADS,
-            **extra,
-        },
-        status_code=status_code,
-    )
-
-
-@router.get("/mentors/{mentor_id}", response_class=HTMLResponse)
-def mentor_page(
-    request: Request,
-    db: DbSession,
-    actor: LeadUser,
-    mentor_id: int = id_param(),
-    added: int | None = Query(default=None),
-    saved: int | None = Query(default=None),
-) -> HTMLResponse:
-    return _mentor_page(request, db, actor, mentor_id, added=bool(added), saved=bool(saved))
-
-
-@router.post("/mentors/{mentor_id}", response_class=HTMLResponse)
-def update_mentor(
-    request: Request, db: DbSession, actor: LeadUser, form: FormData, mentor_id: int = id_param()
-) -> Response:
-    today = today_for(db, actor)
-    service.get_mentor(db, actor=actor, mentor_id=mentor_id, today=today)  # 404 first
-    values = _mentor_values(form)
-    body, errors = _check_mentor_form(form, MentorUpdate)
-    status_code = 422
-    if body is not None:
-        assert isinstance(body, MentorUpdate)
-        try:
-            service.update_profile(db, actor=actor, mentor_id=mentor_id, data=body, today=today)
-            return RedirectResponse(f"/mentors/{mentor_id}?saved=1", status_code=303)
-        except Invalid as exc:
-            errors = _ordered(field_errors(exc.errors))
-        except Conflict as exc:
-            errors, status_code = {"form": exc.detail}, 409
-        db.rollback()
-    return _mentor_page(
-        request, db, actor, mentor_id, values=values, errors=errors, status_code=status_code
-    )
-
-
 # Suggestions, the shortlist and making a match -----------------------------------------------
 
 
 def _weights(org: Organisation | None) -> list[tuple[str, int]]:
     weights = {**DEFAULT_MATCH_WEIGHTS, **((org.match_weights if org else None) or {})}
-    return [(label, int(weights.get(key, 0))) for key, label in service.WEIGHT_LABELS.items()]
+    return [(label, int(weights.get(key, 0))) for key, label in WEIGHT_LABELS.items()]
 
 
 def _match_page(
@@ -373,10 +95,10 @@ def _match_page(
     fixed number of queries whatever the number of mentors."""
     child = children.get_child(db, actor=actor, child_id=child_id)
     today = today_for(db, actor)
-    current = service.list_matches(db, actor=actor, child_id=child_id, active=True)
-    suggestions: list[service.Suggested] = []
+    current = matching.list_matches(db, actor=actor, child_id=child_id, active=True)
+    suggestions: list[matching.Suggested] = []
     if not current:
-        suggestions = service.suggestions(
+        suggestions = matching.suggestions(
             db, actor=actor, child_id=child_id, today=today, top=SUGGESTIONS_SHOWN
         )
     org = db.get(Organisation, actor.org_id)
@@ -432,7 +154,7 @@ def create_match(
             start_date=start,
             chosen_by_young_person=values["chosen"],
         )
-        match = service.create_match(db, actor=actor, data=data, today=today_for(db, actor))
+        match = matching.create_match(db, actor=actor, data=data, today=today_for(db, actor))
     except ValidationError:
         errors, status_code = {"mentor_id": "Choose a mentor"}, 422
     except Invalid as exc:
@@ -471,7 +193,7 @@ def shortlist_page(
         )
     rows = {
         r.user.id: r
-        for r in service.list_mentors(db, actor=actor, today=today_for(db, actor))
+        for r in profiles.list_mentors(db, actor=actor, today=today_for(db, actor))
         if r.user.role == Role.mentor
     }
     chosen = []
@@ -519,7 +241,7 @@ def _shortlist_refused(request: Request, detail: str) -> HTMLResponse:
 @router.get("/matches", response_class=HTMLResponse)
 def matches_page(request: Request, db: DbSession, actor: LeadUser) -> HTMLResponse:
     today = today_for(db, actor)
-    rows = service.list_matches(db, actor=actor)
+    rows = matching.list_matches(db, actor=actor)
     return render(
         request,
         "mentoring/matches.html",
@@ -544,7 +266,7 @@ def _match_detail(
     **extra: Any,
 ) -> HTMLResponse:
     today = today_for(db, actor)
-    row = service.match_row(db, actor=actor, match_id=match_id)
+    row = matching.match_row(db, actor=actor, match_id=match_id)
     m = row.match
     found = visits.list_visits(db, actor=actor, match_id=match_id)
     defaults: dict[str, Any] = {
@@ -564,7 +286,7 @@ def _match_detail(
             "match": m,
             "today": today,
             "overdue": row.check_in_overdue(today),
-            "check_ins": service.check_ins_of(db, match_id),
+            "check_ins": matching.check_ins_of(db, match_id),
             "visits": found,
             "values": {**defaults, **(values or {})},
             "errors": errors or {},
@@ -622,7 +344,7 @@ def _after_refusal(
 def add_check_in(
     request: Request, db: DbSession, actor: LeadUser, form: FormData, match_id: int = id_param()
 ) -> Response:
-    service.get_match(db, actor=actor, match_id=match_id)  # 404 first
+    matching.get_match(db, actor=actor, match_id=match_id)  # 404 first
     values = {
         "check_in_date": typed_date(form, "check_in_date"),
         "with_mentor": form.get("with_mentor") == "yes",
@@ -650,7 +372,7 @@ def add_check_in(
             with_carer=values["with_carer"],
             notes=values["check_in_notes"] or None,
         )
-        service.add_check_in(
+        matching.add_check_in(
             db, actor=actor, match_id=match_id, data=data, today=today_for(db, actor)
         )
     except (ValidationError, Invalid, Conflict) as exc:
@@ -666,7 +388,7 @@ def add_check_in(
 def plan_visits(
     request: Request, db: DbSession, actor: LeadUser, form: FormData, match_id: int = id_param()
 ) -> Response:
-    service.get_match(db, actor=actor, match_id=match_id)  # 404 first
+    matching.get_match(db, actor=actor, match_id=match_id)  # 404 first
     values = {
         "weekday": form.get("weekday", "").strip(),
         "start_time": form.get("start_time", "").strip(),
@@ -701,7 +423,7 @@ def plan_visits(
             request, db, actor, match_id, values=values, errors=errors, status_code=422
         )
     try:
-        visits.plan_visits(db, actor=actor, match_id=match_id, data=data, now=now_for(db, actor))
+        planning.plan_visits(db, actor=actor, match_id=match_id, data=data, now=now_for(db, actor))
     except (Invalid, Conflict) as exc:
         rename = {"from": "until", "from_date": "until"}
         return _after_refusal(
@@ -714,7 +436,7 @@ def plan_visits(
 def end_match(
     request: Request, db: DbSession, actor: LeadUser, form: FormData, match_id: int = id_param()
 ) -> Response:
-    service.get_match(db, actor=actor, match_id=match_id)  # 404 first
+    matching.get_match(db, actor=actor, match_id=match_id)  # 404 first
     values: dict[str, Any] = {
         "end_date": typed_date(form, "end_date"),
         "reason": form.get("reason", "").strip(),
@@ -742,7 +464,9 @@ def end_match(
         note=values["note"] or None,
     )
     try:
-        service.end_match(db, actor=actor, match_id=match_id, data=data, today=today_for(db, actor))
+        matching.end_match(
+            db, actor=actor, match_id=match_id, data=data, today=today_for(db, actor)
+        )
     except (Invalid, Conflict) as exc:
         return _after_refusal(request, db, actor, match_id, exc, values, {})
     return RedirectResponse(f"/matches/{match_id}?done=ended", status_code=303)
@@ -754,112 +478,3 @@ def review_concern(
 ) -> Response:
     visit = visits.review_concern(db, actor=actor, visit_id=visit_id)
     return RedirectResponse(f"/matches/{visit.match_id}?done=reviewed#visits", status_code=303)
-
-
-# The lead's home panel and the child page ----------------------------------------------------
-
-
-def _latest_overdue_since(today: dt.date) -> dt.date:
-    """The latest last check-in (or start date) whose next monthly check-in is overdue today,
-    by the service's own rule (due one month on, overdue when due < today). Every earlier
-    date is overdue too, so the count is a single comparison in SQL."""
-    for back in range(0, 40):
-        day = today - dt.timedelta(days=back)
-        if service.add_months(day, 1) < today:
-            return day
-    raise AssertionError("unreachable: a month is shorter than 40 days")
-
-
-def _last_check_on_running_out(today: dt.date, renewal_years: int) -> dt.date:
-    """The latest DBS check date that runs out within SOON_DAYS (or has run out)."""
-    limit = today + dt.timedelta(days=SOON_DAYS)
-    guess = service.add_years(limit, -renewal_years) + dt.timedelta(days=3)
-    while service.add_years(guess, renewal_years) > limit:
-        guess -= dt.timedelta(days=1)
-    return guess
-
-
-def mentoring_panel(db: Session, actor: User) -> dict[str, Any]:
-    """The lead's mentoring counts, each with the place to act: four queries, whatever the
-    number of mentors, matches, children or tasks."""
-    today = today_for(db, actor)
-    org = db.get(Organisation, actor.org_id)
-    renewal = org.dbs_renewal_years if org else 3
-    concerns = visits.concerns(db, actor=actor)
-    last = (
-        sa_select(col(CheckIn.match_id), func.max(CheckIn.date).label("last"))
-        .where(col(CheckIn.org_id) == actor.org_id)
-        .group_by(col(CheckIn.match_id))
-        .subquery()
-    )
-    overdue = (
-        sa_select(func.count())
-        .select_from(Match)
-        .outerjoin(last, last.c.match_id == col(Match.id))
-        .where(
-            col(Match.org_id) == actor.org_id,
-            col(Match.end_date).is_(None),
-            func.coalesce(last.c.last, col(Match.start_date)) <= _latest_overdue_since(today),
-        )
-        .scalar_subquery()
-    )
-    dbs = (
-        sa_select(func.count())
-        .select_from(MentorProfile)
-        .join(User, col(User.id) == col(MentorProfile.user_id))
-        .where(
-            col(MentorProfile.org_id) == actor.org_id,
-            col(User.active).is_(True),
-            col(MentorProfile.dbs_checked_on) <= _last_check_on_running_out(today, renewal),
-        )
-        .scalar_subquery()
-    )
-    unassigned = (
-        sa_select(func.count())
-        .select_from(PracticeAssignment)
-        .where(
-            col(PracticeAssignment.org_id) == actor.org_id,
-            col(PracticeAssignment.mentor_id).is_(None),
-            col(PracticeAssignment.status) != AssignmentStatus.completed,
-        )
-        .scalar_subquery()
-    )
-    overdue_n, dbs_n, unassigned_n = db.execute(sa_select(overdue, dbs, unassigned)).one()
-    matched = sa_select(col(Match.child_id)).where(
-        col(Match.org_id) == actor.org_id, col(Match.end_date).is_(None)
-    )
-    unmatched = db.execute(
-        sa_select(
-            col(Child.id),
-            col(Child.first_name),
-            col(Child.reference),
-            func.count().over().label("n"),
-        )
-        .join(Enrolment, col(Enrolment.child_id) == col(Child.id))
-        .where(
-            col(Child.org_id) == actor.org_id,
-            col(Enrolment.org_id) == actor.org_id,
-            col(Enrolment.status) == EnrolmentStatus.active,
-            col(Child.id).not_in(matched),
-        )
-        .order_by(col(Child.first_name), col(Child.reference))
-        .limit(10)
-    ).all()
-    return {
-        "concerns": [
-            {
-                "visit_id": c[0],
-                "date": c[1],
-                "first_name": c[3],
-                "reference": c[4],
-                "mentor": c[5],
-                "match_id": c[6],
-            }
-            for c in concerns
-        ],
-        "overdue": int(overdue_n or 0),
-        "dbs_soon": int(dbs_n or 0),
-        "unassigned": int(unassigned_n or 0),
-        "unmatched": [(r[0], r[1], r[2]) for r in unmatched],
-        "unmatched_n": int(unmatched[0][3]) if unmatched else 0,
-    }

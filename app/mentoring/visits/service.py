@@ -1,6 +1,6 @@
-"""One-to-one visits: planning a weekly slot around the child's group, recording how each
-visit went (with the practice tasks worked on), the mentor's practice tasks, and the
-mentor's week."""
+"""One-to-one visits: logging one, recording how a planned one went (with the practice tasks
+worked on), moving or cancelling it; the clash check and the lock on the mentor that
+planning shares (planning.py); and the safeguarding concerns raised in visits."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, or_, update
+from sqlalchemy import Table, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -17,25 +17,18 @@ from app.auth.models import Role, User
 from app.children.models import Child
 from app.clock import local_datetime, time_words
 from app.cohorts import service as cohorts
-from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus, GroupSession, SessionStatus
-from app.curriculum.models import Activity, CurriculumWeek, PracticeTask
+from app.cohorts.models import Cohort, Enrolment, GroupSession, SessionStatus
 from app.exceptions import Conflict, Forbidden, Invalid, NotFound
+from app.mentoring.matching.service import get_match, require_active, visible_matches
 from app.mentoring.models import Match, MentorVisit, VisitAssignment, VisitStatus
-from app.mentoring.schemas import AssignmentUpdate, VisitCreate, VisitPlanIn, VisitUpdate
-from app.mentoring.service import (
-    _claim_mentor,
-    get_match,
-    invalid,
-    organisation,
-    require_active,
-    visible_matches,
-)
-from app.sessions.models import AssignmentStatus, Attendance, PracticeAssignment
+from app.mentoring.profiles.service import claim_mentor
+from app.mentoring.schemas import VisitCreate, VisitUpdate
+from app.mentoring.shared import invalid
+from app.sessions.models import AssignmentStatus, PracticeAssignment
 
 VISITS: Table = MentorVisit.__table__  # type: ignore[attr-defined]
 LINKS: Table = VisitAssignment.__table__  # type: ignore[attr-defined]
 ASSIGNMENTS: Table = PracticeAssignment.__table__  # type: ignore[attr-defined]
-PLAN_WEEKS_MAX = 60
 DONE = (VisitStatus.completed, VisitStatus.missed, VisitStatus.cancelled)
 
 
@@ -56,17 +49,17 @@ def _when(day: dt.date, start: dt.time) -> str:
     return f"{day:%A %-d %B %Y} at {start:%H:%M}"
 
 
-def _lock_mentor(db: Session, match: Match) -> None:
+def lock_mentor(db: Session, match: Match) -> None:
     """Hold the mentor's row for the rest of the transaction before reading their visits,
     so that two writes of the same mentor's visits are serialised and the second sees the
     first: two overlapping visits can never both pass the clash check (issue 13). The
     same lock as a new match takes (SQLite's BEGIN IMMEDIATE serialises writers anyway)."""
-    if not _claim_mentor(db, match.mentor_id, match.org_id):
+    if not claim_mentor(db, match.mentor_id, match.org_id):
         # A mentor without a profile (not made through the API): lock their user row.
         db.execute(sa_select(col(User.id)).where(col(User.id) == match.mentor_id).with_for_update())
 
 
-# Planning ------------------------------------------------------------------------------------
+# Clashes -------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -99,7 +92,7 @@ class Busy:
         return None
 
 
-def _busy(
+def busy_between(
     db: Session,
     *,
     org_id: int,
@@ -155,150 +148,16 @@ def _busy(
     return Busy(list(db.execute(visits).all()), list(db.execute(sessions).all()))
 
 
-def _cohort_of(db: Session, child_id: int) -> tuple[int, dt.date] | None:
-    """The child's active cohort and the date of its last live session."""
-    row = db.execute(
-        sa_select(col(Enrolment.cohort_id), func.max(GroupSession.date))
-        .join(GroupSession, col(GroupSession.cohort_id) == col(Enrolment.cohort_id))
-        .where(
-            col(Enrolment.child_id) == child_id,
-            col(Enrolment.status) == EnrolmentStatus.active,
-            col(GroupSession.status) != SessionStatus.cancelled,
-        )
-        .group_by(col(Enrolment.cohort_id))
-    ).first()
-    return (row[0], row[1]) if row else None
+# Access --------------------------------------------------------------------------------------
 
 
-def plan_visits(
-    db: Session, *, actor: User, match_id: int, data: VisitPlanIn, now: dt.datetime
-) -> list[MentorVisit]:
-    """A planned visit every week in the slot, from `from` (default today) until the
-    cohort's last session (or `until`), skipping closures. Planned visits of this match
-    from that date on are replaced; 409 naming the first clash.
-
-    `now` is the organisation's local time: a plan made today starts today only when
-    today's slot is still to come (nothing is planned for a time already past, and a
-    visit planned for earlier today is left for the mentor to record)."""
-    _require_visit_role(actor)
-    match = get_match(db, actor=actor, match_id=match_id)
-    _require_mentor_or_staff(actor, match)
-    require_active(match)
-    today = now.date()
-    first = max(data.from_date or today, today, match.start_date)
-    started = local_datetime(today, data.start_time, now.tzinfo or dt.UTC) <= now
-    cohort = _cohort_of(db, match.child_id)
-    last = data.until or (cohort[1] if cohort else None)
-    if last is None:
-        raise invalid(
-            "until", "The child is not in a cohort: say until when the visits should be planned"
-        )
-    if last < first:
-        raise invalid("until", f"Give a date on or after {first:%-d %B %Y}")
-    days = []
-    day = first + dt.timedelta(days=(data.weekday - first.isoweekday()) % 7)
-    org = organisation(db, actor.org_id)
-    closed = cohorts.closed_days(db, org=org, cohort_id=cohort[0] if cohort else None)
-    while day <= last:
-        if day not in closed and not (day == today and started):
-            days.append(day)
-        day += dt.timedelta(days=7)
-    if len(days) > PLAN_WEEKS_MAX:
-        raise invalid("until", f"Plan at most {PLAN_WEEKS_MAX} weeks at a time")
-    if not days:
-        raise invalid("weekday", "No open day in that range falls on this weekday")
-    _lock_mentor(db, match)
-    busy = _busy(
-        db,
-        org_id=actor.org_id,
-        mentor_id=match.mentor_id,
-        child_id=match.child_id,
-        first=first,
-        last=last,
-        exclude_planned_of=match.id,
-    )
-    for day in days:
-        clash = busy.clash(day, data.start_time, data.duration_minutes)
-        if clash:
-            raise Conflict(f"This slot clashes: {clash}. Choose another time or day.")
-    # What is still to come is replaced; a visit planned for earlier today stays for the
-    # mentor to record as completed or missed.
-    to_come = or_(
-        VISITS.c.date > today,
-        VISITS.c.start_time.is_(None),
-        VISITS.c.start_time > now.time().replace(tzinfo=None),
-    )
-    replaced = db.execute(
-        delete(VISITS).where(
-            VISITS.c.match_id == match.id,
-            VISITS.c.status == VisitStatus.planned.value,
-            VISITS.c.date >= first,
-            to_come,
-        )
-    ).rowcount  # type: ignore[attr-defined]
-    now = dt.datetime.now(dt.UTC)
-    db.execute(
-        insert(VISITS),
-        [
-            {
-                "org_id": actor.org_id,
-                "match_id": match.id,
-                "mentor_id": match.mentor_id,
-                "child_id": match.child_id,
-                "date": day,
-                "start_time": data.start_time,
-                "minutes": data.duration_minutes,
-                "status": VisitStatus.planned.value,
-                "summary": None,
-                "safeguarding_concern": False,
-                "version": 1,
-                "created_by": actor.id,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for day in days
-        ],
-    )
-    match.visit_weekday = data.weekday
-    match.visit_start_time = data.start_time
-    match.visit_minutes = data.duration_minutes
-    db.add(match)
-    db.flush()
-    audit.record(
-        db,
-        org_id=actor.org_id,
-        actor=actor,
-        action="plan_visits",
-        entity="match",
-        entity_id=match.id,
-        changes={
-            "slot": [None, f"{data.weekday} {data.start_time:%H:%M} {data.duration_minutes}"],
-            "planned": [None, len(days)],
-            "replaced": [None, replaced],
-            "from": [None, first.isoformat()],
-            "until": [None, last.isoformat()],
-        },
-    )
-    return list(
-        db.exec(
-            select(MentorVisit)
-            .where(
-                MentorVisit.match_id == match.id,
-                MentorVisit.status == VisitStatus.planned,
-                col(MentorVisit.date).in_(days),
-            )
-            .order_by(col(MentorVisit.date))
-        ).all()
-    )
-
-
-def _require_visit_role(actor: User) -> None:
+def require_visit_role(actor: User) -> None:
     """Visits are the mentors' and the leads' (403 for other roles, before any lookup)."""
     if actor.role not in (Role.lead, Role.admin, Role.mentor):
         raise Forbidden("Only the match's mentor or a programme lead can do this.")
 
 
-def _require_mentor_or_staff(actor: User, match: Match) -> None:
+def require_match_mentor_or_staff(actor: User, match: Match) -> None:
     if actor.role in (Role.lead, Role.admin):
         return
     if actor.role == Role.mentor and actor.id == match.mentor_id:
@@ -377,8 +236,8 @@ def _check_visit(
         raise Invalid(errors[0]["msg"], errors)
     if start is None or status == VisitStatus.cancelled:
         return
-    _lock_mentor(db, match)
-    busy = _busy(
+    lock_mentor(db, match)
+    busy = busy_between(
         db,
         org_id=match.org_id,
         mentor_id=match.mentor_id,
@@ -473,14 +332,14 @@ def _concern(db: Session, *, actor: User, visit: MentorVisit) -> None:
 
 
 def create_visit(db: Session, *, actor: User, data: VisitCreate, now: dt.datetime) -> MentorVisit:
-    _require_visit_role(actor)
+    require_visit_role(actor)
     try:
         match = get_match(db, actor=actor, match_id=data.match_id)
     except NotFound:
         raise invalid(
             "match_id", f"There is no match {data.match_id} you can log visits for"
         ) from None
-    _require_mentor_or_staff(actor, match)
+    require_match_mentor_or_staff(actor, match)
     require_active(match)
     _check_visit(
         db,
@@ -559,10 +418,10 @@ def get_visit(db: Session, *, actor: User, visit_id: int) -> MentorVisit:
 def update_visit(
     db: Session, *, actor: User, visit_id: int, data: VisitUpdate, now: dt.datetime
 ) -> MentorVisit:
-    _require_visit_role(actor)
+    require_visit_role(actor)
     visit = get_visit(db, actor=actor, visit_id=visit_id)
     match = get_match(db, actor=actor, match_id=visit.match_id)
-    _require_mentor_or_staff(actor, match)
+    require_match_mentor_or_staff(actor, match)
     require_active(match)
     if data.version is not None and data.version != visit.version:
         raise Conflict(
@@ -719,247 +578,4 @@ def concerns(db: Session, *, actor: User) -> list[Any]:
             )
             .order_by(col(MentorVisit.date).desc())
         ).all()
-    )
-
-
-# Practice tasks ------------------------------------------------------------------------------
-
-
-def visible_assignments(actor: User) -> Any:
-    """Staff: the organisation's; a facilitator: their cohorts' sessions'; a mentor: their
-    own, for their active mentees."""
-    in_org = col(PracticeAssignment.org_id) == actor.org_id
-    if actor.role in (Role.lead, Role.admin):
-        return in_org
-    if actor.role == Role.facilitator:
-        from app.cohorts.models import CohortFacilitator
-
-        mine = (
-            select(GroupSession.id)
-            .join(
-                CohortFacilitator,
-                col(CohortFacilitator.cohort_id) == col(GroupSession.cohort_id),
-            )
-            .where(CohortFacilitator.user_id == actor.id)
-        )
-        return in_org & col(PracticeAssignment.session_id).in_(mine)
-    mentees = select(Match.child_id).where(
-        Match.mentor_id == actor.id, col(Match.end_date).is_(None)
-    )
-    return (
-        in_org
-        & (col(PracticeAssignment.mentor_id) == actor.id)
-        & col(PracticeAssignment.child_id).in_(mentees)
-    )
-
-
-def assignments_query(actor: User) -> Any:
-    """Assignments with their task and session (one query for any number)."""
-    return (
-        sa_select(
-            PracticeAssignment,
-            col(PracticeTask.key),
-            col(PracticeTask.title),
-            col(PracticeTask.description),
-            col(GroupSession.week),
-            col(GroupSession.date),
-        )
-        .join(PracticeTask, col(PracticeTask.id) == col(PracticeAssignment.task_id))
-        .join(GroupSession, col(GroupSession.id) == col(PracticeAssignment.session_id))
-        .where(visible_assignments(actor))
-        .order_by(col(GroupSession.date).desc(), col(PracticeTask.position))
-    )
-
-
-def list_assignments(
-    db: Session,
-    *,
-    actor: User,
-    status: AssignmentStatus | None = None,
-    child_id: int | None = None,
-    assignment_id: int | None = None,
-    limit: int = 500,
-) -> list[Any]:
-    stmt = assignments_query(actor)
-    if status is not None:
-        stmt = stmt.where(col(PracticeAssignment.status) == status)
-    if child_id is not None:
-        stmt = stmt.where(col(PracticeAssignment.child_id) == child_id)
-    if assignment_id is not None:
-        stmt = stmt.where(col(PracticeAssignment.id) == assignment_id)
-    return list(db.execute(stmt.limit(limit)).all())
-
-
-def update_assignment(
-    db: Session, *, actor: User, assignment_id: int, data: AssignmentUpdate
-) -> PracticeAssignment:
-    if actor.role not in (Role.lead, Role.admin, Role.mentor):
-        raise Forbidden("Only the child's mentor or a programme lead can update practice.")
-    assignment = db.exec(
-        select(PracticeAssignment).where(
-            PracticeAssignment.id == assignment_id, visible_assignments(actor)
-        )
-    ).first()
-    if assignment is None:
-        raise NotFound(f"There is no practice task {assignment_id}.")
-    changes: dict[str, Any] = {"status": data.status}
-    if data.note is not None:
-        changes["note"] = data.note or None
-    audit.update(
-        db,
-        assignment,
-        changes,
-        actor=actor,
-        entity="practice_assignment",
-        entity_id=assignment.id,
-    )
-    return assignment
-
-
-# The mentor's week ---------------------------------------------------------------------------
-
-
-@dataclass
-class Mentee:
-    match: Match
-    first_name: str
-    last_session: Any | None = None  # (session_id, date, week, title, attendance)
-    missed_core: list[str] = field(default_factory=list)
-    assignments: list[Any] = field(default_factory=list)
-    visits: list[MentorVisit] = field(default_factory=list)
-    minutes_completed: int = 0
-
-
-@dataclass
-class Week:
-    start: dt.date
-    end: dt.date
-    mentees: list[Mentee]
-    band: tuple[int, int]
-    links: dict[int, list[int]]
-
-
-def week_of(day: dt.date) -> tuple[dt.date, dt.date]:
-    start = day - dt.timedelta(days=day.weekday())
-    return start, start + dt.timedelta(days=6)
-
-
-def mentor_week(db: Session, *, actor: User, day: dt.date) -> Week:
-    """For each active mentee: the last group session on or before `day` (with the lesson,
-    the child's attendance, and the core activities if missed), open practice tasks, and
-    the week's visits and hours. Seven queries, whatever the number of mentees or visits."""
-    if actor.role != Role.mentor:
-        raise Forbidden("The mentor's week is for mentors.")
-    org = organisation(db, actor.org_id)
-    start, end = week_of(day)
-    rows = db.execute(
-        sa_select(Match, col(Child.first_name))
-        .join(Child, col(Child.id) == col(Match.child_id))
-        .where(
-            col(Match.org_id) == actor.org_id,
-            col(Match.mentor_id) == actor.id,
-            col(Match.end_date).is_(None),
-        )
-        .order_by(col(Child.first_name), col(Match.id))
-    ).all()
-    mentees = {m.child_id: Mentee(m, name) for m, name in rows}
-    children = list(mentees)
-    if not children:
-        return Week(start, end, [], (org.mentoring_hours_min, org.mentoring_hours_max), {})
-    # The latest delivered session each mentee was expected at, on or before the day.
-    ranked = (
-        sa_select(
-            col(Enrolment.child_id).label("child_id"),
-            col(GroupSession.id).label("session_id"),
-            col(GroupSession.date).label("date"),
-            col(GroupSession.week).label("week"),
-            col(Cohort.curriculum_id).label("curriculum_id"),
-            func.row_number()
-            .over(
-                partition_by=col(Enrolment.child_id),
-                order_by=(col(GroupSession.date).desc(), col(GroupSession.id).desc()),
-            )
-            .label("n"),
-        )
-        .join(GroupSession, col(GroupSession.cohort_id) == col(Enrolment.cohort_id))
-        .join(Cohort, col(Cohort.id) == col(GroupSession.cohort_id))
-        .where(
-            col(Enrolment.org_id) == actor.org_id,
-            col(Enrolment.child_id).in_(children),
-            col(GroupSession.status) == SessionStatus.delivered,
-            col(GroupSession.date) <= day,
-            cohorts.expected_children(GroupSession.date),
-        )
-        .subquery()
-    )
-    last_rows = db.execute(
-        sa_select(
-            ranked.c.child_id,
-            ranked.c.session_id,
-            ranked.c.date,
-            ranked.c.week,
-            col(CurriculumWeek.title),
-            col(Attendance.status),
-            col(CurriculumWeek.id),
-        )
-        .join(
-            CurriculumWeek,
-            (col(CurriculumWeek.curriculum_id) == ranked.c.curriculum_id)
-            & (col(CurriculumWeek.week) == ranked.c.week),
-        )
-        .outerjoin(
-            Attendance,
-            (col(Attendance.session_id) == ranked.c.session_id)
-            & (col(Attendance.child_id) == ranked.c.child_id),
-        )
-        .where(ranked.c.n == 1)
-    ).all()
-    missed_weeks: dict[int, list[int]] = {}
-    for child_id, session_id, date, week, title, attendance, week_id in last_rows:
-        status = attendance.value if attendance is not None else None
-        mentees[child_id].last_session = (session_id, date, week, title, status)
-        if status not in ("present", "late"):
-            missed_weeks.setdefault(week_id, []).append(child_id)
-    if missed_weeks:
-        for week_id, title in db.execute(
-            sa_select(col(Activity.week_id), col(Activity.title))
-            .where(col(Activity.week_id).in_(list(missed_weeks)), col(Activity.core).is_(True))
-            .order_by(col(Activity.position))
-        ):
-            for child_id in missed_weeks[week_id]:
-                mentees[child_id].missed_core.append(title)
-    for row in db.execute(
-        assignments_query(actor).where(
-            col(PracticeAssignment.status) != AssignmentStatus.completed,
-            col(PracticeAssignment.child_id).in_(children),
-            # A week's list never holds a task from a later group.
-            col(GroupSession.date) <= end,
-        )
-    ):
-        mentees[row[0].child_id].assignments.append(row)
-    visits = list(
-        db.exec(
-            select(MentorVisit)
-            .where(
-                MentorVisit.org_id == actor.org_id,
-                MentorVisit.mentor_id == actor.id,
-                col(MentorVisit.child_id).in_(children),
-                col(MentorVisit.date).between(start, end),
-            )
-            .order_by(col(MentorVisit.date), col(MentorVisit.start_time))
-        ).all()
-    )
-    for visit in visits:
-        mentee = mentees[visit.child_id]
-        if visit.match_id != mentee.match.id:
-            continue
-        mentee.visits.append(visit)
-        if visit.status == VisitStatus.completed:
-            mentee.minutes_completed += visit.minutes
-    return Week(
-        start,
-        end,
-        list(mentees.values()),
-        (org.mentoring_hours_min, org.mentoring_hours_max),
-        links_of(db, [v.id or 0 for v in visits]),
     )

@@ -1,403 +1,45 @@
-"""Mentors and matching: profiles and safer-recruitment checks, ranked suggestions with
-plain reasons, matches (one place at a time, even under concurrent requests), the lead's
-monthly check-ins, and ending a match."""
+"""Matching: ranked suggestions of ready mentors with room, matches (one place at a time,
+even under concurrent requests), the lead's monthly check-ins, and ending a match."""
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import heapq
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, update
+from sqlalchemy import Table, func, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
-from app.auth.models import DEFAULT_MATCH_WEIGHTS, Organisation, Role, User
+from app.auth.models import Organisation, Role, User
 from app.auth.service import require_staff
 from app.children.models import Child
-from app.exceptions import Conflict, Invalid, NotFound
+from app.exceptions import Conflict, NotFound
+from app.mentoring.matching.scoring import ChildNeeds, Scorer, score
 from app.mentoring.models import CheckIn, Match, MentorProfile, MentorVisit
-from app.mentoring.schemas import (
-    CheckInCreate,
-    MatchCreate,
-    MatchEnd,
-    MentorCreate,
-    MentorUpdate,
-    WeekTarget,
+from app.mentoring.profiles.service import (
+    MentorRow,
+    active_counts,
+    claim_mentor,
+    dbs_run_out_by,
+    list_mentors,
 )
+from app.mentoring.schemas import CheckInCreate, MatchCreate, MatchEnd
+from app.mentoring.shared import add_months, invalid, organisation
 from app.sessions.models import AssignmentStatus, PracticeAssignment
 
 ASSIGNMENTS: Table = PracticeAssignment.__table__  # type: ignore[attr-defined]
-PROFILES: Table = MentorProfile.__table__  # type: ignore[attr-defined]
-WEIGHT_LABELS = {
-    "gender": "Gender the young person asked for",
-    "ethnicity": "Shared ethnicity",
-    "languages": "A shared language",
-    "interests": "Shared interests",
-    "care_experience": "Mentor has care experience",
-}
-
-
-def invalid(field: str, message: str) -> Invalid:
-    return Invalid(message, [{"loc": ["body", field], "msg": message}])
-
-
-def add_years(day: dt.date, years: int) -> dt.date:
-    """The same day `years` later (29 February becomes 28 February)."""
-    year = day.year + years
-    return day.replace(year=year, day=min(day.day, calendar.monthrange(year, day.month)[1]))
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def organisation(db: Session, org_id: int) -> Organisation:
-    org = db.get(Organisation, org_id)
-    assert org is not None
-    return org
-
-
-# The mentor's week ---------------------------------------------------------------------------
-
-
-def week_target(
-    *,
-    completed_minutes: int,
-    planned_minutes: int,
-    band: tuple[int, int],
-    week_end: dt.date,
-    today: dt.date,
-) -> WeekTarget:
-    """Where one mentee's visits of one week (Monday to Sunday, ending `week_end`) stand
-    against the organisation's band of `low` to `high` hours a week.
-
-    C is the minutes of the week's `completed` visits; P the minutes of its visits still
-    `planned` (not yet recorded as completed, missed or cancelled, whatever their time of
-    day: until the mentor records how a visit went it may still count). The week is over
-    once `today` is after `week_end`.
-
-    - `above_target`: C > high * 60. More has been done than the band already.
-    - `on_target`: low * 60 <= C <= high * 60. The band is met.
-    - `below_target`: C < low * 60, and either the week is over or C + P < low * 60: the
-      completed and still-planned visits together can no longer reach the band.
-    - `on_track`: otherwise (C < low * 60, the week not over, C + P >= low * 60): not met
-      yet, but the visits still planned would meet it. Neutral: no warning.
-    """
-    low, high = band[0] * 60, band[1] * 60
-    if completed_minutes > high:
-        return WeekTarget.above_target
-    if completed_minutes >= low:
-        return WeekTarget.on_target
-    if today > week_end or completed_minutes + planned_minutes < low:
-        return WeekTarget.below_target
-    return WeekTarget.on_track
-
-
-# Readiness -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Readiness:
-    ready: bool
-    missing: list[str]
-    dbs_expires_on: dt.date | None
-
-
-def dbs_run_out_by(today: dt.date, renewal_years: int) -> dt.date:
-    """The latest DBS date that has run out by `today`: a check is current exactly when it
-    is later than this (what `readiness` says, as a bound a query can use). A check of
-    29 February runs out on 28 February, so on 28 February that day has run out too."""
-    oldest = add_years(today, -renewal_years)
-    following = oldest + dt.timedelta(days=1)
-    return following if add_years(following, renewal_years) <= today else oldest
-
-
-def readiness(profile: Any, *, today: dt.date, renewal_years: int) -> Readiness:
-    """Ready only when every safer-recruitment check is done and the DBS check is current."""
-    missing = []
-    expires = add_years(profile.dbs_checked_on, renewal_years) if profile.dbs_checked_on else None
-    if profile.dbs_checked_on is None:
-        missing.append("an enhanced DBS check")
-    elif expires is not None and expires <= today:
-        missing.append(f"a new DBS check (the last one ran out on {expires:%-d %B %Y})")
-    if not profile.barred_list_checked:
-        missing.append("the barred-list check")
-    if not profile.references_checked:
-        missing.append("two references")
-    if profile.interviewed_on is None:
-        missing.append("an interview")
-    if profile.training_completed_on is None:
-        missing.append("the mentor training")
-    return Readiness(not missing, missing, expires)
-
-
-# Profiles ------------------------------------------------------------------------------------
-
-
-def _active_counts(org_id: int) -> Any:
-    return (
-        select(col(Match.mentor_id), func.count().label("n"))
-        .where(Match.org_id == org_id, col(Match.end_date).is_(None))
-        .group_by(col(Match.mentor_id))
-        .subquery()
-    )
-
-
-@dataclass
-class MentorRow:
-    profile: MentorProfile
-    user: User
-    active_matches: int
-    readiness: Readiness
-
-
-def _check_dates(data: MentorCreate | MentorUpdate, today: dt.date) -> None:
-    errors = [
-        {"loc": ["body", name], "msg": "Give a date today or earlier"}
-        for name in ("dbs_checked_on", "interviewed_on", "training_completed_on")
-        if (value := getattr(data, name)) is not None and value > today
-    ]
-    if errors:
-        raise Invalid("A check cannot be dated in the future", errors)
-
-
-def create_profile(
-    db: Session, *, actor: User, data: MentorCreate, today: dt.date
-) -> MentorProfile:
-    require_staff(actor)
-    user = db.exec(select(User).where(User.id == data.user_id, User.org_id == actor.org_id)).first()
-    if user is None or user.role != Role.mentor:
-        raise invalid("user_id", f"User {data.user_id} is not a mentor in this organisation")
-    _check_dates(data, today)
-    if db.get(MentorProfile, user.id) is not None:
-        raise Conflict(f"{user.name} already has a mentor profile.")
-    stamp = dt.datetime.now(dt.UTC)
-    profile = MentorProfile(
-        org_id=actor.org_id, **data.model_dump(), created_at=stamp, updated_at=stamp
-    )
-    name = user.name
-    try:
-        with db.begin_nested():  # the INSERT inside the savepoint (see create_match)
-            db.add(profile)
-            db.flush()
-    except IntegrityError:
-        raise Conflict(f"{name} already has a mentor profile.") from None
-    audit.record(
-        db,
-        org_id=actor.org_id,
-        actor=actor,
-        action="create",
-        entity="mentor_profile",
-        entity_id=user.id,
-        changes=audit.changes_between({}, data.model_dump(mode="json")),
-    )
-    return profile
-
-
-def get_mentor(db: Session, *, actor: User, mentor_id: int, today: dt.date) -> MentorRow:
-    """Staff see every mentor of the organisation; a mentor, only their own profile."""
-    if actor.role not in (Role.lead, Role.admin) and actor.id != mentor_id:
-        raise NotFound(f"There is no mentor {mentor_id}.")
-    rows = list_mentors(db, actor=actor, today=today, mentor_id=mentor_id)
-    if not rows:
-        raise NotFound(f"There is no mentor {mentor_id}.")
-    return rows[0]
-
-
-def list_mentors(
-    db: Session, *, actor: User, today: dt.date, mentor_id: int | None = None
-) -> list[MentorRow]:
-    """Every mentor profile with its caseload and readiness: one query."""
-    if actor.role not in (Role.lead, Role.admin) and (mentor_id is None or mentor_id != actor.id):
-        require_staff(actor)
-    org = organisation(db, actor.org_id)
-    active = _active_counts(actor.org_id)
-    stmt = (
-        select(MentorProfile, User, func.coalesce(active.c.n, 0))
-        .join(User, col(User.id) == col(MentorProfile.user_id))
-        .outerjoin(active, active.c.mentor_id == col(MentorProfile.user_id))
-        .where(MentorProfile.org_id == actor.org_id)
-        .order_by(col(User.name))
-    )
-    if mentor_id is not None:
-        stmt = stmt.where(MentorProfile.user_id == mentor_id)
-    return [
-        MentorRow(p, u, int(n), readiness(p, today=today, renewal_years=org.dbs_renewal_years))
-        for p, u, n in db.exec(stmt).all()
-    ]
-
-
-def update_profile(
-    db: Session, *, actor: User, mentor_id: int, data: MentorUpdate, today: dt.date
-) -> MentorProfile:
-    require_staff(actor)
-    profile = db.exec(
-        select(MentorProfile).where(
-            MentorProfile.user_id == mentor_id, MentorProfile.org_id == actor.org_id
-        )
-    ).first()
-    if profile is None:
-        raise NotFound(f"There is no mentor {mentor_id}.")
-    _check_dates(data, today)
-    changes = data.model_dump(exclude_unset=True)
-    for nullable in ("gender", "ethnicity", "availability", "about"):
-        if nullable in changes and changes[nullable] == "":
-            changes[nullable] = None
-    if changes.get("max_caseload") is not None:
-        active = db.exec(
-            select(func.count())
-            .select_from(Match)
-            .where(Match.mentor_id == mentor_id, col(Match.end_date).is_(None))
-        ).one()
-        if changes["max_caseload"] < active:
-            raise invalid(
-                "max_caseload",
-                f"The mentor has {active} active mentees; end a match before lowering this",
-            )
-    # Null for a field that cannot be empty leaves it as it is.
-    for required in (
-        "languages",
-        "interests",
-        "care_experience",
-        "barred_list_checked",
-        "references_checked",
-        "max_caseload",
-    ):
-        if required in changes and changes[required] is None:
-            del changes[required]
-    audit.update(db, profile, changes, actor=actor, entity="mentor_profile", entity_id=mentor_id)
-    return profile
 
 
 # Suggestions ---------------------------------------------------------------------------------
 
 
-def _fold(values: Any) -> dict[str, str]:
-    return {str(v).strip().casefold(): str(v).strip() for v in values or () if str(v).strip()}
-
-
-@dataclass(frozen=True)
-class ChildNeeds:
-    """What a child brings to matching, folded once for comparing with many mentors."""
-
-    gender: str | None
-    gender_label: str | None
-    ethnicity: str | None
-    same_ethnicity_asked: bool
-    languages: dict[str, str]
-    interests: dict[str, str]
-
-    @classmethod
-    def of(cls, child: Child) -> ChildNeeds:
-        prefs = child.preferences or {}
-        wanted = prefs.get("mentor_gender")
-        languages = prefs.get("languages") or child.languages
-        return cls(
-            gender=wanted.strip().casefold() if wanted else None,
-            gender_label=wanted.strip() if wanted else None,
-            ethnicity=child.ethnicity.strip().casefold() if child.ethnicity else None,
-            same_ethnicity_asked=bool(prefs.get("same_ethnicity")),
-            languages=_fold(languages),
-            interests=_fold(child.interests),
-        )
-
-
-def _keys(values: Any) -> set[str]:
-    return {str(v).strip().casefold() for v in values or ()}
-
-
-class Scorer:
-    """Scores mentors for one child: what depends only on the child and the weights (which
-    characteristics count, and the total) is worked out once, not for every mentor."""
-
-    def __init__(self, needs: ChildNeeds, weights: dict[str, int]) -> None:
-        w = {**DEFAULT_MATCH_WEIGHTS, **weights}
-        self.needs = needs
-        self.gender = w["gender"] if needs.gender is not None else 0
-        self.ethnicity = w["ethnicity"] if needs.ethnicity is not None else 0
-        self.languages = w["languages"] if needs.languages else 0
-        self.interests = w["interests"] if needs.interests else 0
-        self.care = w["care_experience"]
-        self.total = self.gender + self.ethnicity + self.languages + self.interests + self.care
-        self.enough = min(3, len(needs.interests)) or 1
-
-    def __call__(
-        self,
-        gender: str | None,
-        ethnicity: str | None,
-        languages: Any,
-        interests: Any,
-        care_experience: bool,
-        reasons: list[str] | None = None,
-    ) -> float:
-        """The score in [0, 1]; the reasons are added to `reasons` when it is given."""
-        if not self.total:
-            return 0.0
-        needs, earned = self.needs, 0.0
-        if self.gender and gender and gender.strip().casefold() == needs.gender:
-            earned += self.gender
-            if reasons is not None:
-                reasons.append(f"child asked for a {needs.gender_label} mentor")
-        if self.ethnicity and ethnicity and ethnicity.strip().casefold() == needs.ethnicity:
-            earned += self.ethnicity
-            if reasons is not None:
-                reasons.append(
-                    "child asked for a mentor of the same ethnicity"
-                    if needs.same_ethnicity_asked
-                    else f"same ethnicity ({ethnicity.strip()})"
-                )
-        if self.languages and languages:
-            theirs = _keys(languages)
-            if not theirs.isdisjoint(needs.languages):
-                earned += self.languages
-                if reasons is not None:
-                    spoken = [label for key, label in needs.languages.items() if key in theirs]
-                    reasons.append("speaks " + ", ".join(spoken))
-        if self.interests and interests:
-            theirs = _keys(interests)
-            shared = len(theirs.intersection(needs.interests))
-            if shared:
-                earned += self.interests * min(1.0, shared / self.enough)
-                if reasons is not None:
-                    labels = [label for key, label in needs.interests.items() if key in theirs]
-                    reasons.append("shares interests: " + ", ".join(labels))
-        if self.care and care_experience:
-            earned += self.care
-            if reasons is not None:
-                reasons.append("mentor has care experience")
-        return round(earned / self.total, 3)
-
-
-def score(
-    needs: ChildNeeds,
-    *,
-    gender: str | None,
-    ethnicity: str | None,
-    languages: Any,
-    interests: Any,
-    care_experience: bool,
-    weights: dict[str, int],
-) -> tuple[float, list[str]]:
-    """A score in [0, 1]: the weighted share of the child's wishes and characteristics the
-    mentor meets, over the characteristics the child has (so an unknown one neither helps
-    nor harms), with the reasons in plain words."""
-    reasons: list[str] = []
-    value = Scorer(needs, weights)(
-        gender, ethnicity, languages, interests, care_experience, reasons
-    )
-    return value, reasons
-
-
 def eligible_mentors_query(org_id: int, *, today: dt.date, renewal_years: int) -> Any:
     """Ready mentors with room in their caseload (the columns scoring needs): one SELECT."""
-    active = _active_counts(org_id)
+    active = active_counts(org_id)
     n = func.coalesce(active.c.n, 0)
     oldest = dbs_run_out_by(today, renewal_years)
     return (
@@ -490,18 +132,6 @@ def suggestions(
 # Matches -------------------------------------------------------------------------------------
 
 
-def _claim_mentor(db: Session, mentor_id: int, org_id: int) -> bool:
-    """Lock the mentor's profile row for the rest of the transaction, so that two matches
-    for the mentor's last free place are serialised (the second waits for the first)."""
-    result = db.execute(
-        update(PROFILES)
-        .where(PROFILES.c.user_id == bindparam("m"), PROFILES.c.org_id == bindparam("o"))
-        .values(version=PROFILES.c.version + 1),
-        {"m": mentor_id, "o": org_id},
-    )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
-
-
 def create_match(db: Session, *, actor: User, data: MatchCreate, today: dt.date) -> Match:
     require_staff(actor)
     child = db.exec(
@@ -514,7 +144,7 @@ def create_match(db: Session, *, actor: User, data: MatchCreate, today: dt.date)
         raise invalid("start_date", "A match can start at most three months from today")
     if data.start_date < add_months(today, -12):
         raise invalid("start_date", "A match cannot start more than a year ago")
-    if not _claim_mentor(db, data.mentor_id, actor.org_id):
+    if not claim_mentor(db, data.mentor_id, actor.org_id):
         raise invalid("mentor_id", f"User {data.mentor_id} has no mentor profile")
     active = db.exec(
         select(func.count())

@@ -1,0 +1,168 @@
+"""Planning visits: a weekly slot around the child's group, from a date until the cohort's
+last session, skipping closures, checked against the mentor's other visits and the
+child's group sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import delete, func, insert, or_
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from app.audit import service as audit
+from app.auth.models import User
+from app.clock import local_datetime
+from app.cohorts import service as cohorts
+from app.cohorts.models import Enrolment, EnrolmentStatus, GroupSession, SessionStatus
+from app.exceptions import Conflict
+from app.mentoring.matching.service import get_match, require_active
+from app.mentoring.models import MentorVisit, VisitStatus
+from app.mentoring.schemas import VisitPlanIn
+from app.mentoring.shared import invalid, organisation
+from app.mentoring.visits.service import (
+    VISITS,
+    busy_between,
+    lock_mentor,
+    require_match_mentor_or_staff,
+    require_visit_role,
+)
+
+PLAN_WEEKS_MAX = 60
+
+
+def _cohort_of(db: Session, child_id: int) -> tuple[int, dt.date] | None:
+    """The child's active cohort and the date of its last live session."""
+    row = db.execute(
+        sa_select(col(Enrolment.cohort_id), func.max(GroupSession.date))
+        .join(GroupSession, col(GroupSession.cohort_id) == col(Enrolment.cohort_id))
+        .where(
+            col(Enrolment.child_id) == child_id,
+            col(Enrolment.status) == EnrolmentStatus.active,
+            col(GroupSession.status) != SessionStatus.cancelled,
+        )
+        .group_by(col(Enrolment.cohort_id))
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def plan_visits(
+    db: Session, *, actor: User, match_id: int, data: VisitPlanIn, now: dt.datetime
+) -> list[MentorVisit]:
+    """A planned visit every week in the slot, from `from` (default today) until the
+    cohort's last session (or `until`), skipping closures. Planned visits of this match
+    from that date on are replaced; 409 naming the first clash.
+
+    `now` is the organisation's local time: a plan made today starts today only when
+    today's slot is still to come (nothing is planned for a time already past, and a
+    visit planned for earlier today is left for the mentor to record)."""
+    require_visit_role(actor)
+    match = get_match(db, actor=actor, match_id=match_id)
+    require_match_mentor_or_staff(actor, match)
+    require_active(match)
+    today = now.date()
+    first = max(data.from_date or today, today, match.start_date)
+    started = local_datetime(today, data.start_time, now.tzinfo or dt.UTC) <= now
+    cohort = _cohort_of(db, match.child_id)
+    last = data.until or (cohort[1] if cohort else None)
+    if last is None:
+        raise invalid(
+            "until", "The child is not in a cohort: say until when the visits should be planned"
+        )
+    if last < first:
+        raise invalid("until", f"Give a date on or after {first:%-d %B %Y}")
+    days = []
+    day = first + dt.timedelta(days=(data.weekday - first.isoweekday()) % 7)
+    org = organisation(db, actor.org_id)
+    closed = cohorts.closed_days(db, org=org, cohort_id=cohort[0] if cohort else None)
+    while day <= last:
+        if day not in closed and not (day == today and started):
+            days.append(day)
+        day += dt.timedelta(days=7)
+    if len(days) > PLAN_WEEKS_MAX:
+        raise invalid("until", f"Plan at most {PLAN_WEEKS_MAX} weeks at a time")
+    if not days:
+        raise invalid("weekday", "No open day in that range falls on this weekday")
+    lock_mentor(db, match)
+    busy = busy_between(
+        db,
+        org_id=actor.org_id,
+        mentor_id=match.mentor_id,
+        child_id=match.child_id,
+        first=first,
+        last=last,
+        exclude_planned_of=match.id,
+    )
+    for day in days:
+        clash = busy.clash(day, data.start_time, data.duration_minutes)
+        if clash:
+            raise Conflict(f"This slot clashes: {clash}. Choose another time or day.")
+    # What is still to come is replaced; a visit planned for earlier today stays for the
+    # mentor to record as completed or missed.
+    to_come = or_(
+        VISITS.c.date > today,
+        VISITS.c.start_time.is_(None),
+        VISITS.c.start_time > now.time().replace(tzinfo=None),
+    )
+    replaced = db.execute(
+        delete(VISITS).where(
+            VISITS.c.match_id == match.id,
+            VISITS.c.status == VisitStatus.planned.value,
+            VISITS.c.date >= first,
+            to_come,
+        )
+    ).rowcount  # type: ignore[attr-defined]
+    now = dt.datetime.now(dt.UTC)
+    db.execute(
+        insert(VISITS),
+        [
+            {
+                "org_id": actor.org_id,
+                "match_id": match.id,
+                "mentor_id": match.mentor_id,
+                "child_id": match.child_id,
+                "date": day,
+                "start_time": data.start_time,
+                "minutes": data.duration_minutes,
+                "status": VisitStatus.planned.value,
+                "summary": None,
+                "safeguarding_concern": False,
+                "version": 1,
+                "created_by": actor.id,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for day in days
+        ],
+    )
+    match.visit_weekday = data.weekday
+    match.visit_start_time = data.start_time
+    match.visit_minutes = data.duration_minutes
+    db.add(match)
+    db.flush()
+    audit.record(
+        db,
+        org_id=actor.org_id,
+        actor=actor,
+        action="plan_visits",
+        entity="match",
+        entity_id=match.id,
+        changes={
+            "slot": [None, f"{data.weekday} {data.start_time:%H:%M} {data.duration_minutes}"],
+            "planned": [None, len(days)],
+            "replaced": [None, replaced],
+            "from": [None, first.isoformat()],
+            "until": [None, last.isoformat()],
+        },
+    )
+    return list(
+        db.exec(
+            select(MentorVisit)
+            .where(
+                MentorVisit.match_id == match.id,
+                MentorVisit.status == VisitStatus.planned,
+                col(MentorVisit.date).in_(days),
+            )
+            .order_by(col(MentorVisit.date))
+        ).all()
+    )
