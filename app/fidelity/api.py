@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from app.auth.deps import CurrentUser
-from app.clock import today_for
+from app.auth.deps import CurrentUser, Today
 from app.db import DbSession
 from app.errors import problem_responses
 from app.fidelity import summary
@@ -29,11 +28,9 @@ CohortId = Annotated[int | None, Query(ge=1, le=2**31 - 1, description="One coho
     summary="Fidelity figures, per cohort, child and mentor, with flags (lead; facilitator: own)",
 )
 def fidelity(
-    db: DbSession, actor: CurrentUser, as_of: AsOf = None, cohort_id: CohortId = None
+    db: DbSession, actor: CurrentUser, today: Today, as_of: AsOf = None, cohort_id: CohortId = None
 ) -> FidelityReport:
-    return summary.fidelity(
-        db, actor=actor, as_of=as_of or today_for(db, actor), cohort_id=cohort_id
-    )
+    return summary.fidelity(db, actor=actor, as_of=as_of or today, cohort_id=cohort_id)
 
 
 @router.get(
@@ -43,9 +40,9 @@ def fidelity(
     responses={200: {"content": {"text/csv": {}}}},
 )
 def fidelity_csv(
-    db: DbSession, actor: CurrentUser, as_of: AsOf = None, cohort_id: CohortId = None
+    db: DbSession, actor: CurrentUser, today: Today, as_of: AsOf = None, cohort_id: CohortId = None
 ) -> Response:
-    day = as_of or today_for(db, actor)
+    day = as_of or today
     report = summary.fidelity(db, actor=actor, as_of=day, cohort_id=cohort_id)
     return Response(
         summary.as_csv(report),
