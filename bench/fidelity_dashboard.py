@@ -29,8 +29,8 @@ from sqlmodel import Session
 
 from app.curriculum.service import load_path
 from app.db import get_db
+from app.demo.scale import seed_scale
 from app.main import create_app
-from app.seed import seed_scale
 from bench.harness import ROOT, Result, backend
 
 NAME = "fidelity_dashboard"

@@ -138,7 +138,7 @@ def test_demo_on_todays_date_twice(tmp_path: Path) -> None:
     leaves every table as it was."""
     from sqlmodel import SQLModel
 
-    from app.cli import DEMO_USERS
+    from app.demo.story import DEMO_USERS
 
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     for args in (["db", "upgrade"], ["curriculum", "load"]):

@@ -19,11 +19,11 @@ from app.auth.deps import SESSION_COOKIE
 from app.auth.models import User
 from app.cohorts.models import Cohort, Enrolment
 from app.db import create_db_engine, get_db
+from app.demo.scale import seed_scale
 from app.main import create_app
 from app.mentoring.models import Match
-from app.seed import seed_scale
 from tests.conftest import DatabaseFactory
-from tests.test_seed_scale import _fresh
+from tests.demo.test_seed_scale import _fresh
 
 AS_OF = dt.date(2026, 11, 26)
 

@@ -28,6 +28,7 @@ from app.cohorts.models import GroupSession, SessionStatus
 from app.config import get_settings
 from app.curriculum.service import load_path
 from app.db import create_db_engine
+from app.demo import story
 from app.mentoring.matching import service as matching
 from app.mentoring.models import (
     CheckIn,
@@ -46,8 +47,8 @@ from tests.conftest import CURRICULUM, DatabaseFactory, alembic_config_for
 DAY = dt.timedelta(days=1)
 DEMO_DAY = dt.date(2026, 11, 26)  # a Thursday, twelve weeks into the school year
 PASSWORD = "demo password for the tests"
-MENTORS = {email: name for email, name, role in cli.DEMO_USERS if role == "mentor"}
-MONDAY = {ref for ref, *_ in cli.DEMO_CHILDREN}  # the first cohort's children (ids 1 to 9)
+MENTORS = {email: name for email, name, role in story.DEMO_USERS if role == "mentor"}
+MONDAY = {ref for ref, *_ in story.MONDAY.children}  # the first cohort's children (ids 1 to 9)
 
 
 @dataclass
@@ -114,7 +115,7 @@ def test_prints_every_login_and_is_fast(demo: Demo) -> None:
     assert lines[0] == "Demo organisation: Tandem demo council"
     assert f"(password: {PASSWORD})" in lines[1]
     logins = [line.split()[:2] for line in lines[2:]]
-    assert logins == [[role, email] for email, _name, role in cli.DEMO_USERS]
+    assert logins == [[role, email] for email, _name, role in story.DEMO_USERS]
     assert "Tom Mentor  (not ready: references missing)" in demo.output
     assert demo.seconds < 10
 

@@ -17,8 +17,8 @@ from sqlmodel import Session
 from app.auth.service import get_or_create_organisation
 from app.curriculum.service import load_path
 from app.db import create_db_engine
+from app.demo.scale import ID_TABLES, ScaleResult, seed_scale
 from app.models import metadata
-from app.seed import ID_TABLES, ScaleResult, seed_scale
 from tests.conftest import CURRICULUM, DatabaseFactory, alembic_config_for
 from tests.test_cli import tandem
 

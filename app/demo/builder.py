@@ -1,0 +1,558 @@
+"""One builder for every wave of the demo (app/demo/story.py): its cohorts and children,
+then its mentors and their checks, matches, the groups' past sessions recorded, visits
+planned and recorded, the lead's check-ins and the endings. Everything goes through the
+services (so every rule and the audit trail apply), drawn from the wave's fixed seed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from app.auth.models import Organisation, User
+from app.children.models import Child
+from app.children.schemas import ChildCreate
+from app.children.service import create_child
+from app.cohorts.models import Closure, Cohort, Enrolment, GroupSession, SessionStatus
+from app.cohorts.schemas import ClosureCreate, CohortCreate, EnrolmentCreate
+from app.cohorts.service import (
+    cancel_session,
+    closed_days,
+    create_closure,
+    create_cohort,
+    enrol,
+    withdraw,
+)
+from app.curriculum.models import PracticeTask
+from app.demo.story import (
+    CONCERN_NOTE,
+    ENDED_DAYS_AGO,
+    ENDING,
+    LEAD,
+    LOW_DOSAGE,
+    MISSED_NOTES,
+    MISSED_ONCE_NOTE,
+    OFF_SICK_NOTE,
+    VISIT_NOTES,
+    Chance,
+    DemoCohort,
+    DemoMatch,
+    Draw,
+    Story,
+    Wave,
+    Weighted,
+)
+from app.mentoring.matching import service as matching
+from app.mentoring.models import Match, VisitStatus
+from app.mentoring.profiles import service as profiles
+from app.mentoring.schemas import (
+    CheckInCreate,
+    MatchCreate,
+    MatchEnd,
+    MentorCreate,
+    VisitCreate,
+    VisitPlanIn,
+)
+from app.mentoring.shared import add_months, add_years
+from app.mentoring.visits import planning
+from app.mentoring.visits import service as visits
+from app.sessions import service as sessions
+from app.sessions.models import AssignmentStatus, PracticeAssignment
+from app.sessions.schemas import RecordIn
+
+DAY = dt.timedelta(days=1)
+LONDON = ZoneInfo("Europe/London")
+
+
+def _morning_of(day: dt.date) -> dt.datetime:
+    """The start of a day in London: the demo plans visits from today's first hour."""
+    return dt.datetime.combine(day, dt.time(0), tzinfo=LONDON)
+
+
+def _evening_of(day: dt.date) -> dt.datetime:
+    """The end of a day in London: the demo records only sessions dated before today."""
+    return dt.datetime.combine(day, dt.time(23, 0), tzinfo=LONDON)
+
+
+def _school_year(today: dt.date) -> int:
+    """The calendar year this school year began in (September)."""
+    return today.year if today.month >= 9 else today.year - 1
+
+
+def _first_date(group: DemoCohort, today: dt.date) -> dt.date:
+    """The group's weekday on or after its (month, day), whichever school year this is."""
+    first = dt.date(_school_year(today), *group.first)
+    return first + (group.weekday - first.weekday()) % 7 * DAY
+
+
+def _sessions_of(db: Session, cohort: Cohort) -> list[GroupSession]:
+    return list(
+        db.exec(
+            select(GroupSession)
+            .where(GroupSession.cohort_id == cohort.id)
+            .order_by(col(GroupSession.date), col(GroupSession.id))
+        ).all()
+    )
+
+
+def _draw(rng: random.Random, draw: Draw) -> str:
+    if isinstance(draw, Weighted):
+        return rng.choices(draw.outcomes, draw.weights)[0]
+    if isinstance(draw, Chance):
+        return draw.yes if rng.random() < draw.p else draw.no
+    return draw
+
+
+# The cohorts -------------------------------------------------------------------------------
+
+
+def build_cohorts(
+    db: Session, *, org_id: int, lead: User, curriculum_id: int, wave: Wave, today: dt.date
+) -> list[Cohort]:
+    """The wave's cohorts (after the closure they are planned around), each with its
+    children enrolled from its first date; then the session cancelled and the child
+    withdrawn since."""
+    users = {u.email: u for u in db.exec(select(User).where(User.org_id == org_id)).all()}
+    year = _school_year(today)
+    if wave.closure is not None:
+        reason, (month, day), (end_month, end_day) = wave.closure
+        if not db.exec(
+            select(Closure.id).where(Closure.org_id == org_id, Closure.reason == reason)
+        ).first():
+            create_closure(
+                db,
+                actor=lead,
+                data=ClosureCreate(
+                    date=dt.date(year, month, day),
+                    end_date=dt.date(year, end_month, end_day),
+                    reason=reason,
+                ),
+            )
+
+    cohorts: dict[str, Cohort] = {}
+    enrolments: dict[str, Enrolment] = {}
+    for group in wave.cohorts:
+        first = _first_date(group, today)
+        cohort = cohorts[group.name] = create_cohort(
+            db,
+            actor=lead,
+            data=CohortCreate(
+                name=group.name,
+                curriculum_id=curriculum_id,
+                start_date=first,
+                start_time=dt.time.fromisoformat(group.start),
+                venue=group.venue,
+                facilitator_ids=[users[email].id or 0 for email in group.facilitators],
+            ),
+        )
+        for kid in group.children:
+            child = create_child(
+                db,
+                actor=lead,
+                today=today,
+                data=ChildCreate.model_validate(
+                    {
+                        "reference": kid.reference,
+                        "first_name": kid.first_name,
+                        # Aged 9 to 11 on the first date, whichever school year this is.
+                        "date_of_birth": add_months(first, -kid.months),
+                        "placement_type": kid.placement,
+                        "gender": kid.gender,
+                        "ethnicity": kid.ethnicity,
+                        "languages": kid.languages,
+                        "interests": kid.interests,
+                        "preferences": kid.preferences,
+                        "consent_given_by": "Social worker",
+                        "consent_given_on": min(first - 14 * DAY, today),
+                    }
+                ),
+            )
+            enrolments[kid.reference] = enrol(
+                db,
+                actor=lead,
+                cohort_id=cohort.id or 0,
+                today=today,
+                data=EnrolmentCreate(
+                    child_id=child.id or 0, start_date=first, eligibility_override=None
+                ),
+            )
+
+    if wave.cancelled is not None:
+        name, week, reason = wave.cancelled
+        cancelled = next(s for s in _sessions_of(db, cohorts[name]) if s.week == week)
+        cancel_session(
+            db,
+            actor=lead,
+            session_id=cancelled.id or 0,
+            version=cancelled.version,
+            reason=reason,
+        )
+    if wave.withdrawn is not None:
+        ref, week, reason = wave.withdrawn
+        group = next(g for g in wave.cohorts if any(k.reference == ref for k in g.children))
+        after = next(s for s in _sessions_of(db, cohorts[group.name]) if s.week == week)
+        if after.date < today:
+            withdraw(
+                db,
+                actor=lead,
+                enrolment_id=enrolments[ref].id or 0,
+                date=after.date + DAY,
+                reason=reason,
+            )
+    return list(cohorts.values())
+
+
+# Their mentoring ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Mentoring:
+    """What the steps of one wave's mentoring share."""
+
+    db: Session
+    wave: Wave
+    org: Organisation
+    today: dt.date
+    rng: random.Random
+    users: dict[str, User]
+    kids: dict[str, Child]
+    cohort_of: dict[str, Cohort]  # each child's cohort, by reference
+    sessions: dict[int, list[GroupSession]]  # each cohort's sessions, by date, by cohort id
+
+
+def build_mentoring(
+    db: Session, *, org_id: int, wave: Wave, cohorts: Sequence[Cohort], today: dt.date
+) -> None:
+    """The wave's mentors and their checks, matches, the groups' past sessions recorded,
+    visits recorded and planned, the lead's check-ins and the endings. `cohorts` are the
+    wave's, in its order."""
+    org = db.get(Organisation, org_id)
+    assert org is not None
+    kids = {c.reference: c for c in db.exec(select(Child).where(Child.org_id == org_id)).all()}
+    built = _Mentoring(
+        db=db,
+        wave=wave,
+        org=org,
+        today=today,
+        rng=random.Random(wave.seed),  # noqa: S311 (reproducible demo data, not a secret)
+        users={u.email: u for u in db.exec(select(User).where(User.org_id == org_id)).all()},
+        kids=kids,
+        cohort_of={
+            kid.reference: cohort
+            for group, cohort in zip(wave.cohorts, cohorts, strict=True)
+            for kid in group.children
+        },
+        sessions={cohort.id or 0: _sessions_of(db, cohort) for cohort in cohorts},
+    )
+    _profiles(built)
+    matches = _matches(built)
+    _records(built, cohorts)
+    tasks = {  # the titles of the practice tasks the sessions gave out
+        t.id or 0: t.title
+        for t in db.exec(
+            select(PracticeTask).where(
+                col(PracticeTask.id).in_(
+                    select(PracticeAssignment.task_id).where(PracticeAssignment.org_id == org_id)
+                )
+            )
+        ).all()
+    }
+    for pair in wave.matches:
+        _visits(built, pair, matches[pair.child], tasks)
+    _follow_up(built, matches)
+
+
+def _profiles(built: _Mentoring) -> None:
+    """Each mentor's profile: who they are, and their checks (interviewed three weeks
+    before the DBS check)."""
+    db, today = built.db, built.today
+    lead = built.users[LEAD]
+    for mentor in built.wave.mentors:
+        if mentor.checked is None:
+            checked = add_years(today, -built.org.dbs_renewal_years) + 40 * DAY
+        else:
+            checked = today - mentor.checked * DAY
+        trained = checked if mentor.trained is None else today - mentor.trained * DAY
+        profiles.create_profile(
+            db,
+            actor=lead,
+            today=today,
+            data=MentorCreate(
+                user_id=built.users[mentor.email].id or 0,
+                dbs_checked_on=checked,
+                gender=mentor.gender,
+                ethnicity=mentor.ethnicity,
+                languages=mentor.languages,
+                interests=mentor.interests,
+                care_experience=mentor.care_experience,
+                availability=mentor.availability,
+                about=mentor.about,
+                barred_list_checked=True,
+                references_checked=mentor.references,
+                interviewed_on=checked - 21 * DAY,
+                training_completed_on=trained,
+            ),
+        )
+
+
+def _matches(built: _Mentoring) -> dict[str, Match]:
+    """Matches from the group's second or third week (or today, before the group starts)."""
+    today = built.today
+    matches = {}
+    for n, pair in enumerate(built.wave.matches):
+        start = built.cohort_of[pair.child].start_date + (8 + 7 * (n % 2)) * DAY
+        if pair.story == Story.recent:
+            start = max(start, today - 20 * DAY)
+        start = min(max(start, today - 300 * DAY), today)
+        matches[pair.child] = matching.create_match(
+            built.db,
+            actor=built.users[LEAD],
+            today=today,
+            data=MatchCreate(
+                child_id=built.kids[pair.child].id or 0,
+                mentor_id=built.users[pair.mentor].id or 0,
+                start_date=start,
+                chosen_by_young_person=pair.chosen,
+            ),
+        )
+    return matches
+
+
+def _records(built: _Mentoring, cohorts: Sequence[Cohort]) -> None:
+    """The groups' past sessions, recorded by their facilitators as they would be: the
+    register of the children expected, the activities covered, the checklist done."""
+    db, wave, today, rng = built.db, built.wave, built.today, built.rng
+    groups = list(zip(wave.cohorts, cohorts, strict=True))
+    unrecorded = None
+    for group, cohort in groups:
+        if group.name == wave.unrecorded:
+            waiting = [
+                s
+                for s in built.sessions[cohort.id or 0]
+                if s.status == SessionStatus.scheduled and s.date < today - 2 * DAY
+            ]
+            unrecorded = waiting[-1].id if waiting else None
+    for group, cohort in groups:
+        facilitators = [built.users[email] for email in group.facilitators]
+        past = [
+            s
+            for s in built.sessions[cohort.id or 0]
+            if s.status == SessionStatus.scheduled and s.date < today and s.id != unrecorded
+        ]
+        for i, session in enumerate(past):
+            lesson = sessions.lesson_of(db, session, cohort)
+            attendance = []
+            for child in sessions.expected_children(db, session):
+                status = _draw(rng, wave.attendance)
+                if child.reference == wave.low_dosage:
+                    status = _draw(rng, LOW_DOSAGE)
+                elif (i, child.reference) in wave.marks:
+                    status = wave.marks[i, child.reference]
+                elif (i - len(past), child.reference) in wave.marks:
+                    status = wave.marks[i - len(past), child.reference]
+                attendance.append({"child_id": child.id, "status": status})
+            core, other = wave.coverage
+            coverage = [
+                {"activity_id": a.id, "status": _draw(rng, core if a.core else other)}
+                for a in lesson.activities
+            ]
+            note, every, first = wave.note
+            present = facilitators[:1] if i == wave.alone else facilitators
+            sessions.record_session(
+                db,
+                actor=facilitators[0],
+                session_id=session.id or 0,
+                now=_evening_of(today),
+                payload=RecordIn.model_validate(
+                    {
+                        "version": session.version,
+                        "facilitators_present": [f.id for f in present],
+                        "attendance": attendance,
+                        "coverage": coverage,
+                        "notes": note if i % every == first else None,
+                        "checklist": dict.fromkeys(built.org.session_checklist, True),
+                    }
+                ),
+            )
+
+
+def _visit_days(built: _Mentoring, pair: DemoMatch, match: Match) -> list[dt.date]:
+    """The match's weekly visit days so far (until the day before it ended), left out
+    when the group is closed, or only on bank holidays for the waves whose mentors carry
+    on through the group's closures."""
+    today = built.today
+    closed = closed_days(built.db, org=built.org, cohort_id=built.cohort_of[pair.child].id)
+    ends = pair.story == Story.ends
+    until = max(today - ((ENDED_DAYS_AGO + 1) if ends else 1) * DAY, match.start_date)
+    days = []
+    week = match.start_date - match.start_date.weekday() * DAY
+    while week <= until:
+        visit_day = week + (pair.weekday - 1) * DAY
+        week += 7 * DAY
+        if not match.start_date <= visit_day <= until < today:
+            continue
+        if (visit_day in closed) if built.wave.closures_stop_visits else closed.reason(visit_day):
+            continue
+        days.append(visit_day)
+    return days
+
+
+def _visits(built: _Mentoring, pair: DemoMatch, match: Match, tasks: dict[int, str]) -> None:
+    """The match's weekly visits so far, with the practice tasks worked on: a few missed,
+    and the match's own story (a missed week, a mentor off sick, a concern raised)."""
+    db, wave, today, rng = built.db, built.wave, built.today, built.rng
+    mentor, child = built.users[pair.mentor], built.kids[pair.child]
+    dates = {s.id: s.date for rows in built.sessions.values() for s in rows}
+    monday = today - today.weekday() * DAY
+    own = sorted(
+        db.exec(select(PracticeAssignment).where(PracticeAssignment.child_id == child.id)).all(),
+        key=lambda a: (dates[a.session_id], a.id),
+    )
+    state = {a.id: a.status for a in own}
+    days = _visit_days(built, pair, match)
+    last_done = max((d for d in days if d < monday), default=None)
+
+    def visit(**data: Any) -> None:
+        visits.create_visit(
+            db,
+            actor=mentor,
+            now=_evening_of(today),
+            data=VisitCreate(
+                match_id=match.id or 0, start_time=dt.time.fromisoformat(pair.start), **data
+            ),
+        )
+
+    for visit_day in days:
+        if pair.story == Story.off_sick and monday - 14 * DAY <= visit_day:
+            visit(
+                date=visit_day,
+                duration_minutes=pair.minutes,
+                status=VisitStatus.cancelled,
+                summary=OFF_SICK_NOTE,
+            )
+            continue
+        if pair.story == Story.missed and visit_day + 14 * DAY >= monday > visit_day + 7 * DAY:
+            visit(
+                date=visit_day,
+                duration_minutes=pair.minutes,
+                status=VisitStatus.missed,
+                summary=MISSED_ONCE_NOTE.format(name=child.first_name),
+            )
+            continue
+        concern = pair.story == Story.concern and visit_day == last_done
+        if not concern and wave.missed is not None and rng.random() < wave.missed:
+            visit(
+                date=visit_day,
+                duration_minutes=pair.minutes,
+                status=VisitStatus.missed,
+                summary=rng.choice(MISSED_NOTES).format(name=child.first_name),
+            )
+            continue
+        due = [a for a in own if dates[a.session_id] < visit_day]
+        latest = max((dates[a.session_id] for a in due), default=None)
+        practised = [
+            a.id or 0
+            for a in due
+            if dates[a.session_id] == latest and state[a.id] == AssignmentStatus.open
+        ]
+        completed = [
+            a.id or 0
+            for a in due
+            if dates[a.session_id] != latest
+            and state[a.id] != AssignmentStatus.completed
+            and rng.random() < 0.85
+        ][: wave.catch_up]  # a match that starts late catches up on the earliest ones first
+        for a in practised:
+            state[a] = AssignmentStatus.practised
+        for a in completed:
+            state[a] = AssignmentStatus.completed
+        worked = [a for a in own if a.id in (practised or completed)]
+        task = f"“{tasks[worked[0].task_id]}”" if worked else "what they want to work on"
+        visit(
+            date=visit_day,
+            duration_minutes=pair.minutes + rng.choice((-30, 0, 0, 0, 30)),
+            status=VisitStatus.completed,
+            summary=CONCERN_NOTE.format(name=child.first_name)
+            if concern
+            else rng.choice(VISIT_NOTES).format(name=child.first_name, task=task),
+            assignment_ids=practised,
+            completed_assignment_ids=completed,
+            safeguarding_concern=concern,
+        )
+
+
+def _follow_up(built: _Mentoring, matches: dict[str, Match]) -> None:
+    """The lead's monthly check-ins (one overdue), the match that ended, and each active
+    match's weekly slot planned until its group's last session (or for the next eight
+    weeks, once the group is over)."""
+    db, wave, today, rng = built.db, built.wave, built.today, built.rng
+    lead = built.users[LEAD]
+
+    def plan(pair: DemoMatch) -> None:
+        group = built.sessions[built.cohort_of[pair.child].id or 0]
+        live = [s for s in group if s.status != SessionStatus.cancelled]
+        last = live[-1].date if live else today
+        planning.plan_visits(
+            db,
+            actor=built.users[pair.mentor],
+            match_id=matches[pair.child].id or 0,
+            now=_morning_of(today),
+            data=VisitPlanIn.model_validate(
+                {
+                    "weekday": pair.weekday,
+                    "start_time": pair.start,
+                    "duration_minutes": pair.minutes,
+                    "until": None if last >= today + 7 * DAY else today + 56 * DAY,
+                }
+            ),
+        )
+
+    def end_date(match: Match) -> dt.date:
+        return max(today - ENDED_DAYS_AGO * DAY, match.start_date)
+
+    for pair in wave.matches:
+        match = matches[pair.child]
+        on = match.start_date + 25 * DAY
+        while on <= (end_date(match) if pair.story == Story.ends else today - 2 * DAY):
+            matching.add_check_in(
+                db,
+                actor=lead,
+                match_id=match.id or 0,
+                today=today,
+                data=CheckInCreate(
+                    date=on,
+                    with_mentor=True,
+                    with_child=rng.random() < 0.7,
+                    with_carer=rng.random() < 0.5,
+                    notes=wave.check_in_note,
+                ),
+            )
+            if pair.story in (Story.overdue, Story.ends):
+                break
+            on += 30 * DAY
+        if not wave.plans_last and pair.story != Story.ends:
+            plan(pair)
+    for pair in wave.matches:
+        if pair.story == Story.ends:
+            reason, ended_by, note = ENDING
+            matching.end_match(
+                db,
+                actor=lead,
+                match_id=matches[pair.child].id or 0,
+                today=today,
+                data=MatchEnd(
+                    end_date=end_date(matches[pair.child]),
+                    reason=reason,
+                    ended_by=ended_by,
+                    note=note,
+                ),
+            )
+    if wave.plans_last:
+        for pair in wave.matches:
+            if pair.story != Story.ends:
+                plan(pair)
