@@ -3,12 +3,14 @@ subject access request, is app/records: it reads every later domain's rows)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, false, func, or_, true
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.audit import service as audit
 from app.auth.models import Role, User
@@ -16,6 +18,7 @@ from app.auth.service import STAFF_ROLES, require_staff
 from app.children.models import Child
 from app.children.schemas import ChildCreate, ChildPublic, ChildUpdate
 from app.exceptions import Conflict, Invalid, NotFound
+from app.hooks import Hook
 
 MIN_AGE, MAX_AGE = 4, 18
 STAFF = STAFF_ROLES
@@ -25,28 +28,24 @@ def age_on(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+ChildIds = Callable[[User], SelectOfScalar[int]]
+
+SEEN_BY_FACILITATOR: Hook[ChildIds] = Hook("a facilitator's children", "app.cohorts.service")
+"""Those enrolled in the facilitator's cohorts (cohorts knows: app/cohorts/service.py)."""
+SEEN_BY_MENTOR: Hook[ChildIds] = Hook("a mentor's children", "app.mentoring.matching.service")
+"""The mentor's active mentees (mentoring knows: app/mentoring/matching/service.py)."""
+
+
 def visible(actor: User) -> ColumnElement[bool]:
     """The children this user may see: all of the organisation's for staff; a facilitator,
     those enrolled in their cohorts; a mentor, their active mentees."""
-    from app.cohorts.models import CohortFacilitator, Enrolment
-
     in_org = col(Child.org_id) == actor.org_id
     if actor.role in STAFF:
         return in_org & true()
     if actor.role == Role.facilitator:
-        mine = (
-            select(Enrolment.child_id)
-            .join(CohortFacilitator, col(CohortFacilitator.cohort_id) == col(Enrolment.cohort_id))
-            .where(CohortFacilitator.user_id == actor.id, Enrolment.org_id == actor.org_id)
-        )
-        return in_org & col(Child.id).in_(mine)
+        return in_org & col(Child.id).in_(SEEN_BY_FACILITATOR()(actor))
     if actor.role == Role.mentor:
-        from app.mentoring.models import Match
-
-        mentees = select(Match.child_id).where(
-            Match.mentor_id == actor.id, col(Match.end_date).is_(None)
-        )
-        return in_org & col(Child.id).in_(mentees)
+        return in_org & col(Child.id).in_(SEEN_BY_MENTOR()(actor))
     return false()
 
 

@@ -12,10 +12,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, and_, bindparam, false, func, insert, or_, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.audit import service as audit
 from app.auth.models import Organisation, Role, User
 from app.auth.service import STAFF_ROLES, require_staff
+from app.children import service as children
 from app.children.models import Child
 from app.children.service import age_on
 from app.cohorts.models import (
@@ -919,3 +921,13 @@ def active_enrolments_of(db: Session, *, actor: User, child_id: int) -> list[tup
         .order_by(col(Enrolment.start_date))
     ).all()
     return [(enrolment, name) for enrolment, name in rows]
+
+
+@children.SEEN_BY_FACILITATOR.set
+def _facilitators_children(actor: User) -> SelectOfScalar[int]:
+    """The children a facilitator may see: those enrolled in their cohorts (any time)."""
+    return (
+        select(Enrolment.child_id)
+        .join(CohortFacilitator, col(CohortFacilitator.cohort_id) == col(Enrolment.cohort_id))
+        .where(CohortFacilitator.user_id == actor.id, Enrolment.org_id == actor.org_id)
+    )

@@ -4,6 +4,8 @@ transaction, guarded by the session's version, creating each child's practice ta
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.selectable import ScalarSelect
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
@@ -40,7 +43,7 @@ from app.cohorts.models import (
 )
 from app.curriculum.models import Activity, CurriculumWeek, PracticeTask
 from app.exceptions import Conflict, Forbidden, Invalid, NotFound
-from app.mentoring.models import Match
+from app.hooks import Hook
 from app.sessions.models import (
     ATTENDED,
     AssignmentKind,
@@ -86,22 +89,35 @@ def lesson_of(db: Session, session: GroupSession, cohort: Cohort) -> Lesson:
     return Lesson(week, [a for _, a in rows if a is not None], list(tasks))
 
 
-# Statements built once (with bind parameters), so a save does not pay for building them.
-_EXPECTED = (
-    select(Child.id, Child.first_name, Child.reference, Match.mentor_id)
-    .join(Enrolment, col(Enrolment.child_id) == col(Child.id))
-    # The child's active mentor, who gets the practice tasks.
-    .outerjoin(Match, (col(Match.child_id) == col(Child.id)) & col(Match.end_date).is_(None))
-    .where(
-        col(Enrolment.cohort_id) == bindparam("cohort_id"),
-        col(Enrolment.org_id) == bindparam("org_id"),
-        enrolled_on(bindparam("on")),
-    )
-    # Once each, though a child withdrawn on a day and enrolled again from it has two
-    # enrolments covering that day.
-    .distinct()
-    .order_by(col(Child.first_name), col(Child.reference))
+ACTIVE_MENTOR: Hook[Callable[[Any], ScalarSelect[Any]]] = Hook(
+    "a child's active mentor", "app.mentoring.matching.service"
 )
+"""Given a child's id column, their active mentor's id (a correlated scalar subquery):
+mentoring knows (app/mentoring/matching/service.py). The register's practice tasks go to
+them."""
+
+
+@functools.cache
+def _expected() -> Any:
+    # Built once (with bind parameters), so a save does not pay for building it.
+    return (
+        select(
+            Child.id,
+            Child.first_name,
+            Child.reference,
+            ACTIVE_MENTOR()(col(Child.id)).label("mentor_id"),
+        )
+        .join(Enrolment, col(Enrolment.child_id) == col(Child.id))
+        .where(
+            col(Enrolment.cohort_id) == bindparam("cohort_id"),
+            col(Enrolment.org_id) == bindparam("org_id"),
+            enrolled_on(bindparam("on")),
+        )
+        # Once each, though a child withdrawn on a day and enrolled again from it has two
+        # enrolments covering that day.
+        .distinct()
+        .order_by(col(Child.first_name), col(Child.reference))
+    )
 
 
 def expected_children(db: Session, session: GroupSession) -> list[Any]:
@@ -110,7 +126,7 @@ def expected_children(db: Session, session: GroupSession) -> list[Any]:
     (a late joiner or an early leaver is not expected)."""
     return list(
         db.connection().execute(
-            _EXPECTED,
+            _expected(),
             {"cohort_id": session.cohort_id, "org_id": session.org_id, "on": session.date},
         )
     )

@@ -11,11 +11,14 @@ from typing import Any
 from sqlalchemy import Table, func, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.selectable import ScalarSelect
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.audit import service as audit
 from app.auth.models import Organisation, Role, User
 from app.auth.service import require_staff
+from app.children import service as children_service
 from app.children.models import Child
 from app.exceptions import Conflict, NotFound
 from app.mentoring.matching.scoring import ChildNeeds, Scorer, score
@@ -29,6 +32,7 @@ from app.mentoring.profiles.service import (
 )
 from app.mentoring.schemas import CheckInCreate, MatchCreate, MatchEnd
 from app.mentoring.shared import add_months, invalid, organisation
+from app.sessions import service as sessions_service
 from app.sessions.models import AssignmentStatus, PracticeAssignment
 
 ASSIGNMENTS: Table = PracticeAssignment.__table__  # type: ignore[attr-defined]
@@ -439,4 +443,23 @@ def check_ins_of(db: Session, match_id: int) -> list[CheckIn]:
             .where(CheckIn.match_id == match_id)
             .order_by(col(CheckIn.date).desc(), col(CheckIn.id).desc())
         ).all()
+    )
+
+
+# What earlier domains ask of mentoring (app/hooks.py): a mentor's children, a child's mentor.
+
+
+@children_service.SEEN_BY_MENTOR.set
+def _mentees(actor: User) -> SelectOfScalar[int]:
+    """The children a mentor may see: their active mentees."""
+    return select(Match.child_id).where(Match.mentor_id == actor.id, col(Match.end_date).is_(None))
+
+
+@sessions_service.ACTIVE_MENTOR.set
+def _active_mentor(child_id: Any) -> ScalarSelect[Any]:
+    """A child's active mentor, if any (at most one active match per child: a unique index)."""
+    return (
+        select(Match.mentor_id)
+        .where(col(Match.child_id) == child_id, col(Match.end_date).is_(None))
+        .scalar_subquery()
     )
