@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from app.hooks import Hook
+
 
 class Member(Protocol):
     """Someone of an organisation (a user)."""
@@ -16,20 +18,13 @@ class Member(Protocol):
     def org_id(self) -> int: ...
 
 
-# The organisation's table is auth's, a domain above this module, which may not import it:
-# auth registers its model here when it is imported (app/auth/service.py).
-_organisations: list[type[Any]] = []
-
-
-def organisations_are(model: type[Any]) -> None:
-    """Where each organisation's row, with its `timezone`, is kept."""
-    _organisations[:] = [model]
+ORGANISATIONS: Hook[type[Any]] = Hook("the organisations' table", "app.auth.service")
+"""Where each organisation's row, with its `timezone`, is kept: auth's table, a domain above
+this module, which may not import it (app/hooks.py)."""
 
 
 def zone_for(db: Session, user: Member) -> ZoneInfo:
-    if not _organisations:
-        raise RuntimeError("app.auth has not registered the organisations' table")
-    org = db.get(_organisations[0], user.org_id)
+    org = db.get(ORGANISATIONS(), user.org_id)
     return ZoneInfo(org.timezone if org else "Europe/London")
 
 

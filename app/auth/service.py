@@ -22,12 +22,12 @@ from app.auth.security import (
     password_problem,
     token_digest,
 )
-from app.clock import organisations_are, today_for
+from app.clock import ORGANISATIONS, today_for
 from app.config import get_settings
 from app.db import after_commit as db_after_commit
 from app.exceptions import Conflict, Forbidden, Invalid, NotFound
 
-organisations_are(Organisation)  # the clock reads each organisation's timezone from it
+ORGANISATIONS.set(Organisation)  # the clock reads each organisation's timezone from it
 
 STAFF_ROLES = (Role.admin, Role.lead)
 
