@@ -2,10 +2,10 @@
 
 A page's form is a `Form` (a pydantic model): its fields in page order, each with a label
 (`Field(title=...)`) and a GOV.UK field type from here (`Text`, `OptionalText`, `DateInput`,
-`TimeOfDay`, `WholeNumber`, `Choice`, `Checkboxes`, `Secret`). `Form.read(posted)` gives a
-`Submission`: what was typed (to show the form again), the parsed model when nothing is
-wrong, and the errors, one plain-English message per field in page order ("Name must be 100
-characters or fewer", never pydantic's own words). A field whose generic message reads
+`TimeOfDay`, `WholeNumber`, `Choice`, `Checkboxes`, `Tick`, `Secret`). `Form.read(posted)`
+gives a `Submission`: what was typed (to show the form again), the parsed model when nothing
+is wrong, and the errors, one plain-English message per field in page order ("Name must be
+100 characters or fewer", never pydantic's own words). A field whose generic message reads
 badly says its own with `Msg(...)` in its `Annotated` metadata.
 
 The service's verdict joins the same list: `with submission.saving():` turns an `Invalid`
@@ -52,11 +52,13 @@ DATE_PARTS = ("day", "month", "year")
 @dataclass(frozen=True)
 class Msg:
     """A field's own words where the generic ones read badly: `empty` when it is required
-    and left blank, `invalid` for anything else it refuses, `too_long` over its length."""
+    and left blank, `invalid` for anything else it refuses, `too_long` over its length,
+    `out_of_range` for a number outside its bounds."""
 
     empty: str | None = None
     invalid: str | None = None
     too_long: str | None = None
+    out_of_range: str | None = None  # a number outside Field(ge=, le=), before `invalid`
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,11 @@ class _Parts:
 @dataclass(frozen=True)
 class _Many:
     """Marks a field posted more than once (checkboxes)."""
+
+
+@dataclass(frozen=True)
+class _Tick:
+    """Marks one checkbox on its own (value="yes")."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +156,12 @@ def _whole_number(value: object) -> object:
     return value
 
 
+def _ticked(value: object) -> object:
+    if isinstance(value, bool):
+        return value
+    return value == "yes"
+
+
 def _many(value: object) -> object:
     if value is None:
         return []
@@ -190,6 +203,10 @@ Choice = Annotated[E, Strict(False)]
 
 Checkboxes = Annotated[list[str], _Many(), BeforeValidator(_many)]
 """The values of the ticked boxes of one name, in the order posted."""
+
+Tick = Annotated[bool, _Tick(), BeforeValidator(_ticked)]
+"""One checkbox on its own, posting "yes" when ticked; an unticked box is not posted, so
+give the field `= False`."""
 
 Secret = Annotated[str, _Secret()]
 """A password: exactly as typed (not stripped); `Submission.values` never holds it."""
@@ -248,6 +265,9 @@ def _number(value: Any) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
+_BOUNDS = ("greater_than_equal", "less_than_equal", "greater_than", "less_than")
+
+
 def message_for(error: ErrorDetails, name: str, info: FieldInfo | None) -> str:
     """One field's problem in plain English (GOV.UK's patterns), from pydantic's error."""
     own = _own(info)
@@ -266,6 +286,8 @@ def message_for(error: ErrorDetails, name: str, info: FieldInfo | None) -> str:
         return own.empty or (
             f"Choose the {_lower(label)}" if choice else f"Enter the {_lower(label)}"
         )
+    if own.out_of_range and kind in _BOUNDS:
+        return own.out_of_range
     if own.invalid and kind not in ("string_too_long", "too_long"):
         return own.invalid
     if kind in ("string_too_long", "too_long"):
@@ -286,7 +308,7 @@ def message_for(error: ErrorDetails, name: str, info: FieldInfo | None) -> str:
         return f"Enter a real time for the {_lower(label)}, for example 16:30 or 4:30pm"
     if kind in ("number_invalid", "int_parsing", "int_type", "int_from_float"):
         return f"{_upper(label)} must be a whole number"
-    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+    if kind in _BOUNDS:
         low, high = _bounds(info)
         if low is not None and high is not None:
             return f"{_upper(label)} must be between {_number(low)} and {_number(high)}"
@@ -479,6 +501,8 @@ class Form(BaseModel):
                 )
             elif many:
                 values[name] = [str(getattr(v, "value", v)) for v in value or []]
+            elif any(isinstance(meta, _Tick) for meta in info.metadata):
+                values[name] = "yes" if value else ""
             elif isinstance(value, dt.time):
                 values[name] = f"{value:%H:%M}"
             elif isinstance(value, enum.Enum):

@@ -26,6 +26,7 @@ from app.forms import (
     PageVersion,
     Secret,
     Text,
+    Tick,
     TimeOfDay,
     WholeNumber,
     parse_time,
@@ -280,3 +281,58 @@ def test_an_optional_number_is_bounded_and_may_stay_blank(
     sub = Bounded.read(posted)
     assert sub.errors == errors
     assert (sub.data.count if sub.data else None) == count
+
+
+class Agreed(Form):
+    agreed: Annotated[Tick, Field(title="I agree")] = False
+    length: Annotated[
+        OptionalWholeNumber,
+        Msg(invalid="Enter the length as a number", out_of_range="From 15 to 480 minutes"),
+        Field(title="Length", ge=15, le=480),
+    ] = None
+
+
+@pytest.mark.parametrize(
+    ("posted", "agreed"), [({"agreed": "yes"}, True), ({}, False), ({"agreed": "no"}, False)]
+)
+def test_a_lone_checkbox_is_ticked_by_yes(posted: dict[str, str], agreed: bool) -> None:
+    sub = Agreed.read(posted)
+    assert sub.data is not None
+    assert sub.data.agreed is agreed
+
+
+def test_a_lone_checkbox_shows_what_is_stored() -> None:
+    assert Agreed.initial(agreed=True)["agreed"] == "yes"
+    assert Agreed.initial(agreed=False)["agreed"] == ""
+    assert Agreed.initial()["agreed"] == ""
+
+
+@pytest.mark.parametrize(
+    ("length", "message"),
+    [("10", "From 15 to 480 minutes"), ("481", "From 15 to 480 minutes"), ("ten", None)],
+)
+def test_a_number_out_of_range_may_say_its_own_words(length: str, message: str | None) -> None:
+    sub = Agreed.read({"length": length})
+    assert sub.errors == {"length": message or "Enter the length as a number"}
+
+
+class Started(Form):
+    start_date: Annotated[DateInput, Field(title="Start date")]
+
+
+@pytest.mark.parametrize(
+    ("year", "message"),
+    [
+        ("9999", "Start date must be between 1900 and 2100"),
+        ("0001", "Start date must be between 1900 and 2100"),
+        ("2100", None),
+        ("1900", None),
+    ],
+)
+def test_a_page_date_is_bounded_as_the_apis(year: str, message: str | None) -> None:
+    form = {"start_date-day": "31", "start_date-month": "12", "start_date-year": year}
+    if year == "1900":
+        form["start_date-day"], form["start_date-month"] = "1", "1"
+    sub = Started.read(form)
+    assert sub.errors.get("start_date") == message
+    assert (sub.data is None) is (message is not None)
