@@ -281,53 +281,6 @@ async def form_data(request: Request) -> dict[str, str]:
 FormData = Annotated[dict[str, str], Depends(form_data)]
 
 
-def field_errors(errors: list[dict[str, Any]]) -> dict[str, str]:
-    """{field: message} from pydantic or domain errors, for the error summary and fields."""
-    out: dict[str, str] = {}
-    for error in errors:
-        loc = [part for part in error.get("loc", ()) if part not in ("body", "form")]
-        field = str(loc[0]) if loc else "form"
-        message = str(error.get("msg", "")).removeprefix("Value error, ")
-        out.setdefault(field, message)
-    return out
-
-
-DATE_PARTS = ("day", "month", "year")
-
-
-def typed_date(form: dict[str, str], name: str) -> dict[str, str]:
-    """What was typed in a GOV.UK date input (NAME-day, NAME-month, NAME-year)."""
-    return {part: form.get(f"{name}-{part}", "").strip() for part in DATE_PARTS}
-
-
-def parse_date_fields(
-    form: dict[str, str], name: str, called: str = "date", *, required: bool = True
-) -> tuple[date | None, str | None]:
-    """A GOV.UK date input as a date, or the message to show beside it (GOV.UK wording)."""
-    parts = typed_date(form, name)
-    if not any(parts.values()):
-        return None, (f"Enter the {called}" if required else None)
-    missing = [part for part in DATE_PARTS if not parts[part]]
-    if missing:
-        return None, f"{called[0].upper()}{called[1:]} must include a {' and '.join(missing)}"
-    if not all(value.isdigit() for value in parts.values()) or len(parts["year"]) != 4:
-        return None, f"Enter a real {called}"
-    try:
-        value = date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
-    except ValueError:
-        return None, f"Enter a real {called}"
-    if not FIRST_DAY <= value <= LAST_DAY:
-        # As the API's dates: arithmetic on year 9999 would overflow.
-        return None, f"{called[0].upper()}{called[1:]} must be between 1900 and 2100"
-    return value, None
-
-
-def date_fields(value: date | None) -> dict[str, str]:
-    if value is None:
-        return {}
-    return {"day": str(value.day), "month": str(value.month), "year": str(value.year)}
-
-
 def redirect(request: Request, url: str, status_code: int = 303) -> Response:
     """After a form post: a 303 for browsers, HX-Redirect for htmx."""
     if request.headers.get("HX-Request") == "true":

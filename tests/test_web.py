@@ -12,7 +12,6 @@ from app.web import (
     date_weekday,
     datetime_long,
     minutes_human,
-    parse_date_fields,
     time_12h,
 )
 
@@ -59,21 +58,3 @@ def test_timestamps_are_shown_in_uk_time_across_clock_changes() -> None:
 )
 def test_minutes(minutes: int, shown: str) -> None:
     assert minutes_human(minutes) == shown
-
-
-@pytest.mark.parametrize(
-    ("year", "message"),
-    [
-        ("9999", "Start date must be between 1900 and 2100"),
-        ("0001", "Start date must be between 1900 and 2100"),
-        ("2100", None),
-        ("1900", None),
-    ],
-)
-def test_a_page_date_is_bounded_as_the_apis(year: str, message: str | None) -> None:
-    form = {"start_date-day": "31", "start_date-month": "12", "start_date-year": year}
-    if year == "1900":
-        form["start_date-day"], form["start_date-month"] = "1", "1"
-    value, problem = parse_date_fields(form, "start_date", "start date")
-    assert problem == message
-    assert (value is None) is (message is not None)

@@ -13,9 +13,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from sqlmodel import Session
 
-from app.auth.deps import CurrentUser, LeadUser
+from app.auth.deps import CurrentUser, LeadUser, Today
 from app.auth.models import User
-from app.clock import now_for, today_for
+from app.clock import now_for
 from app.db import DbSession
 from app.errors import problem_responses
 from app.idempotency import Idempotent
@@ -50,7 +50,7 @@ from app.mentoring.visits import planning
 from app.mentoring.visits import service as visits
 from app.mentoring.week import service as weeks
 from app.sessions.models import AssignmentStatus
-from app.web import Day, id_param
+from app.web import Day, PathId
 
 router = APIRouter(tags=["mentoring"], responses=problem_responses(401))
 
@@ -119,10 +119,10 @@ def match_public(row: matching.MatchRow, today: dt.date) -> dict[str, Any]:
     }
 
 
-def match_detail(db: Session, actor: User, match_id: int) -> MatchDetail:
+def match_detail(db: Session, actor: User, match_id: int, today: dt.date) -> MatchDetail:
     row = matching.match_row(db, actor=actor, match_id=match_id)
     return MatchDetail(
-        **match_public(row, today_for(db, actor)),
+        **match_public(row, today),
         check_ins=[CheckInPublic.model_validate(c) for c in matching.check_ins_of(db, match_id)],
     )
 
@@ -218,8 +218,7 @@ def week_public(week: weeks.Week, *, today: dt.date) -> MentorWeek:
     summary="Add a mentor's profile and safer-recruitment checks (lead)",
     responses=problem_responses(403, 409, 422),
 )
-def create_mentor(db: DbSession, actor: LeadUser, body: MentorCreate) -> MentorPublic:
-    today = today_for(db, actor)
+def create_mentor(db: DbSession, actor: LeadUser, today: Today, body: MentorCreate) -> MentorPublic:
     profiles.create_profile(db, actor=actor, data=body, today=today)
     row = profiles.get_mentor(db, actor=actor, mentor_id=body.user_id, today=today)
     return mentor_public(row)
@@ -231,8 +230,8 @@ def create_mentor(db: DbSession, actor: LeadUser, body: MentorCreate) -> MentorP
     summary="Mentors with their readiness and caseload (lead)",
     responses=problem_responses(403),
 )
-def list_mentors(db: DbSession, actor: LeadUser) -> list[MentorPublic]:
-    rows = profiles.list_mentors(db, actor=actor, today=today_for(db, actor))
+def list_mentors(db: DbSession, actor: LeadUser, today: Today) -> list[MentorPublic]:
+    rows = profiles.list_mentors(db, actor=actor, today=today)
     return [mentor_public(r) for r in rows]
 
 
@@ -243,11 +242,10 @@ def list_mentors(db: DbSession, actor: LeadUser) -> list[MentorPublic]:
     responses=problem_responses(403, 422),
 )
 def my_week(
-    db: DbSession, actor: CurrentUser, date: Annotated[Day | None, Query()] = None
+    db: DbSession, actor: CurrentUser, today: Today, date: Annotated[Day | None, Query()] = None
 ) -> MentorWeek:
-    week = weeks.mentor_week(db, actor=actor, day=date or today_for(db, actor))
-    # The organisation is loaded by now (the week's band): no further query.
-    return week_public(week, today=today_for(db, actor))
+    week = weeks.mentor_week(db, actor=actor, day=date or today)
+    return week_public(week, today=today)
 
 
 @router.get(
@@ -256,8 +254,8 @@ def my_week(
     summary="One mentor (lead; a mentor may read their own)",
     responses=problem_responses(404),
 )
-def get_mentor(db: DbSession, actor: CurrentUser, mentor_id: int = id_param()) -> MentorPublic:
-    row = profiles.get_mentor(db, actor=actor, mentor_id=mentor_id, today=today_for(db, actor))
+def get_mentor(db: DbSession, actor: CurrentUser, today: Today, mentor_id: PathId) -> MentorPublic:
+    row = profiles.get_mentor(db, actor=actor, mentor_id=mentor_id, today=today)
     return mentor_public(row)
 
 
@@ -268,9 +266,8 @@ def get_mentor(db: DbSession, actor: CurrentUser, mentor_id: int = id_param()) -
     responses=problem_responses(403, 404, 422),
 )
 def update_mentor(
-    db: DbSession, actor: LeadUser, body: MentorUpdate, mentor_id: int = id_param()
+    db: DbSession, actor: LeadUser, today: Today, body: MentorUpdate, mentor_id: PathId
 ) -> MentorPublic:
-    today = today_for(db, actor)
     profiles.update_profile(db, actor=actor, mentor_id=mentor_id, data=body, today=today)
     return mentor_public(profiles.get_mentor(db, actor=actor, mentor_id=mentor_id, today=today))
 
@@ -284,12 +281,11 @@ def update_mentor(
 def suggestions(
     db: DbSession,
     actor: LeadUser,
-    child_id: int = id_param(),
+    today: Today,
+    child_id: PathId,
     top: int = Query(default=10, ge=1, le=50, description="How many to return"),
 ) -> list[Suggestion]:
-    found = matching.suggestions(
-        db, actor=actor, child_id=child_id, today=today_for(db, actor), top=top
-    )
+    found = matching.suggestions(db, actor=actor, child_id=child_id, today=today, top=top)
     return [Suggestion(**vars(s)) for s in found]
 
 
@@ -304,12 +300,12 @@ def suggestions(
     responses=problem_responses(403, 409, 422),
 )
 def create_match(
-    db: DbSession, actor: LeadUser, body: MatchCreate, once: Idempotent
+    db: DbSession, actor: LeadUser, today: Today, body: MatchCreate, once: Idempotent
 ) -> MatchDetail | Response:
     if (replay := once.replay()) is not None:
         return replay
-    match = matching.create_match(db, actor=actor, data=body, today=today_for(db, actor))
-    return once.keep(match_detail(db, actor, match.id or 0))
+    match = matching.create_match(db, actor=actor, data=body, today=today)
+    return once.keep(match_detail(db, actor, match.id or 0, today))
 
 
 @router.get(
@@ -320,11 +316,11 @@ def create_match(
 def list_matches(
     db: DbSession,
     actor: CurrentUser,
+    today: Today,
     active: bool | None = Query(default=None),
     mentor_id: int | None = optional_id(),
     child_id: int | None = optional_id(),
 ) -> list[MatchPublic]:
-    today = today_for(db, actor)
     rows = matching.list_matches(
         db, actor=actor, active=active, mentor_id=mentor_id, child_id=child_id
     )
@@ -337,8 +333,8 @@ def list_matches(
     summary="One match with its check-ins",
     responses=problem_responses(404),
 )
-def get_match(db: DbSession, actor: CurrentUser, match_id: int = id_param()) -> MatchDetail:
-    return match_detail(db, actor, match_id)
+def get_match(db: DbSession, actor: CurrentUser, today: Today, match_id: PathId) -> MatchDetail:
+    return match_detail(db, actor, match_id, today)
 
 
 @router.post(
@@ -348,10 +344,10 @@ def get_match(db: DbSession, actor: CurrentUser, match_id: int = id_param()) -> 
     responses=problem_responses(403, 404, 409, 422),
 )
 def end_match(
-    db: DbSession, actor: LeadUser, body: MatchEnd, match_id: int = id_param()
+    db: DbSession, actor: LeadUser, today: Today, body: MatchEnd, match_id: PathId
 ) -> MatchDetail:
-    matching.end_match(db, actor=actor, match_id=match_id, data=body, today=today_for(db, actor))
-    return match_detail(db, actor, match_id)
+    matching.end_match(db, actor=actor, match_id=match_id, data=body, today=today)
+    return match_detail(db, actor, match_id, today)
 
 
 @router.post(
@@ -364,15 +360,14 @@ def end_match(
 def add_check_in(
     db: DbSession,
     actor: LeadUser,
+    today: Today,
     body: CheckInCreate,
     once: Idempotent,
-    match_id: int = id_param(),
+    match_id: PathId,
 ) -> CheckInPublic | Response:
     if (replay := once.replay()) is not None:
         return replay
-    check_in = matching.add_check_in(
-        db, actor=actor, match_id=match_id, data=body, today=today_for(db, actor)
-    )
+    check_in = matching.add_check_in(db, actor=actor, match_id=match_id, data=body, today=today)
     return once.keep(CheckInPublic.model_validate(check_in))
 
 
@@ -384,7 +379,7 @@ def add_check_in(
     responses=problem_responses(403, 404, 409, 422),
 )
 def plan_visits(
-    db: DbSession, actor: CurrentUser, body: VisitPlanIn, match_id: int = id_param()
+    db: DbSession, actor: CurrentUser, body: VisitPlanIn, match_id: PathId
 ) -> VisitPlanOut:
     planned = planning.plan_visits(
         db, actor=actor, match_id=match_id, data=body, now=now_for(db, actor)
@@ -434,7 +429,7 @@ def list_visits(
     summary="One visit",
     responses=problem_responses(404),
 )
-def get_visit(db: DbSession, actor: CurrentUser, visit_id: int = id_param()) -> VisitPublic:
+def get_visit(db: DbSession, actor: CurrentUser, visit_id: PathId) -> VisitPublic:
     return visits_public(db, [visits.get_visit(db, actor=actor, visit_id=visit_id)])[0]
 
 
@@ -445,7 +440,7 @@ def get_visit(db: DbSession, actor: CurrentUser, visit_id: int = id_param()) -> 
     responses=problem_responses(403, 404, 409, 422),
 )
 def update_visit(
-    db: DbSession, actor: CurrentUser, body: VisitUpdate, visit_id: int = id_param()
+    db: DbSession, actor: CurrentUser, body: VisitUpdate, visit_id: PathId
 ) -> VisitPublic:
     visit = visits.update_visit(
         db, actor=actor, visit_id=visit_id, data=body, now=now_for(db, actor)
@@ -459,7 +454,7 @@ def update_visit(
     summary="Mark a visit's safeguarding concern as reviewed (lead)",
     responses=problem_responses(403, 404, 409),
 )
-def review_concern(db: DbSession, actor: LeadUser, visit_id: int = id_param()) -> VisitPublic:
+def review_concern(db: DbSession, actor: LeadUser, visit_id: PathId) -> VisitPublic:
     return visits_public(db, [visits.review_concern(db, actor=actor, visit_id=visit_id)])[0]
 
 
@@ -488,7 +483,7 @@ def list_assignments(
     responses=problem_responses(403, 404, 422),
 )
 def update_assignment(
-    db: DbSession, actor: CurrentUser, body: AssignmentUpdate, assignment_id: int = id_param()
+    db: DbSession, actor: CurrentUser, body: AssignmentUpdate, assignment_id: PathId
 ) -> AssignmentPublic:
     practice.update_assignment(db, actor=actor, assignment_id=assignment_id, data=body)
     rows = practice.list_assignments(db, actor=actor, assignment_id=assignment_id)

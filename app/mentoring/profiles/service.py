@@ -157,6 +157,24 @@ def list_mentors(
     ]
 
 
+def unprofiled_mentors(db: Session, *, actor: User) -> list[User]:
+    """Active people with the mentor role who have no profile yet, by name (one query)."""
+    require_staff(actor)
+    has_profile = select(MentorProfile.user_id).where(MentorProfile.org_id == actor.org_id)
+    return list(
+        db.exec(
+            select(User)
+            .where(
+                User.org_id == actor.org_id,
+                User.role == Role.mentor,
+                col(User.active).is_(True),
+                col(User.id).not_in(has_profile),
+            )
+            .order_by(col(User.name))
+        ).all()
+    )
+
+
 def update_profile(
     db: Session, *, actor: User, mentor_id: int, data: MentorUpdate, today: dt.date
 ) -> MentorProfile:

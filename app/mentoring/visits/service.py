@@ -29,7 +29,6 @@ from app.sessions.models import AssignmentStatus, PracticeAssignment
 VISITS: Table = MentorVisit.__table__  # type: ignore[attr-defined]
 LINKS: Table = VisitAssignment.__table__  # type: ignore[attr-defined]
 ASSIGNMENTS: Table = PracticeAssignment.__table__  # type: ignore[attr-defined]
-DONE = (VisitStatus.completed, VisitStatus.missed, VisitStatus.cancelled)
 
 
 def _minutes(t: dt.time) -> int:

@@ -9,9 +9,8 @@ import datetime as dt
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from app.auth.deps import CurrentUser
+from app.auth.deps import CurrentUser, Today
 from app.auth.models import Role
-from app.clock import today_for
 from app.db import DbSession
 from app.exceptions import Forbidden
 from app.mentoring.models import VisitStatus
@@ -58,13 +57,13 @@ def my_week(
     request: Request,
     db: DbSession,
     actor: CurrentUser,
+    today: Today,
     date: str | None = Query(default=None, max_length=40),
     saved: str | None = Query(default=None, max_length=20),
     planned: int | None = Query(default=None, ge=0, le=1000),
 ) -> HTMLResponse:
     if actor.role != Role.mentor:
         raise Forbidden("My week is for mentors.")
-    today = today_for(db, actor)
     day, errors = today, {}
     if date:
         try:
