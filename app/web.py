@@ -83,12 +83,6 @@ templates.env.filters.update(
 templates.env.globals["service_name"] = get_settings().service_name
 
 
-def id_param() -> Any:
-    """A path id (1 to 2**31-1). A fresh Path() per parameter: FastAPI binds each instance
-    to one parameter name."""
-    return PathParam(ge=1, le=2**31 - 1)
-
-
 PathId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
 """A row's id in a path (1 to 2**31-1, what the integer columns hold): `child_id: PathId`.
 FastAPI copies Annotated metadata per parameter, so one alias serves every id."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Request, Response
+from fastapi import APIRouter, Form, Request, Response
 
 from app.auth import service, signin
 from app.auth.deps import AdminUser, CurrentPrincipal, CurrentUser, bearer_token, client_address
@@ -20,9 +20,9 @@ from app.auth.schemas import (
 )
 from app.db import DbSession
 from app.errors import problem_responses
+from app.web import PathId
 
 router = APIRouter(tags=["auth and people"])
-UserId = Path(ge=1, le=2**31 - 1)
 
 
 @router.post(
@@ -103,7 +103,7 @@ def create_user(db: DbSession, actor: AdminUser, body: UserCreate) -> UserPublic
     summary="One user (admin)",
     responses=problem_responses(401, 403, 404),
 )
-def get_user(db: DbSession, actor: AdminUser, user_id: int = UserId) -> UserPublic:
+def get_user(db: DbSession, actor: AdminUser, user_id: PathId) -> UserPublic:
     return UserPublic.model_validate(service.get_user(db, actor=actor, user_id=user_id))
 
 
@@ -113,9 +113,7 @@ def get_user(db: DbSession, actor: AdminUser, user_id: int = UserId) -> UserPubl
     summary="Change a user's name or role, or (de)activate them (admin)",
     responses=problem_responses(401, 403, 404, 409, 422),
 )
-def update_user(
-    db: DbSession, actor: AdminUser, body: UserUpdate, user_id: int = UserId
-) -> UserPublic:
+def update_user(db: DbSession, actor: AdminUser, body: UserUpdate, user_id: PathId) -> UserPublic:
     user = service.update_user(
         db, actor=actor, user_id=user_id, name=body.name, role=body.role, active=body.active
     )

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Query, Response
 
-from app.auth.deps import CurrentUser, LeadUser
+from app.auth.deps import CurrentUser, LeadUser, Today
 from app.children import service
 from app.children.schemas import ChildCreate, ChildPublic, ChildUpdate
-from app.clock import today_for
 from app.db import DbSession
 from app.errors import problem_responses
 from app.idempotency import Idempotent
+from app.web import PathId
 
 router = APIRouter(prefix="/children", tags=["children"], responses=problem_responses(401))
-ChildId = Path(ge=1, le=2**31 - 1)
 
 
 @router.post(
@@ -24,11 +23,11 @@ ChildId = Path(ge=1, le=2**31 - 1)
     responses=problem_responses(403, 409, 422),
 )
 def create_child(
-    db: DbSession, actor: LeadUser, body: ChildCreate, once: Idempotent
+    db: DbSession, actor: LeadUser, today: Today, body: ChildCreate, once: Idempotent
 ) -> ChildPublic | Response:
     if (replay := once.replay()) is not None:
         return replay
-    child = service.create_child(db, actor=actor, data=body, today=today_for(db, actor))
+    child = service.create_child(db, actor=actor, data=body, today=today)
     return once.keep(ChildPublic.model_validate(child))
 
 
@@ -46,7 +45,7 @@ def list_children(
 @router.get(
     "/{child_id}", response_model=ChildPublic, summary="One child", responses=problem_responses(404)
 )
-def get_child(db: DbSession, actor: CurrentUser, child_id: int = ChildId) -> ChildPublic:
+def get_child(db: DbSession, actor: CurrentUser, child_id: PathId) -> ChildPublic:
     return ChildPublic.model_validate(service.get_child(db, actor=actor, child_id=child_id))
 
 
@@ -57,9 +56,7 @@ def get_child(db: DbSession, actor: CurrentUser, child_id: int = ChildId) -> Chi
     responses=problem_responses(403, 404, 409, 422),
 )
 def update_child(
-    db: DbSession, actor: LeadUser, body: ChildUpdate, child_id: int = ChildId
+    db: DbSession, actor: LeadUser, today: Today, body: ChildUpdate, child_id: PathId
 ) -> ChildPublic:
-    child = service.update_child(
-        db, actor=actor, child_id=child_id, data=body, today=today_for(db, actor)
-    )
+    child = service.update_child(db, actor=actor, child_id=child_id, data=body, today=today)
     return ChildPublic.model_validate(child)

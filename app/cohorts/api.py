@@ -6,8 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from app.auth.deps import CurrentUser, LeadUser
-from app.clock import today_for
+from app.auth.deps import CurrentUser, LeadUser, Today
 from app.cohorts import service
 from app.cohorts.models import Cohort
 from app.cohorts.schemas import (
@@ -28,7 +27,7 @@ from app.curriculum.models import Curriculum
 from app.db import DbSession
 from app.errors import problem_responses
 from app.idempotency import Idempotent
-from app.web import id_param
+from app.web import PathId
 
 router = APIRouter(tags=["cohorts and sessions"], responses=problem_responses(401))
 
@@ -90,7 +89,7 @@ def list_cohorts(db: DbSession, actor: CurrentUser) -> list[CohortPublic]:
     summary="One cohort",
     responses=problem_responses(404),
 )
-def get_cohort(db: DbSession, actor: CurrentUser, cohort_id: int = id_param()) -> CohortDetail:
+def get_cohort(db: DbSession, actor: CurrentUser, cohort_id: PathId) -> CohortDetail:
     return cohort_detail(db, actor, cohort_id)
 
 
@@ -100,9 +99,7 @@ def get_cohort(db: DbSession, actor: CurrentUser, cohort_id: int = id_param()) -
     summary="A cohort's sessions, by date (cancelled occurrences included)",
     responses=problem_responses(404),
 )
-def list_sessions(
-    db: DbSession, actor: CurrentUser, cohort_id: int = id_param()
-) -> list[SessionPublic]:
+def list_sessions(db: DbSession, actor: CurrentUser, cohort_id: PathId) -> list[SessionPublic]:
     return [
         SessionPublic.model_validate(s)
         for s in service.sessions_of(db, actor=actor, cohort_id=cohort_id)
@@ -116,7 +113,7 @@ def list_sessions(
     responses=problem_responses(403, 404, 409, 422),
 )
 def reschedule_session(
-    db: DbSession, actor: LeadUser, body: SessionReschedule, session_id: int = id_param()
+    db: DbSession, actor: LeadUser, body: SessionReschedule, session_id: PathId
 ) -> SessionPublic:
     session = service.reschedule(
         db,
@@ -137,7 +134,7 @@ def reschedule_session(
     responses=problem_responses(403, 404, 409, 422),
 )
 def cancel_session(
-    db: DbSession, actor: LeadUser, body: SessionCancel, session_id: int = id_param()
+    db: DbSession, actor: LeadUser, body: SessionCancel, session_id: PathId
 ) -> SessionPublic:
     session = service.cancel_session(
         db, actor=actor, session_id=session_id, version=body.version, reason=body.reason
@@ -194,15 +191,14 @@ def list_closures(db: DbSession, actor: LeadUser) -> list[ClosurePublic]:
 def enrol(
     db: DbSession,
     actor: LeadUser,
+    today: Today,
     body: EnrolmentCreate,
     once: Idempotent,
-    cohort_id: int = id_param(),
+    cohort_id: PathId,
 ) -> EnrolmentPublic | Response:
     if (replay := once.replay()) is not None:
         return replay
-    enrolment = service.enrol(
-        db, actor=actor, cohort_id=cohort_id, data=body, today=today_for(db, actor)
-    )
+    enrolment = service.enrol(db, actor=actor, cohort_id=cohort_id, data=body, today=today)
     return once.keep(EnrolmentPublic.model_validate(enrolment))
 
 
@@ -213,7 +209,7 @@ def enrol(
     responses=problem_responses(403, 404, 409, 422),
 )
 def withdraw(
-    db: DbSession, actor: LeadUser, body: EnrolmentWithdraw, enrolment_id: int = id_param()
+    db: DbSession, actor: LeadUser, body: EnrolmentWithdraw, enrolment_id: PathId
 ) -> EnrolmentPublic:
     enrolment = service.withdraw(
         db, actor=actor, enrolment_id=enrolment_id, date=body.date, reason=body.reason

@@ -23,7 +23,7 @@ from app.sessions.schemas import (
     SessionDetail,
     TaskOut,
 )
-from app.web import id_param
+from app.web import PathId
 
 router = APIRouter(tags=["session delivery"], responses=problem_responses(401))
 
@@ -107,7 +107,7 @@ def session_detail(db: Session, actor: User, session_id: int) -> SessionDetail:
     summary="One session: its lesson, the children expected, and what was recorded",
     responses=problem_responses(404),
 )
-def get_session(db: DbSession, actor: CurrentUser, session_id: int = id_param()) -> SessionDetail:
+def get_session(db: DbSession, actor: CurrentUser, session_id: PathId) -> SessionDetail:
     return session_detail(db, actor, session_id)
 
 
@@ -118,7 +118,7 @@ def get_session(db: DbSession, actor: CurrentUser, session_id: int = id_param())
     responses=problem_responses(403, 404, 409, 422),
 )
 def record_session(
-    db: DbSession, actor: CurrentUser, body: RecordIn, session_id: int = id_param()
+    db: DbSession, actor: CurrentUser, body: RecordIn, session_id: PathId
 ) -> SessionDetail:
     service.record_session(
         db, actor=actor, session_id=session_id, payload=body, now=now_for(db, actor)
@@ -134,7 +134,7 @@ def record_session(
     responses=problem_responses(403, 404, 409, 422),
 )
 def observe(
-    db: DbSession, actor: LeadUser, body: ObservationIn, session_id: int = id_param()
+    db: DbSession, actor: LeadUser, body: ObservationIn, session_id: PathId
 ) -> ObservationOut:
     o = service.observe(db, actor=actor, session_id=session_id, data=body)
     return ObservationOut(

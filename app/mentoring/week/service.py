@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from app.auth.models import Role, User
 from app.children.models import Child
+from app.clock import week_of
 from app.cohorts import service as cohorts
 from app.cohorts.models import Cohort, Enrolment, GroupSession, SessionStatus
 from app.curriculum.models import Activity, CurriculumWeek
@@ -77,11 +78,6 @@ class Week:
     mentees: list[Mentee]
     band: tuple[int, int]
     links: dict[int, list[int]]
-
-
-def week_of(day: dt.date) -> tuple[dt.date, dt.date]:
-    start = day - dt.timedelta(days=day.weekday())
-    return start, start + dt.timedelta(days=6)
 
 
 def mentor_week(db: Session, *, actor: User, day: dt.date) -> Week:

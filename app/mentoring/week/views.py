@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from app.auth.deps import CurrentUser, Today
 from app.auth.models import Role
+from app.clock import week_of
 from app.db import DbSession
 from app.exceptions import Forbidden
 from app.mentoring.models import VisitStatus
@@ -114,7 +115,7 @@ def my_week(
             "week": week,
             "mentees": mentees,
             "today": today,
-            "this_week": weeks.week_of(today)[0] == week.start,
+            "this_week": week_of(today)[0] == week.start,
             "previous": (week.start - dt.timedelta(days=7)).isoformat(),
             "next": (week.start + dt.timedelta(days=7)).isoformat(),
             "band": week.band,
