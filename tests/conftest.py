@@ -23,16 +23,12 @@ from alembic import command
 from alembic.config import Config
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import URL
+from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
-from app.auth import service as auth_service
-from app.auth.deps import SESSION_COOKIE
-from app.auth.models import Organisation, Role, User
 from app.config import get_settings
 from app.curriculum.service import load_path
-from app.db import create_db_engine, finish_request, get_db, get_engine, parse_database_url
+from app.db import create_db_engine, finish_request, get_db, get_engine
 from app.logs import configure_logging
 from app.main import create_app
 from tests.support.clock import (
@@ -44,12 +40,14 @@ from tests.support.clock import (
     parse_instant,
     travel,
 )
+from tests.support.databases import CURRICULUM, DatabaseFactory, alembic_config_for
+from tests.support.queries import CountQueries, query_counter
+
+# The fixtures every directory shares: people, children, cohorts, mentors, a programme.
+pytest_plugins = ["tests.support.fixtures"]
 
 # Cheap Argon2 parameters for the suite (set before the settings are first read).
 os.environ["TANDEM_PASSWORD_HASH_FAST"] = "true"
-
-ROOT = Path(__file__).resolve().parent.parent
-CURRICULUM = ROOT / "curriculum"
 
 
 # The clock ----------------------------------------------------------------------------------
@@ -202,77 +200,11 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
                 fcntl.flock(turnstile, fcntl.LOCK_UN)
 
 
-def _given_url() -> str | None:
-    return os.environ.get("TANDEM_DATABASE_URL") or None
-
-
-class DatabaseFactory:
-    """Makes throwaway databases: SQLite files, or databases on the given PostgreSQL server."""
-
-    def __init__(self, tmp: Path) -> None:
-        self.tmp = tmp
-        self.base = _given_url()
-        self.created: list[URL] = []
-
-    @property
-    def backend(self) -> str:
-        return parse_database_url(self.base).get_backend_name() if self.base else "sqlite"
-
-    def new(self, label: str) -> str:
-        if self.backend == "sqlite":
-            return f"sqlite:///{self.tmp / f'{label}_{uuid.uuid4().hex[:8]}.db'}"
-        assert self.base is not None
-        server = parse_database_url(self.base)
-        return self._create(f"{server.database or 'tandem'}_{label}_{uuid.uuid4().hex[:8]}")
-
-    def copy_of(self, template: str) -> str:
-        """A new database holding what `template` (one of this factory's) holds: a file
-        copy on SQLite; CREATE DATABASE ... TEMPLATE on PostgreSQL, which needs nobody
-        connected to the template."""
-        source = parse_database_url(template)
-        if self.backend == "sqlite":
-            copy = Path(str(source.database)).with_name(f"copy_{uuid.uuid4().hex[:8]}.db")
-            shutil.copyfile(str(source.database), copy)
-            return f"sqlite:///{copy}"
-        name = f"{source.database}_{uuid.uuid4().hex[:8]}"
-        return self._create(name, template=str(source.database))
-
-    def _create(self, name: str, *, template: str | None = None) -> str:
-        assert self.base is not None
-        server = parse_database_url(self.base)
-        admin = create_engine(server, isolation_level="AUTOCOMMIT")
-        like = f' TEMPLATE "{template}"' if template else ""
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"{like}'))
-        admin.dispose()
-        url = server.set(database=name)
-        self.created.append(url)
-        return url.render_as_string(hide_password=False)
-
-    def drop_all(self) -> None:
-        if not self.created:
-            return
-        assert self.base is not None
-        admin = create_engine(parse_database_url(self.base), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            for url in self.created:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-        admin.dispose()
-
-
 @pytest.fixture(scope="session")
 def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
     factory = DatabaseFactory(tmp_path_factory.mktemp("db"))
     yield factory
     factory.drop_all()
-
-
-def alembic_config_for(url: str) -> Config:
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
-    config.attributes["database_url"] = url
-    config.attributes["skip_logging_config"] = True
-    return config
 
 
 @pytest.fixture(scope="session")
@@ -296,7 +228,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def connection(engine: Engine) -> Iterator[object]:
+def connection(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as conn:
         transaction = conn.begin()
         yield conn
@@ -304,10 +236,10 @@ def connection(engine: Engine) -> Iterator[object]:
 
 
 @pytest.fixture
-def db(connection: object) -> Iterator[Session]:
+def db(connection: Connection) -> Iterator[Session]:
     """A session whose commits are savepoints inside the test's transaction."""
     with Session(
-        bind=connection,  # type: ignore[arg-type]
+        bind=connection,
         join_transaction_mode="create_savepoint",
         expire_on_commit=False,
     ) as session:
@@ -375,35 +307,10 @@ def alembic_engine(databases: DatabaseFactory) -> Iterator[Engine]:
     engine.dispose()
 
 
-class _Counter:
-    def __init__(self) -> None:
-        self.count = 0
-        self.statements: list[str] = []
-
-
 @pytest.fixture
-def count_queries(engine: Engine):  # type: ignore[no-untyped-def]
+def count_queries(engine: Engine) -> CountQueries:
     """`with count_queries() as c:` counts the SQL statements sent while inside."""
-    from contextlib import contextmanager
-
-    from sqlalchemy import event
-
-    @contextmanager
-    def counting():  # type: ignore[no-untyped-def]
-        counter = _Counter()
-
-        def before(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
-                counter.count += 1
-                counter.statements.append(statement)
-
-        event.listen(engine, "before_cursor_execute", before)
-        try:
-            yield counter
-        finally:
-            event.remove(engine, "before_cursor_execute", before)
-
-    return counting
+    return query_counter(engine)
 
 
 @pytest.fixture
@@ -414,108 +321,8 @@ def curriculum_copy(tmp_path: Path) -> Path:
     return target
 
 
-# People ------------------------------------------------------------------------------------
-
-PASSWORD = "correct horse battery staple"
-
-
 @pytest.fixture(autouse=True)
 def _fresh_settings() -> Iterator[None]:
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
-
-
-class People:
-    """Organisation A with one user of each role, and organisation B with its own lead."""
-
-    def __init__(self, db: Session) -> None:
-        self.db = db
-        self.org, _ = auth_service.get_or_create_organisation(db, "Org A")
-        self.other_org, _ = auth_service.get_or_create_organisation(db, "Org B")
-        self.admin = self.add(Role.admin)
-        self.lead = self.add(Role.lead)
-        self.facilitator = self.add(Role.facilitator)
-        self.mentor = self.add(Role.mentor)
-        self.other_lead = self.add(Role.lead, org=self.other_org, email="lead@org-b.example.org")
-        self.other_admin = self.add(Role.admin, org=self.other_org, email="admin@org-b.example.org")
-        db.commit()
-
-    def add(
-        self,
-        role: Role,
-        *,
-        org: Organisation | None = None,
-        email: str | None = None,
-        name: str | None = None,
-    ) -> User:
-        org = org or self.org
-        return auth_service.create_user(
-            self.db,
-            actor=None,
-            org_id=org.id or 0,
-            email=email or f"{role.value}@org-a.example.org",
-            name=name or f"{role.value.capitalize()} of {org.name}",
-            role=role,
-            password=PASSWORD,
-        )
-
-    def by_role(self, name: str) -> User:
-        return {
-            "admin": self.admin,
-            "lead": self.lead,
-            "facilitator": self.facilitator,
-            "mentor": self.mentor,
-            "other_org": self.other_lead,
-        }[name]
-
-
-@pytest.fixture
-def people(db: Session) -> People:
-    return People(db)
-
-
-class Signed:
-    """Test clients signed in as someone: by bearer token (API) or session cookie (pages)."""
-
-    def __init__(self, app: FastAPI, db: Session) -> None:
-        self.app = app
-        self.db = db
-        self.clients: list[TestClient] = []
-
-    def api(self, user: User) -> TestClient:
-        raw, _ = auth_service.issue_token(self.db, user=user)
-        self.db.commit()
-        client = TestClient(self.app, headers={"Authorization": f"Bearer {raw}"})
-        self.clients.append(client)
-        return client
-
-    def pages(self, user: User) -> TestClient:
-        raw, session = auth_service.start_session(self.db, user=user)
-        self.db.commit()
-        client = TestClient(self.app, follow_redirects=False)
-        client.cookies.set(SESSION_COOKIE, raw)
-        client.csrf_token = session.csrf_token  # type: ignore[attr-defined]
-        self.clients.append(client)
-        return client
-
-    def close(self) -> None:
-        for client in self.clients:
-            client.close()
-
-
-@pytest.fixture
-def signed(app: FastAPI, db: Session) -> Iterator[Signed]:
-    helper = Signed(app, db)
-    yield helper
-    helper.close()
-
-
-@pytest.fixture
-def lead_api(signed: Signed, people: People) -> TestClient:
-    return signed.api(people.lead)
-
-
-@pytest.fixture
-def lead_pages(signed: Signed, people: People) -> TestClient:
-    return signed.pages(people.lead)

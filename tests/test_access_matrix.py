@@ -38,7 +38,6 @@ from app.mentoring.visits import service as mentoring_visits
 from app.sessions import service as sessions_service
 from app.sessions.models import PracticeAssignment
 from app.sessions.schemas import RecordIn
-from tests.conftest import PASSWORD, People, Signed
 from tests.matrix_rows import (
     children_pages,
     cohort_pages,
@@ -48,6 +47,7 @@ from tests.matrix_rows import (
     mentoring_api,
     mentoring_pages,
 )
+from tests.support.people import PASSWORD, People, Signed
 
 # The rows carry fixed dates (visits in November 2026, a visit plan until 27 March 2027):
 # the matrix runs at the day they were written for, whatever `--clock` says.

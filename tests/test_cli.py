@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from app.curriculum.models import Curriculum
-from tests.conftest import CURRICULUM, ROOT
-from tests.helpers import edit
 from tests.support.clock import tandem_now
+from tests.support.databases import CURRICULUM, ROOT
+from tests.support.files import edit
 
 TANDEM = str(Path(sys.executable).parent / "tandem")
 

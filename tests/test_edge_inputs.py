@@ -10,18 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from tests.conftest import People, Signed
-from tests.mentoring.conftest import (  # noqa: F401  (fixtures)
-    MakeMentor,
-    Programme,
-    make_child,
-    make_match,
-    make_mentor,
-    mentor_user,
-    programme,
-    second_facilitator,
-    today,
-)
+from tests.support.mentoring import MakeMentor, Programme, make_match
+from tests.support.people import People, Signed
 
 INT32_MAX = 2**31 - 1
 DATE_MESSAGE = "Give a date between 1900 and 2100"
@@ -42,8 +32,8 @@ def assert_refused(response: Any, message: str | None = None) -> dict[str, Any]:
 @pytest.fixture
 def match(
     lead_api: TestClient,
-    programme: Programme,  # noqa: F811
-    make_mentor: MakeMentor,  # noqa: F811
+    programme: Programme,
+    make_mentor: MakeMentor,
 ) -> dict[str, Any]:
     mentor = make_mentor(name="Jo Mentor")
     return make_match(lead_api, programme.children[0]["id"], mentor["user_id"], programme.start)
@@ -93,7 +83,7 @@ def test_visits_from_and_to_far_from_now_are_refused(lead_api: TestClient, day: 
 def test_dates_in_bodies_far_from_now_are_refused(
     lead_api: TestClient,
     match: dict[str, Any],
-    programme: Programme,  # noqa: F811
+    programme: Programme,
 ) -> None:
     far = "9999-12-31"
     assert_refused(
@@ -126,7 +116,7 @@ def test_dates_in_bodies_far_from_now_are_refused(
 @pytest.mark.parametrize("version", [INT32_MAX + 1, 2**63, -(2**31) - 1, 0])
 def test_a_version_beyond_the_column_is_refused(
     lead_api: TestClient,
-    programme: Programme,  # noqa: F811
+    programme: Programme,
     version: int,
 ) -> None:
     session = programme.sessions(lead_api)[-1]
@@ -156,7 +146,7 @@ def test_a_visit_version_beyond_the_column_is_refused(
 
 def test_the_largest_version_is_a_conflict_not_an_error(
     lead_api: TestClient,
-    programme: Programme,  # noqa: F811
+    programme: Programme,
 ) -> None:
     sid = programme.sessions(lead_api)[-1]["id"]
     # The next version must fit the column too.
@@ -188,7 +178,7 @@ def test_a_visit_plan_time_with_an_offset_is_refused(
 def test_a_visit_time_with_an_offset_is_refused(
     mentor_api: TestClient,
     match: dict[str, Any],
-    today: dt.date,  # noqa: F811
+    today: dt.date,
 ) -> None:
     body = {
         "match_id": match["id"],
@@ -205,7 +195,7 @@ def test_a_visit_time_with_an_offset_is_refused(
 
 def test_group_times_with_an_offset_are_refused(
     lead_api: TestClient,
-    programme: Programme,  # noqa: F811
+    programme: Programme,
     people: People,
     curriculum_id: int,
 ) -> None:
@@ -243,7 +233,7 @@ def test_a_visit_plan_without_an_offset_is_made(
 
 def test_child_preferences_null_clears_them(
     lead_api: TestClient,
-    make_child: Any,  # noqa: F811
+    make_child: Any,
 ) -> None:
     child = make_child(preferences={"mentor_gender": "female", "languages": ["Welsh"]})
     response = lead_api.patch(f"/api/v1/children/{child['id']}", json={"preferences": None})
@@ -254,7 +244,7 @@ def test_child_preferences_null_clears_them(
 
 def test_child_languages_and_interests_null_clear_them(
     lead_api: TestClient,
-    make_child: Any,  # noqa: F811
+    make_child: Any,
 ) -> None:
     child = make_child(languages=["Welsh"], interests=["football"])
     response = lead_api.patch(
@@ -272,7 +262,7 @@ def test_child_languages_and_interests_null_clear_them(
 )
 def test_mentor_profile_dates_given_as_datetimes_are_refused(
     lead_api: TestClient,
-    make_mentor: MakeMentor,  # noqa: F811
+    make_mentor: MakeMentor,
     value: Any,
 ) -> None:
     mentor = make_mentor()
@@ -297,7 +287,7 @@ def test_query_dates_given_as_numbers_are_refused(lead_api: TestClient, value: s
 
 def test_times_in_responses_are_local_as_documented(
     lead_api: TestClient,
-    programme: Programme,  # noqa: F811
+    programme: Programme,
 ) -> None:
     document = lead_api.get("/api/v1/openapi.json").json()
     start = document["components"]["schemas"]["SessionPublic"]["properties"]["start_time"]
@@ -312,7 +302,7 @@ def test_times_in_responses_are_local_as_documented(
 def test_text_with_a_nul_is_never_a_server_error(
     lead_api: TestClient,
     db: Session,
-    programme: Programme,  # noqa: F811
+    programme: Programme,
 ) -> None:
     # PostgreSQL cannot store NUL in text (app.errors answers its DataError with a 422);
     # SQLite stores it. Refusing it at validation would need one string type shared by every
@@ -337,7 +327,7 @@ def test_text_with_a_nul_is_never_a_server_error(
 )
 def test_mentor_checks_sent_as_null_stay_as_they_are(
     lead_api: TestClient,
-    make_mentor: MakeMentor,  # noqa: F811
+    make_mentor: MakeMentor,
     body: dict[str, Any],
 ) -> None:
     mentor = make_mentor()
@@ -349,7 +339,7 @@ def test_mentor_checks_sent_as_null_stay_as_they_are(
 
 def test_a_lone_surrogate_in_text_is_never_a_server_error(
     lead_api: TestClient,
-    make_mentor: MakeMentor,  # noqa: F811
+    make_mentor: MakeMentor,
 ) -> None:
     # JSON may escape half a UTF-16 pair ("\\uda11"); no database can store it as text.
     mentor = make_mentor()

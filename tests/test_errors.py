@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 from app.exceptions import Conflict, Invalid
-from tests.conftest import People
+from tests.support.people import People
 
 
 class Echo(BaseModel):

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 
 from app.db import create_db_engine, get_engine
-from tests.conftest import alembic_config_for
+from tests.support.databases import alembic_config_for
 
 
 def test_healthz_ok(client: TestClient) -> None:

@@ -26,19 +26,11 @@ from app.children.models import Child
 from app.cohorts.models import Enrolment
 from app.idempotency import HEADER, REPLAYED_HEADER, IdempotencyKey
 from app.mentoring.models import CheckIn, Match, MentorVisit
-from tests.cohorts.conftest import count_rows, make_child, second_facilitator  # noqa: F401
-from tests.conftest import DatabaseFactory, People, Signed
-from tests.mentoring.conftest import (  # noqa: F401  (fixtures)
-    DAY,
-    MakeMentor,
-    Programme,
-    make_match,
-    make_mentor,
-    mentor_user,
-    programme,
-    today,
-)
 from tests.support.clock import Clock
+from tests.support.databases import DatabaseFactory
+from tests.support.mentoring import DAY, MakeMentor, Programme, make_match, mentor_user
+from tests.support.people import People, Signed
+from tests.support.rows import count_rows
 from tests.support.served import serve
 
 
@@ -77,9 +69,9 @@ def make_case(
     people: People,
     db: Session,
     lead_api: TestClient,
-    programme: Programme,  # noqa: F811
-    make_mentor: MakeMentor,  # noqa: F811
-    make_child: Callable[..., dict[str, Any]],  # noqa: F811
+    programme: Programme,
+    make_mentor: MakeMentor,
+    make_child: Callable[..., dict[str, Any]],
     clock: Clock,
 ) -> Callable[[str], Case]:
     day = clock.today

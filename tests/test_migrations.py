@@ -11,7 +11,7 @@ from pytest_alembic.tests import (  # noqa: F401  (collected as tests here)
     test_upgrade,
 )
 
-from tests.conftest import alembic_config_for
+from tests.support.databases import alembic_config_for
 
 
 def test_alembic_check_finds_no_drift(database_url: str) -> None:

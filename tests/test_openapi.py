@@ -20,17 +20,8 @@ from sqlmodel import Session, col, select
 from app.auth.service import issue_token
 from app.mentoring.models import MentorVisit
 from app.sessions.models import PracticeAssignment
-from tests.conftest import People
-from tests.mentoring.conftest import (  # noqa: F401  (fixtures)
-    Programme,
-    make_child,
-    make_match,
-    programme,
-    ready_checks,
-    record,
-    second_facilitator,
-    today,
-)
+from tests.support.mentoring import Programme, make_match, ready_checks, record
+from tests.support.people import People
 
 ROLES = ("admin", "lead", "facilitator", "mentor")
 # Four roles, each over every operation: about 30 s of one core each (measured), most of it
@@ -54,9 +45,9 @@ def seeded(
     lead_api: TestClient,
     people: People,
     db: Session,
-    programme: Programme,  # noqa: F811
+    programme: Programme,
     curriculum_id: int,
-    today: dt.date,  # noqa: F811
+    today: dt.date,
 ) -> Seeded:
     mentor_id = people.mentor.id or 0
     made = lead_api.post("/api/v1/mentors", json={"user_id": mentor_id, **ready_checks(today)})

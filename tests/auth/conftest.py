@@ -7,8 +7,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.config import get_settings
-from tests.auth.support import Setting, browser
-from tests.conftest import People, Signed
+from tests.support.auth import Setting, browser
 
 
 @pytest.fixture
@@ -16,16 +15,6 @@ def anon(app: FastAPI) -> Iterator[TestClient]:
     """An anonymous browser: redirects are returned, not followed."""
     with browser(app) as client:
         yield client
-
-
-@pytest.fixture
-def admin_api(signed: Signed, people: People) -> TestClient:
-    return signed.api(people.admin)
-
-
-@pytest.fixture
-def admin_pages(signed: Signed, people: People) -> TestClient:
-    return signed.pages(people.admin)
 
 
 @pytest.fixture

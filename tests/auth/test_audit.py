@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.audit.models import AuditEvent
-from tests.auth.support import (
+from tests.support.auth import (
     assert_no_secrets,
     assert_page,
     assert_problem,
@@ -18,7 +18,7 @@ from tests.auth.support import (
     request_token,
     token_for,
 )
-from tests.conftest import PASSWORD, People, Signed
+from tests.support.people import PASSWORD, People, Signed
 
 NEW_PASSWORD = "another long passphrase"
 

@@ -18,7 +18,7 @@ from sqlmodel import Session, SQLModel, select
 
 from app.auth.models import Organisation, User
 from app.auth.security import verify_password
-from tests.conftest import ROOT
+from tests.support.databases import ROOT
 
 TANDEM = str(Path(sys.executable).parent / "tandem")
 PASSWORD = "a long enough password"

@@ -6,8 +6,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.auth.support import Setting, browser, fresh_app
-from tests.conftest import People, Signed
+from tests.support.auth import Setting, browser, fresh_app
+from tests.support.people import People, Signed
 
 HSTS = "Strict-Transport-Security"
 

@@ -9,7 +9,7 @@ from httpx2 import Response
 from sqlmodel import Session
 
 from app.auth.models import User
-from tests.auth.support import (
+from tests.support.auth import (
     Setting,
     assert_page,
     assert_problem,
@@ -19,8 +19,8 @@ from tests.auth.support import (
     save,
     sign_in,
 )
-from tests.conftest import PASSWORD, People
 from tests.support.clock import Clock
+from tests.support.people import PASSWORD, People
 
 BAD = "not the password at all"
 LOCKED = "This account is locked after too many failed sign-ins. Try again later."

@@ -15,7 +15,8 @@ from sqlmodel import Session, select
 from app.auth import signin
 from app.auth.models import User
 from app.auth.security import verify_password
-from tests.auth.support import (
+from tests.auth.test_password import change
+from tests.support.auth import (
     WRONG,
     assert_error_summary,
     assert_problem,
@@ -25,9 +26,8 @@ from tests.auth.support import (
     save,
     sign_in,
 )
-from tests.auth.test_password import change
-from tests.conftest import PASSWORD, People
 from tests.support.clock import Clock
+from tests.support.people import PASSWORD, People
 
 BAD = "not the password at all"
 LOCKED = "This account is locked after too many failed sign-ins. Try again later."

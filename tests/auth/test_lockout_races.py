@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
-from tests.conftest import DatabaseFactory
+from tests.support.databases import DatabaseFactory
 from tests.support.served import DEMO_LOGINS, DEMO_PASSWORD, Served, serve
 
 TOKEN = "/api/v1/auth/token"

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from httpx2 import Response
 from sqlmodel import Session
 
-from tests.auth.support import (
+from tests.support.auth import (
     assert_error_summary,
     assert_no_secrets,
     assert_page,
@@ -19,7 +19,7 @@ from tests.auth.support import (
     request_token,
     token_for,
 )
-from tests.conftest import PASSWORD, People, Signed
+from tests.support.people import PASSWORD, People, Signed
 
 NEW = "a different and long passphrase"
 URL = "/account/password"

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from app.auth.deps import CSRF_COOKIE, SESSION_COOKIE
 from app.auth.models import WebSession
-from tests.auth.support import (
+from tests.support.auth import (
     WRONG,
     Setting,
     assert_error_summary,
@@ -35,7 +35,7 @@ from tests.auth.support import (
     token_for,
     web_session_of,
 )
-from tests.conftest import PASSWORD, People, Signed
+from tests.support.people import PASSWORD, People, Signed
 
 # The sign-in form ---------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from app.auth import security
 from app.auth.models import ApiToken
-from tests.auth.support import (
+from tests.support.auth import (
     TOKEN_URL,
     WRONG,
     api_token_row,
@@ -24,7 +24,7 @@ from tests.auth.support import (
     save,
     token_for,
 )
-from tests.conftest import PASSWORD, People
+from tests.support.people import PASSWORD, People
 
 
 def test_token_for_the_right_password(client: TestClient, people: People, db: Session) -> None:

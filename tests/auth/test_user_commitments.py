@@ -14,29 +14,19 @@ from sqlmodel import Session, col, delete
 
 from app.auth.models import Role, User
 from app.cohorts.models import CohortFacilitator
-from tests.auth.support import assert_page, assert_problem, audit_events, post_form, reload
-from tests.cohorts.conftest import make_child, second_facilitator  # noqa: F401
-from tests.conftest import People, Signed
-from tests.mentoring.conftest import (  # noqa: F401
-    DAY,
-    MakeMentor,
-    Programme,
-    make_match,
-    make_mentor,
-    mentor_user,
-    programme,
-    today,
-)
+from tests.support.auth import assert_page, assert_problem, audit_events, post_form, reload
 from tests.support.clock import Clock
+from tests.support.mentoring import DAY, MakeMentor, Programme, make_match, mentor_user
+from tests.support.people import People, Signed
 
 
 @pytest.fixture
 def jo(
-    make_mentor: MakeMentor,  # noqa: F811
-    make_child: Any,  # noqa: F811
+    make_mentor: MakeMentor,
+    make_child: Any,
     lead_api: TestClient,
     db: Session,
-    today: dt.date,  # noqa: F811
+    today: dt.date,
 ) -> User:
     """Jo Mentor, with open matches with Ben and Amira and an ended one with Cara."""
     mentor = make_mentor(name="Jo Mentor", max_caseload=3)
@@ -53,7 +43,7 @@ def jo(
     return mentor_user(db, mentor)
 
 
-def sessions_to_come(lead_api: TestClient, programme: Programme, today: dt.date) -> int:  # noqa: F811
+def sessions_to_come(lead_api: TestClient, programme: Programme, today: dt.date) -> int:
     return sum(
         s["date"] >= today.isoformat() and s["status"] == "scheduled"
         for s in programme.sessions(lead_api)
@@ -85,9 +75,9 @@ def test_facilitator_with_sessions_to_come_is_refused(
     admin_api: TestClient,
     lead_api: TestClient,
     people: People,
-    programme: Programme,  # noqa: F811
+    programme: Programme,
     db: Session,
-    today: dt.date,  # noqa: F811
+    today: dt.date,
 ) -> None:
     to_come = sessions_to_come(lead_api, programme, today)
     assert to_come > 1
@@ -104,9 +94,9 @@ def test_both_are_named_at_once(
     admin_api: TestClient,
     lead_api: TestClient,
     jo: User,
-    programme: Programme,  # noqa: F811
+    programme: Programme,
     db: Session,
-    today: dt.date,  # noqa: F811
+    today: dt.date,
 ) -> None:
     db.add(
         CohortFacilitator(cohort_id=programme.cohort["id"], user_id=jo.id or 0, org_id=jo.org_id)
@@ -135,7 +125,7 @@ def test_once_moved_the_change_is_allowed(
     lead_api: TestClient,
     jo: User,
     people: People,
-    programme: Programme,  # noqa: F811
+    programme: Programme,
     db: Session,
     clock: Clock,
 ) -> None:
@@ -161,7 +151,7 @@ def test_sessions_that_are_over_do_not_hold_anyone(
     signed: Signed,
     lead_api: TestClient,
     people: People,
-    programme: Programme,  # noqa: F811
+    programme: Programme,
     clock: Clock,
 ) -> None:
     last = programme.last_date(lead_api)

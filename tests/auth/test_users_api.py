@@ -10,7 +10,7 @@ from httpx2 import Response
 from sqlmodel import Session
 
 from app.auth.models import Role, User
-from tests.auth.support import (
+from tests.support.auth import (
     assert_problem,
     audit_events,
     count,
@@ -18,7 +18,7 @@ from tests.auth.support import (
     reload,
     user_by_email,
 )
-from tests.conftest import People, Signed
+from tests.support.people import People, Signed
 
 GOOD = {
     "email": "New.Person@Org-A.example.org",

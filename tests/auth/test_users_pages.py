@@ -8,7 +8,7 @@ from httpx2 import Response
 from sqlmodel import Session
 
 from app.auth.models import Role, User
-from tests.auth.support import (
+from tests.support.auth import (
     assert_error_summary,
     assert_page,
     assert_redirect,
@@ -20,7 +20,7 @@ from tests.auth.support import (
     reload,
     user_by_email,
 )
-from tests.conftest import People, Signed
+from tests.support.people import People, Signed
 
 NEW_USER = {
     "name": "Nia New",

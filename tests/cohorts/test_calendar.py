@@ -7,7 +7,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from icalendar import Calendar
 
-from tests.conftest import People, Signed
+from tests.support.people import People, Signed
 
 
 def _feed(client: TestClient, url: str) -> Calendar:

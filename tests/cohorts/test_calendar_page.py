@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from app.audit.models import AuditEvent
 from app.auth.security import token_digest
 from app.calendar.models import CalendarFeed
-from tests.conftest import People, Signed
+from tests.support.people import People, Signed
 
 URL = re.compile(
     r'id="feed-url" type="text" value="(http://testserver/calendar/[A-Za-z0-9_\-]+\.ics)"'

@@ -17,7 +17,8 @@ from app.auth.security import token_digest
 from app.calendar import service as feeds
 from app.calendar.models import CalendarFeed
 from app.db import create_db_engine
-from tests.conftest import PASSWORD, DatabaseFactory, People, Signed, alembic_config_for
+from tests.support.databases import DatabaseFactory, alembic_config_for
+from tests.support.people import PASSWORD, People, Signed
 
 BEFORE_HASHING = "49508261f0d1"
 

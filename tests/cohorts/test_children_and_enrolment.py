@@ -10,8 +10,8 @@ from sqlmodel import Session
 
 from app.children.models import Child
 from app.cohorts.models import Enrolment
-from tests.cohorts.conftest import count_rows
-from tests.conftest import People, Signed
+from tests.support.people import People, Signed
+from tests.support.rows import count_rows
 
 
 def test_create_search_view_edit_child(lead_api: TestClient, make_child) -> None:  # type: ignore[no-untyped-def]

@@ -13,8 +13,8 @@ from sqlmodel import Session, select
 
 from app.audit.models import AuditEvent
 from app.children.models import Child
-from tests.cohorts.conftest import count_rows
-from tests.conftest import People, Signed
+from tests.support.people import People, Signed
+from tests.support.rows import count_rows
 
 FORM = {
     "reference": "PG-0001",

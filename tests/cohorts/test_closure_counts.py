@@ -21,9 +21,10 @@ from app.cohorts.models import Closure, GroupSession
 from app.cohorts.schemas import ClosureCreate, CohortCreate
 from app.curriculum.service import latest_curricula, load_path
 from app.db import create_db_engine
-from tests.cohorts.conftest import count_rows, live
 from tests.cohorts.test_cohort_pages import date_fields, post
-from tests.conftest import CURRICULUM, DatabaseFactory, People, Signed, alembic_config_for
+from tests.support.databases import CURRICULUM, DatabaseFactory, alembic_config_for
+from tests.support.people import People, Signed
+from tests.support.rows import count_rows, live
 
 REVISION = "d7265ad5f22a"  # group_session.closure_id
 

@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.cohorts.models import Closure, Cohort, GroupSession
-from tests.cohorts.conftest import count_rows
-from tests.conftest import People, Signed
+from tests.support.people import People, Signed
+from tests.support.rows import count_rows
 
 
 def post(client: TestClient, url: str, data: dict[str, str], **kw: Any):  # type: ignore[no-untyped-def]

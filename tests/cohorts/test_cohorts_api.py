@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.cohorts.models import Cohort, GroupSession
-from tests.cohorts.conftest import count_rows, live
-from tests.conftest import People, Signed
+from tests.support.people import People, Signed
+from tests.support.rows import count_rows, live
 
 SCHOOL_HOLIDAYS = [
     ("2026-10-26", "2026-10-30", "October half term"),

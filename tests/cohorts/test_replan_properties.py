@@ -15,8 +15,8 @@ from sqlmodel import Session, select
 from app.cohorts import service
 from app.cohorts.models import GroupSession, SessionStatus
 from app.cohorts.schemas import ClosureCreate, CohortCreate
-from tests.conftest import People
 from tests.support.clock import Clock
+from tests.support.people import People
 
 actions = st.lists(
     st.one_of(

@@ -10,7 +10,7 @@ from sqlmodel import Session, func, select
 from app.curriculum.models import Activity, Curriculum, CurriculumWeek, PracticeTask
 from app.curriculum.service import latest_curricula, load_path
 from app.curriculum.source import CurriculumError
-from tests.helpers import edit
+from tests.support.files import edit
 
 
 def counts(db: Session) -> tuple[int, ...]:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from app.curriculum.source import CurriculumError, read_all, read_curriculum
-from tests.conftest import CURRICULUM
-from tests.helpers import edit
+from tests.support.databases import CURRICULUM
+from tests.support.files import edit
 
 
 def problems_of(folder: Path) -> list[str]:

@@ -19,7 +19,7 @@ from app.curriculum.service import load_path
 from app.db import create_db_engine
 from app.demo.scale import ID_TABLES, ScaleResult, seed_scale
 from app.models import metadata
-from tests.conftest import CURRICULUM, DatabaseFactory, alembic_config_for
+from tests.support.databases import CURRICULUM, DatabaseFactory, alembic_config_for
 from tests.test_cli import tandem
 
 AS_OF = dt.date(2026, 3, 4)

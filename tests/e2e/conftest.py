@@ -10,9 +10,7 @@ pytest-xdist every browser test is in one group, so only one worker starts a ser
 
 from __future__ import annotations
 
-import json
 import os
-import socket
 import subprocess
 import time
 import urllib.error
@@ -21,50 +19,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import (
-    Browser,
-    BrowserContext,
-    ConsoleMessage,
-    Page,
-    Playwright,
-    sync_playwright,
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+from tests.support.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DEMO_PASSWORD,
+    ROOT,
+    TABLET,
+    BrowserPage,
 )
-
 from tests.support.clock import tandem_now
-
-ROOT = Path(__file__).resolve().parents[2]
-AXE_JS = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
-CHROMIUM = Path("/usr/bin/chromium")
-
-TABLET = {"width": 1024, "height": 768}  # iPad, landscape
-PHONE = {"width": 375, "height": 667}
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-DEMO_PASSWORD = "e2e demo password 42"
-DEMO_LOGINS = {
-    "admin": "admin@demo.tandem.example.org",
-    "lead": "lead@demo.tandem.example.org",
-    "facilitator": "facilitator1@demo.tandem.example.org",
-    "mentor": "mentor1@demo.tandem.example.org",
-}
-
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support.served import free_port
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -130,7 +96,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _run_cli(["curriculum", "load"], env)
     _run_cli(["demo"], {**env, "TANDEM_DEMO_PASSWORD": DEMO_PASSWORD})
 
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     # Output goes to a file, not a pipe: a pipe nobody reads fills up and stalls the server.
     log = tmp / "server.log"
@@ -190,41 +156,6 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
-class BrowserPage:
-    """Builds pages in fresh contexts and remembers every JavaScript error they report."""
-
-    def __init__(self, browser: Browser, base_url: str) -> None:
-        self.browser = browser
-        self.base_url = base_url
-        self.errors: list[str] = []
-        self._contexts: list[BrowserContext] = []
-
-    def new(self, viewport: dict[str, int], *, role: str | None = "lead") -> Page:
-        """A page in a fresh context, signed in as the demo user of `role` (None: signed out).
-        The Content-Security-Policy is enforced: a violation is a console error."""
-        context = self.browser.new_context(viewport=viewport, base_url=self.base_url)
-        self._contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-
-        def on_console(msg: ConsoleMessage) -> None:
-            if msg.type != "error":
-                return
-            loc = msg.location
-            where = f" ({loc.get('url')}:{loc.get('lineNumber')})" if loc else ""
-            self.errors.append(f"console error: {msg.text}{where}")
-
-        page.on("console", on_console)
-        page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
-        if role is not None:
-            sign_in(page, role)
-        return page
-
-    def close(self) -> None:
-        for context in self._contexts:
-            context.close()
-
-
 @pytest.fixture
 def pages(browser: Browser, live_server: str) -> Iterator[BrowserPage]:
     """A page factory, for tests that need a viewport other than the tablet's."""
@@ -243,38 +174,3 @@ def page(pages: BrowserPage) -> Page:
 def js_errors(pages: BrowserPage) -> list[str]:
     """The console errors and uncaught exceptions seen by this test's pages (a live list)."""
     return pages.errors
-
-
-def _format_violations(url: str, violations: list[dict]) -> str:
-    lines = [f"{len(violations)} accessibility violation(s) on {url}:"]
-    for v in violations:
-        lines.append(f"- {v['id']} ({v.get('impact')}): {v['help']}  [{v.get('helpUrl', '')}]")
-        for node in v["nodes"][:5]:
-            target = json.dumps(node.get("target"))
-            lines.append(f"    target: {target}")
-            lines.append(f"    html:   {node.get('html', '')[:300]}")
-        if len(v["nodes"]) > 5:
-            lines.append(f"    ... and {len(v['nodes']) - 5} more")
-    return "\n".join(lines)
-
-
-def sign_in(page: Page, role: str) -> None:
-    """Through the sign-in form, as a person would."""
-    page.goto("/login")
-    page.get_by_label("Email address").fill(DEMO_LOGINS[role])
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/login" not in url)
-
-
-def assert_accessible(page: Page) -> None:
-    """Run axe-core on the whole document (WCAG 2.2 A/AA and best practice): no violations.
-    axe is evaluated through the DevTools protocol, which the page's CSP does not govern."""
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE_JS.read_text(encoding="utf-8"))
-    results = page.evaluate(
-        """async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})""",
-        AXE_TAGS,
-    )
-    violations = results["violations"]
-    assert not violations, _format_violations(page.url, violations)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import PHONE, BrowserPage, assert_accessible
+from tests.support.browser import PHONE, BrowserPage, assert_accessible
 
 pytestmark = pytest.mark.e2e
 

@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import (
+from tests.support.browser import (
     DEMO_LOGINS,
     DEMO_PASSWORD,
     PHONE,
-    ROOT,
+    SCREENSHOTS,
     TABLET,
     BrowserPage,
     assert_accessible,
@@ -33,7 +33,6 @@ pytestmark = pytest.mark.e2e
 
 MENTOR_EMAIL = "e2e.mentor@demo.tandem.example.org"
 MENTOR_PASSWORD = "e2e mentor pass phrase 42"
-SCREENSHOTS = ROOT / "var" / "screenshots"
 
 
 def _screenshot(page: Page, name: str) -> None:

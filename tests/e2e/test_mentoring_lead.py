@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import DEMO_LOGINS, DEMO_PASSWORD, PHONE, BrowserPage, assert_accessible
+from tests.support.browser import DEMO_LOGINS, DEMO_PASSWORD, PHONE, BrowserPage, assert_accessible
 from tests.support.clock import LONDON
 
 pytestmark = pytest.mark.e2e

@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import PHONE, ROOT, TABLET, BrowserPage, assert_accessible
+from tests.support.browser import PHONE, SCREENSHOTS, TABLET, BrowserPage, assert_accessible
 
 pytestmark = pytest.mark.e2e
 
-SCREENSHOTS = ROOT / "var" / "screenshots"
 WEEK_LINKS = 'a[href^="/curriculum/1/weeks/"]'
 # The h3 headings between the "Activities" h2 and the next h2.
 ACTIVITY_HEADINGS = "xpath=//h3[preceding::h2[1][normalize-space()='Activities']]"

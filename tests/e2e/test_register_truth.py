@@ -14,14 +14,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import (
+from tests.support.browser import (
     DEMO_LOGINS,
     DEMO_PASSWORD,
+    SCREENSHOTS,
     TABLET,
     BrowserPage,
     assert_accessible,
 )
-from tests.e2e.test_pages import SCREENSHOTS
 
 pytestmark = pytest.mark.e2e
 LONDON = ZoneInfo("Europe/London")

@@ -21,8 +21,8 @@ from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus, GroupSession,
 from app.db import create_db_engine
 from app.fidelity import flags, summary
 from app.fidelity.schemas import FidelityReport
-from tests.conftest import DatabaseFactory
 from tests.mentoring.test_demo import new_database, run_demo
+from tests.support.databases import DatabaseFactory
 
 DAYS = [
     dt.date(2026, 11, 18),  # a Wednesday in mid-November

@@ -15,9 +15,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.auth.models import Role
-from tests.conftest import People, Signed
-from tests.fidelity.conftest import Builder
+from tests.support.builder import Builder
 from tests.support.clock import Clock
+from tests.support.people import People, Signed
 
 START = dt.date(2026, 9, 7)  # a Monday
 

@@ -13,8 +13,8 @@ import pytest
 from sqlmodel import Session
 
 from app.fidelity import summary, views
-from tests.conftest import People, Signed
-from tests.fidelity.conftest import Builder
+from tests.support.builder import Builder
+from tests.support.people import People, Signed
 
 START = dt.date(2026, 9, 7)  # a Monday
 AS_OF = START + dt.timedelta(days=23)  # Wednesday 30 September; the two full weeks: 14-27 Sep

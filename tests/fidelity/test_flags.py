@@ -16,9 +16,9 @@ from app.cohorts.models import Enrolment, GroupSession
 from app.fidelity import service, summary
 from app.mentoring.models import MentorProfile, MentorVisit
 from app.sessions.models import Attendance, PracticeAssignment
-from tests.conftest import People
-from tests.fidelity.conftest import Builder
+from tests.support.builder import Builder
 from tests.support.clock import Clock
+from tests.support.people import People
 
 START = dt.date(2026, 9, 7)  # a Monday
 

@@ -36,8 +36,8 @@ from sqlmodel import Session
 
 from app.auth.models import Role
 from app.fidelity import service, sql, summary
-from tests.conftest import People
-from tests.fidelity.conftest import Builder
+from tests.support.builder import Builder
+from tests.support.people import People
 
 BASE = dt.date(2026, 1, 5)  # a Monday
 ATTENDED = {"present", "late"}

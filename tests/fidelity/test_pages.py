@@ -15,9 +15,9 @@ from sqlmodel import Session
 
 from app.auth.models import Role, User
 from app.fidelity import summary, views
-from tests.conftest import People, Signed
-from tests.fidelity.conftest import Builder
+from tests.support.builder import Builder
 from tests.support.clock import Clock
+from tests.support.people import People, Signed
 
 BASE = dt.date(2026, 1, 5)  # a Monday: week 1 of every test cohort
 AS_OF = dt.date(2026, 3, 4)  # a Wednesday, 8 weeks and 2 days later

@@ -69,8 +69,8 @@ from app.sessions import service as sessions_service
 from app.sessions.api import session_detail
 from app.sessions.models import PracticeAssignment
 from app.sessions.schemas import AttendanceIn, CoverageIn, RecordIn
-from tests.conftest import People
-from tests.fidelity.conftest import Builder, Lesson
+from tests.support.builder import Builder, Lesson
+from tests.support.people import People
 
 LONDON = ZoneInfo("Europe/London")
 WEEK = dt.timedelta(days=7)

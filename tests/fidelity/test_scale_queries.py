@@ -22,8 +22,8 @@ from app.db import create_db_engine, get_db
 from app.demo.scale import seed_scale
 from app.main import create_app
 from app.mentoring.models import Match
-from tests.conftest import DatabaseFactory
 from tests.demo.test_seed_scale import _fresh
+from tests.support.databases import DatabaseFactory
 
 AS_OF = dt.date(2026, 11, 26)
 

@@ -42,7 +42,7 @@ from app.mentoring.models import (
 from app.mentoring.profiles import service as profiles
 from app.mentoring.week import service as weeks
 from app.sessions.models import AssignmentStatus, Attendance, PracticeAssignment
-from tests.conftest import CURRICULUM, DatabaseFactory, alembic_config_for
+from tests.support.databases import CURRICULUM, DatabaseFactory, alembic_config_for
 
 DAY = dt.timedelta(days=1)
 DEMO_DAY = dt.date(2026, 11, 26)  # a Thursday, twelve weeks into the school year

@@ -18,15 +18,9 @@ from app.mentoring.matching import service
 from app.mentoring.models import CheckIn, Match, MentorProfile, MentorVisit
 from app.mentoring.shared import add_years
 from app.web import date_long
-from tests.conftest import People, Signed
-from tests.mentoring.conftest import (
-    DAY,
-    WEEK,
-    MakeMentor,
-    Programme,
-    count_rows,
-    make_match,
-)
+from tests.support.mentoring import DAY, WEEK, MakeMentor, Programme, make_match
+from tests.support.people import People, Signed
+from tests.support.rows import count_rows
 
 
 def post(client: TestClient, url: str, data: dict[str, str]) -> Any:

@@ -23,9 +23,10 @@ from app.auth.models import Role
 from app.db import create_db_engine, get_engine
 from app.main import create_app
 from app.mentoring.models import Match
-from tests.conftest import CURRICULUM, PASSWORD, DatabaseFactory, alembic_config_for
-from tests.mentoring.conftest import ready_checks
 from tests.support.clock import Clock
+from tests.support.databases import CURRICULUM, DatabaseFactory, alembic_config_for
+from tests.support.mentoring import ready_checks
+from tests.support.people import PASSWORD
 
 
 @pytest.fixture

@@ -14,18 +14,17 @@ from sqlmodel import Session
 from app.auth.models import Organisation
 from app.mentoring.models import CheckIn, Match, MentorVisit
 from app.mentoring.shared import add_months
-from tests.conftest import People, Signed
-from tests.mentoring.conftest import (
+from tests.support.mentoring import (
     DAY,
     WEEK,
     MakeMentor,
     Programme,
-    audit_count,
-    count_rows,
     make_match,
     mentor_user,
     record,
 )
+from tests.support.people import People, Signed
+from tests.support.rows import audit_count, count_rows
 
 MakeChild = Callable[..., dict[str, Any]]
 

@@ -14,14 +14,9 @@ from sqlmodel import Session
 
 from app.auth.models import Role
 from app.calendar import service as feeds
-from tests.cohorts.conftest import (  # noqa: F401
-    cohort,
-    make_child,
-    second_facilitator,
-)
-from tests.conftest import People, Signed
 from tests.mentoring import test_mentor_pages
 from tests.mentoring.test_mentor_pages import Programme, cohort_body, first_monday  # noqa: F401
+from tests.support.people import People, Signed
 
 mentees = test_mentor_pages.mentees  # the fixture: people.mentor with Amira and Ben
 

@@ -17,14 +17,9 @@ from app.auth.models import Role, User
 from app.cohorts.schedule import ClosedDays
 from app.mentoring.models import MentorVisit
 from app.sessions.models import PracticeAssignment
-from tests.cohorts.conftest import (  # noqa: F401
-    cohort,
-    make_child,
-    second_facilitator,
-)
-from tests.conftest import People, Signed
-from tests.mentoring.conftest import earlier_today
 from tests.support.clock import Clock
+from tests.support.mentoring import earlier_today
+from tests.support.people import People, Signed
 
 WEEK = dt.timedelta(weeks=1)
 BAND = "2\u20134 hours"  # the target band, with an en dash
@@ -68,7 +63,7 @@ def first_monday(clock: Clock) -> dt.date:
 @pytest.fixture
 def cohort_body(
     people: People,
-    second_facilitator: User,  # noqa: F811
+    second_facilitator: User,
     curriculum_id: int,
     first_monday: dt.date,
 ) -> dict[str, Any]:
@@ -166,8 +161,8 @@ def mentees(
     people: People,
     signed: Signed,
     lead_api: TestClient,
-    cohort: dict[str, Any],  # noqa: F811
-    make_child: Callable[..., dict[str, Any]],  # noqa: F811
+    cohort: dict[str, Any],
+    make_child: Callable[..., dict[str, Any]],
     clock: Clock,
     first_monday: dt.date,
 ) -> Programme:

@@ -12,15 +12,9 @@ from sqlmodel import Session
 from app.auth.models import Role
 from app.mentoring.models import MentorProfile
 from app.mentoring.shared import add_years
-from tests.conftest import People, Signed
-from tests.mentoring.conftest import (
-    DAY,
-    MakeMentor,
-    audit_count,
-    count_rows,
-    mentor_user,
-    ready_checks,
-)
+from tests.support.mentoring import DAY, MakeMentor, mentor_user, ready_checks
+from tests.support.people import People, Signed
+from tests.support.rows import audit_count, count_rows
 
 # Readiness and DBS expiry are counted from today: also run on the awkward days
 # (tests/support/clock.py), 29 February among them.

@@ -17,8 +17,8 @@ from app.mentoring.matching.scoring import ChildNeeds, score
 from app.mentoring.matching.service import suggestions
 from app.mentoring.profiles.service import dbs_run_out_by, readiness
 from app.mentoring.shared import add_months, add_years
-from tests.conftest import People
-from tests.mentoring.conftest import MakeMentor
+from tests.support.mentoring import MakeMentor
+from tests.support.people import People
 
 WEIGHT_KEYS = sorted(DEFAULT_MATCH_WEIGHTS)
 

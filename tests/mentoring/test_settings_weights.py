@@ -8,9 +8,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.auth.models import DEFAULT_MATCH_WEIGHTS, Organisation
-from tests.conftest import People, Signed
-from tests.mentoring.conftest import audit_count
 from tests.support.clock import Clock
+from tests.support.people import People, Signed
+from tests.support.rows import audit_count
 
 KEYS = ("gender", "ethnicity", "languages", "interests", "care_experience")
 

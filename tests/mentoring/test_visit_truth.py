@@ -16,20 +16,19 @@ from sqlmodel import Session
 from app.cohorts.schedule import public_holidays
 from app.config import get_settings
 from app.mentoring.models import MentorVisit
-from tests.conftest import People, Signed
-from tests.mentoring.conftest import Programme, audit_count, count_rows
 from tests.mentoring.test_mentor_pages import Programme as Mentees
 from tests.mentoring.test_mentor_pages import (  # noqa: F401
-    cohort,
     cohort_body,
     first_monday,
     mentees,
     post,
-    second_facilitator,
     visit_form,
 )
 from tests.mentoring.test_visits_api import Caseload, caseload  # noqa: F401
 from tests.support.clock import Clock
+from tests.support.mentoring import Programme
+from tests.support.people import People, Signed
+from tests.support.rows import audit_count, count_rows
 
 LONDON = ZoneInfo("Europe/London")
 DAY = dt.timedelta(days=1)

@@ -15,20 +15,19 @@ from sqlmodel import Session, select
 from app.cohorts.schedule import public_holidays
 from app.mentoring.models import MentorVisit, VisitAssignment
 from app.sessions.models import PracticeAssignment
-from tests.conftest import People, Signed
-from tests.mentoring.conftest import (
+from tests.support.clock import Clock
+from tests.support.mentoring import (
     DAY,
     WEEK,
     MakeMentor,
     Programme,
-    audit_count,
-    count_rows,
     earlier_today,
     make_match,
     mentor_user,
     record,
 )
-from tests.support.clock import Clock
+from tests.support.people import People, Signed
+from tests.support.rows import audit_count, count_rows
 
 # Date-sensitive: also run on the awkward days of tests/support/clock.py.
 # Visits are logged as completed today: late in the day, once they have ended.

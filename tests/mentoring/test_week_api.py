@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from tests.conftest import People, Signed
-from tests.mentoring.conftest import (
+from tests.support.clock import Clock
+from tests.support.mentoring import (
     DAY,
     WEEK,
     MakeMentor,
@@ -21,7 +21,7 @@ from tests.mentoring.conftest import (
     mentor_user,
     record,
 )
-from tests.support.clock import Clock
+from tests.support.people import People, Signed
 
 # Date-sensitive: also run on the awkward days of tests/support/clock.py.
 # Visits are logged as completed today: late in the day, once they have ended.

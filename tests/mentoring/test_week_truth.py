@@ -16,8 +16,7 @@ from sqlmodel import Session
 from app.mentoring.models import MentorVisit
 from app.mentoring.schemas import WeekTarget
 from app.mentoring.week.service import week_target
-from tests.conftest import People, Signed
-from tests.mentoring.conftest import (
+from tests.support.mentoring import (
     DAY,
     WEEK,
     MakeMentor,
@@ -26,6 +25,7 @@ from tests.mentoring.conftest import (
     mentor_user,
     record,
 )
+from tests.support.people import People, Signed
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 LABELS = {

@@ -22,8 +22,8 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 
-from tests.conftest import DatabaseFactory
 from tests.support.clock import Clock
+from tests.support.databases import DatabaseFactory
 from tests.support.served import Served, serve
 
 log = logging.getLogger(__name__)  # the counts: pytest --log-cli-level=INFO

@@ -19,7 +19,7 @@ from app.children.models import Child
 from app.config import get_settings
 from app.db import create_db_engine, database_busy, get_db
 from app.main import create_app
-from tests.conftest import People, Signed
+from tests.support.people import People, Signed
 
 
 def children(db: Session) -> int:

@@ -19,8 +19,9 @@ from app.auth.models import Role
 from app.db import create_db_engine, get_engine
 from app.main import create_app
 from app.sessions.models import Attendance, PracticeAssignment
-from tests.conftest import CURRICULUM, PASSWORD, DatabaseFactory, alembic_config_for
-from tests.sessions.conftest import full_record
+from tests.support.databases import CURRICULUM, DatabaseFactory, alembic_config_for
+from tests.support.people import PASSWORD
+from tests.support.sessions import full_record
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import People, Signed
+from tests.support.people import People, Signed
 
 
 def page_form(session: dict[str, Any], facilitator_id: int, **over: str) -> dict[str, str]:

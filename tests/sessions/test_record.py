@@ -11,9 +11,9 @@ from sqlmodel import Session, func, select
 
 from app.audit.models import AuditEvent
 from app.sessions.models import Attendance, PracticeAssignment
-from tests.conftest import People, Signed
-from tests.sessions.conftest import full_record
 from tests.support.clock import Clock
+from tests.support.people import People, Signed
+from tests.support.sessions import full_record
 
 
 def count(db: Session, model: type) -> int:

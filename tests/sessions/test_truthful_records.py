@@ -18,10 +18,10 @@ from sqlmodel import Session, select
 from app.audit.models import AuditEvent
 from app.cohorts.models import GroupSession
 from app.sessions.models import Attendance, Coverage, SessionRecord
-from tests.conftest import People, Signed
-from tests.sessions.conftest import full_record
 from tests.sessions.test_pages import page_form, post
 from tests.support.clock import Clock
+from tests.support.people import People, Signed
+from tests.support.sessions import full_record
 
 LONDON = ZoneInfo("Europe/London")
 

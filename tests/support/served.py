@@ -36,7 +36,7 @@ import httpx2 as httpx
 from tests.support.clock import tandem_now
 
 if TYPE_CHECKING:
-    from tests.conftest import DatabaseFactory
+    from tests.support.databases import DatabaseFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_PASSWORD = "served demo password 42"

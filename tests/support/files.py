@@ -1,4 +1,4 @@
-"""Small helpers shared by tests."""
+"""Files the tests change: a curriculum copy's text, say."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from app.audit.models import AuditEvent
 from app.auth.models import ApiToken, User, WebSession
 from app.auth.security import token_digest
 from app.main import create_app
-from tests.conftest import PASSWORD
+from tests.support.people import PASSWORD
 
 TOKEN_URL = "/api/v1/auth/token"
 WRONG = "Email or password is wrong."
