@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from alembic import command
 from alembic.config import Config
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -27,7 +26,6 @@ from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
 from app.config import get_settings
-from app.curriculum.service import load_path
 from app.db import create_db_engine, finish_request, get_db, get_engine
 from app.logs import configure_logging
 from app.main import create_app
@@ -210,14 +208,7 @@ def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFact
 @pytest.fixture(scope="session")
 def database_url(databases: DatabaseFactory) -> str:
     """The suite's database, migrated to head and holding the repo's curriculum."""
-    url = databases.new("app")
-    command.upgrade(alembic_config_for(url), "head")
-    engine = create_db_engine(url)
-    with Session(engine) as session:
-        load_path(session, CURRICULUM)
-        session.commit()
-    engine.dispose()
-    return url
+    return databases.migrated("app")
 
 
 @pytest.fixture(scope="session")

@@ -15,12 +15,12 @@ from sqlmodel import Session, select
 from app.auth import signin
 from app.auth.models import User
 from app.auth.security import verify_password
-from tests.auth.test_password import change
 from tests.support.auth import (
     WRONG,
     assert_error_summary,
     assert_problem,
     audit_events,
+    change_password,
     reload,
     request_token,
     save,
@@ -124,6 +124,6 @@ def test_a_right_current_password_is_not_held_against_anyone(
     """Changing the password counts the current one like a sign-in, but a right one
     clears the count even when the new password is refused."""
     for _ in range(6):
-        assert change(lead_pages, PASSWORD, "short").status_code == 422
+        assert change_password(lead_pages, PASSWORD, "short").status_code == 422
     assert reload(db, people.lead).failed_logins == 0
     assert request_token(client, people.lead.email).status_code == 200

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from httpx2 import Response
 from sqlmodel import Session
 
 from tests.support.auth import (
+    PASSWORD_URL,
     assert_error_summary,
     assert_no_secrets,
     assert_page,
     assert_to_sign_in,
     audit_events,
+    change_password,
     me_status,
-    post_form,
     reload,
     request_token,
     token_for,
@@ -22,16 +22,11 @@ from tests.support.auth import (
 from tests.support.people import PASSWORD, People, Signed
 
 NEW = "a different and long passphrase"
-URL = "/account/password"
-
-
-def change(pages: TestClient, current: str, new: str, csrf: bool = True) -> Response:
-    return post_form(pages, URL, {"current_password": current, "new_password": new}, csrf=csrf)
 
 
 def test_form(lead_pages: TestClient) -> None:
     assert_page(
-        lead_pages.get(URL),
+        lead_pages.get(PASSWORD_URL),
         200,
         'name="current_password"',
         'name="new_password"',
@@ -40,7 +35,7 @@ def test_form(lead_pages: TestClient) -> None:
 
 
 def test_form_needs_sign_in(anon: TestClient) -> None:
-    assert_to_sign_in(anon, URL)
+    assert_to_sign_in(anon, PASSWORD_URL)
 
 
 @pytest.mark.parametrize(
@@ -66,7 +61,7 @@ def test_refused_change_leaves_everything_as_it_was(
 ) -> None:
     hash_before = people.lead.password_hash
     events = len(audit_events(db))
-    assert_error_summary(change(lead_pages, current, new), 422, field, message)
+    assert_error_summary(change_password(lead_pages, current, new), 422, field, message)
     assert reload(db, people.lead).password_hash == hash_before
     assert len(audit_events(db)) == events
     assert request_token(client, people.lead.email).status_code == 200
@@ -74,7 +69,7 @@ def test_refused_change_leaves_everything_as_it_was(
 
 def test_both_fields_wrong_shows_both_errors(lead_pages: TestClient) -> None:
     html = assert_error_summary(
-        change(lead_pages, "wrong current password", "short"),
+        change_password(lead_pages, "wrong current password", "short"),
         422,
         "current_password",
         "Your current password is wrong",
@@ -84,7 +79,7 @@ def test_both_fields_wrong_shows_both_errors(lead_pages: TestClient) -> None:
 
 def test_change_needs_the_csrf_token(lead_pages: TestClient, people: People, db: Session) -> None:
     hash_before = people.lead.password_hash
-    assert change(lead_pages, PASSWORD, NEW, csrf=False).status_code == 403
+    assert change_password(lead_pages, PASSWORD, NEW, csrf=False).status_code == 403
     assert reload(db, people.lead).password_hash == hash_before
 
 
@@ -94,7 +89,7 @@ def test_change_password(signed: Signed, client: TestClient, people: People, db:
     old_token = token_for(client, people.lead.email)
     someone_else = signed.pages(people.mentor)
 
-    response = change(here, PASSWORD, NEW)
+    response = change_password(here, PASSWORD, NEW)
     assert_page(response, 200, "Your password has been changed")
     assert "There is a problem" not in response.text
 
@@ -121,8 +116,8 @@ def test_guessing_the_current_password_locks_the_account(
     lead_pages: TestClient, client: TestClient, people: People
 ) -> None:
     for _ in range(5):
-        change(lead_pages, "a wrong guess at it", NEW)
-    response = change(lead_pages, PASSWORD, NEW)
+        change_password(lead_pages, "a wrong guess at it", NEW)
+    response = change_password(lead_pages, PASSWORD, NEW)
     assert response.status_code == 429
     assert "Too many wrong passwords" in response.text
     assert int(response.headers["Retry-After"]) > 0

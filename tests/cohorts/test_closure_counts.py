@@ -21,8 +21,8 @@ from app.cohorts.models import Closure, GroupSession
 from app.cohorts.schemas import ClosureCreate, CohortCreate
 from app.curriculum.service import latest_curricula, load_path
 from app.db import create_db_engine
-from tests.cohorts.test_cohort_pages import date_fields, post
 from tests.support.databases import CURRICULUM, DatabaseFactory, alembic_config_for
+from tests.support.pages import date_fields, post
 from tests.support.people import People, Signed
 from tests.support.rows import count_rows, live
 

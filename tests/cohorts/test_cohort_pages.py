@@ -8,17 +8,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.cohorts.models import Closure, Cohort, GroupSession
+from tests.support.pages import date_fields, post
 from tests.support.people import People, Signed
 from tests.support.rows import count_rows
-
-
-def post(client: TestClient, url: str, data: dict[str, str], **kw: Any):  # type: ignore[no-untyped-def]
-    return client.post(url, data={**data, "csrf_token": client.csrf_token}, **kw)  # type: ignore[attr-defined]
-
-
-def date_fields(prefix: str, day: str) -> dict[str, str]:
-    y, m, d = day.split("-")
-    return {f"{prefix}-day": d, f"{prefix}-month": m, f"{prefix}-year": y}
 
 
 def cohort_form(people: People, second_id: int, curriculum_id: int, **over: str) -> dict[str, str]:

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from app.audit.models import AuditEvent
 from app.cohorts.models import GroupSession
 from app.cohorts.schedule import ClosedDays
-from tests.cohorts.test_cohort_pages import date_fields, post
+from tests.support.pages import date_fields, post
 from tests.support.people import People, Signed
 from tests.support.rows import live
 

@@ -10,33 +10,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from alembic import command
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from app.auth.service import get_or_create_organisation
-from app.curriculum.service import load_path
 from app.db import create_db_engine
 from app.demo.scale import ID_TABLES, ScaleResult, seed_scale
 from app.models import metadata
-from tests.support.databases import CURRICULUM, DatabaseFactory, alembic_config_for
-from tests.test_cli import tandem
+from tests.support.cli import tandem
+from tests.support.databases import DatabaseFactory
 
 AS_OF = dt.date(2026, 3, 4)
 COHORTS = 3
 PASSWORD = "scale test password"
-
-
-def _fresh(databases: DatabaseFactory, label: str, *, curriculum: bool = True) -> str:
-    url = databases.new(label)
-    command.upgrade(alembic_config_for(url), "head")
-    if curriculum:
-        engine = create_db_engine(url)
-        with Session(engine) as db:
-            load_path(db, CURRICULUM)
-            db.commit()
-        engine.dispose()
-    return url
 
 
 def _as_date(value: Any) -> dt.date | None:
@@ -62,7 +48,7 @@ class Seeded:
 @pytest.fixture(scope="module")
 def seeded(databases: DatabaseFactory) -> Iterator[Seeded]:
     """Two runs with the same seed on one database: two organisations, the same data."""
-    engine = create_db_engine(_fresh(databases, "seed_scale"))
+    engine = create_db_engine(databases.migrated("seed_scale"))
     first = seed_scale(engine, cohorts=COHORTS, seed=7, as_of=AS_OF, password=PASSWORD)
     second = seed_scale(engine, cohorts=COHORTS, seed=7, as_of=AS_OF, password=PASSWORD)
     yield Seeded(engine, first, second)
@@ -325,7 +311,7 @@ def test_the_database_hands_out_new_ids_after_the_seeded_ones(seeded: Seeded) ->
 
 
 def test_organisations_share_the_cohorts(databases: DatabaseFactory) -> None:
-    engine = create_db_engine(_fresh(databases, "seed_orgs"))
+    engine = create_db_engine(databases.migrated("seed_orgs"))
     try:
         result = seed_scale(
             engine, cohorts=5, organisations=2, seed=3, as_of=AS_OF, password=PASSWORD
@@ -357,7 +343,7 @@ def test_organisations_share_the_cohorts(databases: DatabaseFactory) -> None:
 
 
 def test_command_prints_a_summary(databases: DatabaseFactory) -> None:
-    url = _fresh(databases, "seed_cli")
+    url = databases.migrated("seed_cli")
     env = {"TANDEM_PASSWORD_HASH_FAST": "true", "TANDEM_SCALE_PASSWORD": PASSWORD}
     done = tandem(
         "seed-scale", "--cohorts", "2", "--seed", "5", "--as-of", "2026-03-04",
@@ -376,7 +362,7 @@ def test_command_prints_a_summary(databases: DatabaseFactory) -> None:
 
 
 def test_command_refuses_without_a_curriculum(databases: DatabaseFactory) -> None:
-    url = _fresh(databases, "seed_empty", curriculum=False)
+    url = databases.migrated("seed_empty", curriculum=False)
     done = tandem("seed-scale", "--cohorts", "2", database_url=url)
     assert done.returncode == 1
     assert done.stderr.strip() == (

@@ -21,8 +21,8 @@ from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus, GroupSession,
 from app.db import create_db_engine
 from app.fidelity import flags, summary
 from app.fidelity.schemas import FidelityReport
-from tests.mentoring.test_demo import new_database, run_demo
 from tests.support.databases import DatabaseFactory
+from tests.support.demo import run_demo
 
 DAYS = [
     dt.date(2026, 11, 18),  # a Wednesday in mid-November
@@ -35,7 +35,7 @@ def built(
     request: pytest.FixtureRequest, databases: DatabaseFactory
 ) -> Iterator[tuple[Session, dt.date, FidelityReport]]:
     today: dt.date = request.param
-    url = new_database(databases, f"demo_dashboard_{today:%Y%m%d}")
+    url = databases.migrated(f"demo_dashboard_{today:%Y%m%d}")
     run_demo(url, "--today", today.isoformat())
     engine = create_db_engine(url)
     with Session(engine) as db:

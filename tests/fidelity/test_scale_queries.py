@@ -22,7 +22,6 @@ from app.db import create_db_engine, get_db
 from app.demo.scale import seed_scale
 from app.main import create_app
 from app.mentoring.models import Match
-from tests.demo.test_seed_scale import _fresh
 from tests.support.databases import DatabaseFactory
 
 AS_OF = dt.date(2026, 11, 26)
@@ -65,7 +64,7 @@ def _signed_in(engine: Engine, app: Any, lead_email: str) -> Organisation:
 
 @pytest.fixture(scope="module")
 def scale(databases: DatabaseFactory) -> Iterator[Scale]:
-    engine = create_db_engine(_fresh(databases, "fidelity_scale"))
+    engine = create_db_engine(databases.migrated("fidelity_scale"))
     small = seed_scale(engine, cohorts=10, seed=3, as_of=AS_OF, password="scale password 1")
     large = seed_scale(engine, cohorts=100, seed=4, as_of=AS_OF, password="scale password 1")
     app = create_app()

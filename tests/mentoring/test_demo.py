@@ -10,12 +10,10 @@ the suite runs; tests/test_cli.py runs the real process on the real date."""
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from alembic import command
 from sqlalchemy import Engine, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
@@ -25,8 +23,6 @@ from app import cli
 from app.auth.models import User
 from app.children.models import Child
 from app.cohorts.models import GroupSession, SessionStatus
-from app.config import get_settings
-from app.curriculum.service import load_path
 from app.db import create_db_engine
 from app.demo import story
 from app.mentoring.matching import service as matching
@@ -42,11 +38,11 @@ from app.mentoring.models import (
 from app.mentoring.profiles import service as profiles
 from app.mentoring.week import service as weeks
 from app.sessions.models import AssignmentStatus, Attendance, PracticeAssignment
-from tests.support.databases import CURRICULUM, DatabaseFactory, alembic_config_for
+from tests.support.databases import DatabaseFactory
+from tests.support.demo import PASSWORD, run_demo
 
 DAY = dt.timedelta(days=1)
 DEMO_DAY = dt.date(2026, 11, 26)  # a Thursday, twelve weeks into the school year
-PASSWORD = "demo password for the tests"
 MENTORS = {email: name for email, name, role in story.DEMO_USERS if role == "mentor"}
 MONDAY = {ref for ref, *_ in story.MONDAY.children}  # the first cohort's children (ids 1 to 9)
 
@@ -62,30 +58,6 @@ class Demo:
         return {u.email.split("@")[0]: u for u in db.exec(select(User))}
 
 
-def new_database(databases: DatabaseFactory, label: str) -> str:
-    url = databases.new(label)
-    command.upgrade(alembic_config_for(url), "head")
-    engine = create_db_engine(url)
-    with Session(engine) as db:
-        load_path(db, CURRICULUM)
-        db.commit()
-    engine.dispose()
-    return url
-
-
-def run_demo(url: str, *args: str) -> tuple[str, float]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TANDEM_DATABASE_URL", url)
-        patch.setenv("TANDEM_DEMO_PASSWORD", PASSWORD)
-        get_settings.cache_clear()
-        started = time.perf_counter()
-        result = CliRunner().invoke(cli.app, ["demo", *args])
-        seconds = time.perf_counter() - started
-    get_settings.cache_clear()
-    assert result.exit_code == 0, f"{result.output}\n{result.exception!r}"
-    return result.output, seconds
-
-
 def row_counts(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
         return {
@@ -96,7 +68,7 @@ def row_counts(engine: Engine) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def demo(databases: DatabaseFactory) -> Iterator[Demo]:
-    url = new_database(databases, "demo_mentoring")
+    url = databases.migrated("demo_mentoring")
     output, seconds = run_demo(url, "--today", DEMO_DAY.isoformat())
     engine = create_db_engine(url)
     yield Demo(url, engine, output, seconds)
@@ -272,7 +244,7 @@ def test_a_mentor_sees_a_believable_week(db: Session, demo: Demo) -> None:
 
 
 def test_the_same_date_gives_the_same_demo(databases: DatabaseFactory, demo: Demo) -> None:
-    url = new_database(databases, "demo_again")
+    url = databases.migrated("demo_again")
     run_demo(url, "--today", DEMO_DAY.isoformat())
     engine = create_db_engine(url)
     try:
@@ -304,7 +276,7 @@ def test_the_same_date_gives_the_same_demo(databases: DatabaseFactory, demo: Dem
     ],
 )
 def test_any_day_of_the_year(databases: DatabaseFactory, today: dt.date) -> None:
-    url = new_database(databases, f"demo_{today:%Y%m%d}")
+    url = databases.migrated(f"demo_{today:%Y%m%d}")
     run_demo(url, "--today", today.isoformat())
     engine = create_db_engine(url)
     try:

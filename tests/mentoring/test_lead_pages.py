@@ -19,12 +19,9 @@ from app.mentoring.models import CheckIn, Match, MentorProfile, MentorVisit
 from app.mentoring.shared import add_years
 from app.web import date_long
 from tests.support.mentoring import DAY, WEEK, MakeMentor, Programme, make_match
+from tests.support.pages import post
 from tests.support.people import People, Signed
 from tests.support.rows import count_rows
-
-
-def post(client: TestClient, url: str, data: dict[str, str]) -> Any:
-    return client.post(url, data={**data, "csrf_token": client.csrf_token})  # type: ignore[attr-defined]
 
 
 def date_fields(prefix: str, day: dt.date) -> dict[str, str]:

@@ -14,11 +14,8 @@ from sqlmodel import Session
 
 from app.auth.models import Role
 from app.calendar import service as feeds
-from tests.mentoring import test_mentor_pages
-from tests.mentoring.test_mentor_pages import Programme, cohort_body, first_monday  # noqa: F401
+from tests.support.mentoring import Mentees
 from tests.support.people import People, Signed
-
-mentees = test_mentor_pages.mentees  # the fixture: people.mentor with Amira and Ben
 
 
 def _feed(client: TestClient, api: TestClient) -> tuple[Calendar, str]:
@@ -33,7 +30,7 @@ def _events(calendar: Calendar) -> dict[str, Any]:
 
 
 def test_a_mentor_sees_their_mentees_sessions_and_their_visits(
-    client: TestClient, mentees: Programme
+    client: TestClient, mentees: Mentees
 ) -> None:
     today = mentees.today
     planned = mentees.visit(mentees.amira_match, today + dt.timedelta(days=1), "15:00", "planned")
@@ -85,7 +82,7 @@ def test_a_mentor_sees_their_mentees_sessions_and_their_visits(
 
 
 def test_a_moved_visit_keeps_its_uid_with_a_higher_sequence(
-    client: TestClient, mentees: Programme
+    client: TestClient, mentees: Mentees
 ) -> None:
     day = mentees.today + dt.timedelta(days=3)
     planned = mentees.visit(mentees.amira_match, day, "15:00", "planned")
@@ -97,7 +94,7 @@ def test_a_moved_visit_keeps_its_uid_with_a_higher_sequence(
     assert (event.decoded("dtstart").hour, int(event["sequence"])) == (17, 2)
 
 
-def test_an_ended_match_leaves_the_feed(client: TestClient, mentees: Programme) -> None:
+def test_an_ended_match_leaves_the_feed(client: TestClient, mentees: Mentees) -> None:
     mentees.visit(mentees.ben_match, mentees.today - dt.timedelta(days=1), "10:00", "completed")
     response = mentees.lead_api.post(
         f"/api/v1/matches/{mentees.ben_match}/end",
@@ -111,7 +108,7 @@ def test_an_ended_match_leaves_the_feed(client: TestClient, mentees: Programme) 
 
 
 def test_other_people_do_not_get_the_mentors_visits(
-    client: TestClient, signed: Signed, people: People, mentees: Programme
+    client: TestClient, signed: Signed, people: People, mentees: Mentees
 ) -> None:
     mentees.visit(mentees.amira_match, mentees.today, "15:00", "planned")
     _, text = _feed(client, signed.api(people.facilitator))
@@ -122,7 +119,7 @@ def test_other_people_do_not_get_the_mentors_visits(
 
 
 def test_the_feed_runs_a_fixed_number_of_queries(
-    db: Session, people: People, mentees: Programme, count_queries: Callable[..., Any]
+    db: Session, people: People, mentees: Mentees, count_queries: Callable[..., Any]
 ) -> None:
     start = mentees.today + dt.timedelta(days=1)
     mentees.visit(mentees.amira_match, start, "15:00", "planned")

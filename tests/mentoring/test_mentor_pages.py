@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, func, select
 
 from app.audit.models import AuditEvent
 from app.auth.models import Role, User
 from app.cohorts.schedule import ClosedDays
 from app.mentoring.models import MentorVisit
 from app.sessions.models import PracticeAssignment
-from tests.support.clock import Clock
-from tests.support.mentoring import earlier_today
+from tests.support.mentoring import Mentees, date_form, earlier_today, record, visit_form
+from tests.support.pages import post
 from tests.support.people import People, Signed
 
 WEEK = dt.timedelta(weeks=1)
@@ -28,196 +26,9 @@ BAND = "2\u20134 hours"  # the target band, with an en dash
 pytestmark = pytest.mark.usefixtures("evening")
 
 
-def post(client: TestClient, url: str, data: dict[str, str]) -> Any:
-    return client.post(url, data={**data, "csrf_token": client.csrf_token})  # type: ignore[attr-defined]
-
-
-def date_form(name: str, day: dt.date) -> dict[str, str]:
-    return {
-        f"{name}-day": str(day.day),
-        f"{name}-month": str(day.month),
-        f"{name}-year": str(day.year),
-    }
-
-
-def first_monday_for(today: dt.date) -> dt.date:
-    """The cohort's first session (16:00 to 17:30): a Monday ten or more weeks before today,
-    open, and so is the Monday after it (the cohort's first two sessions are a week apart)."""
-    closed = ClosedDays("england")
-    monday = today - dt.timedelta(days=today.weekday()) - 10 * WEEK
-    while monday in closed or monday + WEEK in closed:
-        monday -= WEEK
-    return monday
-
-
 def day_text(day: dt.date) -> str:
     """ "Monday 7 September", as the week page names a day (the year follows if not this one)."""
     return f"{day:%A} {day.day} {day:%B}"
-
-
-@pytest.fixture
-def first_monday(clock: Clock) -> dt.date:
-    return first_monday_for(clock.today)
-
-
-@pytest.fixture
-def cohort_body(
-    people: People,
-    second_facilitator: User,
-    curriculum_id: int,
-    first_monday: dt.date,
-) -> dict[str, Any]:
-    return {
-        "name": "Monday group",
-        "curriculum_id": curriculum_id,
-        "start_date": first_monday.isoformat(),
-        "start_time": "16:00",
-        "duration_minutes": 90,
-        "venue": "Community hall",
-        "facilitator_ids": [people.facilitator.id, second_facilitator.id],
-    }
-
-
-def ready_profile(user_id: int, today: dt.date) -> dict[str, Any]:
-    return {
-        "user_id": user_id,
-        "dbs_checked_on": (today - dt.timedelta(days=60)).isoformat(),
-        "barred_list_checked": True,
-        "references_checked": True,
-        "interviewed_on": (today - dt.timedelta(days=50)).isoformat(),
-        "training_completed_on": (today - dt.timedelta(days=40)).isoformat(),
-    }
-
-
-@dataclass
-class Programme:
-    """people.mentor matched with two children of a cohort whose first session is recorded:
-    Amira was there, Ben missed it."""
-
-    today: dt.date
-    first: dt.date  # the cohort's first session, a Monday
-    cohort: dict[str, Any]
-    amira: dict[str, Any]
-    ben: dict[str, Any]
-    amira_match: int
-    ben_match: int
-    lead_api: TestClient
-    mentor_api: TestClient
-    clock: Clock
-
-    def tasks(self, db: Session, child: dict[str, Any]) -> list[PracticeAssignment]:
-        return list(
-            db.exec(
-                select(PracticeAssignment)
-                .where(PracticeAssignment.child_id == child["id"])
-                .order_by(col(PracticeAssignment.id))
-            ).all()
-        )
-
-    def visit(self, match_id: int, day: dt.date, start: str, status: str, **more: Any) -> Any:
-        body = {
-            "match_id": match_id,
-            "date": day.isoformat(),
-            "start_time": start,
-            "duration_minutes": more.pop("minutes", 60),
-            "status": status,
-            **more,
-        }
-        if status == "planned" and day == self.clock.today:
-            # Planned in the morning, for later that day (the tests run late in the day).
-            with earlier_today(self.clock, 9):
-                response = self.mentor_api.post("/api/v1/visits", json=body)
-        else:
-            response = self.mentor_api.post("/api/v1/visits", json=body)
-        assert response.status_code == 201, response.text
-        return response.json()
-
-
-def record_session(
-    lead_api: TestClient, session_id: int, facilitator_id: int, absent: set[int]
-) -> None:
-    session = lead_api.get(f"/api/v1/sessions/{session_id}").json()
-    body = {
-        "version": session["version"],
-        "facilitators_present": [facilitator_id],
-        "attendance": [
-            {
-                "child_id": c["child_id"],
-                "status": "absent" if c["child_id"] in absent else "present",
-            }
-            for c in session["roster"]
-        ],
-        "coverage": [
-            {"activity_id": a["id"], "status": "delivered"} for a in session["lesson"]["activities"]
-        ],
-    }
-    response = lead_api.put(f"/api/v1/sessions/{session_id}/record", json=body)
-    assert response.status_code == 200, response.text
-
-
-@pytest.fixture
-def mentees(
-    db: Session,
-    people: People,
-    signed: Signed,
-    lead_api: TestClient,
-    cohort: dict[str, Any],
-    make_child: Callable[..., dict[str, Any]],
-    clock: Clock,
-    first_monday: dt.date,
-) -> Programme:
-    today = clock.today
-    amira, ben = make_child(first_name="Amira"), make_child(first_name="Ben")
-    for child in (amira, ben):
-        response = lead_api.post(
-            f"/api/v1/cohorts/{cohort['id']}/enrolments",
-            json={"child_id": child["id"], "start_date": first_monday.isoformat()},
-        )
-        assert response.status_code == 201, response.text
-    response = lead_api.post("/api/v1/mentors", json=ready_profile(people.mentor.id or 0, today))
-    assert response.status_code == 201, response.text
-    assert response.json()["ready"] is True
-    matches = []
-    for child in (amira, ben):
-        response = lead_api.post(
-            "/api/v1/matches",
-            json={
-                "child_id": child["id"],
-                "mentor_id": people.mentor.id,
-                "start_date": first_monday.isoformat(),
-            },
-        )
-        assert response.status_code == 201, response.text
-        matches.append(response.json()["id"])
-    record_session(
-        lead_api, cohort["sessions"][0]["id"], people.facilitator.id or 0, absent={ben["id"]}
-    )
-    return Programme(
-        today,
-        first_monday,
-        cohort,
-        amira,
-        ben,
-        matches[0],
-        matches[1],
-        lead_api,
-        signed.api(people.mentor),
-        clock,
-    )
-
-
-def visit_form(mentees: Programme, day: dt.date, **over: str) -> dict[str, str]:
-    form = {
-        "match_id": str(mentees.amira_match),
-        **date_form("date", day),
-        "start_time": "10:00",
-        "minutes": "90",
-        "minutes_other": "",
-        "status": "completed",
-        "summary": "Went to the park and practised asking for help.",
-    }
-    form.update(over)
-    return form
 
 
 def count_visits(db: Session) -> int:
@@ -229,7 +40,7 @@ def count_visits(db: Session) -> int:
 
 @pytest.mark.awkward_days
 def test_week_shows_each_mentee_with_their_group_and_tasks(
-    db: Session, people: People, signed: Signed, mentees: Programme
+    db: Session, people: People, signed: Signed, mentees: Mentees
 ) -> None:
     pages = signed.pages(people.mentor)
     day = mentees.first + dt.timedelta(days=3)  # Thursday after the first session
@@ -266,7 +77,7 @@ def test_week_shows_each_mentee_with_their_group_and_tasks(
 
 @pytest.mark.awkward_days
 def test_week_before_any_session_and_without_mentees(
-    db: Session, people: People, signed: Signed, mentees: Programme
+    db: Session, people: People, signed: Signed, mentees: Mentees
 ) -> None:
     before = mentees.first - dt.timedelta(days=6)  # Tuesday of the week before
     html = signed.pages(people.mentor).get(f"/mentor?date={before}").text
@@ -280,7 +91,7 @@ def test_week_before_any_session_and_without_mentees(
 
 @pytest.mark.awkward_days
 def test_planned_visits_have_record_move_and_cancel(
-    people: People, signed: Signed, mentees: Programme
+    people: People, signed: Signed, mentees: Mentees
 ) -> None:
     day = mentees.today + dt.timedelta(days=1)
     planned = mentees.visit(mentees.amira_match, day, "15:00", "planned")
@@ -295,12 +106,10 @@ def test_planned_visits_have_record_move_and_cancel(
 
 @pytest.mark.awkward_days
 def test_older_open_tasks_fold_away_behind_the_latest_groups(
-    db: Session, people: People, signed: Signed, mentees: Programme
+    db: Session, people: People, signed: Signed, mentees: Mentees
 ) -> None:
     week1 = len(mentees.tasks(db, mentees.amira))
-    record_session(
-        mentees.lead_api, mentees.cohort["sessions"][1]["id"], people.facilitator.id or 0, set()
-    )
+    record(mentees.lead_api, mentees.cohort["sessions"][1]["id"], people.facilitator.id or 0)
     second_week = mentees.first + dt.timedelta(days=9)  # Wednesday of the second week
     html = signed.pages(people.mentor).get(f"/mentor?date={second_week}").text
     amira = html.split('id="mentee-')[1]
@@ -312,7 +121,7 @@ def test_older_open_tasks_fold_away_behind_the_latest_groups(
 
 @pytest.mark.parametrize("bad", ["tomorrow", "2026-13-01", "0001-01-01", "9999-12-31", "x" * 30])
 def test_a_bad_date_shows_this_week_with_a_message(
-    people: People, signed: Signed, mentees: Programme, bad: str
+    people: People, signed: Signed, mentees: Mentees, bad: str
 ) -> None:
     response = signed.pages(people.mentor).get("/mentor", params={"date": bad})
     assert response.status_code == 422
@@ -325,7 +134,7 @@ def test_the_week_runs_a_fixed_number_of_queries(
     db: Session,
     people: People,
     signed: Signed,
-    mentees: Programme,
+    mentees: Mentees,
     count_queries: Callable[..., Any],
 ) -> None:
     pages = signed.pages(people.mentor)
@@ -340,7 +149,7 @@ def test_the_week_runs_a_fixed_number_of_queries(
         day = monday + dt.timedelta(days=offset)
         mentees.visit(mentees.amira_match, day, "10:00", "completed")
         mentees.visit(mentees.ben_match, day, "13:00", "completed")
-    record_session(
+    record(
         mentees.lead_api,
         mentees.cohort["sessions"][1]["id"],
         people.facilitator.id or 0,
@@ -357,7 +166,7 @@ def test_the_week_runs_a_fixed_number_of_queries(
 
 @pytest.mark.awkward_days
 def test_the_form_is_phone_first_and_needs_no_javascript(
-    people: People, signed: Signed, mentees: Programme
+    people: People, signed: Signed, mentees: Mentees
 ) -> None:
     html = signed.pages(people.mentor).get(f"/visits/new?match_id={mentees.amira_match}").text
     assert '<h1 class="govuk-heading-xl">Log a visit</h1>' in html
@@ -377,7 +186,7 @@ def test_the_form_is_phone_first_and_needs_no_javascript(
 
 @pytest.mark.awkward_days
 def test_log_a_completed_visit_with_tasks_practised_and_completed(
-    db: Session, people: People, signed: Signed, mentees: Programme
+    db: Session, people: People, signed: Signed, mentees: Mentees
 ) -> None:
     pages = signed.pages(people.mentor)
     first, second = mentees.tasks(db, mentees.amira)[:2]
@@ -403,7 +212,7 @@ def test_log_a_completed_visit_with_tasks_practised_and_completed(
 
 
 def test_another_length_is_read_from_the_number_box(
-    db: Session, people: People, signed: Signed, mentees: Programme
+    db: Session, people: People, signed: Signed, mentees: Mentees
 ) -> None:
     pages = signed.pages(people.mentor)
     form = visit_form(mentees, mentees.today, minutes="other", minutes_other="75")
@@ -412,7 +221,7 @@ def test_another_length_is_read_from_the_number_box(
 
 
 def test_a_safeguarding_concern_is_its_own_audit_event(
-    db: Session, people: People, signed: Signed, mentees: Programme
+    db: Session, people: People, signed: Signed, mentees: Mentees
 ) -> None:
     pages = signed.pages(people.mentor)
     form = visit_form(mentees, mentees.today, safeguarding_concern="yes")
@@ -451,7 +260,7 @@ def test_bad_input_is_shown_beside_the_field_and_nothing_is_stored(
     db: Session,
     people: People,
     signed: Signed,
-    mentees: Programme,
+    mentees: Mentees,
     over: dict[str, str],
     field: str,
     message: str,
@@ -477,7 +286,7 @@ def test_bad_input_is_shown_beside_the_field_and_nothing_is_stored(
 
 @pytest.mark.awkward_days
 def test_a_visit_overlapping_another_is_refused(
-    db: Session, people: People, signed: Signed, mentees: Programme
+    db: Session, people: People, signed: Signed, mentees: Mentees
 ) -> None:
     day = mentees.today - dt.timedelta(days=1)
     mentees.visit(mentees.ben_match, day, "10:30", "completed")
@@ -492,7 +301,7 @@ def test_a_visit_overlapping_another_is_refused(
 
 
 def test_record_how_a_planned_visit_went(
-    db: Session, people: People, signed: Signed, mentees: Programme
+    db: Session, people: People, signed: Signed, mentees: Mentees
 ) -> None:
     pages = signed.pages(people.mentor)
     planned = mentees.visit(mentees.amira_match, mentees.today, "17:00", "planned")
@@ -529,7 +338,7 @@ def test_record_how_a_planned_visit_went(
 
 
 def test_a_stale_version_is_refused_with_a_message_to_reload(
-    db: Session, people: People, signed: Signed, mentees: Programme
+    db: Session, people: People, signed: Signed, mentees: Mentees
 ) -> None:
     pages = signed.pages(people.mentor)
     planned = mentees.visit(mentees.amira_match, mentees.today, "17:00", "planned")
@@ -548,9 +357,7 @@ def test_a_stale_version_is_refused_with_a_message_to_reload(
 
 
 @pytest.mark.awkward_days
-def test_cancel_is_one_click(
-    db: Session, people: People, signed: Signed, mentees: Programme
-) -> None:
+def test_cancel_is_one_click(db: Session, people: People, signed: Signed, mentees: Mentees) -> None:
     pages = signed.pages(people.mentor)
     day = mentees.today + dt.timedelta(days=2)
     planned = mentees.visit(mentees.amira_match, day, "15:00", "planned")
@@ -569,7 +376,7 @@ def test_cancel_is_one_click(
 
 @pytest.mark.awkward_days
 def test_move_a_planned_visit_and_a_clash_is_explained(
-    db: Session, people: People, signed: Signed, mentees: Programme
+    db: Session, people: People, signed: Signed, mentees: Mentees
 ) -> None:
     pages = signed.pages(people.mentor)
     day = mentees.today + dt.timedelta(days=3)
@@ -614,7 +421,7 @@ def test_move_a_planned_visit_and_a_clash_is_explained(
 
 @pytest.mark.awkward_days
 def test_plan_a_weekly_slot_and_a_clash_names_it(
-    db: Session, people: People, signed: Signed, mentees: Programme
+    db: Session, people: People, signed: Signed, mentees: Mentees
 ) -> None:
     pages = signed.pages(people.mentor)
     # Four weeks from today: four Saturdays, less any bank holiday (Boxing Day, say).
@@ -655,7 +462,7 @@ def test_plan_a_weekly_slot_and_a_clash_names_it(
 
 
 def test_facilitators_are_refused_and_other_mentors_see_nothing(
-    db: Session, people: People, signed: Signed, mentees: Programme
+    db: Session, people: People, signed: Signed, mentees: Mentees
 ) -> None:
     planned = mentees.visit(mentees.amira_match, mentees.today, "17:00", "planned")
     facilitator = signed.pages(people.facilitator)
@@ -693,7 +500,7 @@ def test_facilitators_are_refused_and_other_mentors_see_nothing(
 
 
 def test_a_lead_may_open_and_record_a_visit(
-    db: Session, people: People, signed: Signed, mentees: Programme
+    db: Session, people: People, signed: Signed, mentees: Mentees
 ) -> None:
     planned = mentees.visit(mentees.amira_match, mentees.today, "17:00", "planned")
     lead = signed.pages(people.lead)
@@ -709,7 +516,7 @@ def test_a_lead_may_open_and_record_a_visit(
 
 
 def test_a_mentor_with_two_mentees_chooses_who_the_visit_was_with(
-    people: People, signed: Signed, mentees: Programme
+    people: People, signed: Signed, mentees: Mentees
 ) -> None:
     html = signed.pages(people.mentor).get("/visits/new").text
     assert f'href="/visits/new?match_id={mentees.amira_match}"' in html

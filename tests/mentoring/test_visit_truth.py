@@ -16,17 +16,9 @@ from sqlmodel import Session
 from app.cohorts.schedule import public_holidays
 from app.config import get_settings
 from app.mentoring.models import MentorVisit
-from tests.mentoring.test_mentor_pages import Programme as Mentees
-from tests.mentoring.test_mentor_pages import (  # noqa: F401
-    cohort_body,
-    first_monday,
-    mentees,
-    post,
-    visit_form,
-)
-from tests.mentoring.test_visits_api import Caseload, caseload  # noqa: F401
 from tests.support.clock import Clock
-from tests.support.mentoring import Programme
+from tests.support.mentoring import Caseload, Mentees, Programme, visit_form
+from tests.support.pages import post
 from tests.support.people import People, Signed
 from tests.support.rows import audit_count, count_rows
 
@@ -65,7 +57,7 @@ def state(db: Session) -> tuple[int, int]:
 
 @pytest.mark.parametrize("status", ["completed", "missed"])
 def test_a_visit_is_logged_as_it_went_only_once_it_has_ended(
-    caseload: Caseload,  # noqa: F811
+    caseload: Caseload,
     clock: Clock,
     db: Session,
     status: str,
@@ -103,7 +95,7 @@ def test_a_visit_is_logged_as_it_went_only_once_it_has_ended(
 
 
 def test_a_planned_visit_is_recorded_as_completed_only_after_its_end(
-    caseload: Caseload,  # noqa: F811
+    caseload: Caseload,
     clock: Clock,
     db: Session,
 ) -> None:
@@ -129,7 +121,7 @@ def test_a_planned_visit_is_recorded_as_completed_only_after_its_end(
 
 
 def test_a_completed_visit_cannot_overlap_the_childs_group_session(
-    caseload: Caseload,  # noqa: F811
+    caseload: Caseload,
     programme: Programme,
     lead_api: TestClient,
     db: Session,
@@ -157,7 +149,7 @@ def test_a_completed_visit_cannot_overlap_the_childs_group_session(
 def test_the_mentors_page_refuses_a_visit_logged_before_its_end(
     signed: Signed,
     people: People,
-    mentees: Mentees,  # noqa: F811
+    mentees: Mentees,
     clock: Clock,
     db: Session,
 ) -> None:
@@ -177,7 +169,7 @@ def test_the_mentors_page_refuses_a_visit_logged_before_its_end(
 
 
 def test_a_visit_is_not_planned_for_a_time_already_past(
-    caseload: Caseload,  # noqa: F811
+    caseload: Caseload,
     clock: Clock,
     db: Session,
 ) -> None:
@@ -202,7 +194,7 @@ def test_a_visit_is_not_planned_for_a_time_already_past(
 
 
 def test_a_weekly_plan_made_after_todays_slot_starts_next_week(
-    caseload: Caseload,  # noqa: F811
+    caseload: Caseload,
     clock: Clock,
     db: Session,
 ) -> None:

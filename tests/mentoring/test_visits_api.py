@@ -5,7 +5,6 @@ with the practice tasks worked on, safeguarding concerns, and what a mentor may 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -19,58 +18,19 @@ from tests.support.clock import Clock
 from tests.support.mentoring import (
     DAY,
     WEEK,
+    Caseload,
     MakeMentor,
     Programme,
     earlier_today,
     make_match,
-    mentor_user,
     record,
 )
-from tests.support.people import People, Signed
+from tests.support.people import People
 from tests.support.rows import audit_count, count_rows
 
 # Date-sensitive: also run on the awkward days of tests/support/clock.py.
 # Visits are logged as completed today: late in the day, once they have ended.
 pytestmark = [pytest.mark.awkward_days, pytest.mark.usefixtures("evening")]
-
-
-@dataclass
-class Caseload:
-    """One mentor with two mentees from the programme, and a second mentor with a third."""
-
-    mentor: dict[str, Any]
-    api: TestClient  # signed in as the mentor
-    matches: list[dict[str, Any]]
-    other_mentor: dict[str, Any]
-    other_api: TestClient
-    other_match: dict[str, Any]
-
-
-@pytest.fixture
-def caseload(
-    lead_api: TestClient,
-    signed: Signed,
-    db: Session,
-    programme: Programme,
-    make_mentor: MakeMentor,
-) -> Caseload:
-    mentor = make_mentor(name="Jo Mentor")
-    other = make_mentor(name="Sam Mentor")
-    matches = [
-        make_match(lead_api, child["id"], mentor["user_id"], programme.start)
-        for child in programme.children[:2]
-    ]
-    other_match = make_match(
-        lead_api, programme.children[2]["id"], other["user_id"], programme.start
-    )
-    return Caseload(
-        mentor,
-        signed.api(mentor_user(db, mentor)),
-        matches,
-        other,
-        signed.api(mentor_user(db, other)),
-        other_match,
-    )
 
 
 def _visit(match_id: int, day: dt.date, start: str = "10:00", **over: Any) -> dict[str, Any]:

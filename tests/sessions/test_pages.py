@@ -6,23 +6,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tests.support.pages import post
 from tests.support.people import People, Signed
-
-
-def page_form(session: dict[str, Any], facilitator_id: int, **over: str) -> dict[str, str]:
-    form = {
-        "version": str(session["version"]),
-        f"facilitator-{facilitator_id}": "yes",
-        "check-0": "yes",
-    }
-    form.update({f"attendance-{c['child_id']}": "present" for c in session["roster"]})
-    form.update({f"coverage-{a['id']}": "delivered" for a in session["lesson"]["activities"]})
-    form.update(over)
-    return form
-
-
-def post(client: TestClient, url: str, data: dict[str, str]):  # type: ignore[no-untyped-def]
-    return client.post(url, data={**data, "csrf_token": client.csrf_token})  # type: ignore[attr-defined]
+from tests.support.sessions import page_form
 
 
 def test_my_sessions_lists_what_to_record_first(

@@ -18,10 +18,10 @@ from sqlmodel import Session, select
 from app.audit.models import AuditEvent
 from app.cohorts.models import GroupSession
 from app.sessions.models import Attendance, Coverage, SessionRecord
-from tests.sessions.test_pages import page_form, post
 from tests.support.clock import Clock
+from tests.support.pages import post
 from tests.support.people import People, Signed
-from tests.support.sessions import full_record
+from tests.support.sessions import full_record, page_form
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -114,6 +114,16 @@ def post_form(client: TestClient, url: str, data: dict[str, str], csrf: bool = T
     return client.post(url, data=data)
 
 
+PASSWORD_URL = "/account/password"
+
+
+def change_password(pages: TestClient, current: str, new: str, csrf: bool = True) -> Response:
+    """Send the change-your-password form (/account/password)."""
+    return post_form(
+        pages, PASSWORD_URL, {"current_password": current, "new_password": new}, csrf=csrf
+    )
+
+
 def set_cookies(response: Response) -> dict[str, str]:
     """{cookie name: its whole Set-Cookie header} for a response."""
     return {h.split("=", 1)[0]: h for h in response.headers.get_list("set-cookie")}

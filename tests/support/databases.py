@@ -8,11 +8,14 @@ import shutil
 import uuid
 from pathlib import Path
 
+from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
+from sqlmodel import Session
 
-from app.db import parse_database_url
+from app.curriculum.service import load_path
+from app.db import create_db_engine, parse_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 CURRICULUM = ROOT / "curriculum"
@@ -40,6 +43,19 @@ class DatabaseFactory:
         assert self.base is not None
         server = parse_database_url(self.base)
         return self._create(f"{server.database or 'tandem'}_{label}_{uuid.uuid4().hex[:8]}")
+
+    def migrated(self, label: str, *, curriculum: bool = True) -> str:
+        """A new database upgraded to Alembic's head, holding the repo's curriculum unless
+        told not to."""
+        url = self.new(label)
+        command.upgrade(alembic_config_for(url), "head")
+        if curriculum:
+            engine = create_db_engine(url)
+            with Session(engine) as db:
+                load_path(db, CURRICULUM)
+                db.commit()
+            engine.dispose()
+        return url
 
     def copy_of(self, template: str) -> str:
         """A new database holding what `template` (one of this factory's) holds: a file

@@ -1,20 +1,24 @@
 """Mentoring through the API: a mentor's checks, a running programme (a cohort that started
 eight weeks before the test's today, so there are lessons to record and weeks left to plan
-visits in), matches and recorded sessions. Today is the clock fixture's (Europe/London).
-The fixtures that build them (make_mentor, programme) are in tests/support/fixtures.py."""
+visits in), a mentor's caseload and mentees, matches and recorded sessions; the mentor's
+visit form. Today is the clock fixture's (Europe/London). The fixtures that build them are
+in tests/support/fixtures.py (make_mentor, programme) and tests/mentoring/conftest.py
+(caseload, mentees)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.auth.models import User
+from app.cohorts.schedule import ClosedDays
+from app.sessions.models import PracticeAssignment
 from tests.support.clock import LONDON, Clock
 
 DAY = dt.timedelta(days=1)
@@ -57,6 +61,84 @@ class Programme:
         return max(dt.date.fromisoformat(s["date"]) for s in self.sessions(api))
 
 
+@dataclass
+class Caseload:
+    """One mentor with two mentees from the programme, and a second mentor with a third."""
+
+    mentor: dict[str, Any]
+    api: TestClient  # signed in as the mentor
+    matches: list[dict[str, Any]]
+    other_mentor: dict[str, Any]
+    other_api: TestClient
+    other_match: dict[str, Any]
+
+
+@dataclass
+class Mentees:
+    """people.mentor matched with two children of a cohort whose first session is recorded:
+    Amira was there, Ben missed it."""
+
+    today: dt.date
+    first: dt.date  # the cohort's first session, a Monday
+    cohort: dict[str, Any]
+    amira: dict[str, Any]
+    ben: dict[str, Any]
+    amira_match: int
+    ben_match: int
+    lead_api: TestClient
+    mentor_api: TestClient
+    clock: Clock
+
+    def tasks(self, db: Session, child: dict[str, Any]) -> list[PracticeAssignment]:
+        return list(
+            db.exec(
+                select(PracticeAssignment)
+                .where(PracticeAssignment.child_id == child["id"])
+                .order_by(col(PracticeAssignment.id))
+            ).all()
+        )
+
+    def visit(self, match_id: int, day: dt.date, start: str, status: str, **more: Any) -> Any:
+        body = {
+            "match_id": match_id,
+            "date": day.isoformat(),
+            "start_time": start,
+            "duration_minutes": more.pop("minutes", 60),
+            "status": status,
+            **more,
+        }
+        if status == "planned" and day == self.clock.today:
+            # Planned in the morning, for later that day (the tests run late in the day).
+            with earlier_today(self.clock, 9):
+                response = self.mentor_api.post("/api/v1/visits", json=body)
+        else:
+            response = self.mentor_api.post("/api/v1/visits", json=body)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+
+def first_monday_for(today: dt.date) -> dt.date:
+    """The cohort's first session (16:00 to 17:30): a Monday ten or more weeks before today,
+    open, and so is the Monday after it (the cohort's first two sessions are a week apart)."""
+    closed = ClosedDays("england")
+    monday = today - dt.timedelta(days=today.weekday()) - 10 * WEEK
+    while monday in closed or monday + WEEK in closed:
+        monday -= WEEK
+    return monday
+
+
+def ready_profile(user_id: int, today: dt.date) -> dict[str, Any]:
+    """A ready mentor profile for the user, the checks done 40 to 60 days before today."""
+    return {
+        "user_id": user_id,
+        "dbs_checked_on": (today - dt.timedelta(days=60)).isoformat(),
+        "barred_list_checked": True,
+        "references_checked": True,
+        "interviewed_on": (today - dt.timedelta(days=50)).isoformat(),
+        "training_completed_on": (today - dt.timedelta(days=40)).isoformat(),
+    }
+
+
 def make_match(
     api: TestClient, child_id: int, mentor_id: int, start: dt.date, **extra: Any
 ) -> dict[str, Any]:
@@ -75,7 +157,7 @@ def make_match(
 
 
 def record(
-    api: TestClient, session_id: int, facilitator_id: int, *, absent: tuple[int, ...] = ()
+    api: TestClient, session_id: int, facilitator_id: int, *, absent: Collection[int] = ()
 ) -> dict[str, Any]:
     """Record a session (everyone present except `absent`, every activity delivered);
     returns the session as it was read before, with its lesson."""
@@ -109,3 +191,25 @@ def earlier_today(clock: Clock, hour: int, minute: int = 0) -> Iterator[None]:
         yield
     finally:
         clock.move_to(was)
+
+
+def date_form(name: str, day: dt.date) -> dict[str, str]:
+    return {
+        f"{name}-day": str(day.day),
+        f"{name}-month": str(day.month),
+        f"{name}-year": str(day.year),
+    }
+
+
+def visit_form(mentees: Mentees, day: dt.date, **over: str) -> dict[str, str]:
+    form = {
+        "match_id": str(mentees.amira_match),
+        **date_form("date", day),
+        "start_time": "10:00",
+        "minutes": "90",
+        "minutes_other": "",
+        "status": "completed",
+        "summary": "Went to the park and practised asking for help.",
+    }
+    form.update(over)
+    return form

@@ -1,8 +1,22 @@
-"""Recording a group session through the API."""
+"""Recording a group session: the API's record, and the session page's register form."""
 
 from __future__ import annotations
 
 from typing import Any
+
+
+def page_form(session: dict[str, Any], facilitator_id: int, **over: str) -> dict[str, str]:
+    """The session page's register form for `session`, filled in whole: the facilitator there,
+    every child present, every activity delivered, the checklist's first item ticked."""
+    form = {
+        "version": str(session["version"]),
+        f"facilitator-{facilitator_id}": "yes",
+        "check-0": "yes",
+    }
+    form.update({f"attendance-{c['child_id']}": "present" for c in session["roster"]})
+    form.update({f"coverage-{a['id']}": "delivered" for a in session["lesson"]["activities"]})
+    form.update(over)
+    return form
 
 
 def full_record(
