@@ -136,8 +136,8 @@ _SLOW_FIRST = (
     "tests/test_openapi.py",
     "tests/e2e/",
     "tests/fidelity/test_independent_check.py",
-    "tests/mentoring/test_demo.py",
-    "tests/fidelity/test_demo_dashboard.py",
+    "tests/demo/test_mentoring.py",
+    "tests/demo/test_dashboard.py",
     "tests/fidelity/test_scale_queries.py",
     "tests/test_cli.py",
 )

@@ -1,6 +1,6 @@
-"""Mentoring's own fixtures: the evening, a mentor's caseload of programme children, and
-people.mentor's mentees. The fixtures every directory shares (today, make_mentor, programme)
-are in tests/support/fixtures.py, the classes and helpers in tests/support/mentoring.py."""
+"""Mentoring's own fixtures: the evening, and a mentor's caseload of programme children. The
+fixtures other directories share too (today, make_mentor, programme, mentees) are in
+tests/support/fixtures.py, the classes and helpers in tests/support/mentoring.py."""
 
 from __future__ import annotations
 
@@ -10,21 +10,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.auth.models import User
 from tests.support.clock import LONDON, Clock
-from tests.support.fixtures import MakeChild
 from tests.support.mentoring import (
     Caseload,
     MakeMentor,
-    Mentees,
     Programme,
-    first_monday_for,
     make_match,
     mentor_user,
-    ready_profile,
-    record,
 )
-from tests.support.people import People, Signed
+from tests.support.people import Signed
 
 
 @pytest.fixture
@@ -58,70 +52,4 @@ def caseload(
         other,
         signed.api(mentor_user(db, other)),
         other_match,
-    )
-
-
-@pytest.fixture
-def mentees(
-    db: Session,
-    people: People,
-    signed: Signed,
-    lead_api: TestClient,
-    second_facilitator: User,
-    curriculum_id: int,
-    make_child: MakeChild,
-    clock: Clock,
-) -> Mentees:
-    """A Monday group that started ten or more weeks ago (its first two Mondays open), and
-    people.mentor matched with Amira and Ben from its first session."""
-    first_monday = first_monday_for(clock.today)
-    response = lead_api.post(
-        "/api/v1/cohorts",
-        json={
-            "name": "Monday group",
-            "curriculum_id": curriculum_id,
-            "start_date": first_monday.isoformat(),
-            "start_time": "16:00",
-            "duration_minutes": 90,
-            "venue": "Community hall",
-            "facilitator_ids": [people.facilitator.id, second_facilitator.id],
-        },
-    )
-    assert response.status_code == 201, response.text
-    cohort = response.json()
-    today = clock.today
-    amira, ben = make_child(first_name="Amira"), make_child(first_name="Ben")
-    for child in (amira, ben):
-        response = lead_api.post(
-            f"/api/v1/cohorts/{cohort['id']}/enrolments",
-            json={"child_id": child["id"], "start_date": first_monday.isoformat()},
-        )
-        assert response.status_code == 201, response.text
-    response = lead_api.post("/api/v1/mentors", json=ready_profile(people.mentor.id or 0, today))
-    assert response.status_code == 201, response.text
-    assert response.json()["ready"] is True
-    matches = []
-    for child in (amira, ben):
-        response = lead_api.post(
-            "/api/v1/matches",
-            json={
-                "child_id": child["id"],
-                "mentor_id": people.mentor.id,
-                "start_date": first_monday.isoformat(),
-            },
-        )
-        assert response.status_code == 201, response.text
-        matches.append(response.json()["id"])
-    record(lead_api, cohort["sessions"][0]["id"], people.facilitator.id or 0, absent={ben["id"]})
-    return Mentees(
-        today,
-        first_monday,
-        cohort,
-        amira,
-        ben,
-        matches[0],
-        matches[1],
-        lead_api,
-        signed.api(people.mentor),
-        clock,
     )

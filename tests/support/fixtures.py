@@ -1,7 +1,8 @@
 """Fixtures every directory of the suite may use (a pytest plugin, listed in tests/conftest.py's
 `pytest_plugins`): the people of two organisations and clients signed in as them, children, a
-cohort with its sessions, ready mentors and a running programme. A directory's own fixtures
-stay in its conftest.py; the classes and helpers they build with are beside this module."""
+cohort with its sessions, ready mentors, a running programme and people.mentor's mentees. A
+directory's own fixtures stay in its conftest.py; the classes and helpers they build with are
+beside this module."""
 
 from __future__ import annotations
 
@@ -16,7 +17,17 @@ from sqlmodel import Session
 
 from app.auth.models import Role, User
 from tests.support.clock import Clock
-from tests.support.mentoring import DAY, WEEK, MakeMentor, Programme, ready_checks
+from tests.support.mentoring import (
+    DAY,
+    WEEK,
+    MakeMentor,
+    Mentees,
+    Programme,
+    first_monday_for,
+    ready_checks,
+    ready_profile,
+    record,
+)
 from tests.support.people import PageClient, People, Signed
 
 MakeChild = Callable[..., dict[str, Any]]  # the make_child fixture: a child, through the API
@@ -182,3 +193,69 @@ def programme(
         assert enrolled.status_code == 201, enrolled.text
         children.append(child)
     return Programme(cohort, children, start)
+
+
+@pytest.fixture
+def mentees(
+    db: Session,
+    people: People,
+    signed: Signed,
+    lead_api: TestClient,
+    second_facilitator: User,
+    curriculum_id: int,
+    make_child: MakeChild,
+    clock: Clock,
+) -> Mentees:
+    """A Monday group that started ten or more weeks ago (its first two Mondays open), and
+    people.mentor matched with Amira and Ben from its first session."""
+    first_monday = first_monday_for(clock.today)
+    response = lead_api.post(
+        "/api/v1/cohorts",
+        json={
+            "name": "Monday group",
+            "curriculum_id": curriculum_id,
+            "start_date": first_monday.isoformat(),
+            "start_time": "16:00",
+            "duration_minutes": 90,
+            "venue": "Community hall",
+            "facilitator_ids": [people.facilitator.id, second_facilitator.id],
+        },
+    )
+    assert response.status_code == 201, response.text
+    cohort = response.json()
+    today = clock.today
+    amira, ben = make_child(first_name="Amira"), make_child(first_name="Ben")
+    for child in (amira, ben):
+        response = lead_api.post(
+            f"/api/v1/cohorts/{cohort['id']}/enrolments",
+            json={"child_id": child["id"], "start_date": first_monday.isoformat()},
+        )
+        assert response.status_code == 201, response.text
+    response = lead_api.post("/api/v1/mentors", json=ready_profile(people.mentor.id or 0, today))
+    assert response.status_code == 201, response.text
+    assert response.json()["ready"] is True
+    matches = []
+    for child in (amira, ben):
+        response = lead_api.post(
+            "/api/v1/matches",
+            json={
+                "child_id": child["id"],
+                "mentor_id": people.mentor.id,
+                "start_date": first_monday.isoformat(),
+            },
+        )
+        assert response.status_code == 201, response.text
+        matches.append(response.json()["id"])
+    record(lead_api, cohort["sessions"][0]["id"], people.facilitator.id or 0, absent={ben["id"]})
+    return Mentees(
+        today,
+        first_monday,
+        cohort,
+        amira,
+        ben,
+        matches[0],
+        matches[1],
+        lead_api,
+        signed.api(people.mentor),
+        clock,
+    )

@@ -2,8 +2,8 @@
 eight weeks before the test's today, so there are lessons to record and weeks left to plan
 visits in), a mentor's caseload and mentees, matches and recorded sessions; the mentor's
 visit form. Today is the clock fixture's (Europe/London). The fixtures that build them are
-in tests/support/fixtures.py (make_mentor, programme) and tests/mentoring/conftest.py
-(caseload, mentees)."""
+in tests/support/fixtures.py (make_mentor, programme, mentees) and tests/mentoring/conftest.py
+(caseload)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ benchmarks, and every kind of flag there is, each for the reason app/fidelity/fl
 raises it, as of two quite different dates.
 
 `tandem demo` runs in-process against a fresh database of its own, with a fixed "today"
-(the hidden --today option), as tests/mentoring/test_demo.py does."""
+(the hidden --today option), as tests/demo/test_mentoring.py does."""
 
 from __future__ import annotations
 
