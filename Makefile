@@ -71,8 +71,11 @@ vendor-check:
 # Chromium and runs them all, the others share out the rest. XDIST= runs it in one process.
 XDIST ?= -n auto --dist loadgroup
 
+# The developer's quick run (about 3 minutes on 2 cores): no browser, no schemathesis, no
+# slow modules (tests/conftest.py, _SLOW), each date-sensitive test at the default instant
+# only. `make test` runs everything.
 unit: install-dev
-	$(BIN)/pytest $(XDIST) -m "not e2e"
+	$(BIN)/pytest $(XDIST) -m "not e2e and not contract and not slow" --no-awkward-days
 
 e2e: install-dev browser
 	$(BIN)/pytest -m e2e

@@ -143,6 +143,24 @@ _SLOW_FIRST = (
 )
 
 
+# Modules marked `slow` (`make unit` leaves them out; `make test` and CI run them): they
+# start `tandem` processes or servers, race real threads against the clock, or build a demo,
+# scale data or hundreds of generated examples. Seconds each, where most tests take tens of
+# milliseconds.
+_SLOW = (
+    "tests/test_cli.py",
+    "tests/auth/test_cli_users.py",
+    "tests/auth/test_lockout_races.py",
+    "tests/demo/",
+    "tests/reliability/",
+    "tests/fidelity/test_record_sequences.py",
+    "tests/fidelity/test_independent_check.py",
+    "tests/fidelity/test_scale_queries.py",
+    "tests/mentoring/test_visit_races.py",
+    "tests/cohorts/test_replan_properties.py",
+)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     def rank(item: pytest.Item) -> int:
@@ -151,6 +169,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     items.sort(key=rank)
     for item in items:
+        if item.nodeid.split("::")[0].startswith(_SLOW):
+            item.add_marker(pytest.mark.slow)
         if item.get_closest_marker("e2e") is not None:
             continue  # one group of their own (tests/e2e/conftest.py)
         # A module whose module-scoped fixtures build a lot (a demo, seed-scale data) runs on
