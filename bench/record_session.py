@@ -16,10 +16,12 @@ from app.auth import service as auth
 from app.auth.models import Role
 from app.children import service as children
 from app.children.schemas import ChildCreate
+from app.cohorts import enrolments
 from app.cohorts import service as cohorts
 from app.cohorts.models import GroupSession
 from app.cohorts.schemas import CohortCreate, EnrolmentCreate
 from app.curriculum.service import latest_curricula, load_path
+from app.sessions import recording
 from app.sessions import service as sessions
 from app.sessions.models import Attendance, Coverage, PracticeAssignment, SessionFacilitatorPresent
 from app.sessions.schemas import RecordIn
@@ -77,7 +79,7 @@ def _setup(engine: Engine) -> dict[str, Any]:
                     consent_given_on=dt.date(2026, 9, 1),
                 ),
             )
-            cohorts.enrol(
+            enrolments.enrol(
                 db,
                 actor=lead,
                 cohort_id=cohort.id or 0,
@@ -126,7 +128,7 @@ def _real(engine: Engine, ctx: dict[str, Any], saves: range) -> float:
     for i in saves:
         # A client sends the version it last saw (here: the one its previous save returned).
         with Session(engine, expire_on_commit=False) as db:
-            session, _ = sessions.record_session(
+            session, _ = recording.record_session(
                 db,
                 actor=ctx["lead"],
                 session_id=ctx["real"],
@@ -225,7 +227,7 @@ def run(engine: Engine, *, rounds: int) -> Result:
     def one() -> None:
         with Session(engine, expire_on_commit=False) as db:
             version = db.get(GroupSession, ctx["real"]).version  # type: ignore[union-attr]
-            sessions.record_session(
+            recording.record_session(
                 db,
                 actor=ctx["lead"],
                 session_id=ctx["real"],

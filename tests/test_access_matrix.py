@@ -27,6 +27,7 @@ from app.auth.models import Role
 from app.calendar import service as feeds
 from app.children import service as children
 from app.children.schemas import ChildCreate
+from app.cohorts import enrolments
 from app.cohorts import service as cohorts
 from app.cohorts.models import Cohort, GroupSession
 from app.cohorts.schemas import CohortCreate, EnrolmentCreate
@@ -35,6 +36,7 @@ from app.mentoring.matching import service as matching
 from app.mentoring.profiles import service as profiles
 from app.mentoring.schemas import MatchCreate, MentorCreate, VisitCreate
 from app.mentoring.visits import service as mentoring_visits
+from app.sessions import recording
 from app.sessions import service as sessions_service
 from app.sessions.models import PracticeAssignment
 from app.sessions.schemas import RecordIn
@@ -420,7 +422,7 @@ def world(db: Session, people: People, curriculum_id: int) -> World:
     spare = children.create_child(
         db, actor=people.lead, data=ChildCreate(**{**NEW_CHILD, "reference": "A-2"}), today=today
     )
-    enrolment = cohorts.enrol(
+    enrolment = enrolments.enrol(
         db,
         actor=people.lead,
         cohort_id=cohort.id or 0,
@@ -496,7 +498,7 @@ def _mentoring(db: Session, people: People, *, child_id: int, session_id: int) -
     session = db.get(GroupSession, session_id)
     assert session is not None
     lesson = sessions_service.lesson_of(db, session, db.get(Cohort, session.cohort_id))  # type: ignore[arg-type]
-    sessions_service.record_session(
+    recording.record_session(
         db,
         actor=people.lead,
         session_id=session_id,

@@ -30,8 +30,8 @@ def age_on(born: date, day: date) -> int:
 
 ChildIds = Callable[[User], SelectOfScalar[int]]
 
-SEEN_BY_FACILITATOR: Hook[ChildIds] = Hook("a facilitator's children", "app.cohorts.service")
-"""Those enrolled in the facilitator's cohorts (cohorts knows: app/cohorts/service.py)."""
+SEEN_BY_FACILITATOR: Hook[ChildIds] = Hook("a facilitator's children", "app.cohorts.enrolments")
+"""Those enrolled in the facilitator's cohorts (cohorts knows: app/cohorts/enrolments.py)."""
 SEEN_BY_MENTOR: Hook[ChildIds] = Hook("a mentor's children", "app.mentoring.matching.service")
 """The mentor's active mentees (mentoring knows: app/mentoring/matching/service.py)."""
 

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from app.auth.deps import CurrentUser, LeadUser, Today
-from app.cohorts import service
+from app.cohorts import enrolments, rescheduling, service
 from app.cohorts.models import Cohort
 from app.cohorts.schemas import (
     ClosureCreate,
@@ -53,7 +53,7 @@ def cohort_detail(db: DbSession, actor: Any, cohort_id: int) -> CohortDetail:
     cohort = service.get_cohort(db, actor=actor, cohort_id=cohort_id)
     facilitators = service.facilitators_of(db, [cohort_id])[cohort_id]
     sessions = service.sessions_of(db, actor=actor, cohort_id=cohort_id)
-    roster = service.roster(db, cohort_id=cohort_id, org_id=actor.org_id)
+    roster = enrolments.roster(db, cohort_id=cohort_id, org_id=actor.org_id)
     active = sum(1 for e, _ in roster if e.status == "active")
     curriculum = db.get(Curriculum, cohort.curriculum_id)
     return CohortDetail(
@@ -115,7 +115,7 @@ def list_sessions(db: DbSession, actor: CurrentUser, cohort_id: PathId) -> list[
 def reschedule_session(
     db: DbSession, actor: LeadUser, body: SessionReschedule, session_id: PathId
 ) -> SessionPublic:
-    session = service.reschedule(
+    session = rescheduling.reschedule(
         db,
         actor=actor,
         session_id=session_id,
@@ -136,7 +136,7 @@ def reschedule_session(
 def cancel_session(
     db: DbSession, actor: LeadUser, body: SessionCancel, session_id: PathId
 ) -> SessionPublic:
-    session = service.cancel_session(
+    session = rescheduling.cancel_session(
         db, actor=actor, session_id=session_id, version=body.version, reason=body.reason
     )
     return SessionPublic.model_validate(session)
@@ -150,7 +150,7 @@ def cancel_session(
     responses=problem_responses(403, 422),
 )
 def create_closure(db: DbSession, actor: LeadUser, body: ClosureCreate) -> ClosurePublic:
-    closure, cancelled = service.create_closure(db, actor=actor, data=body)
+    closure, cancelled = rescheduling.create_closure(db, actor=actor, data=body)
     return ClosurePublic(
         id=closure.id or 0,
         date=closure.start_date,
@@ -177,7 +177,7 @@ def list_closures(db: DbSession, actor: LeadUser) -> list[ClosurePublic]:
             cohort_id=c.cohort_id,
             cancelled_sessions=cancelled,
         )
-        for c, cancelled in service.list_closures(db, actor=actor)
+        for c, cancelled in rescheduling.list_closures(db, actor=actor)
     ]
 
 
@@ -198,7 +198,7 @@ def enrol(
 ) -> EnrolmentPublic | Response:
     if (replay := once.replay()) is not None:
         return replay
-    enrolment = service.enrol(db, actor=actor, cohort_id=cohort_id, data=body, today=today)
+    enrolment = enrolments.enrol(db, actor=actor, cohort_id=cohort_id, data=body, today=today)
     return once.keep(EnrolmentPublic.model_validate(enrolment))
 
 
@@ -211,7 +211,7 @@ def enrol(
 def withdraw(
     db: DbSession, actor: LeadUser, body: EnrolmentWithdraw, enrolment_id: PathId
 ) -> EnrolmentPublic:
-    enrolment = service.withdraw(
+    enrolment = enrolments.withdraw(
         db, actor=actor, enrolment_id=enrolment_id, date=body.date, reason=body.reason
     )
     return EnrolmentPublic.model_validate(enrolment)

@@ -13,7 +13,7 @@ from starlette.datastructures import FormData as Posted
 
 from app.auth.deps import CurrentOrg, CurrentUser, LeadUser, Today
 from app.auth.models import Organisation, User
-from app.cohorts import service
+from app.cohorts import enrolments, rescheduling, service
 from app.cohorts.forms import (
     CancelForm,
     ClosureForm,
@@ -130,7 +130,7 @@ def enrol(
     submission = EnrolForm.read(form)
     if submission.data:
         with submission.saving():
-            service.enrol(
+            enrolments.enrol(
                 db,
                 actor=actor,
                 cohort_id=cohort_id,
@@ -151,7 +151,7 @@ def enrol(
 def withdraw_form(
     request: Request, db: DbSession, actor: LeadUser, today: Today, enrolment_id: PathId
 ) -> HTMLResponse:
-    enrolment, child = service.get_enrolment(db, actor=actor, enrolment_id=enrolment_id)
+    enrolment, child = enrolments.get_enrolment(db, actor=actor, enrolment_id=enrolment_id)
     return render(
         request,
         "cohorts/withdraw.html",
@@ -168,11 +168,11 @@ def withdraw_form(
 def withdraw(
     request: Request, db: DbSession, actor: LeadUser, form: FormData, enrolment_id: PathId
 ) -> Response:
-    enrolment, _ = service.get_enrolment(db, actor=actor, enrolment_id=enrolment_id)
+    enrolment, _ = enrolments.get_enrolment(db, actor=actor, enrolment_id=enrolment_id)
     submission = WithdrawForm.read(form)
     if submission.data:
         with submission.saving():
-            service.withdraw(
+            enrolments.withdraw(
                 db,
                 actor=actor,
                 enrolment_id=enrolment_id,
@@ -182,7 +182,7 @@ def withdraw(
             return RedirectResponse(f"/cohorts/{enrolment.cohort_id}#roster", status_code=303)
 
     def context() -> Mapping[str, Any]:
-        enrolment, child = service.get_enrolment(db, actor=actor, enrolment_id=enrolment_id)
+        enrolment, child = enrolments.get_enrolment(db, actor=actor, enrolment_id=enrolment_id)
         return {"enrolment": enrolment, "child": child}
 
     return show_again(request, db, "cohorts/withdraw.html", context, submission)
@@ -221,7 +221,7 @@ def reschedule(
     submission = RescheduleForm.read(form)
     if submission.data:
         with submission.saving():
-            session = service.reschedule(
+            session = rescheduling.reschedule(
                 db,
                 actor=actor,
                 session_id=session_id,
@@ -247,7 +247,7 @@ def cancel(
     submission = CancelForm.read(form)
     if submission.data:
         with submission.saving():
-            session = service.cancel_session(
+            session = rescheduling.cancel_session(
                 db,
                 actor=actor,
                 session_id=session_id,
@@ -268,7 +268,7 @@ def cancel(
 
 
 def _closures_context(db: Session, actor: User) -> dict[str, Any]:
-    closures = service.list_closures(db, actor=actor)
+    closures = rescheduling.list_closures(db, actor=actor)
     cohorts = {c.id: c.name for c, _ in service.list_cohorts(db, actor=actor)}
     return {
         "closures": closures,
@@ -293,7 +293,7 @@ def add_closure(request: Request, db: DbSession, actor: LeadUser, form: FormData
     submission = ClosureForm.read(form)
     if submission.data:
         with submission.saving():
-            service.create_closure(db, actor=actor, data=submission.data.to_create())
+            rescheduling.create_closure(db, actor=actor, data=submission.data.to_create())
             return RedirectResponse("/closures?added=1", status_code=303)
     return show_again(
         request, db, "cohorts/closures.html", lambda: _closures_context(db, actor), submission
@@ -308,7 +308,7 @@ def import_closures(request: Request, db: DbSession, actor: LeadUser, form: Uplo
         rows = submission.data.file
         with submission.saving(conflict_field="file"):
             for row in rows:
-                service.create_closure(db, actor=actor, data=row)
+                rescheduling.create_closure(db, actor=actor, data=row)
             return RedirectResponse(f"/closures?added={len(rows)}", status_code=303)
     return show_again(
         request, db, "cohorts/closures.html", lambda: _closures_context(db, actor), submission

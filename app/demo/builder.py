@@ -18,16 +18,11 @@ from app.auth.models import Organisation, User
 from app.children.models import Child
 from app.children.schemas import ChildCreate
 from app.children.service import create_child
+from app.cohorts.enrolments import enrol, withdraw
 from app.cohorts.models import Closure, Cohort, Enrolment, GroupSession, SessionStatus
+from app.cohorts.rescheduling import cancel_session, create_closure
 from app.cohorts.schemas import ClosureCreate, CohortCreate, EnrolmentCreate
-from app.cohorts.service import (
-    cancel_session,
-    closed_days,
-    create_closure,
-    create_cohort,
-    enrol,
-    withdraw,
-)
+from app.cohorts.service import closed_days, create_cohort
 from app.curriculum.models import PracticeTask
 from app.demo.story import (
     CONCERN_NOTE,
@@ -61,6 +56,7 @@ from app.mentoring.schemas import (
 from app.mentoring.shared import add_months, add_years
 from app.mentoring.visits import planning
 from app.mentoring.visits import service as visits
+from app.sessions import recording
 from app.sessions import service as sessions
 from app.sessions.models import AssignmentStatus, PracticeAssignment
 from app.sessions.schemas import RecordIn
@@ -363,7 +359,7 @@ def _records(built: _Mentoring, cohorts: Sequence[Cohort]) -> None:
             ]
             note, every, first = wave.note
             present = facilitators[:1] if i == wave.alone else facilitators
-            sessions.record_session(
+            recording.record_session(
                 db,
                 actor=facilitators[0],
                 session_id=session.id or 0,

@@ -12,7 +12,7 @@ from app.cohorts import service as cohorts
 from app.cohorts.models import Cohort
 from app.db import DbSession
 from app.errors import problem_responses
-from app.sessions import service
+from app.sessions import observations, recording, service
 from app.sessions.schemas import (
     ActivityOut,
     Lesson,
@@ -96,7 +96,7 @@ def session_detail(db: Session, actor: User, session_id: int) -> SessionDetail:
                 comments=o.comments,
                 observed_at=o.observed_at,
             )
-            for o in service.observations_of(db, session_id)
+            for o in observations.observations_of(db, session_id)
         ],
     )
 
@@ -120,7 +120,7 @@ def get_session(db: DbSession, actor: CurrentUser, session_id: PathId) -> Sessio
 def record_session(
     db: DbSession, actor: CurrentUser, body: RecordIn, session_id: PathId
 ) -> SessionDetail:
-    service.record_session(
+    recording.record_session(
         db, actor=actor, session_id=session_id, payload=body, now=now_for(db, actor)
     )
     return session_detail(db, actor, session_id)
@@ -136,7 +136,7 @@ def record_session(
 def observe(
     db: DbSession, actor: LeadUser, body: ObservationIn, session_id: PathId
 ) -> ObservationOut:
-    o = service.observe(db, actor=actor, session_id=session_id, data=body)
+    o = observations.observe(db, actor=actor, session_id=session_id, data=body)
     return ObservationOut(
         observer_id=o.observer_id,
         adherence=o.adherence,

@@ -19,7 +19,7 @@ from app.cohorts.panels import COHORT_PANELS
 from app.cohorts.service import STAFF
 from app.db import DbSession
 from app.forms import FORM, show_again
-from app.sessions import service
+from app.sessions import observations, recording, service
 from app.sessions.forms import ObservationForm, RegisterForm, answers_that_differ, register_form
 from app.web import FormData, PathId, render
 
@@ -35,7 +35,7 @@ COVERAGE_LABELS = [("delivered", "Delivered"), ("partial", "Partly"), ("skipped"
 
 
 def _session_quality(db: Session, actor: User, cohort: Cohort) -> dict[int, dict[str, Any]]:
-    return service.quality_by_session(db, actor=actor, cohort_id=cohort.id or 0)
+    return observations.quality_by_session(db, actor=actor, cohort_id=cohort.id or 0)
 
 
 # The cohort page's line under each delivered session: cohorts come before sessions, so
@@ -104,7 +104,7 @@ def record(
     if submission.data:
         rename = {"facilitators_present": f"facilitator-{first[0]}" if first else FORM}
         with submission.saving(rename=rename):
-            service.record_session(
+            recording.record_session(
                 db,
                 actor=actor,
                 session_id=session_id,
@@ -141,7 +141,7 @@ def observe(
     submission = ObservationForm.read(form)
     if submission.data:
         with submission.saving():
-            service.observe(
+            observations.observe(
                 db, actor=actor, session_id=session_id, data=submission.data.to_observation()
             )
             return RedirectResponse(f"/sessions/{session_id}#observations", status_code=303)

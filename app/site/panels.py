@@ -12,13 +12,13 @@ from app.auth.models import User
 from app.auth.service import STAFF_ROLES
 from app.children.models import Child
 from app.children.panels import CHILD_PANELS
-from app.cohorts import service as cohorts
+from app.cohorts import enrolments
 from app.mentoring.matching import service as mentoring
 
 
 def child_enrolments(db: Session, actor: User, child: Child) -> Any:
     assert child.id is not None
-    return cohorts.active_enrolments_of(db, actor=actor, child_id=child.id)
+    return enrolments.active_enrolments_of(db, actor=actor, child_id=child.id)
 
 
 def child_mentoring(db: Session, actor: User, child: Child) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from app.cohorts import service
+from app.cohorts import rescheduling, service
 from app.cohorts.models import Closure, GroupSession
 from app.cohorts.schemas import ClosureCreate, CohortCreate
 from app.curriculum.service import latest_curricula, load_path
@@ -268,7 +268,7 @@ def test_the_migration_links_sessions_already_cancelled_by_a_closure(
                 (dt.date(2026, 11, 9), dt.date(2026, 11, 9), "Hall shut", cohorts[0].id),
                 (dt.date(2026, 11, 10), dt.date(2026, 11, 10), "Hall shut", cohorts[0].id),
             ):
-                service.create_closure(
+                rescheduling.create_closure(
                     db,
                     actor=people.lead,
                     data=ClosureCreate(
@@ -281,7 +281,7 @@ def test_the_migration_links_sessions_already_cancelled_by_a_closure(
                 .order_by(col(GroupSession.date).desc())
             ).first()
             assert last is not None
-            service.cancel_session(
+            rescheduling.cancel_session(
                 db,
                 actor=people.lead,
                 session_id=last.id or 0,

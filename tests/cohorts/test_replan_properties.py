@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
-from app.cohorts import service
+from app.cohorts import rescheduling, service, shared
 from app.cohorts.models import GroupSession, SessionStatus
 from app.cohorts.schemas import ClosureCreate, CohortCreate
 from tests.support.clock import Clock
@@ -75,7 +75,7 @@ def test_lessons_survive_any_cancellations_and_closures(
                     None,
                 )
                 if target is not None:
-                    service.cancel_session(
+                    rescheduling.cancel_session(
                         db,
                         actor=people.lead,
                         session_id=target.id or 0,
@@ -85,7 +85,7 @@ def test_lessons_survive_any_cancellations_and_closures(
                     cancelled_ids.add(target.id or 0)
             else:
                 start = first + dt.timedelta(days=step[1])
-                service.create_closure(
+                rescheduling.create_closure(
                     db,
                     actor=people.lead,
                     data=ClosureCreate(
@@ -105,7 +105,7 @@ def test_lessons_survive_any_cancellations_and_closures(
         assert dates == sorted(dates)
         assert all(b - a >= dt.timedelta(days=7) for a, b in pairwise(dates))
         closed = service.closed_days(
-            db, org=service._organisation(db, people.lead), cohort_id=cohort.id
+            db, org=shared.organisation(db, people.lead.org_id), cohort_id=cohort.id
         )
         assert not any(d in closed for d in dates)
         on_record = {r.id for r in rows if r.status == SessionStatus.cancelled}

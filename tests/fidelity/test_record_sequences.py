@@ -58,6 +58,7 @@ from sqlmodel import Session, select
 from app.auth.models import Organisation, Role, User
 from app.children import service as children_service
 from app.children.schemas import ChildCreate
+from app.cohorts import enrolments, rescheduling
 from app.cohorts import service as cohorts_service
 from app.cohorts.models import GroupSession
 from app.cohorts.schemas import CohortCreate, EnrolmentCreate
@@ -65,7 +66,7 @@ from app.exceptions import Conflict, Invalid
 from app.fidelity import service as fidelity
 from app.mentoring.practice import service as practice_service
 from app.mentoring.schemas import AssignmentUpdate
-from app.sessions import service as sessions_service
+from app.sessions import recording
 from app.sessions.api import session_detail
 from app.sessions.models import PracticeAssignment
 from app.sessions.schemas import AttendanceIn, CoverageIn, RecordIn
@@ -335,7 +336,7 @@ class Run:
     # Events --------------------------------------------------------------------------------
 
     def enrol(self, child: int, cohort: int, start: dt.date) -> None:
-        enrolment = cohorts_service.enrol(
+        enrolment = enrolments.enrol(
             self.db,
             actor=self.staff.lead,
             cohort_id=cohort,
@@ -402,7 +403,7 @@ class Run:
             )
         else:
             day = enrolment.start + dt.timedelta(days=self.draw(st.integers(0, 63), "length"))
-        cohorts_service.withdraw(
+        enrolments.withdraw(
             self.db,
             actor=self.staff.lead,
             enrolment_id=enrolment.id,
@@ -425,7 +426,7 @@ class Run:
         enrolment = self.draw(st.sampled_from(active), "enrolment")
         cohort = self.draw(st.sampled_from(sorted(self.model.first_dates)), "cohort")
         with pytest.raises(Conflict):
-            cohorts_service.enrol(
+            enrolments.enrol(
                 self.db,
                 actor=self.staff.lead,
                 cohort_id=cohort,
@@ -538,7 +539,7 @@ class Run:
         )
         if bad:
             with pytest.raises(Invalid):
-                sessions_service.record_session(
+                recording.record_session(
                     self.db, actor=actor, session_id=session.id, payload=payload, now=now
                 )
             return
@@ -549,7 +550,7 @@ class Run:
             and session.coverage == coverage
             and session.present == present
         )
-        _, changed = sessions_service.record_session(
+        _, changed = recording.record_session(
             self.db, actor=actor, session_id=session.id, payload=payload, now=now
         )
         assert changed is not unchanged, f"{what} of session {session.id}: changed={changed}"
@@ -583,7 +584,7 @@ class Run:
             return
         session = self.draw(st.sampled_from(candidates), "cancel")
         version = self.detail(session).version
-        cohorts_service.cancel_session(
+        rescheduling.cancel_session(
             self.db,
             actor=self.staff.lead,
             session_id=session.id,
@@ -793,7 +794,7 @@ def test_a_child_re_enrolled_on_their_withdrawal_day_is_on_the_roster_once(
     first = run.model.first_dates[cohort]
     run.enrol(child, cohort, first)
     (enrolment,) = run.model.enrolments
-    cohorts_service.withdraw(
+    enrolments.withdraw(
         db, actor=staff.lead, enrolment_id=enrolment.id, date=first, reason="By mistake"
     )
     enrolment.end = first
@@ -804,7 +805,7 @@ def test_a_child_re_enrolled_on_their_withdrawal_day_is_on_the_roster_once(
     roster = session_detail(db, staff.lead, session.id).roster
     assert [c.child_id for c in roster] == [child]
     lesson = build.lessons[session.week]
-    sessions_service.record_session(
+    recording.record_session(
         db,
         actor=staff.lead,
         session_id=session.id,

@@ -286,7 +286,7 @@ def test_the_service_runs_a_fixed_number_of_statements(
     import datetime as dt
     from zoneinfo import ZoneInfo
 
-    from app.sessions import service
+    from app.sessions import recording
     from app.sessions.schemas import RecordIn
 
     now = dt.datetime(2026, 11, 26, 20, 0, tzinfo=ZoneInfo("Europe/London"))
@@ -295,7 +295,7 @@ def test_the_service_runs_a_fixed_number_of_statements(
     db.expire_all()
     assert people.lead.role == "lead"  # loaded before counting
     with count_queries() as first:
-        service.record_session(
+        recording.record_session(
             db,
             actor=people.lead,
             session_id=first_session["id"],
@@ -304,7 +304,7 @@ def test_the_service_runs_a_fixed_number_of_statements(
         )
     corrected = full_record(first_session, [people.facilitator.id], absent=1, version=2)
     with count_queries() as correction:
-        service.record_session(
+        recording.record_session(
             db,
             actor=people.lead,
             session_id=first_session["id"],

@@ -16,6 +16,7 @@ from app.audit import service as audit
 from app.auth.models import Role, User
 from app.children.models import Child
 from app.clock import local_datetime, time_words
+from app.cohorts import enrolments
 from app.cohorts import service as cohorts
 from app.cohorts.models import Cohort, Enrolment, GroupSession, SessionStatus
 from app.exceptions import Conflict, Forbidden, Invalid, NotFound
@@ -141,7 +142,7 @@ def busy_between(
             col(Enrolment.child_id) == child_id,
             col(GroupSession.status) != SessionStatus.cancelled,
             col(GroupSession.date).between(first, last),
-            cohorts.expected_children(GroupSession.date),
+            enrolments.expected_children(GroupSession.date),
         )
     )
     return Busy(list(db.execute(visits).all()), list(db.execute(sessions).all()))

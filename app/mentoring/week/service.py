@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from app.auth.models import Role, User
 from app.children.models import Child
 from app.clock import week_of
-from app.cohorts import service as cohorts
+from app.cohorts import enrolments
 from app.cohorts.models import Cohort, Enrolment, GroupSession, SessionStatus
 from app.curriculum.models import Activity, CurriculumWeek
 from app.exceptions import Forbidden
@@ -124,7 +124,7 @@ def mentor_week(db: Session, *, actor: User, day: dt.date) -> Week:
             col(Enrolment.child_id).in_(children),
             col(GroupSession.status) == SessionStatus.delivered,
             col(GroupSession.date) <= day,
-            cohorts.expected_children(GroupSession.date),
+            enrolments.expected_children(GroupSession.date),
         )
         .subquery()
     )
