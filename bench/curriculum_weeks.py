@@ -19,7 +19,7 @@ from app.curriculum.models import Activity, CurriculumWeek, PracticeTask
 from app.curriculum.service import latest_curricula, load_path
 from app.db import get_engine
 from app.main import create_app
-from bench.harness import ROOT, Result, backend, count_statements, median_time
+from bench.harness import ROOT, Result, backend, count_statements, median_time, table
 
 NAME = "curriculum_weeks_api"  # signed in with a bearer token, as clients are
 GOAL = 6.0
@@ -27,7 +27,7 @@ REPEAT = 50
 
 
 def _baseline(engine: Engine, curriculum_id: int) -> bytes:
-    weeks_t, acts_t, tasks_t = (m.__table__ for m in (CurriculumWeek, Activity, PracticeTask))  # type: ignore[attr-defined]
+    weeks_t, acts_t, tasks_t = (table(m) for m in (CurriculumWeek, Activity, PracticeTask))
     with engine.connect() as conn:
         weeks = (
             conn.execute(

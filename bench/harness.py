@@ -13,11 +13,18 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, Table, create_engine, event, text
+from sqlmodel import SQLModel
 
 from app.db import create_db_engine, parse_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def table(model: type[SQLModel]) -> Table:
+    """The model's table, for the Core statements of a baseline or a bulk insert."""
+    found: Table = model.__table__  # type: ignore[attr-defined]  # SQLModel's stubs lack it
+    return found
 
 
 @dataclass

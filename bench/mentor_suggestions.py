@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, func, insert, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.auth import service as auth
 from app.auth.models import Role, User
@@ -35,7 +35,7 @@ from app.children.models import Child
 from app.children.schemas import ChildCreate
 from app.mentoring.matching import service
 from app.mentoring.models import Match, MentorProfile
-from bench.harness import Result, backend, count_statements
+from bench.harness import Result, backend, count_statements, table
 
 NAME = "mentor_suggestions"
 GOAL = 3.0
@@ -178,16 +178,16 @@ def _setup(engine: Engine) -> dict[str, Any]:
             ),
         )
         db.flush()
-        first_user_id = (db.exec(select(func.max(User.id))).one()[0] or 0) + 1  # type: ignore[call-overload]
+        first_user_id = (db.scalar(select(func.max(col(User.id)))) or 0) + 1
         users, profiles, caseloads = _mentor_rows(rng, org_id, first_user_id, now)
         conn = db.connection()
-        conn.execute(insert(User.__table__), users)  # type: ignore[attr-defined]
-        conn.execute(insert(MentorProfile.__table__), profiles)  # type: ignore[attr-defined]
+        conn.execute(insert(table(User)), users)
+        conn.execute(insert(table(MentorProfile)), profiles)
         # The other mentees: one child each, matched to a mentor with some caseload.
         needed = sum(n for _, n in caseloads)
-        first_child = (db.exec(select(func.max(Child.id))).one()[0] or 0) + 1  # type: ignore[call-overload]
+        first_child = (db.scalar(select(func.max(col(Child.id)))) or 0) + 1
         conn.execute(
-            insert(Child.__table__),  # type: ignore[attr-defined]
+            insert(table(Child)),
             [
                 {
                     "id": first_child + i,
@@ -209,7 +209,8 @@ def _setup(engine: Engine) -> dict[str, Any]:
                 for i in range(needed)
             ],
         )
-        matches, next_child = [], first_child
+        matches: list[dict[str, Any]] = []
+        next_child = first_child
         for mentor_id, n in caseloads:
             for _ in range(n):
                 matches.append(
@@ -227,7 +228,7 @@ def _setup(engine: Engine) -> dict[str, Any]:
                     }
                 )
                 next_child += 1
-        conn.execute(insert(Match.__table__), matches)  # type: ignore[attr-defined]
+        conn.execute(insert(table(Match)), matches)
         db.commit()
         if backend(engine) == "postgresql":
             db.connection().exec_driver_sql("ANALYZE")

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import time_machine
 from alembic.config import Config
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -51,7 +52,7 @@ os.environ["TANDEM_PASSWORD_HASH_FAST"] = "true"
 # The clock ----------------------------------------------------------------------------------
 
 _DEFAULT_INSTANT = pytest.StashKey[dt.datetime]()
-_SUITE_TRAVEL = pytest.StashKey[object]()
+_SUITE_TRAVEL = pytest.StashKey[time_machine.travel]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -90,7 +91,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     suite_travel = config.stash.get(_SUITE_TRAVEL, None)
     if suite_travel is not None:
-        suite_travel.stop()  # type: ignore[attr-defined]
+        suite_travel.stop()
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -185,7 +186,8 @@ def _serial_lock_path(config: pytest.Config) -> Path | None:
     """A lock file all the workers of this run share (None when the run is not parallel)."""
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return None
-    basetemp = config._tmp_path_factory.getbasetemp()  # type: ignore[attr-defined]
+    # pytest keeps its temporary directories' factory private to Config.
+    basetemp: Path = config._tmp_path_factory.getbasetemp()  # type: ignore[attr-defined]
     return basetemp.parent / "serial.lock"  # beside every worker's own basetemp
 
 

@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
-from sqlalchemy import Column, Integer, MetaData, String, Table, select, text
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, select, text
 
 from app import db as db_module
 from app.db import InvalidDatabaseURL, UTCDateTime, create_db_engine, parse_database_url
@@ -61,7 +62,7 @@ def test_sqlite_savepoints_roll_back(tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_utc_datetime_round_trip(engine) -> None:  # type: ignore[no-untyped-def]
+def test_utc_datetime_round_trip(engine: Engine) -> None:
     column_type = UTCDateTime()
     dialect = engine.dialect
     local = datetime(2026, 3, 29, 1, 30, tzinfo=timezone(timedelta(hours=1)))
@@ -98,9 +99,7 @@ def test_request_session_commits_on_success_and_rolls_back_on_error(
         raise Conflict("no")
 
     @app.exception_handler(Conflict)
-    def _conflict(request, exc):  # type: ignore[no-untyped-def]
-        from fastapi.responses import JSONResponse
-
+    def _conflict(request: Request, exc: Conflict) -> JSONResponse:
         return JSONResponse({"detail": exc.detail}, status_code=409)
 
     with TestClient(app) as client:

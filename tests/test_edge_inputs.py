@@ -361,7 +361,9 @@ def test_a_lone_surrogate_in_text_is_never_a_server_error(
         {"dbs_renewal_years": "3"},
     ],
 )
-def test_organisation_numbers_are_numbers(signed: Signed, people: People, body: dict) -> None:  # type: ignore[type-arg]
+def test_organisation_numbers_are_numbers(
+    signed: Signed, people: People, body: dict[str, Any]
+) -> None:
     # JSON false is not 0 (found by schemathesis' negative-data check).
     admin = signed.api(people.admin)
     before = admin.get("/api/v1/organisation").json()

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 from app.exceptions import Conflict, Invalid
-from tests.support.people import People
+from tests.support.people import People, Signed
 
 
 class Echo(BaseModel):
@@ -108,7 +108,7 @@ def test_request_id_is_returned_and_reused(client: TestClient) -> None:
     assert client.get("/healthz", headers={"X-Request-ID": given}).headers["x-request-id"] == given
 
 
-def test_every_form_carries_the_sessions_csrf_token(signed, people) -> None:  # type: ignore[no-untyped-def]
+def test_every_form_carries_the_sessions_csrf_token(signed: Signed, people: People) -> None:
     """Forms must work without JavaScript: the hidden field holds the real token."""
     import re
 

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import settings
 from hypothesis import strategies as st
+from schemathesis import BaseSchema
 from schemathesis.config import PositiveDataAcceptanceConfig
 from sqlmodel import Session, col, select
 
@@ -108,7 +109,7 @@ def _towards_real_ids(ids: dict[str, list[int]]) -> Callable[[Any, Any], Any]:
 
 
 @pytest.fixture
-def api_schema(app: FastAPI, seeded: Seeded, role: str):  # type: ignore[no-untyped-def]
+def api_schema(app: FastAPI, seeded: Seeded, role: str) -> BaseSchema:
     # `role` here puts each role's run in a test of its own (schemathesis' test takes its
     # fixtures from its schema's fixture).
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
@@ -152,8 +153,11 @@ def bearer(token_for: Callable[[], str]) -> str:
 @pytest.mark.contract
 @schema.parametrize()
 @schemathesis_settings
-def test_api_conforms_to_its_openapi_document(  # type: ignore[no-untyped-def]
-    case, bearer: str, token_for: Callable[[], str], role: str
+def test_api_conforms_to_its_openapi_document(
+    case: schemathesis.Case[Any],
+    bearer: str,
+    token_for: Callable[[], str],
+    role: str,
 ) -> None:
     # Signed in as each role in turn (`role`: a separate test each, for pytest-xdist), so
     # requests reach the handlers; every check schemathesis has, which includes

@@ -119,7 +119,7 @@ def run(
         raise SystemExit(
             f"Locust exited with {done.returncode}:\n{(tmp / 'locust.log').read_text()[-5000:]}"
         )
-    stats = json.loads(stats_file.read_text())
+    stats: dict[str, Any] = json.loads(stats_file.read_text())
     stats["writes"] = verify_writes(base_url, password, writes_file)
     stats["lost_writes"] = stats["writes"]["lost"]
     return stats

@@ -50,7 +50,7 @@ _slots = {m["email"]: iter(m["slots"]) for m in PLAN["mentors"]}
 _writes = WRITES.open("a", encoding="utf-8")
 
 
-@events.request.add_listener
+@events.request.add_listener  # type: ignore[untyped-decorator]  # locust leaves it unannotated
 def _count_status(name: str, response: Any, exception: Any, **_: Any) -> None:
     status = getattr(response, "status_code", 0) or 0
     if status:
@@ -234,7 +234,7 @@ def _entry(entry: Any, statuses: Counter[str]) -> dict[str, Any]:
     }
 
 
-@events.quitting.add_listener
+@events.quitting.add_listener  # type: ignore[untyped-decorator]  # locust leaves it unannotated
 def _write_stats(environment: Environment, **_: Any) -> None:
     stats = environment.stats
     endpoints = {

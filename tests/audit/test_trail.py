@@ -18,7 +18,7 @@ from tests.support.auth import (
     request_token,
     token_for,
 )
-from tests.support.people import PASSWORD, People, Signed
+from tests.support.people import PASSWORD, PageClient, People, Signed
 
 NEW_PASSWORD = "another long passphrase"
 
@@ -96,7 +96,7 @@ def test_filter_and_page(lead_api: TestClient, people: People, history: list[str
     "params",
     [{"entity": "User"}, {"entity": "x;drop"}, {"limit": 0}, {"limit": 501}, {"offset": -1}],
 )
-def test_bad_filters(lead_api: TestClient, params: dict[str, object]) -> None:
+def test_bad_filters(lead_api: TestClient, params: dict[str, str | int]) -> None:
     assert_problem(lead_api.get("/api/v1/audit", params=params), 422)
 
 
@@ -116,7 +116,7 @@ def test_audit_is_for_leads_and_admins(signed: Signed, people: People, role: str
     assert_page(signed.pages(user).get("/audit"), 403)
 
 
-def test_audit_page(lead_pages: TestClient, people: People, history: list[str]) -> None:
+def test_audit_page(lead_pages: PageClient, people: People, history: list[str]) -> None:
     html = assert_page(
         lead_pages.get("/audit"), 200, "<html", 'id="results"', "Admin of Org A", "System"
     )
@@ -127,7 +127,7 @@ def test_audit_page(lead_pages: TestClient, people: People, history: list[str]) 
         assert secret not in html
 
 
-def test_audit_page_filter(lead_pages: TestClient, history: list[str]) -> None:
+def test_audit_page_filter(lead_pages: PageClient, history: list[str]) -> None:
     html = assert_page(lead_pages.get("/audit", params={"entity": "organisation"}), 200)
     assert "for organisation" in html
     assert '<option value="organisation" selected>' in html
@@ -135,7 +135,7 @@ def test_audit_page_filter(lead_pages: TestClient, history: list[str]) -> None:
     assert "Update user" not in html
 
 
-def test_audit_page_fragment_for_htmx(lead_pages: TestClient, history: list[str]) -> None:
+def test_audit_page_fragment_for_htmx(lead_pages: PageClient, history: list[str]) -> None:
     response = lead_pages.get("/audit", params={"entity": "user"}, headers={"HX-Request": "true"})
     html = assert_page(response, 200, 'id="results"', "for user", "Update user")
     assert "<html" not in html

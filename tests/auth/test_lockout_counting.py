@@ -27,7 +27,7 @@ from tests.support.auth import (
     sign_in,
 )
 from tests.support.clock import Clock
-from tests.support.people import PASSWORD, People
+from tests.support.people import PASSWORD, PageClient, People
 
 BAD = "not the password at all"
 LOCKED = "This account is locked after too many failed sign-ins. Try again later."
@@ -119,7 +119,7 @@ def test_one_answer_for_every_wrong_combination(
 
 
 def test_a_right_current_password_is_not_held_against_anyone(
-    lead_pages: TestClient, client: TestClient, people: People, db: Session
+    lead_pages: PageClient, client: TestClient, people: People, db: Session
 ) -> None:
     """Changing the password counts the current one like a sign-in, but a right one
     clears the count even when the new password is refused."""

@@ -19,12 +19,12 @@ from tests.support.auth import (
     request_token,
     token_for,
 )
-from tests.support.people import PASSWORD, People, Signed
+from tests.support.people import PASSWORD, PageClient, People, Signed
 
 NEW = "a different and long passphrase"
 
 
-def test_form(lead_pages: TestClient) -> None:
+def test_form(lead_pages: PageClient) -> None:
     assert_page(
         lead_pages.get(PASSWORD_URL),
         200,
@@ -50,7 +50,7 @@ def test_form_needs_sign_in(anon: TestClient) -> None:
     ],
 )
 def test_refused_change_leaves_everything_as_it_was(
-    lead_pages: TestClient,
+    lead_pages: PageClient,
     client: TestClient,
     people: People,
     db: Session,
@@ -67,7 +67,7 @@ def test_refused_change_leaves_everything_as_it_was(
     assert request_token(client, people.lead.email).status_code == 200
 
 
-def test_both_fields_wrong_shows_both_errors(lead_pages: TestClient) -> None:
+def test_both_fields_wrong_shows_both_errors(lead_pages: PageClient) -> None:
     html = assert_error_summary(
         change_password(lead_pages, "wrong current password", "short"),
         422,
@@ -77,7 +77,7 @@ def test_both_fields_wrong_shows_both_errors(lead_pages: TestClient) -> None:
     assert '<a href="#new_password">Password must be at least 12 characters</a>' in html
 
 
-def test_change_needs_the_csrf_token(lead_pages: TestClient, people: People, db: Session) -> None:
+def test_change_needs_the_csrf_token(lead_pages: PageClient, people: People, db: Session) -> None:
     hash_before = people.lead.password_hash
     assert change_password(lead_pages, PASSWORD, NEW, csrf=False).status_code == 403
     assert reload(db, people.lead).password_hash == hash_before
@@ -113,7 +113,7 @@ def test_change_password(signed: Signed, client: TestClient, people: People, db:
 
 
 def test_guessing_the_current_password_locks_the_account(
-    lead_pages: TestClient, client: TestClient, people: People
+    lead_pages: PageClient, client: TestClient, people: People
 ) -> None:
     for _ in range(5):
         change_password(lead_pages, "a wrong guess at it", NEW)

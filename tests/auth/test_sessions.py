@@ -35,7 +35,7 @@ from tests.support.auth import (
     token_for,
     web_session_of,
 )
-from tests.support.people import PASSWORD, People, Signed
+from tests.support.people import PASSWORD, PageClient, People, Signed
 
 # The sign-in form ---------------------------------------------------------------------------
 
@@ -250,7 +250,7 @@ def test_deactivation_ends_sessions_and_tokens_at_once(
 
 @pytest.mark.parametrize("headers", [{}, {"X-CSRF-Token": "wrong"}])
 def test_cookie_api_writes_need_the_csrf_header(
-    admin_pages: TestClient, people: People, db: Session, headers: dict[str, str]
+    admin_pages: PageClient, people: People, db: Session, headers: dict[str, str]
 ) -> None:
     events = len(audit_events(db))
     response = admin_pages.patch(
@@ -273,7 +273,7 @@ def test_cookie_api_writes_need_the_csrf_header(
 
 
 def test_cookie_api_writes_work_with_the_csrf_header(
-    admin_pages: TestClient, people: People, db: Session
+    admin_pages: PageClient, people: People, db: Session
 ) -> None:
     response = admin_pages.patch(
         f"/api/v1/users/{people.mentor.id}",
@@ -284,7 +284,7 @@ def test_cookie_api_writes_work_with_the_csrf_header(
     assert reload(db, people.mentor).name == "Renamed"
 
 
-def test_cookie_api_reads_need_no_csrf(admin_pages: TestClient, people: People) -> None:
+def test_cookie_api_reads_need_no_csrf(admin_pages: PageClient, people: People) -> None:
     assert admin_pages.get("/api/v1/me").json()["id"] == people.admin.id
 
 
@@ -294,6 +294,6 @@ def test_bearer_writes_need_no_csrf(admin_api: TestClient, people: People, db: S
     assert reload(db, people.mentor).name == "Renamed"
 
 
-def test_bad_bearer_is_not_rescued_by_a_session(admin_pages: TestClient, people: People) -> None:
+def test_bad_bearer_is_not_rescued_by_a_session(admin_pages: PageClient, people: People) -> None:
     response = admin_pages.get("/api/v1/me", headers=bearer("garbage"))
     assert_problem(response, 401)

@@ -20,7 +20,7 @@ from tests.support.auth import (
     reload,
     user_by_email,
 )
-from tests.support.people import People, Signed
+from tests.support.people import PageClient, People, Signed
 
 NEW_USER = {
     "name": "Nia New",
@@ -30,16 +30,19 @@ NEW_USER = {
 }
 
 
-def add_user(pages: TestClient, csrf: bool = True, **changes: str) -> Response:
-    return post_form(pages, "/admin/users", {**NEW_USER, **changes}, csrf=csrf)
+def add_user(pages: PageClient, **changes: str) -> Response:
+    return post_form(pages, "/admin/users", {**NEW_USER, **changes})
 
 
-def edit_user(pages: TestClient, user: User, csrf: bool = True, **values: str) -> Response:
-    form = {"name": user.name, "role": user.role.value, "active": "yes", **values}
-    return post_form(pages, f"/admin/users/{user.id}", form, csrf=csrf)
+def edit_form(user: User, **values: str) -> dict[str, str]:
+    return {"name": user.name, "role": user.role.value, "active": "yes", **values}
 
 
-def test_users_page_lists_my_organisation(admin_pages: TestClient, people: People) -> None:
+def edit_user(pages: PageClient, user: User, **values: str) -> Response:
+    return post_form(pages, f"/admin/users/{user.id}", edit_form(user, **values))
+
+
+def test_users_page_lists_my_organisation(admin_pages: PageClient, people: People) -> None:
     html = assert_page(
         admin_pages.get("/admin/users"),
         200,
@@ -52,7 +55,7 @@ def test_users_page_lists_my_organisation(admin_pages: TestClient, people: Peopl
     assert "Org B" not in html
 
 
-def test_new_user_form(admin_pages: TestClient) -> None:
+def test_new_user_form(admin_pages: PageClient) -> None:
     assert_page(
         admin_pages.get("/admin/users/new"),
         200,
@@ -63,7 +66,7 @@ def test_new_user_form(admin_pages: TestClient) -> None:
     )
 
 
-def test_add_user(admin_pages: TestClient, people: People, db: Session) -> None:
+def test_add_user(admin_pages: PageClient, people: People, db: Session) -> None:
     response = add_user(admin_pages, email="Nia@Org-A.example.org")
     user = user_by_email(db, "nia@org-a.example.org")
     assert user is not None
@@ -90,7 +93,7 @@ def test_add_user(admin_pages: TestClient, people: People, db: Session) -> None:
     ],
 )
 def test_refused_add_creates_nothing(
-    admin_pages: TestClient,
+    admin_pages: PageClient,
     people: People,
     db: Session,
     changes: dict[str, str],
@@ -106,13 +109,13 @@ def test_refused_add_creates_nothing(
     assert len(audit_events(db)) == events
 
 
-def test_add_without_csrf_is_refused(admin_pages: TestClient, db: Session) -> None:
+def test_add_without_csrf_is_refused(admin_pages: PageClient, db: Session) -> None:
     users = count(db, User)
-    assert_page(add_user(admin_pages, csrf=False), 403, "Form expired")
+    assert_page(post_form(admin_pages, "/admin/users", NEW_USER, csrf=False), 403, "Form expired")
     assert count(db, User) == users
 
 
-def test_edit_form(admin_pages: TestClient, people: People) -> None:
+def test_edit_form(admin_pages: PageClient, people: People) -> None:
     assert_page(
         admin_pages.get(f"/admin/users/{people.mentor.id}"),
         200,
@@ -123,7 +126,7 @@ def test_edit_form(admin_pages: TestClient, people: People) -> None:
     )
 
 
-def test_edit_user(admin_pages: TestClient, people: People, db: Session) -> None:
+def test_edit_user(admin_pages: PageClient, people: People, db: Session) -> None:
     response = edit_user(admin_pages, people.mentor, name="Mo Mentor", role="lead", active="no")
     assert_redirect(response, "/admin/users")
     user = reload(db, people.mentor)
@@ -147,7 +150,7 @@ def test_edit_user(admin_pages: TestClient, people: People, db: Session) -> None
     ],
 )
 def test_refused_edit_changes_nothing(
-    admin_pages: TestClient,
+    admin_pages: PageClient,
     people: People,
     db: Session,
     values: dict[str, str],
@@ -161,20 +164,21 @@ def test_refused_edit_changes_nothing(
 
 
 def test_edit_cannot_remove_the_last_admin(
-    admin_pages: TestClient, people: People, db: Session
+    admin_pages: PageClient, people: People, db: Session
 ) -> None:
     response = edit_user(admin_pages, people.admin, active="no")
     assert_page(response, 409, "There is a problem", "at least one active admin")
     assert reload(db, people.admin).active is True
 
 
-def test_edit_without_csrf_is_refused(admin_pages: TestClient, people: People, db: Session) -> None:
-    assert edit_user(admin_pages, people.mentor, csrf=False, name="X").status_code == 403
+def test_edit_without_csrf_is_refused(admin_pages: PageClient, people: People, db: Session) -> None:
+    url, form = f"/admin/users/{people.mentor.id}", edit_form(people.mentor, name="X")
+    assert post_form(admin_pages, url, form, csrf=False).status_code == 403
     assert reload(db, people.mentor).name == "Mentor of Org A"
 
 
 def test_other_organisations_user_is_not_found(
-    admin_pages: TestClient, people: People, db: Session
+    admin_pages: PageClient, people: People, db: Session
 ) -> None:
     assert_page(admin_pages.get(f"/admin/users/{people.other_lead.id}"), 404, "Page not found")
     response = edit_user(admin_pages, people.other_lead, name="Hijacked")

@@ -38,7 +38,7 @@ def test_page_shows_the_feed_address(
     token = url.removeprefix("http://testserver/calendar/").removesuffix(".ics")
     assert feed.token_hash == token_digest(token)  # only its digest is kept
     assert "readonly" in page.text
-    assert f'name="csrf_token" value="{client.csrf_token}"' in page.text  # type: ignore[attr-defined]
+    assert f'name="csrf_token" value="{client.csrf_token}"' in page.text
     assert "Keep this address private" in page.text
     for app_name in ("Outlook", "Google Calendar", "Apple Calendar"):
         assert app_name in page.text
@@ -52,7 +52,7 @@ def test_page_shows_the_feed_address(
 def test_rotate_gives_a_new_address(signed: Signed, people: People, db: Session) -> None:
     client = signed.pages(people.facilitator)
     old = feed_address(client.get("/account/calendar").text)
-    response = client.post("/account/calendar/rotate", data={"csrf_token": client.csrf_token})  # type: ignore[attr-defined]
+    response = client.post("/account/calendar/rotate", data={"csrf_token": client.csrf_token})
     assert response.status_code == 303
     assert response.headers["location"] == "/account/calendar?rotated=1"
     page = client.get(response.headers["location"])

@@ -50,7 +50,7 @@ def test_the_database_holds_no_address_and_a_reissue_stops_the_old(
 def test_the_page_shows_a_new_address_once(signed: Signed, people: People) -> None:
     pages = signed.pages(people.mentor)
     pages.get("/account/calendar")
-    posted = pages.post("/account/calendar/rotate", data={"csrf_token": pages.csrf_token})  # type: ignore[attr-defined]
+    posted = pages.post("/account/calendar/rotate", data={"csrf_token": pages.csrf_token})
     assert posted.status_code == 303
     assert "HttpOnly" in posted.headers["set-cookie"]
     assert "Path=/account/calendar" in posted.headers["set-cookie"]

@@ -9,11 +9,12 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.children.models import Child
+from tests.support.fixtures import MakeChild
 from tests.support.people import People, Signed
 from tests.support.rows import count_rows
 
 
-def test_create_search_view_edit_child(lead_api: TestClient, make_child) -> None:  # type: ignore[no-untyped-def]
+def test_create_search_view_edit_child(lead_api: TestClient, make_child: MakeChild) -> None:
     child = make_child(
         first_name="Amira",
         reference="LA-0042",
@@ -77,7 +78,7 @@ def test_duplicate_reference_is_409_but_other_org_may_reuse_it(
     lead_api: TestClient,
     signed: Signed,
     people: People,
-    make_child,  # type: ignore[no-untyped-def]
+    make_child: MakeChild,
 ) -> None:
     child = make_child(reference="REF-1")
     dup = lead_api.post("/api/v1/children", json={**child, "id": None} | {"first_name": "Other"})
@@ -100,7 +101,7 @@ def test_duplicate_reference_is_409_but_other_org_may_reuse_it(
 def test_children_are_private_to_their_organisation_and_role(
     signed: Signed,
     people: People,
-    make_child,  # type: ignore[no-untyped-def]
+    make_child: MakeChild,
 ) -> None:
     child = make_child()
     other = signed.api(people.other_lead)
@@ -113,7 +114,7 @@ def test_children_are_private_to_their_organisation_and_role(
     assert mentor.post("/api/v1/children", json={}).status_code == 403
 
 
-def test_search_treats_wildcards_as_text(lead_api: TestClient, make_child) -> None:  # type: ignore[no-untyped-def]
+def test_search_treats_wildcards_as_text(lead_api: TestClient, make_child: MakeChild) -> None:
     make_child(reference="AB_1")
     make_child(reference="ABC1")
     found = lead_api.get("/api/v1/children", params={"q": "b_"}).json()
@@ -123,8 +124,8 @@ def test_search_treats_wildcards_as_text(lead_api: TestClient, make_child) -> No
 
 def test_a_child_past_the_age_range_can_still_be_corrected(
     lead_api: TestClient,
-    make_child,
-    db: Session,  # type: ignore[no-untyped-def]
+    make_child: MakeChild,
+    db: Session,
 ) -> None:
     child = make_child()
     row = db.get(Child, child["id"])

@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx2 import Response
 from sqlmodel import Session, select
 
 from app.audit.models import AuditEvent
 from app.children.models import Child
-from tests.support.people import People, Signed
+from tests.support.people import PageClient, People, Signed
 from tests.support.rows import count_rows
 
 FORM = {
@@ -38,8 +39,8 @@ FORM = {
 MakeChild = Callable[..., dict[str, Any]]
 
 
-def post(client: TestClient, url: str, **changes: str) -> Any:
-    return client.post(url, data={**FORM, **changes, "csrf_token": client.csrf_token})  # type: ignore[attr-defined]
+def post(client: PageClient, url: str, **changes: str) -> Response:
+    return client.post(url, data={**FORM, **changes, "csrf_token": client.csrf_token})
 
 
 def assert_error_page(response: Any, status: int, fields: dict[str, str]) -> None:
@@ -56,7 +57,7 @@ def assert_error_page(response: Any, status: int, fields: dict[str, str]) -> Non
 # List and search ---------------------------------------------------------------------------
 
 
-def test_list_and_search(lead_pages: TestClient, make_child: MakeChild) -> None:
+def test_list_and_search(lead_pages: PageClient, make_child: MakeChild) -> None:
     amira = make_child(first_name="Amira", reference="LA-0042")
     make_child(first_name="Tomasz", reference="LA-0077")
     page = lead_pages.get("/children")
@@ -76,7 +77,7 @@ def test_list_and_search(lead_pages: TestClient, make_child: MakeChild) -> None:
 
 
 def test_search_with_htmx_returns_only_the_results(
-    lead_pages: TestClient, make_child: MakeChild
+    lead_pages: PageClient, make_child: MakeChild
 ) -> None:
     make_child(first_name="Amira")
     fragment = lead_pages.get("/children", params={"q": "ami"}, headers={"HX-Request": "true"})
@@ -115,7 +116,7 @@ def test_facilitator_sees_only_children_in_their_cohorts(
 # Register ----------------------------------------------------------------------------------
 
 
-def test_register_a_child(lead_pages: TestClient, db: Session) -> None:
+def test_register_a_child(lead_pages: PageClient, db: Session) -> None:
     new = lead_pages.get("/children/new")
     assert new.status_code == 200
     assert "Do not use their name" in new.text
@@ -217,7 +218,7 @@ def test_register_a_child(lead_pages: TestClient, db: Session) -> None:
     ],
 )
 def test_register_refuses_bad_input(
-    lead_pages: TestClient, db: Session, changes: dict[str, str], errors: dict[str, str]
+    lead_pages: PageClient, db: Session, changes: dict[str, str], errors: dict[str, str]
 ) -> None:
     response = post(lead_pages, "/children", **changes)
     assert response.status_code == 422, response.text[:500]
@@ -235,7 +236,7 @@ def test_register_refuses_bad_input(
 
 
 def test_register_duplicate_reference(
-    lead_pages: TestClient, db: Session, make_child: MakeChild
+    lead_pages: PageClient, db: Session, make_child: MakeChild
 ) -> None:
     make_child(reference="PG-0001")
     response = post(lead_pages, "/children")
@@ -246,10 +247,10 @@ def test_register_duplicate_reference(
 
 
 def test_forms_carry_the_token_without_javascript(
-    lead_pages: TestClient, make_child: MakeChild
+    lead_pages: PageClient, make_child: MakeChild
 ) -> None:
     """Every form on the page posts the session's CSRF token itself (no script needed)."""
-    token = lead_pages.csrf_token  # type: ignore[attr-defined]
+    token = lead_pages.csrf_token
     child = make_child()
     for page in (
         lead_pages.get("/children/new"),
@@ -269,7 +270,7 @@ def test_only_staff_register(signed: Signed, people: People, db: Session, role: 
     assert count_rows(db, Child) == 0
 
 
-def test_register_needs_the_form_token(lead_pages: TestClient, db: Session) -> None:
+def test_register_needs_the_form_token(lead_pages: PageClient, db: Session) -> None:
     response = lead_pages.post("/children", data={**FORM, "csrf_token": "wrong"})
     assert response.status_code == 403
     assert count_rows(db, Child) == 0
@@ -279,7 +280,7 @@ def test_register_needs_the_form_token(lead_pages: TestClient, db: Session) -> N
 
 
 def test_view_shows_the_record(
-    lead_pages: TestClient, make_child: MakeChild, cohort: dict[str, Any], lead_api: TestClient
+    lead_pages: PageClient, make_child: MakeChild, cohort: dict[str, Any], lead_api: TestClient
 ) -> None:
     child = make_child(
         reference="LA-0042",
@@ -334,14 +335,14 @@ def test_mentor_and_other_organisation_cannot_see_a_child(
     assert child["reference"] not in other.get("/children").text
 
 
-def test_unknown_child_is_404(lead_pages: TestClient) -> None:
+def test_unknown_child_is_404(lead_pages: PageClient) -> None:
     assert lead_pages.get("/children/999999").status_code == 404
 
 
 # Correct -----------------------------------------------------------------------------------
 
 
-def test_edit_a_child(lead_pages: TestClient, make_child: MakeChild, db: Session) -> None:
+def test_edit_a_child(lead_pages: PageClient, make_child: MakeChild, db: Session) -> None:
     child = make_child(
         reference="LA-0042",
         first_name="Amira",
@@ -383,7 +384,7 @@ def test_edit_a_child(lead_pages: TestClient, make_child: MakeChild, db: Session
 
 
 def test_bad_edit_changes_nothing(
-    lead_pages: TestClient, make_child: MakeChild, db: Session
+    lead_pages: PageClient, make_child: MakeChild, db: Session
 ) -> None:
     child = make_child(reference="LA-0042", first_name="Amira")
     make_child(reference="LA-0077")

@@ -7,13 +7,18 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from app.auth.models import User
 from app.cohorts.models import Closure, Cohort, GroupSession
+from tests.support.fixtures import MakeChild
 from tests.support.pages import date_fields, post
-from tests.support.people import People, Signed
+from tests.support.people import PageClient, People, Signed
+from tests.support.queries import CountQueries
 from tests.support.rows import count_rows
 
 
-def cohort_form(people: People, second_id: int, curriculum_id: int, **over: str) -> dict[str, str]:
+def cohort_form(
+    people: People, second_id: int | None, curriculum_id: int, **over: str
+) -> dict[str, str]:
     return {
         "name": "Monday group",
         "curriculum_id": str(curriculum_id),
@@ -28,11 +33,11 @@ def cohort_form(people: People, second_id: int, curriculum_id: int, **over: str)
 
 
 def test_create_cohort_through_the_form(
-    lead_pages: TestClient,
+    lead_pages: PageClient,
     people: People,
-    second_facilitator,
+    second_facilitator: User,
     curriculum_id: int,
-    db: Session,  # type: ignore[no-untyped-def]
+    db: Session,
 ) -> None:
     form = lead_pages.get("/cohorts/new")
     assert form.status_code == 200
@@ -53,11 +58,11 @@ def test_create_cohort_through_the_form(
 
 
 def test_bad_cohort_form_shows_errors_beside_fields(
-    lead_pages: TestClient,
+    lead_pages: PageClient,
     people: People,
-    second_facilitator,
+    second_facilitator: User,
     curriculum_id: int,
-    db: Session,  # type: ignore[no-untyped-def]
+    db: Session,
 ) -> None:
     bad = cohort_form(
         people,
@@ -87,13 +92,13 @@ def test_bad_cohort_form_shows_errors_beside_fields(
     assert "Choose exactly 2 different facilitators" in same_twice.text
 
 
-def test_cohort_page_query_count_does_not_grow(  # type: ignore[no-untyped-def]
+def test_cohort_page_query_count_does_not_grow(
     signed: Signed,
     people: People,
     cohort: dict[str, Any],
-    make_child,
+    make_child: MakeChild,
     lead_api: TestClient,
-    count_queries,
+    count_queries: CountQueries,
     db: Session,
 ) -> None:
     pages = signed.pages(people.lead)
@@ -120,9 +125,9 @@ def test_cohort_page_query_count_does_not_grow(  # type: ignore[no-untyped-def]
 
 
 def test_enrol_and_withdraw_through_the_pages(
-    lead_pages: TestClient,
+    lead_pages: PageClient,
     cohort: dict[str, Any],
-    make_child,  # type: ignore[no-untyped-def]
+    make_child: MakeChild,
 ) -> None:
     child = make_child(first_name="Priya")
     url = f"/cohorts/{cohort['id']}"
@@ -159,7 +164,7 @@ def test_enrol_and_withdraw_through_the_pages(
 
 
 def test_change_and_cancel_a_session_through_the_pages(
-    lead_pages: TestClient, cohort: dict[str, Any]
+    lead_pages: PageClient, cohort: dict[str, Any]
 ) -> None:
     session = cohort["sessions"][2]
     form = lead_pages.get(f"/sessions/{session['id']}/change")
@@ -191,7 +196,7 @@ def test_change_and_cancel_a_session_through_the_pages(
 
 
 def test_closures_form_and_csv_import(
-    lead_pages: TestClient, cohort: dict[str, Any], db: Session
+    lead_pages: PageClient, cohort: dict[str, Any], db: Session
 ) -> None:
     assert lead_pages.get("/closures").status_code == 200
     backwards = post(
@@ -222,7 +227,7 @@ def test_closures_form_and_csv_import(
     )
     refused = lead_pages.post(
         "/closures/import",
-        data={"csrf_token": lead_pages.csrf_token},  # type: ignore[attr-defined]
+        data={"csrf_token": lead_pages.csrf_token},
         files={"file": ("terms.csv", csv_bad.encode(), "text/csv")},
     )
     assert refused.status_code == 422
@@ -233,7 +238,7 @@ def test_closures_form_and_csv_import(
     )
     imported = lead_pages.post(
         "/closures/import",
-        data={"csrf_token": lead_pages.csrf_token},  # type: ignore[attr-defined]
+        data={"csrf_token": lead_pages.csrf_token},
         files={"file": ("terms.csv", csv_good.encode(), "text/csv")},
     )
     assert imported.status_code == 303

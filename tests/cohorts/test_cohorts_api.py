@@ -9,7 +9,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.cohorts.models import Cohort, GroupSession
+from tests.support.fixtures import MakeChild
 from tests.support.people import People, Signed
+from tests.support.queries import CountQueries
 from tests.support.rows import count_rows, live
 
 SCHOOL_HOLIDAYS = [
@@ -215,8 +217,8 @@ def test_duplicate_cohort_name_is_409(
 
 
 def test_creating_a_cohort_takes_a_fixed_number_of_statements(
-    lead_api: TestClient, cohort_body: dict[str, Any], count_queries
-) -> None:  # type: ignore[no-untyped-def]
+    lead_api: TestClient, cohort_body: dict[str, Any], count_queries: CountQueries
+) -> None:
     with count_queries() as counted:
         response = lead_api.post("/api/v1/cohorts", json=cohort_body)
     assert response.status_code == 201
@@ -231,8 +233,8 @@ def test_creating_a_cohort_takes_a_fixed_number_of_statements(
 def test_cohort_page_queries_do_not_grow(
     lead_api: TestClient,
     cohort: dict[str, Any],
-    make_child,
-    count_queries,  # type: ignore[no-untyped-def]
+    make_child: MakeChild,
+    count_queries: CountQueries,
 ) -> None:
     url = f"/api/v1/cohorts/{cohort['id']}"
     with count_queries() as few:

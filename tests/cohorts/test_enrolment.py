@@ -8,13 +8,14 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.cohorts.models import Enrolment
+from tests.support.fixtures import MakeChild
 from tests.support.people import People
 from tests.support.rows import count_rows
 
 
 def test_enrolment_rules(
-    lead_api: TestClient, cohort: dict[str, Any], make_child, db: Session
-) -> None:  # type: ignore[no-untyped-def]
+    lead_api: TestClient, cohort: dict[str, Any], make_child: MakeChild, db: Session
+) -> None:
     url = f"/api/v1/cohorts/{cohort['id']}/enrolments"
     # Aged 9-11 on the cohort's first date, or an override reason (audited).
     too_young = make_child(date_of_birth="2019-01-01")
@@ -55,9 +56,9 @@ def test_one_active_cohort_per_child_and_withdrawal(
     lead_api: TestClient,
     cohort: dict[str, Any],
     cohort_body: dict[str, Any],
-    make_child,
+    make_child: MakeChild,
     people: People,
-    db: Session,  # type: ignore[no-untyped-def]
+    db: Session,
 ) -> None:
     child = make_child()
     first = lead_api.post(
@@ -100,7 +101,7 @@ def test_one_active_cohort_per_child_and_withdrawal(
 def test_enrolment_start_date_defaults_to_the_later_of_first_date_and_today(
     lead_api: TestClient,
     cohort_body: dict[str, Any],
-    make_child,  # type: ignore[no-untyped-def]
+    make_child: MakeChild,
 ) -> None:
     running = lead_api.post(
         "/api/v1/cohorts", json={**cohort_body, "start_date": "2025-09-08"}

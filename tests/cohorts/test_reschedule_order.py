@@ -15,8 +15,8 @@ from app.audit.models import AuditEvent
 from app.cohorts.models import GroupSession
 from app.cohorts.schedule import ClosedDays
 from tests.support.pages import date_fields, post
-from tests.support.people import People, Signed
-from tests.support.rows import live
+from tests.support.people import PageClient, People, Signed
+from tests.support.rows import live, table
 
 DAY = dt.timedelta(days=1)
 
@@ -196,8 +196,9 @@ def test_a_delivered_lesson_counts(
 ) -> None:
     """A delivered session is live: a later lesson cannot move before it."""
     db.execute(
-        GroupSession.__table__.update()  # type: ignore[attr-defined]
-        .where(GroupSession.__table__.c.id == weeks[4]["id"])  # type: ignore[attr-defined]
+        table(GroupSession)
+        .update()
+        .where(table(GroupSession).c.id == weeks[4]["id"])
         .values(status="delivered")
     )
     target = open_day_between(_date(weeks[3]), _date(weeks[4]))
@@ -239,7 +240,7 @@ def test_who_may_move_a_lesson_out_of_order(
 
 
 def test_the_reschedule_form_refuses_an_out_of_order_date(
-    lead_pages: TestClient,
+    lead_pages: PageClient,
     cohort: dict[str, Any],
     weeks: dict[int, dict[str, Any]],
     db: Session,

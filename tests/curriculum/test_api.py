@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from tests.support.queries import CountQueries
+
 
 def test_list_curricula(lead_api: TestClient, curriculum_id: int) -> None:
     response = lead_api.get("/api/v1/curricula")
@@ -50,8 +52,8 @@ def test_weeks_with_bad_id_is_422_with_field_errors(lead_api: TestClient) -> Non
 
 
 def test_queries_do_not_grow_with_weeks(
-    lead_api: TestClient, curriculum_id: int, count_queries
-) -> None:  # type: ignore[no-untyped-def]
+    lead_api: TestClient, curriculum_id: int, count_queries: CountQueries
+) -> None:
     with count_queries() as counted:
         lead_api.get(f"/api/v1/curricula/{curriculum_id}/weeks")
     # token, curriculum, weeks, activities, practice tasks: whatever the number of weeks.

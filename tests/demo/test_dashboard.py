@@ -62,7 +62,7 @@ def test_three_cohorts_at_different_points_of_the_year(
     }
     assert delivered["Wednesday group"] > delivered["Monday group"] > delivered["Thursday group"]
     assert delivered["Thursday group"] >= 4
-    active = Counter(
+    active: Counter[int | None] = Counter(
         e.cohort_id for e in db.exec(select(Enrolment)) if e.status == EnrolmentStatus.active
     )
     assert [active[c.id] for c in cohorts] == [9, 9, 7]

@@ -256,7 +256,9 @@ def test_the_same_date_gives_the_same_demo(databases: DatabaseFactory, demo: Dem
                     tuple(r)
                     for r in conn.execute(
                         sa_select(
-                            col(MentorVisit.date), col(MentorVisit.minutes), MentorVisit.summary
+                            col(MentorVisit.date),
+                            col(MentorVisit.minutes),
+                            col(MentorVisit.summary),
                         ).order_by(col(MentorVisit.id))
                     )
                 ]

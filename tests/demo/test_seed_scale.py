@@ -15,7 +15,8 @@ from sqlmodel import Session
 
 from app.auth.service import get_or_create_organisation
 from app.db import create_db_engine
-from app.demo.scale import ID_TABLES, ScaleResult, seed_scale
+from app.demo.scale import ScaleResult, seed_scale
+from app.demo.scale.rows import ID_TABLES
 from app.models import metadata
 from tests.support.cli import tandem
 from tests.support.databases import DatabaseFactory
@@ -25,8 +26,13 @@ COHORTS = 3
 PASSWORD = "scale test password"
 
 
-def _as_date(value: Any) -> dt.date | None:
+def _as_date(value: str | dt.date | None) -> dt.date | None:
     """A date from a raw SQL row (SQLite gives text)."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _as_day(value: str | dt.date) -> dt.date:
+    """A date from a NOT NULL column of a raw SQL row (SQLite gives text)."""
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
@@ -111,7 +117,7 @@ def test_counts_are_in_the_expected_ranges(seeded: Seeded) -> None:
 
 def test_thirty_live_lessons_a_cohort_and_nothing_delivered_after_as_of(seeded: Seeded) -> None:
     sessions = [
-        (c, w, _as_date(d), s)
+        (c, w, _as_day(d), s)
         for c, w, d, s in seeded.rows("SELECT cohort_id, week, date, status FROM group_session")
     ]
     live: dict[int, list[int]] = defaultdict(list)
@@ -196,11 +202,11 @@ def _monday(day: dt.date) -> dt.date:
 
 def test_about_two_visits_a_match_week(seeded: Seeded) -> None:
     matches = [
-        (m, _as_date(s), _as_date(e))
+        (m, _as_day(s), _as_date(e))
         for m, s, e in seeded.rows("SELECT id, start_date, end_date FROM mentor_match")
     ]
     visits = [
-        (m, _as_date(d), s, n)
+        (m, _as_day(d), s, n)
         for m, d, s, n in seeded.rows("SELECT match_id, date, status, minutes FROM mentor_visit")
     ]
     by_match: dict[int, list[dt.date]] = defaultdict(list)
@@ -321,7 +327,7 @@ def test_organisations_share_the_cohorts(databases: DatabaseFactory) -> None:
             "Scale test 5, 2 of 2",
         ]
         with engine.connect() as conn:
-            per_org = dict(
+            per_org: dict[int, int] = dict(
                 conn.execute(text("SELECT org_id, count(*) FROM cohort GROUP BY org_id")).all()
             )
             leads = conn.execute(
@@ -344,10 +350,9 @@ def test_organisations_share_the_cohorts(databases: DatabaseFactory) -> None:
 
 def test_command_prints_a_summary(databases: DatabaseFactory) -> None:
     url = databases.migrated("seed_cli")
-    env = {"TANDEM_PASSWORD_HASH_FAST": "true", "TANDEM_SCALE_PASSWORD": PASSWORD}
     done = tandem(
         "seed-scale", "--cohorts", "2", "--seed", "5", "--as-of", "2026-03-04",
-        database_url=url, **env,
+        database_url=url, TANDEM_PASSWORD_HASH_FAST="true", TANDEM_SCALE_PASSWORD=PASSWORD,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from tests.support.browser import (
     DEMO_LOGINS,
@@ -158,7 +158,7 @@ def mentoring(live_server: str) -> Mentoring:
     return Mentoring(child["first_name"], match["id"], missed)
 
 
-def _mentor_page(pages: BrowserPage, viewport: dict[str, int]) -> Page:
+def _mentor_page(pages: BrowserPage, viewport: ViewportSize) -> Page:
     page = pages.new(viewport, role=None)
     page.goto("/login")
     page.get_by_label("Email address").fill(MENTOR_EMAIL)
@@ -178,7 +178,7 @@ def _fits(page: Page) -> None:
 
 @pytest.mark.parametrize("viewport", [PHONE, TABLET], ids=["phone", "tablet"])
 def test_my_week_reads_well_and_passes_axe(
-    pages: BrowserPage, js_errors: list[str], mentoring: Mentoring, viewport: dict[str, int]
+    pages: BrowserPage, js_errors: list[str], mentoring: Mentoring, viewport: ViewportSize
 ) -> None:
     page = _mentor_page(pages, viewport)
     assert page.url.endswith("/mentor")  # a mentor's home is their week
@@ -265,7 +265,7 @@ def test_plan_then_cancel_without_javascript(
         page.get_by_label("Day of the week").select_option("Saturday")
         page.get_by_label("Start time").fill("11:00")
         page.get_by_label("How long").select_option("120")
-        until = _today() + dt.timedelta(days=20)  # type: ignore[arg-type]
+        until = _today() + dt.timedelta(days=20)
         page.locator("#until").fill(str(until.day))
         page.locator("#until-month").fill(str(until.month))
         page.locator("#until-year").fill(str(until.year))

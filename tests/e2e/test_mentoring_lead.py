@@ -59,7 +59,7 @@ def _ready_mentor(admin: Api, lead: Api, name: str, **profile: Any) -> dict[str,
             "password": "an e2e mentor password",
         },
     )
-    return lead.post(  # type: ignore[no-any-return]
+    mentor: dict[str, Any] = lead.post(
         "/api/v1/mentors",
         {
             "user_id": user["id"],
@@ -71,6 +71,7 @@ def _ready_mentor(admin: Api, lead: Api, name: str, **profile: Any) -> dict[str,
             **profile,
         },
     )
+    return mentor
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from tests.support.browser import PHONE, SCREENSHOTS, TABLET, BrowserPage, assert_accessible
 
@@ -189,7 +189,7 @@ def test_last_week_links_to_previous_only(page: Page, js_errors: list[str]) -> N
 
 @pytest.mark.parametrize(("name", "viewport"), [("tablet", TABLET), ("phone", PHONE)])
 def test_week_3_screenshot(
-    pages: BrowserPage, js_errors: list[str], name: str, viewport: dict[str, int]
+    pages: BrowserPage, js_errors: list[str], name: str, viewport: ViewportSize
 ) -> None:
     """For people to look at (var/screenshots/), not compared with anything."""
     page = pages.new(viewport)

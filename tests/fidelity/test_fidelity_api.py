@@ -132,12 +132,14 @@ def hand(build: Builder, people: People, db: Session) -> Hand:
 def get(client: TestClient, as_of: str, **params: Any) -> dict[str, Any]:
     response = client.get("/api/v1/fidelity", params={"as_of": as_of, **params})
     assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
+    body: dict[str, Any] = response.json()
+    return body
 
 
 def cohort_of(body: dict[str, Any], cohort_id: int) -> dict[str, Any]:
+    found: dict[str, Any]
     (found,) = [c for c in body["cohorts"] if c["id"] == cohort_id]
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def test_the_shape_of_api_md(lead_api: TestClient, hand: Hand) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel, col
 
 from app.auth.models import Role
 from app.cohorts.models import Enrolment, GroupSession
@@ -19,6 +19,7 @@ from app.sessions.models import Attendance, PracticeAssignment
 from tests.support.builder import Builder
 from tests.support.clock import Clock
 from tests.support.people import People
+from tests.support.rows import table
 
 START = dt.date(2026, 9, 7)  # a Monday
 
@@ -32,10 +33,10 @@ def raised(db: Session, people: People, as_of: dt.date, kind: str) -> list[dict[
     return [f.model_dump(exclude_none=True) for f in report.flags if f.kind == kind]
 
 
-def change(db: Session, model: Any, row_id: Any, **values: Any) -> None:
-    table = model.__table__
-    key = table.c.id if "id" in table.c else table.c.user_id
-    db.execute(update(table).where(key == row_id).values(**values))
+def change(db: Session, model: type[SQLModel], row_id: Any, **values: Any) -> None:
+    rows = table(model)
+    key = rows.c.id if "id" in rows.c else rows.c.user_id
+    db.execute(update(rows).where(key == row_id).values(**values))
     db.flush()
 
 
@@ -111,8 +112,8 @@ def test_a_child_absent_from_two_sessions_in_a_row(
     assert raised(db, people, day(21), "absent_twice") == []
     # As of before that session the flag was there; correcting the register clears it too.
     db.execute(
-        update(Attendance.__table__)  # type: ignore[attr-defined]
-        .where(Attendance.session_id == s3, Attendance.child_id == child)
+        update(table(Attendance))
+        .where(col(Attendance.session_id) == s3, col(Attendance.child_id) == child)
         .values(status="present")
     )
     assert raised(db, people, day(14), "absent_twice") == []
@@ -136,8 +137,8 @@ def test_a_child_below_the_dosage_threshold(
     assert "2 of 4" in flag["message"]
     # 3 of 4 is 0.75, the threshold itself: not below it.
     db.execute(
-        update(Attendance.__table__)  # type: ignore[attr-defined]
-        .where(Attendance.session_id == sessions[2], Attendance.child_id == child)
+        update(table(Attendance))
+        .where(col(Attendance.session_id) == sessions[2], col(Attendance.child_id) == child)
         .values(status="present")
     )
     assert raised(db, people, day(21), "below_threshold") == []
@@ -204,8 +205,8 @@ def test_a_cohort_with_fewer_than_8_active_children(
     assert raised(db, people, day(7), "small_cohort") == []
     # Withdrawing one again (dated by as_of) brings it back.
     db.execute(
-        update(Enrolment.__table__)  # type: ignore[attr-defined]
-        .where(Enrolment.child_id == children[0])
+        update(table(Enrolment))
+        .where(col(Enrolment.child_id) == children[0])
         .values(status="withdrawn", end_date=day(5))
     )
     assert [f["cohort_id"] for f in raised(db, people, day(7), "small_cohort")] == [group]
@@ -245,8 +246,8 @@ def test_unassigned_practice_tasks(build: Builder, people: People, db: Session, 
     assert flag["cohort_id"] == group
     assert flag["href"] == f"/children/{child}/match"
     db.execute(
-        update(PracticeAssignment.__table__)  # type: ignore[attr-defined]
-        .where(PracticeAssignment.child_id == child)
+        update(table(PracticeAssignment))
+        .where(col(PracticeAssignment.child_id) == child)
         .values(mentor_id=people.mentor.id)
     )
     assert raised(db, people, day(1), "unassigned_practice") == []

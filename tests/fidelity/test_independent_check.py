@@ -152,9 +152,9 @@ def programmes(draw: st.DrawFn) -> Spec:
             expected = _enrolled(enrolments, child, s.cohort, s.day)
             # Now and then a register row outside the enrolment (a back-dated withdrawal).
             if expected or draw(st.integers(0, 9)) == 0:
-                status = draw(statuses)
-                if status is not None:
-                    attendance[(i, child)] = status
+                mark = draw(statuses)
+                if mark is not None:
+                    attendance[(i, child)] = mark
             if expected:
                 for task in range(MAX_TASKS):
                     if draw(st.booleans()):

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.auth.models import Role, User
-from app.fidelity import summary, views
+from app.fidelity import flags, summary, views
 from tests.support.builder import Builder
 from tests.support.clock import Clock
 from tests.support.people import People, Signed
@@ -170,7 +170,7 @@ def test_the_flags_are_grouped_by_kind_most_urgent_first_and_link_to_the_place_t
     html = lead.get(f"/fidelity?{Q}").text
     flags_part = html[html.index('id="flags"') : html.index('id="dosage"')]
     kinds = re.findall(r'tandem-flag-heading">([^<]+?) <strong', flags_part)
-    order = [label for label in views.flags.KINDS.values() if label in kinds]
+    order = [label for label in flags.KINDS.values() if label in kinds]
     assert kinds == order
     assert "Sessions not recorded" in kinds
     assert re.search(

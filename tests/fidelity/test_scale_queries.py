@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.auth import service as auth_service
 from app.auth.deps import SESSION_COOKIE
@@ -44,16 +44,20 @@ class Scale:
 
 def _signed_in(engine: Engine, app: Any, lead_email: str) -> Organisation:
     with Session(engine) as db:
-        lead = db.execute(select(User).where(User.email == lead_email)).scalars().one()
+        lead = db.execute(select(User).where(col(User.email) == lead_email)).scalars().one()
         raw, _ = auth_service.start_session(db, user=lead)
-        cohort_id, child_id = db.execute(
-            select(Cohort.id, Enrolment.child_id)
-            .join(Enrolment, Enrolment.cohort_id == Cohort.id)
-            .where(Cohort.org_id == lead.org_id)
-            .order_by(Cohort.start_date, Enrolment.child_id)
-        ).first()  # type: ignore[misc]
+        first = db.execute(
+            select(col(Cohort.id), col(Enrolment.child_id))
+            .join(Enrolment, col(Enrolment.cohort_id) == col(Cohort.id))
+            .where(col(Cohort.org_id) == lead.org_id)
+            .order_by(col(Cohort.start_date), col(Enrolment.child_id))
+        ).first()
+        assert first is not None
+        cohort_id, child_id = first
         mentor_id = (
-            db.execute(select(Match.mentor_id).where(Match.org_id == lead.org_id)).scalars().first()
+            db.execute(select(col(Match.mentor_id)).where(col(Match.org_id) == lead.org_id))
+            .scalars()
+            .first()
         )
         db.commit()
     client = TestClient(app, follow_redirects=False)

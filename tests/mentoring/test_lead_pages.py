@@ -13,14 +13,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from app.auth.models import Role
+from app.auth.models import Role, User
 from app.mentoring.matching import service
 from app.mentoring.models import CheckIn, Match, MentorProfile, MentorVisit
 from app.mentoring.shared import add_years
 from app.web import date_long
 from tests.support.mentoring import DAY, WEEK, MakeMentor, Programme, make_match
 from tests.support.pages import post
-from tests.support.people import People, Signed
+from tests.support.people import PageClient, People, Signed
 from tests.support.rows import count_rows
 
 
@@ -61,7 +61,7 @@ def text_of(html: str) -> str:
 
 @pytest.mark.awkward_days
 def test_mentors_page_shows_readiness_caseload_and_dbs_expiry(
-    lead_pages: TestClient, make_mentor: MakeMentor, today: dt.date
+    lead_pages: PageClient, make_mentor: MakeMentor, today: dt.date
 ) -> None:
     make_mentor(name="Rita Ready")
     make_mentor(name="Nell Notyet", interviewed_on=None, references_checked=False)
@@ -85,7 +85,7 @@ def test_mentors_page_shows_readiness_caseload_and_dbs_expiry(
 
 
 def test_add_a_mentor_profile_through_the_form(
-    lead_pages: TestClient, people: People, db: Session, today: dt.date
+    lead_pages: PageClient, people: People, db: Session, today: dt.date
 ) -> None:
     new = people.add(Role.mentor, email="amy@org-a.example.org", name="Amy Adams")
     db.commit()
@@ -111,7 +111,7 @@ def test_add_a_mentor_profile_through_the_form(
 
 @pytest.mark.awkward_days
 def test_bad_mentor_form_shows_errors_beside_fields_and_stores_nothing(
-    lead_pages: TestClient, people: People, db: Session, today: dt.date
+    lead_pages: PageClient, people: People, db: Session, today: dt.date
 ) -> None:
     new = people.add(Role.mentor, email="amy@org-a.example.org", name="Amy Adams")
     db.commit()
@@ -153,7 +153,7 @@ def test_bad_mentor_form_shows_errors_beside_fields_and_stores_nothing(
 
 
 def test_a_second_profile_for_the_same_person_is_a_conflict(
-    lead_pages: TestClient, make_mentor: MakeMentor, db: Session, today: dt.date
+    lead_pages: PageClient, make_mentor: MakeMentor, db: Session, today: dt.date
 ) -> None:
     mentor = make_mentor()
     response = post(
@@ -165,7 +165,7 @@ def test_a_second_profile_for_the_same_person_is_a_conflict(
 
 
 def test_edit_a_mentor_profile_and_checks(
-    lead_pages: TestClient,
+    lead_pages: PageClient,
     make_mentor: MakeMentor,
     programme: Programme,
     lead_api: TestClient,
@@ -212,7 +212,7 @@ def test_edit_a_mentor_profile_and_checks(
 
 
 def test_match_page_ranks_suggestions_with_reasons_and_makes_a_match(
-    lead_pages: TestClient,
+    lead_pages: PageClient,
     make_mentor: MakeMentor,
     make_child: Callable[..., dict[str, Any]],
     db: Session,
@@ -288,7 +288,7 @@ def test_match_page_ranks_suggestions_with_reasons_and_makes_a_match(
 
 
 def test_full_caseload_is_a_conflict_on_the_page(
-    lead_pages: TestClient,
+    lead_pages: PageClient,
     lead_api: TestClient,
     make_mentor: MakeMentor,
     make_child: Callable[..., dict[str, Any]],
@@ -310,7 +310,7 @@ def test_full_caseload_is_a_conflict_on_the_page(
 
 
 def test_printable_shortlist_shows_first_names_and_no_scores(
-    lead_pages: TestClient,
+    lead_pages: PageClient,
     make_mentor: MakeMentor,
     make_child: Callable[..., dict[str, Any]],
     today: dt.date,
@@ -356,7 +356,7 @@ def test_printable_shortlist_shows_first_names_and_no_scores(
 
 @pytest.mark.awkward_days
 def test_matches_page_lists_active_and_ended_with_overdue_check_ins(
-    lead_pages: TestClient,
+    lead_pages: PageClient,
     lead_api: TestClient,
     make_mentor: MakeMentor,
     programme: Programme,
@@ -388,7 +388,7 @@ def test_matches_page_lists_active_and_ended_with_overdue_check_ins(
 
 @pytest.mark.awkward_days
 def test_match_page_check_ins_plan_concern_and_ending(
-    lead_pages: TestClient,
+    lead_pages: PageClient,
     lead_api: TestClient,
     make_mentor: MakeMentor,
     programme: Programme,
@@ -461,7 +461,7 @@ def test_match_page_check_ins_plan_concern_and_ending(
     assert 'href="#duration_minutes"' in response.text
 
     # The mentor reports a safeguarding concern; the lead sees it and reviews it.
-    mentor_api = signed.api(db.get(type(people.mentor), mentor["user_id"]))  # type: ignore[arg-type]
+    mentor_api = signed.api(db.get_one(User, mentor["user_id"]))
     logged = mentor_api.post(
         "/api/v1/visits",
         json={
@@ -500,7 +500,7 @@ def test_match_page_check_ins_plan_concern_and_ending(
     )
     assert response.status_code == 422
     assert "Say why the match ended" in response.text
-    assert db.get(Match, match["id"]).end_date is None  # type: ignore[union-attr]
+    assert db.get_one(Match, match["id"]).end_date is None
     response = post(
         lead_pages,
         f"{url}/end",
@@ -533,7 +533,7 @@ def test_match_page_check_ins_plan_concern_and_ending(
 
 @pytest.mark.awkward_days
 def test_lead_home_counts_what_needs_doing(
-    lead_pages: TestClient,
+    lead_pages: PageClient,
     lead_api: TestClient,
     make_mentor: MakeMentor,
     programme: Programme,
@@ -554,7 +554,7 @@ def test_lead_home_counts_what_needs_doing(
 
 
 def test_child_page_links_to_find_a_mentor(
-    lead_pages: TestClient, make_child: Callable[..., dict[str, Any]]
+    lead_pages: PageClient, make_child: Callable[..., dict[str, Any]]
 ) -> None:
     child = make_child()
     page = lead_pages.get(f"/children/{child['id']}")
@@ -562,7 +562,7 @@ def test_child_page_links_to_find_a_mentor(
 
 
 def test_child_page_names_the_current_mentor(
-    lead_pages: TestClient,
+    lead_pages: PageClient,
     signed: Signed,
     people: People,
     lead_api: TestClient,
@@ -642,7 +642,7 @@ def test_another_organisation_gets_404_and_sees_none_of_our_rows(
 
 
 def test_forms_need_the_csrf_token(
-    lead_pages: TestClient,
+    lead_pages: PageClient,
     lead_api: TestClient,
     make_mentor: MakeMentor,
     make_child: Callable[..., dict[str, Any]],
@@ -662,7 +662,7 @@ def test_forms_need_the_csrf_token(
 # Query counts --------------------------------------------------------------------------------
 
 
-def _count(lead_pages: TestClient, count_queries: Any, url: str) -> int:
+def _count(lead_pages: PageClient, count_queries: Any, url: str) -> int:
     with count_queries() as counter:
         response = lead_pages.get(url)
     assert response.status_code == 200, response.text
@@ -670,7 +670,7 @@ def _count(lead_pages: TestClient, count_queries: Any, url: str) -> int:
 
 
 def test_list_pages_make_the_same_number_of_queries_for_more_mentors_and_matches(
-    lead_pages: TestClient,
+    lead_pages: PageClient,
     lead_api: TestClient,
     make_mentor: MakeMentor,
     make_child: Callable[..., dict[str, Any]],
@@ -693,7 +693,7 @@ def test_list_pages_make_the_same_number_of_queries_for_more_mentors_and_matches
 
 
 def test_suggestions_on_the_page_are_the_services(
-    lead_pages: TestClient,
+    lead_pages: PageClient,
     make_mentor: MakeMentor,
     make_child: Callable[..., dict[str, Any]],
     people: People,

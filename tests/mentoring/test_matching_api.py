@@ -24,6 +24,7 @@ from tests.support.mentoring import (
     record,
 )
 from tests.support.people import People, Signed
+from tests.support.queries import CountQueries
 from tests.support.rows import audit_count, count_rows
 
 MakeChild = Callable[..., dict[str, Any]]
@@ -147,7 +148,7 @@ def test_suggestions_run_the_same_statements_for_few_or_many_mentors(
     make_mentor: MakeMentor,
     make_child: MakeChild,
     db: Session,
-    count_queries,  # type: ignore[no-untyped-def]
+    count_queries: CountQueries,
     today: dt.date,
 ) -> None:
     child = make_child(interests=["chess", "art"], preferences={"mentor_gender": "female"})
@@ -219,7 +220,8 @@ def _refused(
     response = lead_api.post("/api/v1/matches", json=body)
     assert response.status_code == status, response.text
     assert (count_rows(db, Match), audit_count(db)) == before
-    return response.json()  # type: ignore[no-any-return]
+    match: dict[str, Any] = response.json()
+    return match
 
 
 def test_a_full_caseload_is_409(
@@ -479,7 +481,7 @@ def test_ending_a_match_and_an_ended_match_is_read_only(
     assert statuses == {"cancelled"}
 
     # Read-only from now on: every change is 409 and changes nothing.
-    before = (
+    rows_before = (
         count_rows(db, Match),
         count_rows(db, CheckIn),
         count_rows(db, MentorVisit),
@@ -509,7 +511,7 @@ def test_ending_a_match_and_an_ended_match_is_read_only(
         count_rows(db, CheckIn),
         count_rows(db, MentorVisit),
         audit_count(db),
-    ) == before
+    ) == rows_before
     # The mentor no longer sees the match; the lead still does.
     own = signed.api(mentor_user(db, mentor))
     assert own.get(f"/api/v1/matches/{match['id']}").status_code == 404

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from app.auth.models import Role
 from app.mentoring.models import MentorProfile
 from app.mentoring.shared import add_years
+from tests.support.fixtures import MakeChild
 from tests.support.mentoring import DAY, MakeMentor, mentor_user, ready_checks
 from tests.support.people import People, Signed
 from tests.support.rows import audit_count, count_rows
@@ -182,8 +183,8 @@ def test_another_organisation_sees_no_mentors(
 def test_caseload_cannot_go_below_the_active_matches(
     lead_api: TestClient,
     make_mentor: MakeMentor,
-    make_child,
-    today: dt.date,  # type: ignore[no-untyped-def]
+    make_child: MakeChild,
+    today: dt.date,
 ) -> None:
     mentor = make_mentor(max_caseload=2)
     for _ in range(2):

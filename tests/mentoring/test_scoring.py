@@ -17,6 +17,7 @@ from app.mentoring.matching.scoring import ChildNeeds, score
 from app.mentoring.matching.service import suggestions
 from app.mentoring.profiles.service import dbs_run_out_by, readiness
 from app.mentoring.shared import add_months, add_years
+from tests.support.fixtures import MakeChild
 from tests.support.mentoring import MakeMentor
 from tests.support.people import People
 
@@ -138,8 +139,8 @@ def test_the_29_february_boundary_in_suggestions(
     db: Session,
     people: People,
     make_mentor: MakeMentor,
-    make_child,
-    lead_api: TestClient,  # type: ignore[no-untyped-def]
+    make_child: MakeChild,
+    lead_api: TestClient,
 ) -> None:
     mentor = make_mentor(
         dbs_checked_on="2024-02-29", interviewed_on="2024-03-01", training_completed_on="2024-03-02"

@@ -4,20 +4,19 @@ audited, and the lead's match page shows them."""
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.auth.models import DEFAULT_MATCH_WEIGHTS, Organisation
 from tests.support.clock import Clock
-from tests.support.people import People, Signed
+from tests.support.people import PageClient, People, Signed
 from tests.support.rows import audit_count
 
 KEYS = ("gender", "ethnicity", "languages", "interests", "care_experience")
 
 
-def settings_form(client: TestClient, **weights: str) -> dict[str, str]:
+def settings_form(client: PageClient, **weights: str) -> dict[str, str]:
     form = {
-        "csrf_token": client.csrf_token,  # type: ignore[attr-defined]
+        "csrf_token": client.csrf_token,
         "holiday_region": "england",
         "dosage_threshold": "0.75",
         "dbs_renewal_years": "3",
@@ -124,10 +123,10 @@ def test_match_page_shows_the_weights_and_a_link_to_change_them_for_admins(
         data=ChildCreate(
             reference="W-1",
             first_name="Jo",
-            date_of_birth="2016-03-01",  # type: ignore[arg-type]
-            placement_type="foster",  # type: ignore[arg-type]
+            date_of_birth="2016-03-01",
+            placement_type="foster",
             consent_given_by="Social worker",
-            consent_given_on="2026-09-01",  # type: ignore[arg-type]
+            consent_given_on="2026-09-01",
         ),
         today=clock.today,
     )

@@ -15,6 +15,7 @@ from app.cohorts.schedule import public_holidays
 from app.mentoring.models import MentorVisit, VisitAssignment
 from app.sessions.models import PracticeAssignment
 from tests.support.clock import Clock
+from tests.support.fixtures import MakeChild
 from tests.support.mentoring import (
     DAY,
     WEEK,
@@ -189,8 +190,8 @@ def test_replanning_replaces_the_future_planned_visits(
 def test_a_plan_for_a_child_in_no_cohort_needs_an_end_date(
     lead_api: TestClient,
     make_mentor: MakeMentor,
-    make_child,
-    today: dt.date,  # type: ignore[no-untyped-def]
+    make_child: MakeChild,
+    today: dt.date,
 ) -> None:
     match = make_match(lead_api, make_child()["id"], make_mentor()["user_id"], today)
     url = f"/api/v1/matches/{match['id']}/visit-plan"

@@ -22,6 +22,7 @@ from tests.support.mentoring import (
     record,
 )
 from tests.support.people import People, Signed
+from tests.support.queries import CountQueries
 
 # Date-sensitive: also run on the awkward days of tests/support/clock.py.
 # Visits are logged as completed today: late in the day, once they have ended.
@@ -216,7 +217,7 @@ def test_the_week_runs_the_same_statements_for_few_or_many(
     people: People,
     programme: Programme,
     make_mentor: MakeMentor,
-    count_queries,  # type: ignore[no-untyped-def]
+    count_queries: CountQueries,
     today: dt.date,
 ) -> None:
     mentor = make_mentor(max_caseload=4)

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.mentoring.models import MentorVisit
+from app.mentoring.models import MentorVisit, VisitStatus
 from app.mentoring.schemas import WeekTarget
 from app.mentoring.week.service import week_target
 from tests.support.mentoring import (
@@ -164,7 +164,7 @@ def add_visits(db: Session, mentee: dict[str, Any], rows: list[tuple[dt.date, in
                 date=day,
                 start_time=dt.time(8 + n),
                 minutes=minutes,
-                status=status,
+                status=VisitStatus(status),
                 created_by=mentor.id,
                 created_at=NOW,
                 updated_at=NOW,

@@ -6,11 +6,13 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tests.support.fixtures import MakeChild
+
 
 def test_export_holds_everything_on_the_child(
     lead_api: TestClient,
     cohort: dict[str, Any],
-    make_child,  # type: ignore[no-untyped-def]
+    make_child: MakeChild,
 ) -> None:
     child = make_child()
     lead_api.post(

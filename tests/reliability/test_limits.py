@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -76,7 +77,7 @@ def test_a_small_body_is_untouched(signed: Signed, people: People) -> None:
     assert signed.api(people.lead).post("/api/v1/children", json={}).status_code == 422
 
 
-def test_sql_parameters_never_reach_an_error_message(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_sql_parameters_never_reach_an_error_message(tmp_path: Path) -> None:
     engine = create_db_engine(f"sqlite:///{tmp_path / 'p.db'}")
     with engine.connect() as connection:
         connection.execute(text("CREATE TABLE t (x INTEGER PRIMARY KEY, s TEXT)"))

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi.testclient import TestClient
-
 from tests.support.pages import post
-from tests.support.people import People, Signed
+from tests.support.people import PageClient, People, Signed
 from tests.support.sessions import page_form
 
 
@@ -79,7 +77,7 @@ def test_save_then_a_stale_save_shows_what_differs(
 
 
 def test_observation_through_the_page(
-    lead_pages: TestClient, people: People, first_session: dict[str, Any]
+    lead_pages: PageClient, people: People, first_session: dict[str, Any]
 ) -> None:
     url = f"/sessions/{first_session['id']}"
     assert (

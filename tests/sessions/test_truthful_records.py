@@ -19,6 +19,7 @@ from app.audit.models import AuditEvent
 from app.cohorts.models import GroupSession
 from app.sessions.models import Attendance, Coverage, SessionRecord
 from tests.support.clock import Clock
+from tests.support.fixtures import MakeChild
 from tests.support.pages import post
 from tests.support.people import People, Signed
 from tests.support.sessions import full_record, page_form
@@ -235,7 +236,7 @@ def test_a_child_who_joined_after_the_save_is_not_recorded_and_counts_nowhere(
     people: People,
     cohort: dict[str, Any],
     enrolled: list[dict[str, Any]],
-    make_child,  # type: ignore[no-untyped-def]
+    make_child: MakeChild,
     db: Session,
 ) -> None:
     recorded = _record_weeks(lead_api, people, cohort, 4)

@@ -19,7 +19,7 @@ from app.audit.models import AuditEvent
 from app.auth.models import ApiToken, User, WebSession
 from app.auth.security import token_digest
 from app.main import create_app
-from tests.support.people import PASSWORD
+from tests.support.people import PASSWORD, PageClient
 
 TOKEN_URL = "/api/v1/auth/token"
 WRONG = "Email or password is wrong."
@@ -98,16 +98,16 @@ def sign_in(
     return client.post("/login", data=form)
 
 
-def csrf_of(client: TestClient) -> str:
+def csrf_of(client: PageClient) -> str:
     """The CSRF token of a `signed.pages(...)` client's session."""
-    return str(client.csrf_token)  # type: ignore[attr-defined]
+    return client.csrf_token
 
 
-def csrf_header(client: TestClient) -> dict[str, str]:
+def csrf_header(client: PageClient) -> dict[str, str]:
     return {"X-CSRF-Token": csrf_of(client)}
 
 
-def post_form(client: TestClient, url: str, data: dict[str, str], csrf: bool = True) -> Response:
+def post_form(client: PageClient, url: str, data: dict[str, str], csrf: bool = True) -> Response:
     """A form post from a signed-in page client, with its CSRF token unless told not to."""
     if csrf:
         data = {**data, "csrf_token": csrf_of(client)}
@@ -117,7 +117,7 @@ def post_form(client: TestClient, url: str, data: dict[str, str], csrf: bool = T
 PASSWORD_URL = "/account/password"
 
 
-def change_password(pages: TestClient, current: str, new: str, csrf: bool = True) -> Response:
+def change_password(pages: PageClient, current: str, new: str, csrf: bool = True) -> Response:
     """Send the change-your-password form (/account/password)."""
     return post_form(
         pages, PASSWORD_URL, {"current_password": current, "new_password": new}, csrf=csrf

@@ -8,14 +8,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, ViewportSize
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_JS = ROOT / "tests" / "e2e" / "vendor" / "axe.min.js"
 CHROMIUM = Path("/usr/bin/chromium")
 
-TABLET = {"width": 1024, "height": 768}  # iPad, landscape
-PHONE = {"width": 375, "height": 667}
+TABLET: ViewportSize = {"width": 1024, "height": 768}  # iPad, landscape
+PHONE: ViewportSize = {"width": 375, "height": 667}
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -49,7 +49,7 @@ class BrowserPage:
         self.errors: list[str] = []
         self._contexts: list[BrowserContext] = []
 
-    def new(self, viewport: dict[str, int], *, role: str | None = "lead") -> Page:
+    def new(self, viewport: ViewportSize, *, role: str | None = "lead") -> Page:
         """A page in a fresh context, signed in as the demo user of `role` (None: signed out).
         The Content-Security-Policy is enforced: a violation is a console error."""
         context = self.browser.new_context(viewport=viewport, base_url=self.base_url)

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
-from sqlmodel import Session
+from sqlalchemy import CursorResult, insert, select
+from sqlmodel import Session, col
 
 from app.auth.models import Role, User
 from app.children.models import Child
@@ -61,29 +61,35 @@ class Builder:
         self._n = 0
 
     def _lessons(self) -> dict[int, Lesson]:
-        weeks = dict(
+        weeks: dict[int, int] = dict(
             self.db.execute(
-                select(CurriculumWeek.id, CurriculumWeek.week).where(  # type: ignore[call-overload]
-                    CurriculumWeek.curriculum_id == self.curriculum_id
+                select(col(CurriculumWeek.id), col(CurriculumWeek.week)).where(
+                    col(CurriculumWeek.curriculum_id) == self.curriculum_id
                 )
             ).all()
         )
         activities: dict[int, list[tuple[int, bool]]] = {w: [] for w in weeks.values()}
         for week_id, activity_id, core in self.db.execute(
-            select(Activity.week_id, Activity.id, Activity.core).order_by(Activity.id)  # type: ignore[call-overload]
+            select(col(Activity.week_id), col(Activity.id), col(Activity.core)).order_by(
+                col(Activity.id)
+            )
         ):
             if week_id in weeks:
                 activities[weeks[week_id]].append((activity_id, bool(core)))
         tasks: dict[int, list[int]] = {w: [] for w in weeks.values()}
         for week_id, task_id in self.db.execute(
-            select(PracticeTask.week_id, PracticeTask.id).order_by(PracticeTask.id)  # type: ignore[call-overload]
+            select(col(PracticeTask.week_id), col(PracticeTask.id)).order_by(col(PracticeTask.id))
         ):
             if week_id in weeks:
                 tasks[weeks[week_id]].append(task_id)
         return {w: Lesson(tuple(activities[w]), tuple(tasks[w])) for w in weeks.values()}
 
     def _insert(self, model: Any, **values: Any) -> int:
-        result = self.db.execute(insert(model.__table__).values(**_values(model, values)))
+        # An INSERT's result is a CursorResult (SQLModel's Session.execute says only Result).
+        result = cast(
+            CursorResult[Any],
+            self.db.execute(insert(model.__table__).values(**_values(model, values))),
+        )
         key = result.inserted_primary_key
         return int(key[0]) if key and key[0] is not None else 0
 

@@ -157,7 +157,7 @@ def make_match(
 
 
 def record(
-    api: TestClient, session_id: int, facilitator_id: int, *, absent: Collection[int] = ()
+    api: TestClient, session_id: int, facilitator_id: int | None, *, absent: Collection[int] = ()
 ) -> dict[str, Any]:
     """Record a session (everyone present except `absent`, every activity delivered);
     returns the session as it was read before, with its lesson."""

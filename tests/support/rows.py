@@ -5,9 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Table
 from sqlmodel import Session, SQLModel, func, select
 
 from app.audit.models import AuditEvent
+
+
+def table(model: type[SQLModel]) -> Table:
+    """The model's table, for Core statements that skip the ORM."""
+    found: Table = model.__table__  # type: ignore[attr-defined]  # SQLModel's stubs lack it
+    return found
 
 
 def count_rows(db: Session, model: type[SQLModel]) -> int:

@@ -29,7 +29,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx2 as httpx
 
@@ -145,10 +145,10 @@ class Served:
         assert response.status_code == 200, response.text
         return str(response.json()["access_token"])
 
-    def client(self, role: str | None = None, **kwargs: object) -> httpx.Client:
+    def client(self, role: str | None = None, **kwargs: Any) -> httpx.Client:
         """An HTTP client on the server, signed in as the demo user of `role` if given."""
         headers = {"Authorization": f"Bearer {self.token(role)}"} if role else {}
-        return httpx.Client(base_url=self.base_url, headers=headers, timeout=60, **kwargs)  # type: ignore[arg-type]
+        return httpx.Client(base_url=self.base_url, headers=headers, timeout=60, **kwargs)
 
 
 # Built once per process and database kind, and copied for each server: migrating and

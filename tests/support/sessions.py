@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 
-def page_form(session: dict[str, Any], facilitator_id: int, **over: str) -> dict[str, str]:
+def page_form(session: dict[str, Any], facilitator_id: int | None, **over: str) -> dict[str, str]:
     """The session page's register form for `session`, filled in whole: the facilitator there,
     every child present, every activity delivered, the checklist's first item ticked."""
     form = {
@@ -20,7 +21,7 @@ def page_form(session: dict[str, Any], facilitator_id: int, **over: str) -> dict
 
 
 def full_record(
-    session: dict[str, Any], facilitators: list[int], absent: int = 0, **over: Any
+    session: dict[str, Any], facilitators: Sequence[int | None], absent: int = 0, **over: Any
 ) -> dict[str, Any]:
     """A whole record of `session` (as the API reads it): the first `absent` children of the
     roster absent, the rest present, every activity delivered; `over` replaces any part."""
