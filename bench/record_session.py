@@ -10,10 +10,10 @@ import time
 from typing import Any
 
 from sqlalchemy import Engine, delete, insert, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.auth import service as auth
-from app.auth.models import Role
+from app.auth.models import Role, User
 from app.children import service as children
 from app.children.schemas import ChildCreate
 from app.cohorts import enrolments
@@ -25,7 +25,7 @@ from app.sessions import recording
 from app.sessions import service as sessions
 from app.sessions.models import Attendance, Coverage, PracticeAssignment, SessionFacilitatorPresent
 from app.sessions.schemas import RecordIn
-from bench.harness import ROOT, Result, backend, count_statements
+from bench.harness import ROOT, Result, backend, count_statements, table
 
 NAME = "record_session"
 GOAL = 3.0
@@ -39,15 +39,18 @@ def _setup(engine: Engine) -> dict[str, Any]:
     with Session(engine, expire_on_commit=False) as db:
         load_path(db, ROOT / "curriculum")
         org, _ = auth.get_or_create_organisation(db, "Bench")
-        make = lambda role, email: auth.create_user(  # noqa: E731
-            db,
-            actor=None,
-            org_id=org.id or 0,
-            email=email,
-            name=email,
-            role=role,
-            password="bench password 1",
-        )
+
+        def make(role: Role, email: str) -> User:
+            return auth.create_user(
+                db,
+                actor=None,
+                org_id=org.id or 0,
+                email=email,
+                name=email,
+                role=role,
+                password="bench password 1",
+            )
+
         lead = make(Role.lead, "lead@bench.example.org")
         f1 = make(Role.facilitator, "f1@bench.example.org")
         f2 = make(Role.facilitator, "f2@bench.example.org")
@@ -69,7 +72,7 @@ def _setup(engine: Engine) -> dict[str, Any]:
             child = children.create_child(
                 db,
                 actor=lead,
-                now=NOW,
+                today=TODAY,
                 data=ChildCreate(
                     reference=f"B-{n}",
                     first_name=f"C{n}",
@@ -83,7 +86,7 @@ def _setup(engine: Engine) -> dict[str, Any]:
                 db,
                 actor=lead,
                 cohort_id=cohort.id or 0,
-                now=NOW,
+                today=TODAY,
                 data=EnrolmentCreate(child_id=child.id or 0, start_date=dt.date(2026, 9, 7)),
             )
             kids.append(child.id or 0)
@@ -123,7 +126,7 @@ def _payload(ctx: dict[str, Any], i: int, version: int, activities: list[int]) -
 
 def _real(engine: Engine, ctx: dict[str, Any], saves: range) -> float:
     with Session(engine) as db:
-        version = db.get(GroupSession, ctx["real"]).version  # type: ignore[union-attr]
+        version = db.get_one(GroupSession, ctx["real"]).version
     start = time.perf_counter()
     for i in saves:
         # A client sends the version it last saw (here: the one its previous save returned).
@@ -146,15 +149,16 @@ def _baseline(engine: Engine, ctx: dict[str, Any], saves: range) -> float:
     sid, org = ctx["base"], ctx["org"]
     start = time.perf_counter()
     now = dt.datetime.now(dt.UTC)
+    sessions_t, assignments_t = table(GroupSession), table(PracticeAssignment)
     for i in saves:
         with engine.begin() as conn:
             conn.execute(
-                update(GroupSession.__table__)
-                .where(GroupSession.__table__.c.id == sid)
-                .values(version=GroupSession.__table__.c.version + 1, status="delivered")
-            )  # type: ignore[attr-defined]
-            for table in (Attendance, Coverage, SessionFacilitatorPresent):
-                conn.execute(delete(table).where(table.session_id == sid))  # type: ignore[attr-defined]
+                update(sessions_t)
+                .where(sessions_t.c.id == sid)
+                .values(version=sessions_t.c.version + 1, status="delivered")
+            )
+            for model in (Attendance, Coverage, SessionFacilitatorPresent):
+                conn.execute(delete(model).where(col(model.session_id) == sid))
             statuses = ["absent" if n == i % 10 else "present" for n in range(10)]
             conn.execute(
                 insert(Attendance),
@@ -200,10 +204,10 @@ def _baseline(engine: Engine, ctx: dict[str, Any], saves: range) -> float:
                 )
             else:
                 conn.execute(
-                    update(PracticeAssignment.__table__)
-                    .where(PracticeAssignment.__table__.c.session_id == sid)
+                    update(assignments_t)
+                    .where(assignments_t.c.session_id == sid)
                     .values(kind="regular")
-                )  # type: ignore[attr-defined]
+                )
     return time.perf_counter() - start
 
 
@@ -226,7 +230,7 @@ def run(engine: Engine, *, rounds: int) -> Result:
 
     def one() -> None:
         with Session(engine, expire_on_commit=False) as db:
-            version = db.get(GroupSession, ctx["real"]).version  # type: ignore[union-attr]
+            version = db.get_one(GroupSession, ctx["real"]).version
             recording.record_session(
                 db,
                 actor=ctx["lead"],

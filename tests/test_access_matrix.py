@@ -432,7 +432,7 @@ def world(db: Session, people: People, curriculum_id: int) -> World:
     session = cohorts.sessions_of(db, actor=people.lead, cohort_id=cohort.id or 0)[0]
     token = feeds.issue(db, user=people.facilitator)
     db.commit()
-    ids = {
+    ids: dict[str, Any] = {
         "user_id": people.mentor.id,
         "curriculum_id": curriculum_id,
         "week": 1,
@@ -497,7 +497,7 @@ def _mentoring(db: Session, people: People, *, child_id: int, session_id: int) -
     )
     session = db.get(GroupSession, session_id)
     assert session is not None
-    lesson = sessions_service.lesson_of(db, session, db.get(Cohort, session.cohort_id))  # type: ignore[arg-type]
+    lesson = sessions_service.lesson_of(db, session, db.get_one(Cohort, session.cohort_id))
     recording.record_session(
         db,
         actor=people.lead,

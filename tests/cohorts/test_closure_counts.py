@@ -23,7 +23,7 @@ from app.curriculum.service import latest_curricula, load_path
 from app.db import create_db_engine
 from tests.support.databases import CURRICULUM, DatabaseFactory, alembic_config_for
 from tests.support.pages import date_fields, post
-from tests.support.people import People, Signed
+from tests.support.people import PageClient, People, Signed
 from tests.support.rows import count_rows, live
 
 REVISION = "d7265ad5f22a"  # group_session.closure_id
@@ -50,7 +50,8 @@ def tuesday_cohort(lead_api: TestClient, cohort_body: dict[str, Any]) -> dict[st
         json={**cohort_body, "name": "Tuesday group", "start_date": "2026-09-08", "venue": "Annex"},
     )
     assert response.status_code == 201, response.text
-    return response.json()
+    cohort: dict[str, Any] = response.json()
+    return cohort
 
 
 def test_each_closure_counts_the_sessions_it_cancelled(
@@ -168,7 +169,7 @@ def test_who_sees_the_counts(
 
 
 def test_the_closures_page_shows_the_same_counts(
-    lead_pages: TestClient,
+    lead_pages: PageClient,
     lead_api: TestClient,
     cohort: dict[str, Any],
     tuesday_cohort: dict[str, Any],
@@ -301,7 +302,7 @@ def test_the_migration_links_sessions_already_cancelled_by_a_closure(
             assert sorted(n for n in _per_closure(linked).values()) == [1, 2, 2]
             assert linked[last.id] is None
             # Before the link existed.
-            db.execute(update(GroupSession).values(closure_id=None))  # type: ignore[arg-type]
+            db.execute(update(GroupSession).values(closure_id=None))
             db.commit()
         down = ScriptDirectory.from_config(config).get_revision(REVISION).down_revision
         assert isinstance(down, str)

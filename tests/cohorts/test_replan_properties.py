@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from itertools import pairwise
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -40,7 +41,7 @@ def test_lessons_survive_any_cancellations_and_closures(
     people: People,
     curriculum_id: int,
     clock: Clock,
-    steps: list[tuple],  # type: ignore[type-arg]
+    steps: list[tuple[Any, ...]],
 ) -> None:
     # Four weeks before today's week, so the plan and its closures run across the awkward
     # days (Christmas, bank holidays, 29 February, the clock change).

@@ -53,7 +53,8 @@ from hypothesis import event as hypothesis_event
 from hypothesis import note as hypothesis_note
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
-from sqlmodel import Session, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
 
 from app.auth.models import Organisation, Role, User
 from app.children import service as children_service
@@ -650,14 +651,15 @@ class Run:
 
     def check_assignments(self) -> None:
         self.db.expire_all()
-        rows = self.db.exec(
-            select(  # type: ignore[call-overload]
-                PracticeAssignment.session_id,
-                PracticeAssignment.child_id,
-                PracticeAssignment.task_id,
-                PracticeAssignment.kind,
-                PracticeAssignment.status,
-            ).where(PracticeAssignment.org_id == self.staff.lead.org_id)
+        # Five columns: SQLModel's select() is typed for four at most, SQLAlchemy's for any.
+        rows = self.db.execute(
+            sa_select(
+                col(PracticeAssignment.session_id),
+                col(PracticeAssignment.child_id),
+                col(PracticeAssignment.task_id),
+                col(PracticeAssignment.kind),
+                col(PracticeAssignment.status),
+            ).where(col(PracticeAssignment.org_id) == self.staff.lead.org_id)
         ).all()
         got = {(s, c, t): [str(k), str(st_)] for s, c, t, k, st_ in rows}
         assert len(rows) == len(got)

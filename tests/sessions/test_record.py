@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -12,7 +13,9 @@ from sqlmodel import Session, func, select
 from app.audit.models import AuditEvent
 from app.sessions.models import Attendance, PracticeAssignment
 from tests.support.clock import Clock
+from tests.support.fixtures import MakeChild
 from tests.support.people import People, Signed
+from tests.support.queries import CountQueries
 from tests.support.sessions import full_record
 
 
@@ -121,8 +124,12 @@ def test_correction_changes_kinds_and_never_duplicates(
     ],
 )
 def test_bad_register_is_422_and_stores_nothing(
-    lead_api: TestClient, first_session: dict[str, Any], people: People, db: Session, mutate
-) -> None:  # type: ignore[no-untyped-def]
+    lead_api: TestClient,
+    first_session: dict[str, Any],
+    people: People,
+    db: Session,
+    mutate: Callable[[dict[str, Any], dict[str, Any]], object],
+) -> None:
     body = full_record(first_session, [people.facilitator.id])
     mutate(body, first_session)
     response = lead_api.put(f"/api/v1/sessions/{first_session['id']}/record", json=body)
@@ -177,8 +184,8 @@ def test_who_may_record(
 def test_late_joiners_and_leavers_are_not_on_earlier_or_later_registers(
     lead_api: TestClient,
     cohort: dict[str, Any],
-    enrolled,
-    make_child,  # type: ignore[no-untyped-def]
+    enrolled: list[dict[str, Any]],
+    make_child: MakeChild,
 ) -> None:
     leaver = enrolled[0]
     enrolment = next(
@@ -210,10 +217,10 @@ def test_late_joiners_and_leavers_are_not_on_earlier_or_later_registers(
 def test_statements_do_not_grow_with_children(
     lead_api: TestClient,
     cohort: dict[str, Any],
-    make_child,
+    make_child: MakeChild,
     people: People,
-    count_queries,
-    db: Session,  # type: ignore[no-untyped-def]
+    count_queries: CountQueries,
+    db: Session,
 ) -> None:
     sessions = cohort["sessions"]
 
@@ -274,8 +281,8 @@ def test_observations(
 def test_the_service_runs_a_fixed_number_of_statements(
     first_session: dict[str, Any],
     people: People,
-    count_queries,
-    db: Session,  # type: ignore[no-untyped-def]
+    count_queries: CountQueries,
+    db: Session,
 ) -> None:
     """Recording 10 children and the week's activities. The first save: 7 reads (session,
     register, lesson, facilitators, checklist, stored rows, record row), the version claim,
