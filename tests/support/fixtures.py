@@ -161,25 +161,14 @@ def make_mentor(people: People, lead_api: TestClient, today: dt.date) -> MakeMen
 @pytest.fixture
 def programme(
     lead_api: TestClient,
-    people: People,
-    second_facilitator: User,
-    curriculum_id: int,
+    cohort_body: dict[str, Any],
     make_child: MakeChild,
     today: dt.date,
 ) -> Programme:
     """A Monday 16:00-17:30 group that started eight weeks ago, with four children."""
     start = today - today.weekday() * DAY - 8 * WEEK
     response = lead_api.post(
-        "/api/v1/cohorts",
-        json={
-            "name": "Monday group",
-            "curriculum_id": curriculum_id,
-            "start_date": start.isoformat(),
-            "start_time": "16:00",
-            "duration_minutes": 90,
-            "venue": "Community hall",
-            "facilitator_ids": [people.facilitator.id, second_facilitator.id],
-        },
+        "/api/v1/cohorts", json={**cohort_body, "start_date": start.isoformat()}
     )
     assert response.status_code == 201, response.text
     cohort = response.json()
@@ -201,8 +190,7 @@ def mentees(
     people: People,
     signed: Signed,
     lead_api: TestClient,
-    second_facilitator: User,
-    curriculum_id: int,
+    cohort_body: dict[str, Any],
     make_child: MakeChild,
     clock: Clock,
 ) -> Mentees:
@@ -210,16 +198,7 @@ def mentees(
     people.mentor matched with Amira and Ben from its first session."""
     first_monday = first_monday_for(clock.today)
     response = lead_api.post(
-        "/api/v1/cohorts",
-        json={
-            "name": "Monday group",
-            "curriculum_id": curriculum_id,
-            "start_date": first_monday.isoformat(),
-            "start_time": "16:00",
-            "duration_minutes": 90,
-            "venue": "Community hall",
-            "facilitator_ids": [people.facilitator.id, second_facilitator.id],
-        },
+        "/api/v1/cohorts", json={**cohort_body, "start_date": first_monday.isoformat()}
     )
     assert response.status_code == 201, response.text
     cohort = response.json()
