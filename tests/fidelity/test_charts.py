@@ -5,7 +5,8 @@ from __future__ import annotations
 import itertools
 import math
 import re
-import time
+import sys
+import timeit
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from html.parser import HTMLParser
@@ -373,14 +374,15 @@ def test_sixty_points_render_quickly() -> None:
         lambda: paired_bar_chart("S", [(label, v, v / 2) for label, v in points]),
         lambda: line_chart("Hours", series, unit="hours", target=(2, 4)),
     )
+    # Measured at 0.3-0.8 ms a chart; a line-tracing coverage run makes it about four times
+    # slower, so the budget allows for that rather than failing the coverage build on a busy
+    # machine. The best of five runs of twenty, as timeit does, so a neighbour's burst of work
+    # does not count against the chart.
+    budget = 0.005 * (4 if sys.gettrace() is not None else 1)
     for make in makers:
         make()
-        runs = 20
-        start = time.perf_counter()
-        for _ in range(runs):
-            make()
-        per_chart = (time.perf_counter() - start) / runs
-        assert per_chart < 0.005, f"{per_chart * 1000:.2f}ms"  # measured well under 2ms
+        per_chart = min(timeit.repeat(make, number=20, repeat=5)) / 20
+        assert per_chart < budget, f"{per_chart * 1000:.2f}ms"
 
 
 # Paired bar chart -----------------------------------------------------------------------------
