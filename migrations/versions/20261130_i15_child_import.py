@@ -1,0 +1,21 @@
+"""Issue 15: child import (a placeholder in the chain until its change lands; empty is a no-op)
+
+Revision ID: i15_child_import
+Revises: i15_cohort_changes
+Create Date: 2026-11-30 22:00:00
+"""
+
+from collections.abc import Sequence
+
+revision: str = "i15_child_import"
+down_revision: str | Sequence[str] | None = "i15_cohort_changes"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
