@@ -41,13 +41,20 @@ from app.sessions import service as sessions_service
 from app.sessions.models import PracticeAssignment
 from app.sessions.schemas import RecordIn
 from tests.matrix_rows import (
+    audit_trail,
     children_pages,
+    cohort_changes,
     cohort_pages,
+    concerns,
     fidelity_api,
     fidelity_pages,
+    flags,
+    imports,
+    lists,
     mentor_pages,
     mentoring_api,
     mentoring_pages,
+    site,
 )
 from tests.support.people import PASSWORD, People, Signed
 
@@ -308,6 +315,13 @@ MATRIX += [
         mentor_pages,
         fidelity_api,
         fidelity_pages,
+        cohort_changes,
+        imports,
+        concerns,
+        audit_trail,
+        flags,
+        lists,
+        site,
     )
     for row in module.ROWS
 ]
