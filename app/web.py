@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from http import HTTPStatus
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote, unquote
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
@@ -248,7 +249,9 @@ def render(
 ) -> HTMLResponse:
     """Render a whole page, or only `block` when htmx asks for a fragment."""
     viewer = current_viewer(request)
+    notice = None if block and is_htmx(request) else pending_notice(request)
     ctx = {
+        "notice_banner": notice,
         "nav_items": nav_items(request),
         "current_user": viewer,
         "csrf_token": viewer.csrf_token if viewer else None,
@@ -262,6 +265,8 @@ def render(
     )
     if block:
         response.headers["Vary"] = "HX-Request"
+    if notice:
+        response.delete_cookie(NOTICE_COOKIE, path="/")
     assert isinstance(response, HTMLResponse)
     return response
 
@@ -275,11 +280,43 @@ async def form_data(request: Request) -> dict[str, str]:
 FormData = Annotated[dict[str, str], Depends(form_data)]
 
 
-def redirect(request: Request, url: str, status_code: int = 303) -> Response:
-    """After a form post: a 303 for browsers, HX-Redirect for htmx."""
+def redirect(
+    request: Request, url: str, status_code: int = 303, *, notice: str | None = None
+) -> Response:
+    """After a form post: a 303 for browsers, HX-Redirect for htmx; `notice` is the success
+    banner the next page shows ("Cohort created"), once."""
+    response: Response
     if request.headers.get("HX-Request") == "true":
-        return Response(status_code=204, headers={"HX-Redirect": url})
-    return RedirectResponse(url, status_code=status_code)
+        response = Response(status_code=204, headers={"HX-Redirect": url})
+    else:
+        response = RedirectResponse(url, status_code=status_code)
+    if notice:
+        set_notice(response, notice)
+    return response
+
+
+# The success banner after a redirect (the "flash" of Rails and Django): a short-lived cookie
+# the next full page shows and clears. It holds only the sentence, escaped when shown; a
+# page rendered as an htmx fragment leaves it for the page the browser goes to next.
+NOTICE_COOKIE = "tandem_notice"
+_NOTICE_LIMIT = 300
+
+
+def set_notice(response: Response, text: str) -> None:
+    response.set_cookie(
+        NOTICE_COOKIE,
+        quote(text[:_NOTICE_LIMIT]),
+        max_age=120,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().secure_cookies,
+    )
+
+
+def pending_notice(request: Request) -> str | None:
+    raw = request.cookies.get(NOTICE_COOKIE)
+    return unquote(raw)[:_NOTICE_LIMIT] or None if raw else None
 
 
 ERROR_TITLES = {
