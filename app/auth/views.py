@@ -36,7 +36,7 @@ from app.config import get_settings
 from app.db import DbSession
 from app.exceptions import NotAuthenticated, TooManyRequests
 from app.forms import show_again
-from app.web import FormData, PathId, render
+from app.web import FormData, PathId, redirect, render
 
 router = APIRouter(include_in_schema=False)
 EXPIRED = "This page had expired. Sign in again."
@@ -122,10 +122,10 @@ def login(request: Request, db: DbSession, form: FormData, csrf_ok: SignInCsrfOk
 
 
 @router.post("/logout")
-def logout(db: DbSession, principal: CurrentPrincipal) -> Response:
+def logout(request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
     if principal.session is not None:
         service.end_session(db, session=principal.session, user=principal.user)
-    response = RedirectResponse("/login", status_code=303)
+    response = redirect(request, "/login", notice="You have been signed out.")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
@@ -135,10 +135,13 @@ def password_form(request: Request, principal: CurrentPrincipal) -> HTMLResponse
     return render(request, "auth/password.html", {"errors": {}})
 
 
+CHANGED_NOTICE = "Your password has been changed. You have been signed out everywhere else."
+
+
 @router.post("/account/password", response_class=HTMLResponse)
 def change_password(
     request: Request, db: DbSession, principal: CurrentPrincipal, form: FormData
-) -> HTMLResponse:
+) -> Response:
     submission = PasswordForm.read(form)
     if submission.data:
         try:
@@ -150,7 +153,7 @@ def change_password(
                     new=submission.data.new_password or "",
                     keep_session_id=principal.session.id if principal.session else None,
                 )
-                return render(request, "auth/password.html", {"errors": {}, "changed": True})
+                return redirect(request, "/account/password", notice=CHANGED_NOTICE)
         except TooManyRequests as exc:
             # The attempt that locked the account is committed (the service counts first).
             return render(
@@ -195,7 +198,7 @@ def create_user(request: Request, db: DbSession, actor: AdminUser, form: FormDat
                 role=data.role,
                 password=data.password,
             )
-            return RedirectResponse(f"/admin/users?added={user.id}", status_code=303)
+            return redirect(request, "/admin/users", notice=f"{user.name} has been added.")
     return show_again(request, db, "admin/user_new.html", {"roles": ROLE_OPTIONS}, submission)
 
 
@@ -228,7 +231,7 @@ def update_user(
                 role=data.role,
                 active=data.active == "yes",
             )
-            return RedirectResponse("/admin/users", status_code=303)
+            return redirect(request, "/admin/users", notice=f"{data.name}'s account is saved.")
     return show_again(
         request,
         db,
@@ -269,7 +272,7 @@ def update_organisation(
     if data := submission.data:
         with submission.saving():
             service.update_organisation(db, actor=actor, changes=data.changes())
-            return RedirectResponse("/admin/organisation?saved=1", status_code=303)
+            return redirect(request, "/admin/organisation", notice="Settings saved.")
     return show_again(
         request, db, "admin/organisation.html", lambda: _organisation_page(org), submission
     )

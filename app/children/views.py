@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import Field
 
 from app.auth.deps import CurrentUser, LeadUser, Today
@@ -17,7 +17,7 @@ from app.children.panels import CHILD_PANELS
 from app.children.schemas import ChildCreate, ChildUpdate
 from app.db import DbSession
 from app.forms import Choice, DateInput, Form, Msg, OptionalText, Text, show_again
-from app.web import FormData, PathId, render
+from app.web import FormData, PathId, redirect, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -189,7 +189,9 @@ def create_child(
         with submission.saving(conflict_field="reference"):
             body = ChildCreate.model_validate(submission.data.body())
             child = service.create_child(db, actor=actor, data=body, today=today)
-            return RedirectResponse(f"/children/{child.id}?added=1", status_code=303)
+            return redirect(
+                request, f"/children/{child.id}", notice=f"{child.reference} has been registered."
+            )
     return show_again(request, db, "children/form.html", _form_context(None), submission)
 
 
@@ -246,7 +248,11 @@ def update_child(
     if submission.data:
         with submission.saving(conflict_field="reference"):
             body = ChildUpdate.model_validate(submission.data.body(keep))
-            service.update_child(db, actor=actor, child_id=child_id, data=body, today=today)
-            return RedirectResponse(f"/children/{child_id}?saved=1", status_code=303)
+            changed = service.update_child(
+                db, actor=actor, child_id=child_id, data=body, today=today
+            )
+            return redirect(
+                request, f"/children/{child_id}", notice=f"{changed.reference} has been updated."
+            )
         child = service.get_child(db, actor=actor, child_id=child_id)
     return show_again(request, db, "children/form.html", _form_context(child), submission)

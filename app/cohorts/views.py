@@ -27,7 +27,7 @@ from app.cohorts.panels import COHORT_PANELS
 from app.curriculum.service import latest_curricula
 from app.db import DbSession
 from app.forms import show_again
-from app.web import FormData, PathId, render
+from app.web import FormData, PathId, redirect, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -81,7 +81,8 @@ def create_cohort(request: Request, db: DbSession, actor: LeadUser, form: FormDa
     if submission.data:
         with submission.saving(rename={"facilitator_ids": "facilitator_1"}):
             cohort = service.create_cohort(db, actor=actor, data=submission.data.to_create())
-            return RedirectResponse(f"/cohorts/{cohort.id}", status_code=303)
+            notice = f"Cohort {cohort.name} created"
+            return redirect(request, f"/cohorts/{cohort.id}", notice=notice)
     return show_again(
         request, db, "cohorts/new.html", lambda: _new_cohort_context(db, actor), submission
     )
@@ -130,14 +131,19 @@ def enrol(
     submission = EnrolForm.read(form)
     if submission.data:
         with submission.saving():
-            enrolments.enrol(
+            enrolled = enrolments.enrol(
                 db,
                 actor=actor,
                 cohort_id=cohort_id,
                 today=today,
                 data=submission.data.to_create(),
             )
-            return RedirectResponse(f"/cohorts/{cohort_id}#roster", status_code=303)
+            _, child = enrolments.get_enrolment(db, actor=actor, enrolment_id=enrolled.id or 0)
+            return redirect(
+                request,
+                f"/cohorts/{cohort_id}#roster",
+                notice=f"{child.first_name} ({child.reference}) enrolled",
+            )
     return show_again(
         request,
         db,
@@ -168,7 +174,7 @@ def withdraw_form(
 def withdraw(
     request: Request, db: DbSession, actor: LeadUser, form: FormData, enrolment_id: PathId
 ) -> Response:
-    enrolment, _ = enrolments.get_enrolment(db, actor=actor, enrolment_id=enrolment_id)
+    enrolment, child = enrolments.get_enrolment(db, actor=actor, enrolment_id=enrolment_id)
     submission = WithdrawForm.read(form)
     if submission.data:
         with submission.saving():
@@ -179,7 +185,11 @@ def withdraw(
                 date=submission.data.date,
                 reason=submission.data.reason,
             )
-            return RedirectResponse(f"/cohorts/{enrolment.cohort_id}#roster", status_code=303)
+            return redirect(
+                request,
+                f"/cohorts/{enrolment.cohort_id}#roster",
+                notice=f"{child.first_name} ({child.reference}) withdrawn",
+            )
 
     def context() -> Mapping[str, Any]:
         enrolment, child = enrolments.get_enrolment(db, actor=actor, enrolment_id=enrolment_id)

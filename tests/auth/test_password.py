@@ -90,6 +90,9 @@ def test_change_password(signed: Signed, client: TestClient, people: People, db:
     someone_else = signed.pages(people.mentor)
 
     response = change_password(here, PASSWORD, NEW)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/account/password"
+    response = here.get(response.headers["location"])
     assert_page(response, 200, "Your password has been changed")
     assert "There is a problem" not in response.text
 

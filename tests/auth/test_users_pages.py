@@ -70,10 +70,10 @@ def test_add_user(admin_pages: PageClient, people: People, db: Session) -> None:
     response = add_user(admin_pages, email="Nia@Org-A.example.org")
     user = user_by_email(db, "nia@org-a.example.org")
     assert user is not None
-    assert_redirect(response, f"/admin/users?added={user.id}")
+    assert_redirect(response, "/admin/users")
     assert (user.name, user.role, user.org_id) == ("Nia New", Role.facilitator, people.org.id)
     assert len(audit_events(db, action="create", entity_id=user.id)) == 1
-    assert_page(admin_pages.get(response.headers["location"]), 200, "Nia New")
+    assert_page(admin_pages.get(response.headers["location"]), 200, "Nia New has been added.")
 
 
 @pytest.mark.parametrize(

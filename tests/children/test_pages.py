@@ -125,7 +125,7 @@ def test_register_a_child(lead_pages: PageClient, db: Session) -> None:
     response = post(lead_pages, "/children")
     assert response.status_code == 303, response.text[:500]
     child = db.exec(select(Child).where(Child.reference == "PG-0001")).one()
-    assert response.headers["location"] == f"/children/{child.id}?added=1"
+    assert response.headers["location"] == f"/children/{child.id}"
     assert child.first_name == "Robin"
     assert child.date_of_birth.isoformat() == "2016-03-01"
     assert child.languages == ["English", "Welsh"]
@@ -363,7 +363,7 @@ def test_edit_a_child(lead_pages: PageClient, make_child: MakeChild, db: Session
         same_ethnicity="any",
     )
     assert response.status_code == 303, response.text[:500]
-    assert response.headers["location"] == f"/children/{child['id']}?saved=1"
+    assert response.headers["location"] == f"/children/{child['id']}"
     saved = db.get(Child, child["id"])
     assert saved is not None
     db.refresh(saved)
