@@ -33,7 +33,7 @@ from app.mentoring.models import EndedBy, EndReason
 from app.mentoring.profiles import service as profiles
 from app.mentoring.visits import planning
 from app.mentoring.visits import service as visits
-from app.web import FormData, PathId, render, render_error_page
+from app.web import FormData, PathId, redirect, render, render_error_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -134,7 +134,7 @@ def create_match(
             match = matching.create_match(
                 db, actor=actor, data=data.to_create(child_id), today=today
             )
-            return RedirectResponse(f"/matches/{match.id}?added=1", status_code=303)
+            return redirect(request, f"/matches/{match.id}", notice="The match has been made.")
     return show_again(
         request,
         db,
@@ -304,7 +304,8 @@ def add_check_in(
             matching.add_check_in(
                 db, actor=actor, match_id=match_id, data=data.to_create(), today=today
             )
-            return RedirectResponse(f"/matches/{match_id}?done=check-in#check-ins", status_code=303)
+            notice = "The check-in has been recorded."
+            return redirect(request, f"/matches/{match_id}#check-ins", notice=notice)
     return _show_match_again(request, db, actor, today, match_id, submission)
 
 
@@ -343,7 +344,7 @@ def end_match(
     if data := submission.data:
         with submission.saving():
             matching.end_match(db, actor=actor, match_id=match_id, data=data.to_end(), today=today)
-            return RedirectResponse(f"/matches/{match_id}?done=ended", status_code=303)
+            return redirect(request, f"/matches/{match_id}", notice="The match has ended.")
     return _show_match_again(request, db, actor, today, match_id, submission)
 
 
