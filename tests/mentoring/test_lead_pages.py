@@ -263,7 +263,7 @@ def test_match_page_ranks_suggestions_with_reasons_and_makes_a_match(
     )
     assert response.status_code == 303, response.text
     match = db.exec(select(Match)).one()
-    assert response.headers["location"] == f"/matches/{match.id}?added=1"
+    assert response.headers["location"] == f"/matches/{match.id}"
     assert match.chosen_by_young_person
     assert match.mentor_id == best["user_id"]
     page = lead_pages.get(response.headers["location"])
