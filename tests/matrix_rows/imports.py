@@ -1,8 +1,29 @@
 """Access-matrix rows for issue 15's imports routes (see tests/test_access_matrix.py for
-the callers and the world their ids come from)."""
+the callers and the world their ids come from). The matrix sends no file: leads and admins
+get the 422 that says a file is needed, everyone else is refused before the body is read."""
 
 from __future__ import annotations
 
 from typing import Any
 
-ROWS: list[dict[str, Any]] = []
+IMPORTERS = {"admin": 422, "lead": 422}
+PAGE_READERS = {"admin": 200, "lead": 200}
+
+
+def _api(allowed: dict[str, int]) -> dict[str, int]:
+    out = {"anonymous": 401, "other_org": allowed.get("lead", 403)}
+    for role in ("admin", "lead", "facilitator", "mentor"):
+        out[role] = allowed.get(role, 403)
+    return out
+
+
+def _pages(allowed: dict[str, int]) -> dict[str, int]:
+    out = {"anonymous": 303, "other_org": allowed.get("lead", 403)}
+    for role in ("admin", "lead", "facilitator", "mentor"):
+        out[role] = allowed.get(role, 403)
+    return out
+
+
+ROWS: list[dict[str, Any]] = [
+    {"method": "POST", "path": "/api/v1/children/import", "expect": _api(IMPORTERS)},
+]
