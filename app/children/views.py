@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import datetime as dt
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import Field
+from pydantic import BeforeValidator, Field
+from sqlmodel import Session
+from starlette.datastructures import FormData as Posted
+from starlette.datastructures import UploadFile
 
 from app.auth.deps import CurrentUser, LeadUser, Today
 from app.auth.models import User
-from app.children import service
+from app.children import importing, service
 from app.children.models import Child, PlacementType
 from app.children.panels import CHILD_PANELS
 from app.children.schemas import ChildCreate, ChildUpdate
+from app.csvout import csv_text
 from app.db import DbSession
+from app.exceptions import Invalid
 from app.forms import Choice, DateInput, Form, Msg, OptionalText, Text, show_again
 from app.web import FormData, PathId, redirect, render
 
@@ -193,6 +201,125 @@ def create_child(
                 request, f"/children/{child.id}", notice=f"{child.reference} has been registered."
             )
     return show_again(request, db, "children/form.html", _form_context(None), submission)
+
+
+# Importing children from a file ------------------------------------------------------------
+# Upload -> preview (a dry run: every bad row, or "This will add 30 children") -> confirm.
+# The confirm form carries the file itself, base64 in a hidden field (multipart, so under the
+# upload cap): nothing is kept on the server between the two steps, any server process can
+# take the confirm, and the file is checked again in full when it is confirmed.
+
+NO_IMPORT_FILE = "Choose a CSV or Excel file of children"
+
+
+async def _posted(request: Request) -> Posted:
+    """The whole posted form, files included (FormData keeps text fields only)."""
+    return await request.form()
+
+
+Upload = Annotated[Posted, Depends(_posted)]
+
+
+def _import_bytes(value: object) -> object:
+    if isinstance(value, UploadFile):
+        value = value.file.read(importing.MAX_FILE_BYTES + 1)
+    if not isinstance(value, bytes) or not value:
+        raise ValueError(NO_IMPORT_FILE)
+    return value
+
+
+def _encoded_bytes(value: object) -> object:
+    try:
+        return base64.b64decode(str(value), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("The upload was lost: choose the file again") from None
+
+
+class ChildrenFileForm(Form):
+    file: Annotated[
+        bytes, BeforeValidator(_import_bytes), Msg(empty=NO_IMPORT_FILE), Field(title="File")
+    ]
+
+
+class ChildrenConfirmForm(Form):
+    content: Annotated[
+        bytes,
+        BeforeValidator(_encoded_bytes),
+        Msg(empty="The upload was lost: choose the file again"),
+        Field(title="File"),
+    ]
+
+
+def _import_page(
+    request: Request, *, errors: Any = None, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    page = {"errors": errors or {}, "rows": [], "columns": importing.columns()}
+    page |= {"required": importing.required_columns(), "max_rows": importing.MAX_ROWS}
+    return render(request, "children/import.html", page | context, status_code=status_code)
+
+
+def _import_check(
+    request: Request, db: Session, actor: User, today: dt.date, content: bytes, *, save: bool
+) -> Response:
+    try:
+        done = importing.import_children(
+            db, actor=actor, content=content, today=today, dry_run=not save
+        )
+    except importing.RowsInvalid as exc:
+        db.rollback()
+        summary = {f"row-{i}": _row_message(e) for i, e in enumerate(exc.errors)}
+        return _import_page(request, errors=summary, rows=exc.errors, status_code=422)
+    except (Invalid, importing.TooLarge) as exc:
+        db.rollback()
+        return _import_page(request, errors={"file": exc.detail}, status_code=exc.status_code)
+    if save:
+        noun = "child" if done.created == 1 else "children"
+        return redirect(request, "/children", notice=f"{done.created} {noun} added.")
+    return _import_page(
+        request,
+        preview=done,
+        content=base64.b64encode(content).decode("ascii"),
+    )
+
+
+def _row_message(error: dict[str, Any]) -> str:
+    where = f"Row {error['row']}" + (f", {error['column']}" if error["column"] else "")
+    return f"{where}: {error['msg']}"
+
+
+@router.get("/children/import", response_class=HTMLResponse)
+def import_page(request: Request, actor: LeadUser) -> HTMLResponse:
+    return _import_page(request)
+
+
+@router.get("/children/import/template.csv")
+def import_template(actor: LeadUser) -> Response:
+    return Response(
+        csv_text([importing.columns()]),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="children-import.csv"'},
+    )
+
+
+@router.post("/children/import", response_class=HTMLResponse)
+def import_preview(
+    request: Request, db: DbSession, actor: LeadUser, today: Today, form: Upload
+) -> Response:
+    submission = ChildrenFileForm.read(form)
+    if submission.data is None:
+        return _import_page(request, errors=submission.errors, status_code=422)
+    return _import_check(request, db, actor, today, submission.data.file, save=False)
+
+
+@router.post("/children/import/confirm", response_class=HTMLResponse)
+def import_confirm(
+    request: Request, db: DbSession, actor: LeadUser, today: Today, form: Upload
+) -> Response:
+    submission = ChildrenConfirmForm.read(form)
+    if submission.data is None:  # the hidden field: the problem goes by the file input
+        errors = {"file": next(iter(submission.errors.values()))}
+        return _import_page(request, errors=errors, status_code=422)
+    return _import_check(request, db, actor, today, submission.data.content, save=True)
 
 
 @router.get("/children/{child_id}", response_class=HTMLResponse)
