@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
 from http import HTTPStatus
 from pathlib import Path
@@ -73,7 +73,23 @@ def minutes_human(value: int) -> str:
     return h if not minutes else f"{h} {minutes} minutes"
 
 
+def child_name(child: Any) -> str:
+    """A child on an internal page: first name beside the reference, "Ben (DEMO-02)" (a
+    row, a mapping or anything with `first_name` and `reference`); the reference alone when
+    no first name is known. Exports carry the reference only, never this."""
+    if isinstance(child, Mapping):
+        first, reference = child.get("first_name"), child.get("reference")
+    else:
+        first, reference = getattr(child, "first_name", None), getattr(child, "reference", None)
+    first = (first or "").strip()
+    reference = (reference or "").strip()
+    if first and reference:
+        return f"{first} ({reference})"
+    return first or reference
+
+
 templates.env.filters.update(
+    child_name=child_name,
     date_long=date_long,
     date_short=date_short,
     date_weekday=date_weekday,
@@ -82,6 +98,7 @@ templates.env.filters.update(
     minutes_human=minutes_human,
 )
 templates.env.globals["service_name"] = get_settings().service_name
+templates.env.globals["child_name"] = child_name
 
 
 PathId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
@@ -173,16 +190,22 @@ def is_htmx(request: Request) -> bool:
 NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
     "admin": [
         ("/", "Home"),
-        ("/admin/users", "Users"),
-        ("/admin/organisation", "Settings"),
+        ("/cohorts", "Cohorts"),
+        ("/children", "Children"),
+        ("/closures", "Closures"),
         ("/fidelity", "Fidelity"),
         ("/mentors", "Mentors"),
         ("/matches", "Matches"),
+        ("/admin/users", "Users"),
+        ("/admin/organisation", "Settings"),
         ("/audit", "Audit"),
         ("/curriculum", "Curriculum"),
     ],
     "lead": [
         ("/", "Home"),
+        ("/cohorts", "Cohorts"),
+        ("/children", "Children"),
+        ("/closures", "Closures"),
         ("/fidelity", "Fidelity"),
         ("/mentors", "Mentors"),
         ("/matches", "Matches"),
@@ -191,6 +214,7 @@ NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
     ],
     "facilitator": [
         ("/", "My sessions"),
+        ("/cohorts", "My cohorts"),
         ("/fidelity", "Fidelity"),
         ("/curriculum", "Curriculum"),
     ],

@@ -7,19 +7,20 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.auth.deps import CurrentUser
+from app.auth.deps import CurrentUser, Today
 from app.auth.models import Role
 from app.curriculum import service as curriculum_service
 from app.db import DbSession
 from app.mentoring.overview.service import mentoring_panel
 from app.sessions import service as sessions_service
+from app.site import service
 from app.web import render
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, db: DbSession, user: CurrentUser) -> Response:
+def home(request: Request, db: DbSession, user: CurrentUser, today: Today) -> Response:
     if user.role == Role.mentor:
         return RedirectResponse("/mentor", status_code=303)  # the mentor's week
     curricula = curriculum_service.latest_curricula(db)
@@ -28,4 +29,7 @@ def home(request: Request, db: DbSession, user: CurrentUser) -> Response:
         context["sessions"] = sessions_service.my_sessions(db, actor=user)
     if user.role == Role.lead:
         context["mentoring"] = mentoring_panel(db, user)
+        context["week"] = service.week_sessions(db, actor=user, today=today)
+        context["attention"] = service.attention(db, actor=user, today=today)
+        context["today"] = today
     return render(request, f"home/{user.role.value}.html", context)
