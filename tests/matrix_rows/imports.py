@@ -26,4 +26,26 @@ def _pages(allowed: dict[str, int]) -> dict[str, int]:
 
 ROWS: list[dict[str, Any]] = [
     {"method": "POST", "path": "/api/v1/children/import", "expect": _api(IMPORTERS)},
+    {"method": "GET", "path": "/children/import", "pages": True, "expect": _pages(PAGE_READERS)},
+    {
+        "method": "GET",
+        "path": "/children/import/template.csv",
+        "pages": True,
+        "expect": _pages(PAGE_READERS),
+    },
+    # No file: leads and admins get the page back with the error beside the file input.
+    {
+        "method": "POST",
+        "path": "/children/import",
+        "pages": True,
+        "form": {},
+        "expect": _pages(IMPORTERS),
+    },
+    {
+        "method": "POST",
+        "path": "/children/import/confirm",
+        "pages": True,
+        "form": {},
+        "expect": _pages(IMPORTERS),
+    },
 ]
