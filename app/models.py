@@ -6,7 +6,14 @@ from app.audit.models import AuditEvent
 from app.auth.models import ApiToken, LoginFailure, Organisation, User, WebSession
 from app.calendar.models import CalendarFeed
 from app.children.models import Child
-from app.cohorts.models import Closure, Cohort, CohortFacilitator, Enrolment, GroupSession
+from app.cohorts.models import (
+    Closure,
+    Cohort,
+    CohortFacilitator,
+    Enrolment,
+    GroupSession,
+    SessionStaffing,
+)
 from app.curriculum.models import Activity, Curriculum, CurriculumWeek, PracticeTask
 from app.idempotency import IdempotencyKey
 from app.mentoring.models import CheckIn, Match, MentorProfile, MentorVisit, VisitAssignment
@@ -48,6 +55,7 @@ __all__ = [
     "SessionFacilitatorPresent",
     "SessionObservation",
     "SessionRecord",
+    "SessionStaffing",
     "User",
     "VisitAssignment",
     "WebSession",

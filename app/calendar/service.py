@@ -15,7 +15,8 @@ from app.auth.models import Organisation, Role, User
 from app.auth.security import token_digest, tokens_match
 from app.calendar.models import CalendarFeed
 from app.children.models import Child
-from app.cohorts.models import Cohort, CohortFacilitator, Enrolment, GroupSession, SessionStatus
+from app.cohorts import service as cohorts
+from app.cohorts.models import Cohort, Enrolment, GroupSession, SessionStatus
 from app.curriculum.models import CurriculumWeek
 from app.mentoring.models import Match, MentorVisit, VisitStatus
 
@@ -100,11 +101,8 @@ def render_feed(db: Session, *, user: User) -> bytes:
         .order_by(col(GroupSession.date))
     )
     if user.role == Role.facilitator:
-        stmt = stmt.where(
-            col(GroupSession.cohort_id).in_(
-                select(CohortFacilitator.cohort_id).where(CohortFacilitator.user_id == user.id)
-            )
-        )
+        # The sessions they run: their cohorts' (not those someone covers) and their covers.
+        stmt = stmt.where(cohorts.run_by_any_of(user.org_id, [user.id or 0]))
     mentees: dict[int, list[str]] = {}
     if user.role == Role.mentor:
         # The mentees' group sessions: those of their cohorts while they are enrolled.

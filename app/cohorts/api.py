@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
 from app.auth.deps import CurrentUser, LeadUser, Today
-from app.cohorts import enrolments, rescheduling, service
-from app.cohorts.models import Cohort
+from app.cohorts import changes, enrolments, rescheduling, service
+from app.cohorts.models import Cohort, GroupSession
 from app.cohorts.schemas import (
     ClosureCreate,
     ClosurePublic,
+    CohortArchive,
+    CohortChange,
     CohortCreate,
     CohortDetail,
     CohortPublic,
@@ -44,9 +46,21 @@ def _public(cohort: Cohort, active: int, facilitators: list[Any]) -> dict[str, A
         "venue": cohort.venue,
         "active_children": active,
         "created_at": cohort.created_at,
+        "archived_at": cohort.archived_at,
         "version": cohort.version,
         "facilitators": [FacilitatorPublic(id=f.id, name=f.name) for f in facilitators],
     }
+
+
+def _sessions_public(db: DbSession, sessions: list[GroupSession]) -> list[SessionPublic]:
+    """The sessions with who runs each (two queries for any number)."""
+    runners = service.session_facilitators(db, [s.id or 0 for s in sessions])
+    return [
+        SessionPublic.model_validate(s).model_copy(
+            update={"facilitator_ids": [u.id for u in runners[s.id or 0]]}
+        )
+        for s in sessions
+    ]
 
 
 def cohort_detail(db: DbSession, actor: Any, cohort_id: int) -> CohortDetail:
@@ -58,7 +72,7 @@ def cohort_detail(db: DbSession, actor: Any, cohort_id: int) -> CohortDetail:
     curriculum = db.get(Curriculum, cohort.curriculum_id)
     return CohortDetail(
         **_public(cohort, active, facilitators),
-        sessions=[SessionPublic.model_validate(s) for s in sessions],
+        sessions=_sessions_public(db, sessions),
         enrolments=[EnrolmentPublic.model_validate(e) for e, _ in roster],
         warnings=service.warnings_for(cohort, active, curriculum.programme if curriculum else {}),
     )
@@ -77,8 +91,14 @@ def create_cohort(db: DbSession, actor: LeadUser, body: CohortCreate) -> CohortD
 
 
 @router.get("/cohorts", response_model=list[CohortPublic], summary="Cohorts I may see")
-def list_cohorts(db: DbSession, actor: CurrentUser) -> list[CohortPublic]:
-    rows = service.list_cohorts(db, actor=actor)
+def list_cohorts(
+    db: DbSession,
+    actor: CurrentUser,
+    archived: Annotated[
+        bool, Query(description="true: the archived cohorts instead of the running ones")
+    ] = False,
+) -> list[CohortPublic]:
+    rows = service.list_cohorts(db, actor=actor, archived=archived)
     facilitators = service.facilitators_of(db, [c.id or 0 for c, _ in rows])
     return [CohortPublic(**_public(c, n, facilitators[c.id or 0])) for c, n in rows]
 
@@ -93,6 +113,43 @@ def get_cohort(db: DbSession, actor: CurrentUser, cohort_id: PathId) -> CohortDe
     return cohort_detail(db, actor, cohort_id)
 
 
+@router.patch(
+    "/cohorts/{cohort_id}",
+    response_model=CohortDetail,
+    summary="Change a cohort (lead): its name, and from a date its time, length, venue or "
+    "facilitators",
+    responses=problem_responses(403, 404, 409, 422),
+)
+def change_cohort(
+    db: DbSession, actor: LeadUser, today: Today, body: CohortChange, cohort_id: PathId
+) -> CohortDetail:
+    changes.change_cohort(db, actor=actor, cohort_id=cohort_id, data=body, today=today)
+    return cohort_detail(db, actor, cohort_id)
+
+
+@router.post(
+    "/cohorts/{cohort_id}/archive",
+    response_model=CohortDetail,
+    summary="Archive a cohort with no session left to run (lead); its figures stay",
+    responses=problem_responses(403, 404, 409, 422),
+)
+def archive_cohort(
+    db: DbSession,
+    actor: LeadUser,
+    today: Today,
+    cohort_id: PathId,
+    body: CohortArchive | None = None,
+) -> CohortDetail:
+    changes.archive_cohort(
+        db,
+        actor=actor,
+        cohort_id=cohort_id,
+        version=body.version if body else None,
+        today=today,
+    )
+    return cohort_detail(db, actor, cohort_id)
+
+
 @router.get(
     "/cohorts/{cohort_id}/sessions",
     response_model=list[SessionPublic],
@@ -100,16 +157,13 @@ def get_cohort(db: DbSession, actor: CurrentUser, cohort_id: PathId) -> CohortDe
     responses=problem_responses(404),
 )
 def list_sessions(db: DbSession, actor: CurrentUser, cohort_id: PathId) -> list[SessionPublic]:
-    return [
-        SessionPublic.model_validate(s)
-        for s in service.sessions_of(db, actor=actor, cohort_id=cohort_id)
-    ]
+    return _sessions_public(db, service.sessions_of(db, actor=actor, cohort_id=cohort_id))
 
 
 @router.patch(
     "/sessions/{session_id}",
     response_model=SessionPublic,
-    summary="Reschedule one session (lead): date, start time or venue",
+    summary="Reschedule one session (lead): date, start time or venue, or who runs it (cover)",
     responses=problem_responses(403, 404, 409, 422),
 )
 def reschedule_session(
@@ -123,8 +177,9 @@ def reschedule_session(
         date=body.date,
         start_time=body.start_time,
         venue=body.venue,
+        facilitator_ids=body.facilitator_ids,
     )
-    return SessionPublic.model_validate(session)
+    return _sessions_public(db, [session])[0]
 
 
 @router.post(

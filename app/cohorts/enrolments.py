@@ -43,6 +43,8 @@ def enrol(
     ).first()
     if cohort is None:
         raise NotFound(f"There is no cohort {cohort_id}.")
+    if cohort.archived_at is not None:
+        raise Conflict(f"{cohort.name} is archived: enrol the child in a cohort that runs.")
     child = db.exec(
         select(Child).where(Child.id == data.child_id, Child.org_id == actor.org_id)
     ).first()

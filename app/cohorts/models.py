@@ -35,6 +35,10 @@ class Cohort(SQLModel, table=True):
     duration_minutes: int = Field(ge=30, le=240)
     venue: str = Field(max_length=200)
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # Set when a lead archives the cohort: it leaves the lists, its figures stay.
+    archived_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
     version: int = 1
 
 
@@ -97,6 +101,20 @@ class GroupSession(SQLModel, table=True):
     # The closure that cancelled this occurrence (None for any other cancellation).
     closure_id: int | None = Field(default=None, foreign_key="closure.id", ondelete="SET NULL")
     version: int = 1
+
+
+class SessionStaffing(SQLModel, table=True):
+    """Who runs one session when it is not the cohort's current facilitators: a cover for
+    that session, or, once the cohort's facilitators change from a date, who ran (or runs)
+    each earlier session. A session with no rows here is run by its cohort's facilitators
+    (app/cohorts/service.py, session_facilitators)."""
+
+    __tablename__ = "session_staffing"
+    __table_args__ = (Index(None, "org_id", "user_id"),)
+
+    session_id: int = Field(foreign_key="group_session.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id")
 
 
 class Enrolment(SQLModel, table=True):

@@ -9,24 +9,26 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import and_, bindparam, func, insert, or_, true, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, true, update
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.models import Organisation, User
 from app.auth.service import require_staff
-from app.cohorts.models import Closure, Cohort, GroupSession, SessionStatus
+from app.cohorts.models import Closure, Cohort, GroupSession, SessionStaffing, SessionStatus
 from app.cohorts.schedule import WEEK, weekly_slots
 from app.cohorts.schemas import ClosureCreate
 from app.cohorts.service import (
     SESSIONS,
     Slot,
+    check_facilitators,
     claim_version,
     closed_days,
     end_of,
     facilitators_of,
     find_clash,
     get_session,
+    session_facilitators,
 )
 from app.cohorts.shared import invalid, organisation
 from app.exceptions import Conflict
@@ -270,7 +272,10 @@ def reschedule(
     date: dt.date | None,
     start_time: dt.time | None,
     venue: str | None,
+    facilitator_ids: Sequence[int] | None = None,
 ) -> GroupSession:
+    """Move one scheduled session, or give it a cover (`facilitator_ids`: who runs this
+    session only; the cohort's own facilitators undo a cover)."""
     require_staff(actor)
     session = get_session(db, actor=actor, session_id=session_id)
     if session.status != SessionStatus.scheduled:
@@ -291,12 +296,18 @@ def reschedule(
         out_of_order = _out_of_order(db, session=session, new_date=new_date)
         if out_of_order:
             raise invalid("date", out_of_order)
-    facilitator_ids = [f.id or 0 for f in facilitators_of(db, [cohort.id or 0])[cohort.id or 0]]
+    runners = sorted(
+        u.id or 0 for u in session_facilitators(db, [session.id or 0])[session.id or 0]
+    )
+    new_runners = runners
+    if facilitator_ids is not None:
+        chosen = check_facilitators(db, actor, facilitator_ids, cohort.curriculum_id)
+        new_runners = sorted(u.id or 0 for u in chosen)
     clash = find_clash(
         db,
         org_id=actor.org_id,
         slots=[Slot(new_date, new_start, new_end)],
-        facilitator_ids=facilitator_ids,
+        facilitator_ids=new_runners,
         venue=new_venue,
         exclude_cohort_id=cohort.id,
     )
@@ -304,6 +315,9 @@ def reschedule(
         raise Conflict(f"Double booking: {clash}")
     before = {"date": session.date, "start_time": session.start_time, "venue": session.venue}
     _claim(db, session, version)
+    if new_runners != runners:
+        _staff(db, session, new_runners, cohort)
+        before["facilitator_ids"] = runners
     session.date, session.start_time, session.end_time, session.venue = (
         new_date,
         new_start,
@@ -319,10 +333,31 @@ def reschedule(
         entity="session",
         entity_id=session.id,
         changes=audit.changes_between(
-            before, {"date": new_date, "start_time": new_start, "venue": new_venue}
+            before,
+            {
+                "date": new_date,
+                "start_time": new_start,
+                "venue": new_venue,
+                **({"facilitator_ids": new_runners} if "facilitator_ids" in before else {}),
+            },
         ),
     )
     return session
+
+
+def _staff(db: Session, session: GroupSession, runners: list[int], cohort: Cohort) -> None:
+    """Who runs this one session: rows of its own, or none when they are the cohort's
+    facilitators (then it follows the cohort's)."""
+    db.execute(delete(SessionStaffing).where(col(SessionStaffing.session_id) == session.id))
+    own = sorted(u.id or 0 for u in facilitators_of(db, [cohort.id or 0])[cohort.id or 0])
+    if runners != own:
+        db.execute(
+            insert(SessionStaffing),
+            [
+                {"session_id": session.id, "user_id": uid, "org_id": session.org_id}
+                for uid in runners
+            ],
+        )
 
 
 def cancel_session(

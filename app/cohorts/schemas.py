@@ -39,6 +39,11 @@ class SessionPublic(BaseModel):
     status: SessionStatus
     cancel_reason: str | None = None
     version: int
+    facilitator_ids: list[int] | None = Field(
+        default=None,
+        description="Who runs the session: a cover, or who ran it before the cohort's "
+        "facilitators changed; otherwise the cohort's facilitators.",
+    )
 
 
 class FacilitatorPublic(BaseModel):
@@ -71,6 +76,9 @@ class CohortPublic(BaseModel):
     facilitators: list[FacilitatorPublic]
     active_children: int
     created_at: dt.datetime
+    archived_at: dt.datetime | None = Field(
+        default=None, description="When a lead archived the cohort; null while it is listed."
+    )
     version: int
 
 
@@ -78,6 +86,34 @@ class CohortDetail(CohortPublic):
     sessions: list[SessionPublic]
     enrolments: list[EnrolmentPublic]
     warnings: list[str]
+
+
+class CohortChange(BaseModel):
+    """A change to a cohort: the name applies to the cohort; the rest to its scheduled
+    sessions on or after `from` (default today), and to the lessons planned later."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    version: Version
+    name: Name | None = None
+    venue: Venue | None = None
+    start_time: WallTime | None = None
+    duration_minutes: int | None = Field(default=None, ge=30, le=240)
+    facilitator_ids: list[Id] | None = Field(
+        default=None, description="The cohort's facilitators from `from` on."
+    )
+    from_: Day | None = Field(
+        default=None,
+        alias="from",
+        description="The first day the change applies to (default today, where the "
+        "organisation is); earlier sessions keep their time, venue and facilitators.",
+    )
+
+
+class CohortArchive(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: Version | None = None
 
 
 class ClosureCreate(BaseModel):
@@ -117,6 +153,9 @@ class SessionReschedule(BaseModel):
     date: Day | None = None
     start_time: WallTime | None = None
     venue: Venue | None = None
+    facilitator_ids: list[Id] | None = Field(
+        default=None, description="Who runs this one session (cover); the cohort's own to undo."
+    )
 
 
 class SessionCancel(BaseModel):

@@ -27,6 +27,7 @@ from app.cohorts.models import (
     Enrolment,
     EnrolmentStatus,
     GroupSession,
+    SessionStaffing,
     SessionStatus,
 )
 from app.cohorts.schedule import ClosedDays, NoFreeSlot, weekly_slots
@@ -56,6 +57,20 @@ def visible_cohorts(actor: User) -> Any:
         mine = select(CohortFacilitator.cohort_id).where(CohortFacilitator.user_id == actor.id)
         return in_org & col(Cohort.id).in_(mine)
     return false()
+
+
+def visible_sessions(actor: User) -> Any:
+    """The sessions the actor may open (with GroupSession joined to Cohort): those of the
+    cohorts they may see, and, for a facilitator, any session that names them in
+    session_staffing (a cover, or one they ran before the cohort's facilitators changed):
+    that session only, not its cohort."""
+    named = select(SessionStaffing.session_id).where(SessionStaffing.user_id == actor.id)
+    if actor.role == Role.facilitator:
+        return or_(
+            visible_cohorts(actor),
+            (col(GroupSession.org_id) == actor.org_id) & col(GroupSession.id).in_(named),
+        )
+    return visible_cohorts(actor)
 
 
 def get_cohort(db: Session, *, actor: User, cohort_id: int) -> Cohort:
@@ -106,11 +121,7 @@ def find_clash(
     if not slots:
         return None
     dates = sorted({slot.date for slot in slots})
-    shares_facilitator = col(GroupSession.cohort_id).in_(
-        select(CohortFacilitator.cohort_id).where(
-            col(CohortFacilitator.user_id).in_(facilitator_ids)
-        )
-    )
+    shares_facilitator = run_by_any_of(org_id, facilitator_ids)
     stmt = (
         select(GroupSession, Cohort.name)
         .join(Cohort, col(Cohort.id) == col(GroupSession.cohort_id))
@@ -128,7 +139,11 @@ def find_clash(
     others = db.exec(stmt).all()
     if not others:
         return None
-    names = _facilitator_names(db, [o.cohort_id for o, _ in others], facilitator_ids)
+    runners = session_facilitators(db, [o.id or 0 for o, _ in others])
+    wanted = set(facilitator_ids)
+    names = {
+        sid: " and ".join(u.name for u in users if u.id in wanted) for sid, users in runners.items()
+    }
     for slot in slots:
         for other, cohort_name in others:
             if (
@@ -136,10 +151,11 @@ def find_clash(
                 and other.start_time < slot.end
                 and slot.start < other.end_time
             ):
-                shared = names.get(other.cohort_id)
-                what = (
-                    f"{shared} facilitates" if shared else f"the venue {other.venue} is booked for"
-                )
+                shared = names.get(other.id or 0)
+                if shared:
+                    what = f"{shared} {'facilitate' if ' and ' in shared else 'facilitates'}"
+                else:
+                    what = f"the venue {other.venue} is booked for"
                 return (
                     f"On {slot.date:%d %B %Y}, {what} {cohort_name} "
                     f"({other.start_time:%H:%M}-{other.end_time:%H:%M}, session {other.id})."
@@ -147,18 +163,47 @@ def find_clash(
     return None
 
 
-def _facilitator_names(
-    db: Session, cohort_ids: Sequence[int], facilitator_ids: Sequence[int]
-) -> dict[int, str]:
-    rows = db.exec(
-        select(CohortFacilitator.cohort_id, User.name)
-        .join(User, col(User.id) == col(CohortFacilitator.user_id))
-        .where(
-            col(CohortFacilitator.cohort_id).in_(set(cohort_ids)),
-            col(CohortFacilitator.user_id).in_(facilitator_ids),
+def run_by_any_of(org_id: int, facilitator_ids: Sequence[int]) -> ColumnElement[bool]:
+    """GroupSession's rows run by one of `facilitator_ids`: named in its own
+    session_staffing rows, or, when it has none, a facilitator of its cohort."""
+    own_rows = select(SessionStaffing.session_id).where(SessionStaffing.org_id == org_id)
+    named = own_rows.where(col(SessionStaffing.user_id).in_(facilitator_ids))
+    by_cohort = col(GroupSession.cohort_id).in_(
+        select(CohortFacilitator.cohort_id).where(
+            col(CohortFacilitator.user_id).in_(facilitator_ids)
         )
+    )
+    return or_(col(GroupSession.id).in_(named), by_cohort & col(GroupSession.id).not_in(own_rows))
+
+
+def session_facilitators(db: Session, session_ids: Sequence[int]) -> dict[int, list[User]]:
+    """Who runs each session, by name: its own session_staffing rows if it has any, else
+    its cohort's facilitators. Two queries, whatever the number of sessions."""
+    out: dict[int, list[User]] = {sid: [] for sid in session_ids}
+    if not session_ids:
+        return out
+    own = db.exec(
+        select(SessionStaffing.session_id, User)
+        .join(User, col(User.id) == col(SessionStaffing.user_id))
+        .where(col(SessionStaffing.session_id).in_(set(session_ids)))
+        .order_by(col(User.name))
     ).all()
-    return dict(rows)
+    for session_id, user in own:
+        out[session_id].append(user)
+    rest = [sid for sid in out if not out[sid]]
+    if rest:
+        by_cohort = db.exec(
+            select(GroupSession.id, User)
+            .join(
+                CohortFacilitator, col(CohortFacilitator.cohort_id) == col(GroupSession.cohort_id)
+            )
+            .join(User, col(User.id) == col(CohortFacilitator.user_id))
+            .where(col(GroupSession.id).in_(rest))
+            .order_by(col(User.name))
+        ).all()
+        for runner_of, user in by_cohort:
+            out[runner_of or 0].append(user)
+    return out
 
 
 # Creating a cohort ---------------------------------------------------------------------------
@@ -181,6 +226,16 @@ def _check_facilitators(db: Session, actor: User, ids: Sequence[int], needed: in
             "Each facilitator must be an active facilitator of your organisation",
         )
     return list(users)
+
+
+def check_facilitators(
+    db: Session, actor: User, ids: Sequence[int], curriculum_id: int
+) -> list[User]:
+    """The programme's number of distinct active facilitators of the organisation, or 422
+    naming facilitator_ids."""
+    curriculum = db.get(Curriculum, curriculum_id)
+    needed = int(curriculum.programme.get("facilitators", 2)) if curriculum else 2
+    return _check_facilitators(db, actor, ids, needed)
 
 
 def create_cohort(db: Session, *, actor: User, data: CohortCreate) -> Cohort:
@@ -271,8 +326,9 @@ def _take(slots: Any, n: int) -> list[dt.date]:
 # Reading -------------------------------------------------------------------------------------
 
 
-def list_cohorts(db: Session, *, actor: User) -> list[tuple[Cohort, int]]:
-    """Cohorts with their number of active children: one query."""
+def list_cohorts(db: Session, *, actor: User, archived: bool = False) -> list[tuple[Cohort, int]]:
+    """Cohorts with their number of active children: one query. Archived cohorts only when
+    `archived` (then only they): they leave the lists, their figures stay."""
     active = (
         select(func.count())
         .where(Enrolment.cohort_id == Cohort.id, Enrolment.status == EnrolmentStatus.active)
@@ -281,7 +337,10 @@ def list_cohorts(db: Session, *, actor: User) -> list[tuple[Cohort, int]]:
     )
     rows = db.exec(
         select(Cohort, active)
-        .where(visible_cohorts(actor))
+        .where(
+            visible_cohorts(actor),
+            col(Cohort.archived_at).is_not(None) if archived else col(Cohort.archived_at).is_(None),
+        )
         .order_by(col(Cohort.start_date).desc(), col(Cohort.name))
     ).all()
     return [(c, int(n)) for c, n in rows]
@@ -407,7 +466,7 @@ def get_session(db: Session, *, actor: User, session_id: int) -> GroupSession:
     session = db.exec(
         select(GroupSession)
         .join(Cohort, col(Cohort.id) == col(GroupSession.cohort_id))
-        .where(GroupSession.id == session_id, visible_cohorts(actor))
+        .where(GroupSession.id == session_id, visible_sessions(actor))
     ).first()
     if session is None:
         raise NotFound(f"There is no session {session_id}.")

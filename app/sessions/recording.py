@@ -207,7 +207,7 @@ def _session_to_record(db: Session, actor: User, session_id: int) -> tuple[Group
     session = db.exec(
         select(GroupSession, col(Cohort.curriculum_id))
         .join(Cohort, col(Cohort.id) == col(GroupSession.cohort_id))
-        .where(GroupSession.id == session_id, cohorts.visible_cohorts(actor))
+        .where(GroupSession.id == session_id, cohorts.visible_sessions(actor))
     ).first()
     if session is None:
         raise NotFound(f"There is no session {session_id}.")

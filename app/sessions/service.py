@@ -22,7 +22,6 @@ from app.clock import local_datetime, time_words, today_for
 from app.cohorts import service as cohorts
 from app.cohorts.models import (
     Cohort,
-    CohortFacilitator,
     Enrolment,
     GroupSession,
     SessionStatus,
@@ -261,7 +260,7 @@ def register_of(db: Session, *, actor: User, session_id: int) -> Register:
         joined_later=(
             {c.id for c in children} - set(stored.attendance) if stored.record else set()
         ),
-        facilitators=cohorts.facilitators_of(db, [cohort.id or 0])[cohort.id or 0],
+        facilitators=cohorts.session_facilitators(db, [session_id])[session_id],
         observations=observations_of(db, session_id),
     )
 
@@ -278,9 +277,7 @@ def my_sessions(db: Session, *, actor: User) -> list[tuple[GroupSession, str, bo
             GroupSession.status != SessionStatus.cancelled,
             col(GroupSession.date) >= today - dt.timedelta(days=14),
             col(GroupSession.date) <= today,
-            col(GroupSession.cohort_id).in_(
-                select(CohortFacilitator.cohort_id).where(CohortFacilitator.user_id == actor.id)
-            ),
+            cohorts.run_by_any_of(actor.org_id, [actor.id or 0]),
         )
         .order_by(col(GroupSession.date).desc())
     ).all()
