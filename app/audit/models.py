@@ -14,6 +14,7 @@ class AuditEvent(SQLModel, table=True):
     __table_args__ = (
         Index(None, "org_id", "at"),
         Index(None, "org_id", "entity", "entity_id"),
+        Index(None, "org_id", "actor_id", "at"),  # the trail's "who made the change" filter
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.audit.models import AuditEvent
+from tests.audit.support import text_of
 from tests.support.auth import (
     assert_no_secrets,
     assert_page,
@@ -120,8 +121,8 @@ def test_audit_page(lead_pages: PageClient, people: People, history: list[str]) 
     html = assert_page(
         lead_pages.get("/audit"), 200, "<html", 'id="results"', "Admin of Org A", "System"
     )
-    assert "role: mentor → facilitator" in html
-    assert "password: changed" in html
+    assert "Role: Mentor → changed to Facilitator" in text_of(html)
+    assert "Password changed (not shown)" in text_of(html)
     assert '<option value="organisation">Organisation</option>' in html
     for secret in history:
         assert secret not in html
