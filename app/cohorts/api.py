@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, File, Query, Response, UploadFile
+from pydantic import BaseModel, Field
 
 from app.auth.deps import CurrentUser, LeadUser, Today
-from app.cohorts import changes, enrolments, rescheduling, service
+from app.children.importing import MAX_FILE_BYTES
+from app.cohorts import changes, closure_import, enrolments, rescheduling, service
 from app.cohorts.models import Cohort, GroupSession
 from app.cohorts.schemas import (
     ClosureCreate,
@@ -234,6 +237,53 @@ def list_closures(db: DbSession, actor: LeadUser) -> list[ClosurePublic]:
         )
         for c, cancelled in rescheduling.list_closures(db, actor=actor)
     ]
+
+
+class ClosureImportError(BaseModel):
+    row: int = Field(description="The row as the spreadsheet numbers it (from 1).")
+    column: str | None = Field(description="start_date, end_date or reason; null: the row.")
+    msg: str
+
+
+class ClosureAffected(BaseModel):
+    cohort_id: int
+    cancelled: int = Field(description="Sessions of the cohort the closures cancel.")
+    new_last_date: dt.date | None = Field(description="Its last session after the replan.")
+
+
+class ClosuresImported(BaseModel):
+    created: int = Field(description="Closures added (with dry_run, that would be added).")
+    errors: list[ClosureImportError] = Field(default_factory=list)
+    affected: list[ClosureAffected] = Field(default_factory=list)
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="Cohorts that would run past the end of the school year (31 July).",
+    )
+    dry_run: bool = False
+
+
+@router.post(
+    "/closures/import",
+    response_model=ClosuresImported,
+    summary="Add closures from a CSV or XLSX of term dates, all or none (lead)",
+    description=(
+        "One closure a row, for every cohort: first day, last day, reason (2026-10-26 or "
+        "26/10/2026); a header row is skipped. At most "
+        f"{closure_import.MAX_CLOSURES} rows. Every bad row is listed at once (422, "
+        "`errors`); a closure overlapping one already held is refused. `affected` says what "
+        "the replan does to each cohort. With `dry_run=true` nothing is added."
+    ),
+    responses=problem_responses(403, 413, 422),
+)
+def import_closures(
+    db: DbSession,
+    actor: LeadUser,
+    file: Annotated[UploadFile, File(description="CSV or XLSX: start, end, reason")],
+    dry_run: bool = Query(default=False),
+) -> dict[str, Any]:
+    content = file.file.read(MAX_FILE_BYTES + 1)
+    result = closure_import.import_closures(db, actor=actor, content=content, dry_run=dry_run)
+    return closure_import.as_json(result, dry_run=dry_run)
 
 
 @router.post(

@@ -26,6 +26,7 @@ def _pages(allowed: dict[str, int]) -> dict[str, int]:
 
 ROWS: list[dict[str, Any]] = [
     {"method": "POST", "path": "/api/v1/children/import", "expect": _api(IMPORTERS)},
+    {"method": "POST", "path": "/api/v1/closures/import", "expect": _api(IMPORTERS)},
     {"method": "GET", "path": "/children/import", "pages": True, "expect": _pages(PAGE_READERS)},
     {
         "method": "GET",
