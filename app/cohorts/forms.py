@@ -1,5 +1,6 @@
-"""The cohort pages' forms: a new cohort, enrolling and withdrawing a child, moving or
-cancelling one session, a closure, and a CSV file of closures."""
+"""The cohort pages' forms: a new cohort, changing or archiving one, enrolling and
+withdrawing a child, moving, covering or cancelling one session, a closure, and a CSV file
+of closures."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Annotated
 from pydantic import BeforeValidator, Field, ValidationError
 from starlette.datastructures import UploadFile
 
-from app.cohorts.schemas import ClosureCreate, CohortCreate, EnrolmentCreate
+from app.cohorts.schemas import ClosureCreate, CohortChange, CohortCreate, EnrolmentCreate
 from app.forms import (
     DateInput,
     Form,
@@ -72,6 +73,51 @@ class CohortForm(Form):
         )
 
 
+class CohortChangeForm(Form):
+    """Every field shows what is stored; the changes apply from the date in three boxes."""
+
+    version: PageVersion
+    name: Annotated[
+        Text, Msg(empty="Enter a name for the cohort"), Field(title="Name", max_length=120)
+    ]
+    venue: Annotated[Text, Msg(empty="Enter the venue"), Field(title="Venue", max_length=200)]
+    start_time: Annotated[TimeOfDay, Field(title="Start time")]
+    duration_minutes: Annotated[
+        WholeNumber,
+        Msg(invalid="Enter a length from 30 to 240 minutes"),
+        Field(title="Length in minutes", ge=30, le=240),
+    ]
+    facilitator_1: Annotated[
+        WholeNumber,
+        Msg(empty="Choose the first facilitator", invalid="Choose the first facilitator"),
+        Field(title="First facilitator", ge=1, le=MAX_ID),
+    ]
+    facilitator_2: Annotated[
+        WholeNumber,
+        Msg(empty="Choose the second facilitator", invalid="Choose the second facilitator"),
+        Field(title="Second facilitator", ge=1, le=MAX_ID),
+    ]
+    from_date: Annotated[DateInput, Field(title="Date the changes start")]
+
+    def to_change(self) -> CohortChange:
+        return CohortChange(
+            version=self.version,
+            name=self.name,
+            venue=self.venue,
+            start_time=self.start_time,
+            duration_minutes=self.duration_minutes,
+            facilitator_ids=[self.facilitator_1, self.facilitator_2],
+            from_=self.from_date,
+        )
+
+
+CHANGE_RENAME = {"facilitator_ids": "facilitator_1", "from": "from_date"}
+
+
+class ArchiveForm(Form):
+    version: PageVersion
+
+
 class EnrolForm(Form):
     child_id: Annotated[
         WholeNumber,
@@ -101,12 +147,34 @@ class WithdrawForm(Form):
 
 
 class RescheduleForm(Form):
-    """Every field may stay as it is: a blank one keeps the session's own."""
+    """Every field may stay as it is: a blank one keeps the session's own. The two
+    facilitators are who runs this session (a cover); the cohort's own undo a cover."""
 
     version: PageVersion
     date: Annotated[OptionalDateInput, Field(title="Date")] = None
     start_time: Annotated[OptionalTimeOfDay, Field(title="Start time")] = None
     venue: Annotated[OptionalText, Field(title="Venue", max_length=200)] = None
+    facilitator_1: Annotated[
+        OptionalWholeNumber,
+        Msg(invalid="Choose the first facilitator for this session"),
+        Field(title="First facilitator for this session", ge=1, le=MAX_ID),
+    ] = None
+    facilitator_2: Annotated[
+        OptionalWholeNumber,
+        Msg(invalid="Choose the second facilitator for this session"),
+        Field(title="Second facilitator for this session", ge=1, le=MAX_ID),
+    ] = None
+
+    def problems(self) -> Iterable[tuple[str, str]]:
+        if self.facilitator_1 is None and self.facilitator_2 is not None:
+            yield "facilitator_1", "Choose the first facilitator for this session"
+        elif self.facilitator_2 is None and self.facilitator_1 is not None:
+            yield "facilitator_2", "Choose the second facilitator for this session"
+
+    def cover(self) -> list[int] | None:
+        if self.facilitator_1 is None or self.facilitator_2 is None:
+            return None
+        return [self.facilitator_1, self.facilitator_2]
 
 
 class CancelForm(Form):
