@@ -16,7 +16,14 @@ from app.cohorts.models import (
 )
 from app.curriculum.models import Activity, Curriculum, CurriculumWeek, PracticeTask
 from app.idempotency import IdempotencyKey
-from app.mentoring.models import CheckIn, Match, MentorProfile, MentorVisit, VisitAssignment
+from app.mentoring.models import (
+    CheckIn,
+    ConcernReview,
+    Match,
+    MentorProfile,
+    MentorVisit,
+    VisitAssignment,
+)
 from app.sessions.models import (
     Attendance,
     Coverage,
@@ -39,6 +46,7 @@ __all__ = [
     "Closure",
     "Cohort",
     "CohortFacilitator",
+    "ConcernReview",
     "Coverage",
     "Curriculum",
     "CurriculumWeek",

@@ -19,6 +19,7 @@ from app.clock import now_for
 from app.db import DbSession
 from app.errors import problem_responses
 from app.idempotency import Idempotent
+from app.mentoring.concerns import service as concerns
 from app.mentoring.matching import service as matching
 from app.mentoring.models import MentorVisit, VisitStatus
 from app.mentoring.practice import service as practice
@@ -28,6 +29,8 @@ from app.mentoring.schemas import (
     AssignmentUpdate,
     CheckInCreate,
     CheckInPublic,
+    ConcernReviewCreate,
+    ConcernReviewPublic,
     LastSession,
     MatchCreate,
     MatchDetail,
@@ -44,6 +47,7 @@ from app.mentoring.schemas import (
     VisitPlanIn,
     VisitPlanOut,
     VisitPublic,
+    VisitRestore,
     VisitUpdate,
 )
 from app.mentoring.visits import planning
@@ -73,8 +77,11 @@ def mentor_public(row: profiles.MentorRow) -> MentorPublic:
         email=u.email,
         active=u.active,
         gender=p.gender,
+        gender_other=p.gender_other,
         ethnicity=p.ethnicity,
+        ethnicity_other=p.ethnicity_other,
         languages=p.languages,
+        languages_other=p.languages_other,
         interests=p.interests,
         care_experience=p.care_experience,
         availability=p.availability,
@@ -142,6 +149,8 @@ def visit_public(visit: MentorVisit, assignment_ids: list[int]) -> VisitPublic:
         safeguarding_concern=visit.safeguarding_concern,
         assignment_ids=assignment_ids,
         version=visit.version,
+        called_off_by=visit.called_off_by,
+        cancel_reason=visit.cancel_reason,
     )
 
 
@@ -182,6 +191,9 @@ def week_public(week: weeks.Week, *, today: dt.date) -> MentorWeek:
                 title=title,
                 attendance=attendance,
                 missed_core_activities=m.missed_core,
+                skipped_activities=[a.title for a in m.not_covered if a.status == "skipped"],
+                partial_activities=[a.title for a in m.not_covered if a.status == "partial"],
+                note_about_mentee=m.register_note,
             )
         mentees.append(
             MenteeWeek(
@@ -191,6 +203,7 @@ def week_public(week: weeks.Week, *, today: dt.date) -> MentorWeek:
                 last_session=last,
                 assignments=[assignment_public(a) for a in m.assignments],
                 visits=[visit_public(v, week.links.get(v.id or 0, [])) for v in m.visits],
+                inherited_assignment_ids=[row[0].id for row in m.inherited],
                 hours_this_week=hours,
                 in_band=low <= hours <= high,
                 hours_planned=round(planned / 60, 2),
@@ -449,13 +462,77 @@ def update_visit(
 
 
 @router.post(
+    "/visits/{visit_id}/restore",
+    response_model=VisitPublic,
+    summary="Undo the cancelling of a visit whose time has not passed (the mentor, or lead)",
+    responses=problem_responses(403, 404, 409, 422),
+)
+def restore_visit(
+    db: DbSession, actor: CurrentUser, body: VisitRestore, visit_id: PathId
+) -> VisitPublic:
+    visit = visits.restore_visit(
+        db, actor=actor, visit_id=visit_id, version=body.version, now=now_for(db, actor)
+    )
+    return visits_public(db, [visit])[0]
+
+
+@router.post(
     "/visits/{visit_id}/concern-reviewed",
     response_model=VisitPublic,
-    summary="Mark a visit's safeguarding concern as reviewed (lead)",
+    summary="Mark a visit's safeguarding concern as reviewed (lead; kept for earlier "
+    "clients: records a minimal review, action other, when the concern has none)",
     responses=problem_responses(403, 404, 409),
 )
 def review_concern(db: DbSession, actor: LeadUser, visit_id: PathId) -> VisitPublic:
-    return visits_public(db, [visits.review_concern(db, actor=actor, visit_id=visit_id)])[0]
+    visit = concerns.mark_reviewed(db, actor=actor, visit_id=visit_id, now=now_for(db, actor))
+    return visits_public(db, [visit])[0]
+
+
+def review_public(review: concerns.Review) -> ConcernReviewPublic:
+    return ConcernReviewPublic(
+        id=review.id,
+        visit_id=review.visit_id,
+        reviewed_by=review.reviewed_by,
+        reviewed_by_name=review.reviewed_by_name,
+        reviewed_at=review.reviewed_at,
+        action=review.action,
+        note=review.note,
+        escalated=review.escalated,
+        follow_up=review.follow_up,
+    )
+
+
+@router.post(
+    "/visits/{visit_id}/concern-review",
+    status_code=201,
+    response_model=ConcernReviewPublic,
+    summary="Review a visit's safeguarding concern: what was done, a note, escalated or not "
+    "(lead). The first review closes the concern; later ones are follow-ups",
+    responses=problem_responses(403, 404, 422),
+)
+def add_concern_review(
+    db: DbSession, actor: LeadUser, body: ConcernReviewCreate, once: Idempotent, visit_id: PathId
+) -> ConcernReviewPublic | Response:
+    if (replay := once.replay()) is not None:
+        return replay
+    review = concerns.review_concern(
+        db, actor=actor, visit_id=visit_id, data=body, now=now_for(db, actor)
+    )
+    return once.keep(review_public(concerns.get_review(db, actor=actor, review=review)))
+
+
+@router.get(
+    "/visits/{visit_id}/concern-reviews",
+    response_model=list[ConcernReviewPublic],
+    summary="The reviews of a visit's safeguarding concern, oldest first (a mentor sees who "
+    "reviewed it and when, not the action or the note)",
+    responses=problem_responses(403, 404),
+)
+def list_concern_reviews(
+    db: DbSession, actor: CurrentUser, visit_id: PathId
+) -> list[ConcernReviewPublic]:
+    visits.require_visit_role(actor)
+    return [review_public(r) for r in concerns.list_reviews(db, actor=actor, visit_id=visit_id)]
 
 
 # Practice tasks ------------------------------------------------------------------------------

@@ -125,6 +125,17 @@ class VisitStatus(StrEnum):
     cancelled = "cancelled"
 
 
+class CalledOffBy(StrEnum):
+    """Who called a visit off."""
+
+    mentor = "mentor"
+    child = "child"
+    carer = "carer"
+    school = "school"
+    social_worker = "social_worker"
+    programme = "programme"
+
+
 class MentorVisit(SQLModel, table=True):
     """One one-to-one visit. Only completed visits count as mentoring hours."""
 
@@ -152,6 +163,11 @@ class MentorVisit(SQLModel, table=True):
     # When and by whom a lead looked at the concern (the flag stays until then).
     concern_reviewed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     concern_reviewed_by: int | None = Field(default=None, foreign_key="user_account.id")
+    # A cancelled visit: who called it off and why (cleared when the cancelling is undone).
+    called_off_by: CalledOffBy | None = Field(
+        default=None, sa_column=Column(str_enum(CalledOffBy, "visit_called_off_by"), nullable=True)
+    )
+    cancel_reason: str | None = Field(default=None, max_length=200)
     version: int = 1
     created_by: int = Field(foreign_key="user_account.id")
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
@@ -171,3 +187,34 @@ class VisitAssignment(SQLModel, table=True):
     org_id: int = Field(foreign_key="organisation.id")
     visit_id: int = Field(foreign_key="mentor_visit.id", ondelete="CASCADE")
     assignment_id: int = Field(foreign_key="practice_assignment.id", ondelete="CASCADE")
+
+
+class ReviewAction(StrEnum):
+    """What a lead did about a safeguarding concern."""
+
+    discussed_with_social_worker = "discussed_with_social_worker"
+    referred_to_mash = "referred_to_mash"
+    reported_to_police = "reported_to_police"
+    no_further_action = "no_further_action"
+    other = "other"
+
+
+class ConcernReview(SQLModel, table=True):
+    """A lead's review of a safeguarding concern raised in a visit. The first one closes the
+    concern (the visit's concern_reviewed_at, which the flag reads, is set with it); later
+    ones are follow-ups."""
+
+    __tablename__ = "concern_review"
+    __table_args__ = (Index(None, "org_id", "visit_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id")
+    visit_id: int = Field(foreign_key="mentor_visit.id")
+    action: ReviewAction = Field(
+        sa_column=Column(str_enum(ReviewAction, "concern_review_action"), nullable=False)
+    )
+    note: str = Field(max_length=2000)
+    escalated: bool = False
+    # Empty only for reviews made before reviews were recorded (the migration's backfill).
+    reviewed_by: int | None = Field(default=None, foreign_key="user_account.id")
+    reviewed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

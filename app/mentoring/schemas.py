@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from app.mentoring.models import EndedBy, EndReason, VisitStatus
+from app.mentoring.models import CalledOffBy, EndedBy, EndReason, ReviewAction, VisitStatus
 from app.sessions.models import AssignmentKind, AssignmentStatus
 from app.web import Day, Version, WallTime
 
@@ -17,6 +17,9 @@ Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 Minutes = Annotated[int, Field(ge=15, le=480, description="From 15 minutes to 8 hours")]
+CancelReason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+]
 
 
 class MentorFields(BaseModel):
@@ -213,6 +216,20 @@ class VisitUpdate(BaseModel):
     assignment_ids: list[Id] | None = Field(default=None, max_length=50)
     completed_assignment_ids: list[Id] | None = Field(default=None, max_length=50)
     safeguarding_concern: bool | None = None
+    called_off_by: CalledOffBy | None = Field(
+        default=None, description="When cancelling: who called the visit off"
+    )
+    cancel_reason: CancelReason | None = Field(
+        default=None, description="When cancelling: why (the page asks for it; optional here)"
+    )
+
+
+class VisitRestore(BaseModel):
+    """Undo the cancelling of a visit: it is planned again, if its time has not passed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: Version
 
 
 class VisitPublic(BaseModel):
@@ -229,6 +246,10 @@ class VisitPublic(BaseModel):
     safeguarding_concern: bool
     assignment_ids: list[int]
     version: int
+    called_off_by: CalledOffBy | None = Field(
+        default=None, description="A cancelled visit: who called it off, when recorded"
+    )
+    cancel_reason: str | None = Field(default=None, description="A cancelled visit: why")
 
 
 class VisitPlanOut(BaseModel):
@@ -271,6 +292,15 @@ class LastSession(BaseModel):
     missed_core_activities: list[str] = Field(
         description="The lesson's core activities, when the child missed it"
     )
+    skipped_activities: list[str] = Field(
+        default_factory=list, description="Activities the group skipped at this session"
+    )
+    partial_activities: list[str] = Field(
+        default_factory=list, description="Activities the group did only partly"
+    )
+    note_about_mentee: str | None = Field(
+        default=None, description="The facilitator's register note about this child"
+    )
 
 
 class WeekTarget(StrEnum):
@@ -291,6 +321,11 @@ class MenteeWeek(BaseModel):
         description="Open practice tasks from group sessions on or before the week's end"
     )
     visits: list[VisitPublic]
+    inherited_assignment_ids: list[int] = Field(
+        default_factory=list,
+        description="Of `assignments`, those set before this match began (an earlier "
+        "mentor's), newest first",
+    )
     hours_this_week: float
     in_band: bool
     hours_planned: float = Field(
@@ -308,3 +343,34 @@ class MentorWeek(BaseModel):
     week_end: dt.date
     mentees: list[MenteeWeek]
     target_hours: tuple[int, int]
+
+
+REVIEW_NOTE_MAX = 2000
+
+
+class ConcernReviewCreate(BaseModel):
+    """A lead's review of a visit's safeguarding concern."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: ReviewAction
+    note: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=REVIEW_NOTE_MAX)
+    ] = Field(description="What was done and why: required for every action")
+    escalated: bool = Field(default=False, description="Escalated beyond the programme")
+
+
+class ConcernReviewPublic(BaseModel):
+    """One review. A mentor sees that the concern was reviewed, by whom and when: `action`
+    and `note` are null for them (what the safeguarding lead decided is on a need-to-know
+    basis)."""
+
+    id: int
+    visit_id: int
+    reviewed_by: int | None
+    reviewed_by_name: str | None
+    reviewed_at: dt.datetime
+    action: ReviewAction | None
+    note: str | None
+    escalated: bool | None
+    follow_up: bool = Field(description="A later review of a concern already reviewed")

@@ -480,7 +480,7 @@ def test_match_page_check_ins_plan_concern_and_ending(
     assert f'href="/matches/{match["id"]}#visit-{visit_id}"' in home.text
     page = lead_pages.get(url)
     assert "Safeguarding concern raised" in page.text
-    assert f'action="/visits/{visit_id}/concern-reviewed"' in page.text
+    assert f'href="/visits/{visit_id}#concern-review"' in page.text  # the review form
     response = post(lead_pages, f"/visits/{visit_id}/concern-reviewed", {})
     assert response.status_code == 303
     visit = db.get(MentorVisit, visit_id)

@@ -98,7 +98,7 @@ def test_planned_visits_have_record_move_and_cancel(
     html = signed.pages(people.mentor).get(f"/mentor?date={day.isoformat()}").text
     assert f'href="/visits/{planned["id"]}"' in html
     assert f'href="/visits/{planned["id"]}/move"' in html
-    assert f'action="/visits/{planned["id"]}/cancel"' in html
+    assert f'href="/visits/{planned["id"]}/cancel"' in html
     assert 'name="csrf_token"' in html
     assert "Record how it went" in html
     assert "Planned" in html
@@ -357,17 +357,20 @@ def test_a_stale_version_is_refused_with_a_message_to_reload(
 
 
 @pytest.mark.awkward_days
-def test_cancel_is_one_click(db: Session, people: People, signed: Signed, mentees: Mentees) -> None:
+def test_cancel_asks_who_and_why(
+    db: Session, people: People, signed: Signed, mentees: Mentees
+) -> None:
     pages = signed.pages(people.mentor)
     day = mentees.today + dt.timedelta(days=2)
     planned = mentees.visit(mentees.amira_match, day, "15:00", "planned")
-    response = post(pages, f"/visits/{planned['id']}/cancel", {"version": "1"})
+    why = {"called_off_by": "carer", "cancel_reason": "Family visit"}
+    response = post(pages, f"/visits/{planned['id']}/cancel", {"version": "1", **why})
     assert response.status_code == 303
     assert response.headers["location"] == f"/mentor?date={day.isoformat()}&saved=cancelled"
     db.expire_all()
     assert db.get_one(MentorVisit, planned["id"]).status.value == "cancelled"
     # A visit that is no longer planned cannot be cancelled again.
-    again = post(pages, f"/visits/{planned['id']}/cancel", {"version": "2"})
+    again = post(pages, f"/visits/{planned['id']}/cancel", {"version": "2", **why})
     assert again.status_code == 409
     # Without the CSRF token, nothing happens.
     other = mentees.visit(mentees.amira_match, day, "18:00", "planned")

@@ -107,6 +107,10 @@ def test_the_mentors_week(
             "title": last["lesson"]["title"],
             "attendance": attendance,
             "missed_core_activities": missed,
+            # Every activity delivered, no note about the child on the register.
+            "skipped_activities": [],
+            "partial_activities": [],
+            "note_about_mentee": None,
         }
     assert here["first_name"] == present["first_name"]
     assert here["match_id"] == matches[0]["id"]

@@ -20,6 +20,7 @@ from app.children import service as children
 from app.clock import now_for
 from app.db import DbSession
 from app.forms import FORM, Submission, show_again
+from app.mentoring.concerns import service as concern_reviews
 from app.mentoring.matching import service as matching
 from app.mentoring.matching.forms import (
     CHECK_IN_FIELDS,
@@ -230,13 +231,16 @@ def _match_context(db: Session, actor: User, today: dt.date, match_id: int) -> d
     """The match page with its three forms, each showing what is stored (or the usual)."""
     row = matching.match_row(db, actor=actor, match_id=match_id)
     m = row.match
+    match_visits = visits.list_visits(db, actor=actor, match_id=match_id)
+    concern_ids = [v.id or 0 for v in match_visits if v.safeguarding_concern]
     return {
         "row": row,
         "match": m,
         "today": today,
         "overdue": row.check_in_overdue(today),
         "check_ins": matching.check_ins_of(db, match_id),
-        "visits": visits.list_visits(db, actor=actor, match_id=match_id),
+        "visits": match_visits,
+        "reviews": concern_reviews.reviews_of(db, actor=actor, visit_ids=concern_ids),
         "values": {
             **CheckInForm.initial(check_in_date=today),
             **VisitPlanForm.initial(
@@ -350,5 +354,7 @@ def end_match(
 
 @router.post("/visits/{visit_id}/concern-reviewed", response_class=HTMLResponse)
 def review_concern(request: Request, db: DbSession, actor: LeadUser, visit_id: PathId) -> Response:
-    visit = visits.review_concern(db, actor=actor, visit_id=visit_id)
+    # Earlier pages' one-click button: a minimal review (the visit page has the full form).
+    now = now_for(db, actor)
+    visit = concern_reviews.mark_reviewed(db, actor=actor, visit_id=visit_id, now=now)
     return RedirectResponse(f"/matches/{visit.match_id}?done=reviewed#visits", status_code=303)

@@ -15,10 +15,10 @@ from app.auth.models import Organisation, User
 from app.children.models import Child
 from app.clock import today_for
 from app.cohorts.models import Enrolment, EnrolmentStatus
+from app.mentoring.concerns import service as concern_reviews
 from app.mentoring.models import CheckIn, Match, MentorProfile
 from app.mentoring.profiles.service import SOON_DAYS
 from app.mentoring.shared import add_months, add_years
-from app.mentoring.visits import service as visits
 from app.sessions.models import AssignmentStatus, PracticeAssignment
 
 
@@ -48,7 +48,7 @@ def mentoring_panel(db: Session, actor: User) -> dict[str, Any]:
     today = today_for(db, actor)
     org = db.get(Organisation, actor.org_id)
     renewal = org.dbs_renewal_years if org else 3
-    concerns = visits.concerns(db, actor=actor)
+    concerns = concern_reviews.concerns(db, actor=actor)
     last = (
         sa_select(col(CheckIn.match_id), func.max(CheckIn.date).label("last"))
         .where(col(CheckIn.org_id) == actor.org_id)

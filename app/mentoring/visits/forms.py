@@ -24,11 +24,12 @@ from app.forms import (
     OptionalWholeNumber,
     PageVersion,
     Submission,
+    Text,
     Tick,
     TimeOfDay,
     WholeNumber,
 )
-from app.mentoring.models import MentorVisit, VisitStatus
+from app.mentoring.models import CalledOffBy, MentorVisit, VisitStatus
 from app.mentoring.schemas import VisitCreate, VisitPlanIn, VisitUpdate
 from app.web import minutes_human
 
@@ -248,10 +249,31 @@ class MoveForm(Form):
 
 
 class CancelForm(Form):
+    """Cancelling a planned visit: who called it off and why (both asked on the page)."""
+
     version: ShownVersion = None
+    called_off_by: Annotated[
+        Choice[CalledOffBy],
+        Msg(empty="Choose who called the visit off"),
+        Field(title="Who called it off"),
+    ]
+    cancel_reason: Annotated[
+        Text,
+        Msg(empty="Say why the visit was called off, for example: ill, a school trip"),
+        Field(title="Why it was called off", max_length=200),
+    ]
 
     def to_update(self, stored_version: int) -> VisitUpdate:
-        return VisitUpdate(version=self.version or stored_version, status=VisitStatus.cancelled)
+        return VisitUpdate(
+            version=self.version or stored_version,
+            status=VisitStatus.cancelled,
+            called_off_by=self.called_off_by,
+            cancel_reason=self.cancel_reason,
+        )
+
+
+class RestoreForm(Form):
+    version: PageVersion
 
 
 # A match's weekly slot -------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """One-to-one visits: logging one, recording how a planned one went (with the practice tasks
-worked on), moving or cancelling it; the clash check and the lock on the mentor that
-planning shares (planning.py); and the safeguarding concerns raised in visits."""
+worked on), moving or cancelling it and undoing the cancelling; the clash check and the lock
+on the mentor that planning shares (planning.py). A concern's reviews: concerns/service.py."""
 
 from __future__ import annotations
 
@@ -437,6 +437,7 @@ def update_visit(
     for required in ("date", "minutes", "status", "safeguarding_concern"):
         if required in changes and changes[required] is None:
             del changes[required]
+    _called_off(visit, changes)
     if "summary" in changes:
         changes["summary"] = changes["summary"] or None
     after = {
@@ -494,27 +495,87 @@ def update_visit(
     return visit
 
 
-def review_concern(db: Session, *, actor: User, visit_id: int) -> MentorVisit:
-    """A lead has looked at a safeguarding concern: its flag goes."""
-    if actor.role not in (Role.lead, Role.admin):
-        raise Forbidden("Only a programme lead can review a safeguarding concern.")
+def _called_off(visit: MentorVisit, changes: dict[str, Any]) -> None:
+    """Who called a visit off and why go with cancelling it; a visit no longer cancelled
+    drops them."""
+    for key in ("called_off_by", "cancel_reason"):
+        if key in changes and changes[key] is None:
+            del changes[key]
+    cancelled = changes.get("status", visit.status) == VisitStatus.cancelled
+    if not cancelled and ("called_off_by" in changes or "cancel_reason" in changes):
+        key = "called_off_by" if "called_off_by" in changes else "cancel_reason"
+        raise invalid(key, "Who called a visit off and why are given when cancelling it")
+    if not cancelled and (visit.called_off_by or visit.cancel_reason):
+        changes.update(called_off_by=None, cancel_reason=None)
+
+
+def has_started(visit: MentorVisit, now: dt.datetime) -> bool:
+    """Its time has come (`now`: the organisation's local time); a visit with no start
+    time, once its day has."""
+    today = now.date()
+    if visit.date != today:
+        return visit.date < today
+    if visit.start_time is None:
+        return True
+    return local_datetime(visit.date, visit.start_time, now.tzinfo or dt.UTC) <= now
+
+
+def restore_visit(
+    db: Session, *, actor: User, visit_id: int, version: int, now: dt.datetime
+) -> MentorVisit:
+    """Undo the cancelling of a visit: planned again, as it was, if its time has not passed
+    and the slot is still free (409 otherwise; audited)."""
+    require_visit_role(actor)
     visit = get_visit(db, actor=actor, visit_id=visit_id)
-    if not visit.safeguarding_concern:
-        raise Conflict("This visit has no safeguarding concern.")
-    if visit.concern_reviewed_at is None:
-        visit.concern_reviewed_at = dt.datetime.now(dt.UTC)
-        visit.concern_reviewed_by = actor.id
-        db.add(visit)
-        db.flush()
-        audit.record(
-            db,
-            org_id=actor.org_id,
-            actor=actor,
-            action="review_concern",
-            entity="visit",
-            entity_id=visit.id,
-            changes={"concern_reviewed": [False, True]},
+    match = get_match(db, actor=actor, match_id=visit.match_id)
+    require_match_mentor_or_staff(actor, match)
+    require_active(match)
+    if version != visit.version:
+        raise Conflict(
+            "Someone else changed this visit first. Reload it and try again.",
+            current_version=visit.version,
         )
+    if visit.status != VisitStatus.cancelled:
+        raise Conflict("Only a cancelled visit can be planned again.")
+    if has_started(visit, now):
+        raise Conflict(
+            "The time of this visit has passed, so it cannot be planned again. "
+            "Log a visit if it happened after all."
+        )
+    try:
+        _check_visit(
+            db,
+            match=match,
+            day=visit.date,
+            start=visit.start_time,
+            minutes=visit.minutes,
+            status=VisitStatus.planned,
+            now=now,
+            visit_id=visit.id,
+        )
+    except Invalid as exc:
+        raise Conflict(f"The visit cannot be planned again: {exc.detail}") from None
+    changes = {
+        "status": [visit.status.value, VisitStatus.planned.value],
+        "called_off_by": [getattr(visit.called_off_by, "value", None), None],
+        "cancel_reason": [visit.cancel_reason, None],
+    }
+    visit.status = VisitStatus.planned
+    visit.called_off_by = None
+    visit.cancel_reason = None
+    visit.version += 1
+    visit.updated_at = now.astimezone(dt.UTC)
+    db.add(visit)
+    db.flush()
+    audit.record(
+        db,
+        org_id=actor.org_id,
+        actor=actor,
+        action="restore",
+        entity="visit",
+        entity_id=visit.id,
+        changes=changes,
+    )
     return visit
 
 
@@ -551,31 +612,3 @@ def links_of(db: Session, visit_ids: list[int]) -> dict[int, list[int]]:
         ):
             out[visit_id].append(assignment_id)
     return out
-
-
-def concerns(db: Session, *, actor: User) -> list[Any]:
-    """Visits with a safeguarding concern that no lead has reviewed yet (for the flag):
-    (visit id, date, child id, first name, reference, mentor's name, match id)."""
-    if actor.role not in (Role.lead, Role.admin):
-        return []
-    return list(
-        db.execute(
-            sa_select(
-                col(MentorVisit.id),
-                col(MentorVisit.date),
-                col(MentorVisit.child_id),
-                col(Child.first_name),
-                col(Child.reference),
-                col(User.name),
-                col(MentorVisit.match_id),
-            )
-            .join(Child, col(Child.id) == col(MentorVisit.child_id))
-            .join(User, col(User.id) == col(MentorVisit.mentor_id))
-            .where(
-                col(MentorVisit.org_id) == actor.org_id,
-                col(MentorVisit.safeguarding_concern).is_(True),
-                col(MentorVisit.concern_reviewed_at).is_(None),
-            )
-            .order_by(col(MentorVisit.date).desc())
-        ).all()
-    )

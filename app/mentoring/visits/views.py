@@ -19,6 +19,13 @@ from app.clock import now_for
 from app.db import DbSession
 from app.exceptions import Conflict, Forbidden, Invalid
 from app.forms import FORM, OUT_OF_DATE, show_again
+from app.mentoring.concerns import service as concern_reviews
+from app.mentoring.concerns.forms import (
+    ACTION_CHOICES,
+    ESCALATED_CHOICES,
+    REVIEW_FIELD_OF,
+    ReviewForm,
+)
 from app.mentoring.matching import service as matching
 from app.mentoring.matching.service import MatchRow
 from app.mentoring.models import Match, MentorVisit, VisitStatus
@@ -31,6 +38,7 @@ from app.mentoring.visits.forms import (
     MatchOfVisit,
     MoveForm,
     RecordVisitForm,
+    RestoreForm,
     SlotForm,
     VisitForm,
     minute_options,
@@ -39,6 +47,7 @@ from app.mentoring.visits.forms import (
     with_tasks,
 )
 from app.mentoring.visits.words import (
+    CALLED_OFF_BY,
     HELPERS,
     SAVED,
     STATUS_CHOICES,
@@ -159,6 +168,23 @@ def _visit_context(
         "banner": None,
         "conflict": None,
         "kinds": AssignmentKind,
+        **_review_context(db, actor, visit),
+    }
+
+
+def _review_context(db: Session, actor: User, visit: MentorVisit | None) -> dict[str, Any]:
+    """A concern's reviews as the viewer may see them, and the lead's review form."""
+    concern = visit is not None and visit.safeguarding_concern
+    reviews = (
+        concern_reviews.reviews_of(db, actor=actor, visit_ids=[visit.id or 0])[visit.id or 0]
+        if visit is not None and concern
+        else []
+    )
+    return {
+        "reviews": reviews,
+        "may_review": concern and actor.role in (Role.lead, Role.admin),
+        "review_actions": ACTION_CHOICES,
+        "escalated_choices": ESCALATED_CHOICES,
     }
 
 
@@ -289,25 +315,119 @@ def _require_planned(request: Request, visit: MentorVisit, doing: str) -> Respon
     return None
 
 
+def _cancel_context(db: Session, actor: User, today: dt.date, visit_id: int) -> dict[str, Any]:
+    context = _move_context(db, actor, today, visit_id)
+    return {
+        **context,
+        "values": {"version": str(context["visit"].version)},
+        "called_off_choices": CALLED_OFF_BY,
+    }
+
+
+@router.get("/visits/{visit_id}/cancel", response_class=HTMLResponse)
+def cancel_form(
+    request: Request, db: DbSession, actor: CurrentUser, today: Today, visit_id: PathId
+) -> Response:
+    context = _cancel_context(db, actor, today, visit_id)
+    refused = _require_planned(request, context["visit"], "cancelled")
+    if refused is not None:
+        return refused
+    return render(request, "mentor/cancel.html", context)
+
+
 @router.post("/visits/{visit_id}/cancel", response_class=HTMLResponse)
 def cancel_visit(
-    request: Request, db: DbSession, actor: CurrentUser, form: FormData, visit_id: PathId
+    request: Request,
+    db: DbSession,
+    actor: CurrentUser,
+    today: Today,
+    form: FormData,
+    visit_id: PathId,
 ) -> Response:
     visit, _ = _visit_and_match(db, actor, visit_id)
     refused = _require_planned(request, visit, "cancelled")
     if refused is not None:
         return refused
-    # The version the page showed, else the stored one: cancelling is one click.
-    data = (CancelForm.read(form).data or CancelForm()).to_update(visit.version)
+    submission = CancelForm.read(form)
+    if data := submission.data:
+        try:
+            # The version the page showed, else the stored one.
+            visit = visits.update_visit(
+                db,
+                actor=actor,
+                visit_id=visit_id,
+                data=data.to_update(visit.version),
+                now=now_for(db, actor),
+            )
+        except (Conflict, Invalid) as exc:
+            # The error page (the request's transaction rolls back), saying what did not
+            # happen.
+            exc.title = "The visit was not cancelled"
+            raise
+        return redirect(request, after_save(actor, visit, "cancelled"))
+    return show_again(
+        request,
+        db,
+        "mentor/cancel.html",
+        lambda: _cancel_context(db, actor, today, visit_id),
+        submission,
+    )
+
+
+@router.post("/visits/{visit_id}/restore", response_class=HTMLResponse)
+def restore_visit(
+    request: Request, db: DbSession, actor: CurrentUser, form: FormData, visit_id: PathId
+) -> Response:
+    """Undo a cancelling: the visit is planned again if its time has not passed."""
+    _visit_and_match(db, actor, visit_id)  # 403 or 404 first
+    data = RestoreForm.read(form).data
     try:
-        visit = visits.update_visit(
-            db, actor=actor, visit_id=visit_id, data=data, now=now_for(db, actor)
+        if data is None:
+            raise Conflict(OUT_OF_DATE)
+        visit = visits.restore_visit(
+            db, actor=actor, visit_id=visit_id, version=data.version, now=now_for(db, actor)
         )
-    except (Conflict, Invalid) as exc:
-        # The error page (the request's transaction rolls back), saying what did not happen.
-        exc.title = "The visit was not cancelled"
+    except Conflict as exc:
+        exc.title = "The visit was not planned again"
         raise
-    return redirect(request, after_save(actor, visit, "cancelled"))
+    return redirect(request, after_save(actor, visit, "restored"))
+
+
+# A safeguarding concern's review --------------------------------------------------------------
+
+
+@router.post("/visits/{visit_id}/concern-review", response_class=HTMLResponse)
+def review_concern(
+    request: Request,
+    db: DbSession,
+    actor: CurrentUser,
+    today: Today,
+    form: FormData,
+    visit_id: PathId,
+) -> Response:
+    """The lead's review form on the visit page (403 for anyone else, before any lookup)."""
+    concern_reviews.require_reviewer(actor)
+    visit, _ = _visit_and_match(db, actor, visit_id)
+    submission = ReviewForm.read(form)
+    if data := submission.data:
+        done = "follow-up" if visit.concern_reviewed_at is not None else "review"
+        with submission.saving(rename=REVIEW_FIELD_OF):
+            review = concern_reviews.review_concern(
+                db, actor=actor, visit_id=visit_id, data=data.to_create(), now=now_for(db, actor)
+            )
+            notice = f"Your {done} of the safeguarding concern is recorded."
+            if review.escalated:
+                notice += " It is marked as escalated."
+            return redirect(request, f"/visits/{visit_id}#concern-review", notice=notice)
+
+    def context() -> dict[str, Any]:
+        visit, row = _visit_and_match(db, actor, visit_id)
+        return {
+            **_visit_context(db, actor, today, row, visit),
+            "values": visit_values(visit, today),
+        }
+
+    return show_again(request, db, "mentor/visit.html", context, submission)
 
 
 def _move_context(db: Session, actor: User, today: dt.date, visit_id: int) -> dict[str, Any]:

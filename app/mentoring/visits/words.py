@@ -36,6 +36,23 @@ SAVED = {
     "recorded": "Visit recorded",
     "cancelled": "Visit cancelled",
     "moved": "Visit moved",
+    "restored": "Visit planned again: the cancelling is undone",
+}
+CALLED_OFF_BY = [
+    ("mentor", "The mentor"),
+    ("child", "The young person"),
+    ("carer", "The carer"),
+    ("school", "The school"),
+    ("social_worker", "The social worker"),
+    ("programme", "The programme (a Tandem lead)"),
+]
+CALLED_OFF_WORDS = {
+    "mentor": "the mentor",
+    "child": "the young person",
+    "carer": "the carer",
+    "school": "the school",
+    "social_worker": "the social worker",
+    "programme": "the programme",
 }
 
 
@@ -79,4 +96,5 @@ HELPERS = {
     "visit_when": visit_when,
     "status_labels": STATUS_LABELS,
     "status_tags": STATUS_TAGS,
+    "called_off_words": CALLED_OFF_WORDS,
 }

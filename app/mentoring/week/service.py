@@ -24,7 +24,13 @@ from app.mentoring.practice.service import assignments_query
 from app.mentoring.schemas import WeekTarget
 from app.mentoring.shared import organisation
 from app.mentoring.visits.service import links_of
-from app.sessions.models import AssignmentStatus, Attendance, PracticeAssignment
+from app.sessions.models import (
+    AssignmentStatus,
+    Attendance,
+    Coverage,
+    CoverageStatus,
+    PracticeAssignment,
+)
 
 
 def week_target(
@@ -60,15 +66,51 @@ def week_target(
     return WeekTarget.on_track
 
 
+@dataclass(frozen=True)
+class ActivityRef:
+    """An activity of the last group, with its guidance and where the curriculum shows it."""
+
+    key: str
+    title: str
+    guidance: str
+    curriculum_id: int
+    week: int
+    status: str | None = None  # the group's coverage: partial or skipped
+
+    @property
+    def url(self) -> str:
+        return f"/curriculum/{self.curriculum_id}/weeks/{self.week}#activity-{self.key}"
+
+
 @dataclass
 class Mentee:
     match: Match
     first_name: str
     last_session: Any | None = None  # (session_id, date, week, title, attendance)
     missed_core: list[str] = field(default_factory=list)
+    # The same core activities with their guidance (missed_core is the API's list of titles).
+    missed_activities: list[ActivityRef] = field(default_factory=list)
+    # What the group itself skipped or did only partly at the last session.
+    not_covered: list[ActivityRef] = field(default_factory=list)
+    # The facilitator's register note about this child (never another child's).
+    register_note: str | None = None
+    curriculum_id: int | None = None
+    lesson_week: int = 0
     assignments: list[Any] = field(default_factory=list)
     visits: list[MentorVisit] = field(default_factory=list)
     minutes_completed: int = 0
+    # An earlier match of the child has ended: tasks from before this match were theirs.
+    had_earlier_mentor: bool = False
+
+    @property
+    def inherited(self) -> list[Any]:
+        """Open tasks set before this match began (an earlier mentor's), newest first."""
+        rows = [row for row in self.assignments if row[5] < self.match.start_date]
+        return sorted(rows, key=lambda row: (row[5], row[0].id or 0), reverse=True)
+
+    @property
+    def own_tasks(self) -> list[Any]:
+        return [row for row in self.assignments if row[5] >= self.match.start_date]
 
 
 @dataclass
@@ -82,8 +124,10 @@ class Week:
 
 def mentor_week(db: Session, *, actor: User, day: dt.date) -> Week:
     """For each active mentee: the last group session on or before `day` (with the lesson,
-    the child's attendance, and the core activities if missed), open practice tasks, and
-    the week's visits and hours. Seven queries, whatever the number of mentees or visits."""
+    the child's attendance and the facilitator's note about them, the core activities if
+    missed, what the group skipped or did partly), open practice tasks (and whether an
+    earlier mentor had the child), and the week's visits and hours. Nine queries, whatever
+    the number of mentees or visits."""
     if actor.role != Role.mentor:
         raise Forbidden("The mentor's week is for mentors.")
     org = organisation(db, actor.org_id)
@@ -137,6 +181,8 @@ def mentor_week(db: Session, *, actor: User, day: dt.date) -> Week:
             col(CurriculumWeek.title),
             col(Attendance.status),
             col(CurriculumWeek.id),
+            col(Attendance.note),
+            ranked.c.curriculum_id,
         )
         .join(
             CurriculumWeek,
@@ -151,19 +197,75 @@ def mentor_week(db: Session, *, actor: User, day: dt.date) -> Week:
         .where(ranked.c.n == 1)
     ).all()
     missed_weeks: dict[int, list[int]] = {}
-    for child_id, session_id, date, week, title, attendance, week_id in last_rows:
+    by_session: dict[int, list[int]] = {}
+    for row in last_rows:
+        child_id, session_id, date, week, title, attendance, week_id, note, curriculum = row
         status = attendance.value if attendance is not None else None
-        mentees[child_id].last_session = (session_id, date, week, title, status)
+        mentee = mentees[child_id]
+        mentee.last_session = (session_id, date, week, title, status)
+        mentee.register_note = note or None
+        mentee.curriculum_id = curriculum
+        mentee.lesson_week = week
+        by_session.setdefault(session_id, []).append(child_id)
         if status not in ("present", "late"):
             missed_weeks.setdefault(week_id, []).append(child_id)
     if missed_weeks:
-        for week_id, title in db.execute(
-            sa_select(col(Activity.week_id), col(Activity.title))
+        for week_id, key, title, guidance in db.execute(
+            sa_select(
+                col(Activity.week_id),
+                col(Activity.key),
+                col(Activity.title),
+                col(Activity.guidance),
+            )
             .where(col(Activity.week_id).in_(list(missed_weeks)), col(Activity.core).is_(True))
             .order_by(col(Activity.position))
         ):
             for child_id in missed_weeks[week_id]:
-                mentees[child_id].missed_core.append(title)
+                mentee = mentees[child_id]
+                mentee.missed_core.append(title)
+                mentee.missed_activities.append(
+                    ActivityRef(key, title, guidance, mentee.curriculum_id or 0, mentee.lesson_week)
+                )
+    if by_session:
+        for session_id, key, title, guidance, status in db.execute(
+            sa_select(
+                col(Coverage.session_id),
+                col(Activity.key),
+                col(Activity.title),
+                col(Activity.guidance),
+                col(Coverage.status),
+            )
+            .join(Activity, col(Activity.id) == col(Coverage.activity_id))
+            .where(
+                col(Coverage.org_id) == actor.org_id,
+                col(Coverage.session_id).in_(list(by_session)),
+                col(Coverage.status) != CoverageStatus.delivered,
+            )
+            .order_by(col(Activity.position))
+        ):
+            for child_id in by_session[session_id]:
+                mentee = mentees[child_id]
+                mentee.not_covered.append(
+                    ActivityRef(
+                        key,
+                        title,
+                        guidance,
+                        mentee.curriculum_id or 0,
+                        mentee.lesson_week,
+                        status.value,
+                    )
+                )
+    earlier = set(
+        db.execute(
+            sa_select(col(Match.child_id)).where(
+                col(Match.org_id) == actor.org_id,
+                col(Match.child_id).in_(children),
+                col(Match.end_date).is_not(None),
+            )
+        ).scalars()
+    )
+    for child_id in earlier:
+        mentees[child_id].had_earlier_mentor = True
     for row in db.execute(
         assignments_query(actor).where(
             col(PracticeAssignment.status) != AssignmentStatus.completed,

@@ -11,11 +11,12 @@ from fastapi.responses import HTMLResponse
 
 from app.auth.deps import CurrentUser, Today
 from app.auth.models import Role
-from app.clock import week_of
+from app.clock import now_for, week_of
 from app.db import DbSession
 from app.exceptions import Forbidden
 from app.mentoring.models import VisitStatus
 from app.mentoring.schemas import WeekTarget
+from app.mentoring.visits import service as visits
 from app.mentoring.visits.words import HELPERS, SAVED, hours_text, slot_text
 from app.mentoring.week import service as weeks
 from app.sessions.models import AssignmentKind, AssignmentStatus
@@ -77,18 +78,27 @@ def my_week(
             else:
                 errors["form"] = "That date is too far away. This week is shown instead."
     week = weeks.mentor_week(db, actor=actor, day=day)
+    now = now_for(db, actor)
+    restorable: set[int] = set()
     mentees = []
     for m in week.mentees:
         still_planned = sum(v.minutes for v in m.visits if v.status == VisitStatus.planned)
         tag = band_of(m.minutes_completed, still_planned, week.band, week.end, today)
-        tasks = m.assignments
-        # The latest group's tasks first; older ones still open fold away on a phone.
+        tasks = m.own_tasks
+        # The latest group's tasks first; older ones still open fold away on a phone, and
+        # those an earlier mentor was given fold apart.
         latest = max((row[5] for row in tasks), default=None)
+        restorable.update(
+            v.id or 0
+            for v in m.visits
+            if v.status == VisitStatus.cancelled and not visits.has_started(v, now)
+        )
         mentees.append(
             {
                 "m": m,
                 "new_tasks": [row for row in tasks if row[5] == latest],
                 "old_tasks": [row for row in tasks if row[5] != latest],
+                "inherited": m.inherited,
                 "session": m.last_session,
                 "missed": m.last_session is not None
                 and m.last_session[4] not in ("present", "late"),
@@ -123,6 +133,7 @@ def my_week(
             "banner": banner,
             "kinds": AssignmentKind,
             "practised": AssignmentStatus.practised,
+            "restorable": restorable,
         },
         status_code=422 if errors else 200,
     )
