@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BeforeValidator, Field
 from sqlmodel import Session
 from starlette.datastructures import FormData as Posted
+from starlette.datastructures import UploadFile
 
 from app.auth.deps import CurrentOrg, CurrentUser, LeadUser, Today
 from app.auth.models import Organisation, User
-from app.cohorts import changes, enrolments, rescheduling, service
+from app.children.importing import MAX_FILE_BYTES, RowsInvalid, TooLarge
+from app.cohorts import closure_import, enrolments, rescheduling, service
 from app.cohorts.forms import (
-    CHANGE_RENAME,
-    ArchiveForm,
     CancelForm,
     ClosureForm,
     ClosuresFileForm,
-    CohortChangeForm,
     CohortForm,
     EnrolForm,
     RescheduleForm,
@@ -29,7 +31,8 @@ from app.cohorts.forms import (
 from app.cohorts.panels import COHORT_PANELS
 from app.curriculum.service import latest_curricula
 from app.db import DbSession
-from app.forms import show_again
+from app.exceptions import Invalid
+from app.forms import Form, Msg, show_again
 from app.web import FormData, PathId, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -47,20 +50,13 @@ Upload = Annotated[Posted, Depends(_posted)]
 
 
 @router.get("/cohorts", response_class=HTMLResponse)
-def cohorts_page(
-    request: Request, db: DbSession, actor: CurrentUser, archived: bool = False
-) -> HTMLResponse:
-    rows = service.list_cohorts(db, actor=actor, archived=archived)
+def cohorts_page(request: Request, db: DbSession, actor: CurrentUser) -> HTMLResponse:
+    rows = service.list_cohorts(db, actor=actor)
     facilitators = service.facilitators_of(db, [c.id or 0 for c, _ in rows])
     return render(
         request,
         "cohorts/index.html",
-        {
-            "rows": rows,
-            "facilitators": facilitators,
-            "staff": actor.role in service.STAFF,
-            "archived": archived,
-        },
+        {"rows": rows, "facilitators": facilitators, "staff": actor.role in service.STAFF},
     )
 
 
@@ -208,133 +204,18 @@ def withdraw(
     return show_again(request, db, "cohorts/withdraw.html", context, submission)
 
 
-# Changing or archiving a cohort --------------------------------------------------------------
-
-
-def _facilitator_options(db: Session, actor: User) -> list[tuple[str, str]]:
-    people = service.facilitator_choices(db, actor=actor)
-    return [("", "Choose a facilitator")] + [(str(u.id), u.name) for u in people]
-
-
-def _change_context(db: Session, actor: User, today: dt.date, cohort_id: int) -> dict[str, Any]:
-    """The change page, showing what is stored, the changes starting today."""
-    cohort = service.get_cohort(db, actor=actor, cohort_id=cohort_id)
-    current = service.facilitators_of(db, [cohort_id])[cohort_id]
-    ids = [u.id for u in current] + [None, None]
-    return {
-        "cohort": cohort,
-        "facilitators": _facilitator_options(db, actor),
-        "values": CohortChangeForm.initial(
-            version=cohort.version,
-            name=cohort.name,
-            venue=cohort.venue,
-            start_time=cohort.start_time,
-            duration_minutes=cohort.duration_minutes,
-            facilitator_1=ids[0],
-            facilitator_2=ids[1],
-            from_date=today,
-        ),
-    }
-
-
-@router.get("/cohorts/{cohort_id}/change", response_class=HTMLResponse)
-def change_cohort_form(
-    request: Request, db: DbSession, actor: LeadUser, today: Today, cohort_id: PathId
-) -> HTMLResponse:
-    context = _change_context(db, actor, today, cohort_id)
-    return render(request, "cohorts/change.html", {**context, "errors": {}})
-
-
-@router.post("/cohorts/{cohort_id}/change", response_class=HTMLResponse)
-def change_cohort(
-    request: Request,
-    db: DbSession,
-    actor: LeadUser,
-    today: Today,
-    form: FormData,
-    cohort_id: PathId,
-) -> Response:
-    submission = CohortChangeForm.read(form)
-    if submission.data:
-        with submission.saving(rename=CHANGE_RENAME):
-            data = submission.data.to_change()
-            cohort = changes.change_cohort(
-                db, actor=actor, cohort_id=cohort_id, data=data, today=today
-            )
-            start = data.from_ or today
-            notice = f"{cohort.name} has been changed from {start:%-d %B %Y}."
-            return redirect(request, f"/cohorts/{cohort_id}", notice=notice)
-    return show_again(
-        request,
-        db,
-        "cohorts/change.html",
-        lambda: _change_context(db, actor, today, cohort_id),
-        submission,
-    )
-
-
-def _archive_context(db: Session, actor: User, cohort_id: int) -> dict[str, Any]:
-    cohort = service.get_cohort(db, actor=actor, cohort_id=cohort_id)
-    return {"cohort": cohort, "values": ArchiveForm.initial(version=cohort.version)}
-
-
-@router.get("/cohorts/{cohort_id}/archive", response_class=HTMLResponse)
-def archive_cohort_form(
-    request: Request, db: DbSession, actor: LeadUser, cohort_id: PathId
-) -> HTMLResponse:
-    context = _archive_context(db, actor, cohort_id)
-    return render(request, "cohorts/archive.html", {**context, "errors": {}})
-
-
-@router.post("/cohorts/{cohort_id}/archive", response_class=HTMLResponse)
-def archive_cohort(
-    request: Request,
-    db: DbSession,
-    actor: LeadUser,
-    today: Today,
-    form: FormData,
-    cohort_id: PathId,
-) -> Response:
-    submission = ArchiveForm.read(form)
-    if submission.data:
-        with submission.saving():
-            cohort = changes.archive_cohort(
-                db,
-                actor=actor,
-                cohort_id=cohort_id,
-                version=submission.data.version,
-                today=today,
-            )
-            notice = f"{cohort.name} has been archived. Find it under Archived cohorts."
-            return redirect(request, "/cohorts", notice=notice)
-    return show_again(
-        request,
-        db,
-        "cohorts/archive.html",
-        lambda: _archive_context(db, actor, cohort_id),
-        submission,
-    )
-
-
-# One session: reschedule, cover or cancel ---------------------------------------------------
+# One session: reschedule or cancel ----------------------------------------------------------
 
 
 def _session_context(db: Session, actor: User, session_id: int) -> dict[str, Any]:
     """The page with its two forms, each showing what is stored."""
     session = service.get_session(db, actor=actor, session_id=session_id)
-    runners = service.session_facilitators(db, [session_id])[session_id]
-    ids = [u.id for u in runners] + [None, None]
     return {
         "session": session,
         "cohort": service.get_cohort(db, actor=actor, cohort_id=session.cohort_id),
-        "facilitators": _facilitator_options(db, actor),
         "values": {
             **RescheduleForm.initial(
-                date=session.date,
-                start_time=session.start_time,
-                venue=session.venue,
-                facilitator_1=ids[0],
-                facilitator_2=ids[1],
+                date=session.date, start_time=session.start_time, venue=session.venue
             ),
             **CancelForm.initial(),
         },
@@ -355,7 +236,7 @@ def reschedule(
 ) -> Response:
     submission = RescheduleForm.read(form)
     if submission.data:
-        with submission.saving(rename={"facilitator_ids": "facilitator_1"}):
+        with submission.saving():
             session = rescheduling.reschedule(
                 db,
                 actor=actor,
@@ -364,13 +245,8 @@ def reschedule(
                 date=submission.data.date,
                 start_time=submission.data.start_time,
                 venue=submission.data.venue,
-                facilitator_ids=submission.data.cover(),
             )
-            return redirect(
-                request,
-                f"/cohorts/{session.cohort_id}#sessions",
-                notice=f"Week {session.week} has been changed.",
-            )
+            return RedirectResponse(f"/cohorts/{session.cohort_id}#sessions", status_code=303)
     return show_again(
         request,
         db,
@@ -453,3 +329,104 @@ def import_closures(request: Request, db: DbSession, actor: LeadUser, form: Uplo
     return show_again(
         request, db, "cohorts/closures.html", lambda: _closures_context(db, actor), submission
     )
+
+
+# Closures from a file: upload -> preview (what the replan does) -> confirm ------------------
+# As the children import: the confirm form carries the file (base64, hidden), so nothing is
+# kept on the server between the steps and the file is checked again when confirmed.
+
+NO_TERMS_FILE = "Choose a CSV or Excel file of term dates"
+LOST_UPLOAD = "The upload was lost: choose the file again"
+
+
+def _terms_bytes(value: object) -> object:
+    if isinstance(value, UploadFile):
+        value = value.file.read(MAX_FILE_BYTES + 1)
+    if not isinstance(value, bytes) or not value:
+        raise ValueError(NO_TERMS_FILE)
+    return value
+
+
+def _terms_encoded(value: object) -> object:
+    try:
+        return base64.b64decode(str(value), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError(LOST_UPLOAD) from None
+
+
+class TermsFileForm(Form):
+    file: Annotated[
+        bytes, BeforeValidator(_terms_bytes), Msg(empty=NO_TERMS_FILE), Field(title="File")
+    ]
+
+
+class TermsConfirmForm(Form):
+    content: Annotated[
+        bytes, BeforeValidator(_terms_encoded), Msg(empty=LOST_UPLOAD), Field(title="File")
+    ]
+
+
+def _terms_page(
+    request: Request,
+    db: Session,
+    actor: User,
+    *,
+    errors: Mapping[str, str] | None = None,
+    status_code: int = 200,
+    **more: Any,
+) -> HTMLResponse:
+    context = {**_closures_context(db, actor), "errors": errors or {}, "import_rows": []}
+    return render(request, "cohorts/closures.html", context | more, status_code=status_code)
+
+
+def _terms_check(
+    request: Request, db: Session, actor: User, content: bytes, *, save: bool
+) -> Response:
+    try:
+        result = closure_import.import_closures(db, actor=actor, content=content, dry_run=not save)
+    except RowsInvalid as exc:
+        db.rollback()
+        summary = {
+            f"import-row-{i}": f"Row {e['row']}"
+            + (f", {e['column'].replace('_', ' ')}" if e["column"] else "")
+            + f": {e['msg']}"
+            for i, e in enumerate(exc.errors)
+        }
+        return _terms_page(
+            request, db, actor, errors=summary, import_rows=exc.errors, status_code=422
+        )
+    except (Invalid, TooLarge) as exc:
+        db.rollback()
+        return _terms_page(
+            request, db, actor, errors={"file": exc.detail}, status_code=exc.status_code
+        )
+    if save:
+        n = result.created
+        notice = f"{n} closure{'s' if n != 1 else ''} added: {closure_import.summary(result)}."
+        return redirect(request, "/closures", notice=notice)
+    return _terms_page(
+        request,
+        db,
+        actor,
+        import_preview=result,
+        import_summary=closure_import.summary(result),
+        import_content=base64.b64encode(content).decode("ascii"),
+    )
+
+
+@router.post("/closures/import/preview", response_class=HTMLResponse)
+def preview_closures(request: Request, db: DbSession, actor: LeadUser, form: Upload) -> Response:
+    """What the file's closures would do, every row checked; nothing is added."""
+    submission = TermsFileForm.read(form)
+    if submission.data is None:
+        return _terms_page(request, db, actor, errors=submission.errors, status_code=422)
+    return _terms_check(request, db, actor, submission.data.file, save=False)
+
+
+@router.post("/closures/import/confirm", response_class=HTMLResponse)
+def confirm_closures(request: Request, db: DbSession, actor: LeadUser, form: Upload) -> Response:
+    submission = TermsConfirmForm.read(form)
+    if submission.data is None:  # the hidden field: the problem goes by the file input
+        errors = {"file": next(iter(submission.errors.values()))}
+        return _terms_page(request, db, actor, errors=errors, status_code=422)
+    return _terms_check(request, db, actor, submission.data.content, save=True)

@@ -49,4 +49,18 @@ ROWS: list[dict[str, Any]] = [
         "form": {},
         "expect": _pages(IMPORTERS),
     },
+    {
+        "method": "POST",
+        "path": "/closures/import/preview",
+        "pages": True,
+        "form": {},
+        "expect": _pages(IMPORTERS),
+    },
+    {
+        "method": "POST",
+        "path": "/closures/import/confirm",
+        "pages": True,
+        "form": {},
+        "expect": _pages(IMPORTERS),
+    },
 ]
