@@ -18,11 +18,14 @@ from starlette.datastructures import UploadFile
 from app.auth.deps import CurrentOrg, CurrentUser, LeadUser, Today
 from app.auth.models import Organisation, User
 from app.children.importing import MAX_FILE_BYTES, RowsInvalid, TooLarge
-from app.cohorts import closure_import, enrolments, rescheduling, service
+from app.cohorts import changes, closure_import, enrolments, rescheduling, service
 from app.cohorts.forms import (
+    CHANGE_RENAME,
+    ArchiveForm,
     CancelForm,
     ClosureForm,
     ClosuresFileForm,
+    CohortChangeForm,
     CohortForm,
     EnrolForm,
     RescheduleForm,
@@ -50,13 +53,20 @@ Upload = Annotated[Posted, Depends(_posted)]
 
 
 @router.get("/cohorts", response_class=HTMLResponse)
-def cohorts_page(request: Request, db: DbSession, actor: CurrentUser) -> HTMLResponse:
-    rows = service.list_cohorts(db, actor=actor)
+def cohorts_page(
+    request: Request, db: DbSession, actor: CurrentUser, archived: bool = False
+) -> HTMLResponse:
+    rows = service.list_cohorts(db, actor=actor, archived=archived)
     facilitators = service.facilitators_of(db, [c.id or 0 for c, _ in rows])
     return render(
         request,
         "cohorts/index.html",
-        {"rows": rows, "facilitators": facilitators, "staff": actor.role in service.STAFF},
+        {
+            "rows": rows,
+            "facilitators": facilitators,
+            "staff": actor.role in service.STAFF,
+            "archived": archived,
+        },
     )
 
 
@@ -204,18 +214,133 @@ def withdraw(
     return show_again(request, db, "cohorts/withdraw.html", context, submission)
 
 
-# One session: reschedule or cancel ----------------------------------------------------------
+# Changing or archiving a cohort --------------------------------------------------------------
+
+
+def _facilitator_options(db: Session, actor: User) -> list[tuple[str, str]]:
+    people = service.facilitator_choices(db, actor=actor)
+    return [("", "Choose a facilitator")] + [(str(u.id), u.name) for u in people]
+
+
+def _change_context(db: Session, actor: User, today: dt.date, cohort_id: int) -> dict[str, Any]:
+    """The change page, showing what is stored, the changes starting today."""
+    cohort = service.get_cohort(db, actor=actor, cohort_id=cohort_id)
+    current = service.facilitators_of(db, [cohort_id])[cohort_id]
+    ids = [u.id for u in current] + [None, None]
+    return {
+        "cohort": cohort,
+        "facilitators": _facilitator_options(db, actor),
+        "values": CohortChangeForm.initial(
+            version=cohort.version,
+            name=cohort.name,
+            venue=cohort.venue,
+            start_time=cohort.start_time,
+            duration_minutes=cohort.duration_minutes,
+            facilitator_1=ids[0],
+            facilitator_2=ids[1],
+            from_date=today,
+        ),
+    }
+
+
+@router.get("/cohorts/{cohort_id}/change", response_class=HTMLResponse)
+def change_cohort_form(
+    request: Request, db: DbSession, actor: LeadUser, today: Today, cohort_id: PathId
+) -> HTMLResponse:
+    context = _change_context(db, actor, today, cohort_id)
+    return render(request, "cohorts/change.html", {**context, "errors": {}})
+
+
+@router.post("/cohorts/{cohort_id}/change", response_class=HTMLResponse)
+def change_cohort(
+    request: Request,
+    db: DbSession,
+    actor: LeadUser,
+    today: Today,
+    form: FormData,
+    cohort_id: PathId,
+) -> Response:
+    submission = CohortChangeForm.read(form)
+    if submission.data:
+        with submission.saving(rename=CHANGE_RENAME):
+            data = submission.data.to_change()
+            cohort = changes.change_cohort(
+                db, actor=actor, cohort_id=cohort_id, data=data, today=today
+            )
+            start = data.from_ or today
+            notice = f"{cohort.name} has been changed from {start:%-d %B %Y}."
+            return redirect(request, f"/cohorts/{cohort_id}", notice=notice)
+    return show_again(
+        request,
+        db,
+        "cohorts/change.html",
+        lambda: _change_context(db, actor, today, cohort_id),
+        submission,
+    )
+
+
+def _archive_context(db: Session, actor: User, cohort_id: int) -> dict[str, Any]:
+    cohort = service.get_cohort(db, actor=actor, cohort_id=cohort_id)
+    return {"cohort": cohort, "values": ArchiveForm.initial(version=cohort.version)}
+
+
+@router.get("/cohorts/{cohort_id}/archive", response_class=HTMLResponse)
+def archive_cohort_form(
+    request: Request, db: DbSession, actor: LeadUser, cohort_id: PathId
+) -> HTMLResponse:
+    context = _archive_context(db, actor, cohort_id)
+    return render(request, "cohorts/archive.html", {**context, "errors": {}})
+
+
+@router.post("/cohorts/{cohort_id}/archive", response_class=HTMLResponse)
+def archive_cohort(
+    request: Request,
+    db: DbSession,
+    actor: LeadUser,
+    today: Today,
+    form: FormData,
+    cohort_id: PathId,
+) -> Response:
+    submission = ArchiveForm.read(form)
+    if submission.data:
+        with submission.saving():
+            cohort = changes.archive_cohort(
+                db,
+                actor=actor,
+                cohort_id=cohort_id,
+                version=submission.data.version,
+                today=today,
+            )
+            notice = f"{cohort.name} has been archived. Find it under Archived cohorts."
+            return redirect(request, "/cohorts", notice=notice)
+    return show_again(
+        request,
+        db,
+        "cohorts/archive.html",
+        lambda: _archive_context(db, actor, cohort_id),
+        submission,
+    )
+
+
+# One session: reschedule, cover or cancel ---------------------------------------------------
 
 
 def _session_context(db: Session, actor: User, session_id: int) -> dict[str, Any]:
     """The page with its two forms, each showing what is stored."""
     session = service.get_session(db, actor=actor, session_id=session_id)
+    runners = service.session_facilitators(db, [session_id])[session_id]
+    ids = [u.id for u in runners] + [None, None]
     return {
         "session": session,
         "cohort": service.get_cohort(db, actor=actor, cohort_id=session.cohort_id),
+        "facilitators": _facilitator_options(db, actor),
         "values": {
             **RescheduleForm.initial(
-                date=session.date, start_time=session.start_time, venue=session.venue
+                date=session.date,
+                start_time=session.start_time,
+                venue=session.venue,
+                facilitator_1=ids[0],
+                facilitator_2=ids[1],
             ),
             **CancelForm.initial(),
         },
@@ -236,7 +361,7 @@ def reschedule(
 ) -> Response:
     submission = RescheduleForm.read(form)
     if submission.data:
-        with submission.saving():
+        with submission.saving(rename={"facilitator_ids": "facilitator_1"}):
             session = rescheduling.reschedule(
                 db,
                 actor=actor,
@@ -245,8 +370,13 @@ def reschedule(
                 date=submission.data.date,
                 start_time=submission.data.start_time,
                 venue=submission.data.venue,
+                facilitator_ids=submission.data.cover(),
             )
-            return RedirectResponse(f"/cohorts/{session.cohort_id}#sessions", status_code=303)
+            return redirect(
+                request,
+                f"/cohorts/{session.cohort_id}#sessions",
+                notice=f"Week {session.week} has been changed.",
+            )
     return show_again(
         request,
         db,
