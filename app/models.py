@@ -15,6 +15,7 @@ from app.cohorts.models import (
     SessionStaffing,
 )
 from app.curriculum.models import Activity, Curriculum, CurriculumWeek, PracticeTask
+from app.fidelity.models import FlagAcknowledgement
 from app.idempotency import IdempotencyKey
 from app.mentoring.models import (
     CheckIn,
@@ -51,6 +52,7 @@ __all__ = [
     "Curriculum",
     "CurriculumWeek",
     "Enrolment",
+    "FlagAcknowledgement",
     "GroupSession",
     "IdempotencyKey",
     "LoginFailure",

@@ -137,11 +137,13 @@ class ChildDetail:
     weeks: list[tuple[dt.date, float]]  # (Monday, completed hours) over the match-weeks
     match_weeks: int
     minutes: int
+    cohorts: list[Any] = field(default_factory=list)  # (cohort id, name) they were enrolled in
+    mentors: list[Any] = field(default_factory=list)  # (match id, mentor id, mentor name)
 
 
 def child_detail(db: Session, scope: Scope, child_id: int) -> ChildDetail:
-    """Four queries: the child, their sessions with attendance, catch-ups, and completed
-    mentoring minutes per week of their matches."""
+    """Six queries: the child, their sessions with attendance, catch-ups, completed
+    mentoring minutes per week of their matches, and the cohorts and mentors to link to."""
     e = ENROLMENTS.c
     in_scope = select(e.child_id).where(e.org_id == scope.org_id, scope.cohorts(e.cohort_id))
     child = db.execute(
@@ -181,9 +183,55 @@ def child_detail(db: Session, scope: Scope, child_id: int) -> ChildDetail:
     weeks, match_weeks, minutes = _weekly_hours(db, scope, MATCHES.c.child_id == child_id).get(
         child_id, ([], 0, 0)
     )
-    return ChildDetail(
-        child, sessions, int(catch_ups or 0), int(done or 0), weeks, match_weeks, minutes
+    cohorts = list(
+        db.execute(
+            select(COHORTS.c.id, COHORTS.c.name)
+            .select_from(ENROLMENTS.join(COHORTS, COHORTS.c.id == e.cohort_id))
+            .where(
+                e.child_id == child_id,
+                e.org_id == scope.org_id,
+                e.start_date <= scope.as_of,
+                scope.cohorts(e.cohort_id),
+            )
+            .order_by(e.start_date)
+        ).all()
     )
+    m = MATCHES.c
+    mentors = (
+        list(
+            db.execute(
+                select(m.id, m.mentor_id, USERS.c.name)
+                .select_from(MATCHES.join(USERS, USERS.c.id == m.mentor_id))
+                .where(
+                    m.child_id == child_id, m.org_id == scope.org_id, m.start_date <= scope.as_of
+                )
+                .order_by(m.start_date)
+            ).all()
+        )
+        if scope.cohort_ids is None  # mentors are a lead's: a facilitator sees no mentor page
+        else []
+    )
+    return ChildDetail(
+        child,
+        sessions,
+        int(catch_ups or 0),
+        int(done or 0),
+        weeks,
+        match_weeks,
+        minutes,
+        cohorts,
+        mentors,
+    )
+
+
+def first_names(db: Session, scope: Scope, child_ids: list[int]) -> dict[int, str]:
+    """{child id: first name} for the internal pages ("Ben (DEMO-02)"): one query."""
+    rows = db.execute(
+        select(CHILDREN.c.id, CHILDREN.c.first_name).where(
+            CHILDREN.c.org_id == scope.org_id, CHILDREN.c.id.in_(child_ids)
+        )
+    )
+    return {int(child_id): str(name) for child_id, name in rows.all()}
 
 
 def _weekly_hours(

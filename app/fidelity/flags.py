@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from app.clock import week_of
 from app.curriculum.models import Curriculum
+from app.fidelity.models import FlagAcknowledgement
 from app.fidelity.service import ChildDosage, Scope, matches_in_scope
 from app.fidelity.sql import (
     ASSIGNMENTS,
@@ -46,6 +47,24 @@ NOT_RECORDED_AFTER_DAYS = 2
 DBS_WARNING_DAYS = 60
 COHORT_MIN = 8  # when a programme model does not say (its `cohort_min`)
 CURRICULA = Curriculum.__table__  # type: ignore[attr-defined]
+ACKNOWLEDGEMENTS = FlagAcknowledgement.__table__  # type: ignore[attr-defined]
+
+# The kinds a lead may acknowledge: those whose cause is over, a session on a day that has
+# passed (never recorded, or delivered with fewer than two facilitators). Nothing done now
+# changes that day, so a lead may say why and take the flag off the list. Every other kind is
+# current (a concern not reviewed, a child enrolled and still below the threshold or absent,
+# a match still running without visits, a DBS check, a cohort still running, a task still
+# without a mentor): it leaves the list only when the cause is dealt with.
+ACKNOWLEDGEABLE: dict[str, str] = {
+    "session_not_recorded": "session_id",
+    "one_facilitator": "session_id",
+}
+# What a facilitator can act on, in their own cohorts: the registers of their sessions
+# (not recorded, or the facilitators present) and the children's attendance. The rest is a
+# lead's (concerns, mentoring, DBS checks, enrolment, matching).
+FACILITATOR_KINDS = frozenset(
+    {"session_not_recorded", "absent_twice", "below_threshold", "one_facilitator"}
+)
 
 
 @dataclass(frozen=True)
@@ -59,11 +78,28 @@ class Flag:
     mentor_id: int | None = None
     match_id: int | None = None
 
+    @property
+    def subject(self) -> str:
+        """The ids that pick this flag out among those of its kind ("session=12")."""
+        keys: tuple[str, ...] = ("cohort_id", "child_id", "session_id", "mentor_id", "match_id")
+        if self.kind in ACKNOWLEDGEABLE:
+            keys = (ACKNOWLEDGEABLE[self.kind],)
+        return ",".join(
+            f"{k.removesuffix('_id')}={getattr(self, k)}" for k in keys if getattr(self, k)
+        )
+
+    @property
+    def past(self) -> bool:
+        """Whether a lead may acknowledge it (see ACKNOWLEDGEABLE)."""
+        return self.kind in ACKNOWLEDGEABLE
+
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind, "message": self.message, "href": self.href}
         for key in ("cohort_id", "child_id", "session_id", "mentor_id", "match_id"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
+        if self.past:
+            out["acknowledgeable"] = True
         return out
 
 
@@ -71,10 +107,83 @@ def _day(day: dt.date) -> str:
     return f"{day:%-d %B %Y}"
 
 
+@dataclass(frozen=True)
+class Acknowledged:
+    """A past flag a lead has acknowledged: who, when and why."""
+
+    flag: Flag
+    by: str
+    at: dt.datetime
+    note: str
+
+
+def subject_for(kind: str, ids: dict[str, int | None]) -> str | None:
+    """The subject of a flag of an acknowledgeable kind from the ids given, or None when
+    the id it needs is missing."""
+    key = ACKNOWLEDGEABLE[kind]
+    value = ids.get(key)
+    return None if value is None else f"{key.removesuffix('_id')}={value}"
+
+
 def flags(
-    db: Session, scope: Scope, *, children: list[ChildDosage], renewal_years: int
+    db: Session,
+    scope: Scope,
+    *,
+    children: list[ChildDosage],
+    renewal_years: int,
+    kinds: frozenset[str] | None = None,
 ) -> list[Flag]:
-    """Every flag, most urgent kind first."""
+    """Every flag not acknowledged, most urgent kind first (`kinds`: only those)."""
+    return flags_and_acknowledged(
+        db, scope, children=children, renewal_years=renewal_years, kinds=kinds
+    )[0]
+
+
+def flags_and_acknowledged(
+    db: Session,
+    scope: Scope,
+    *,
+    children: list[ChildDosage],
+    renewal_years: int,
+    kinds: frozenset[str] | None = None,
+) -> tuple[list[Flag], list[Acknowledged]]:
+    """The flags still to act on, most urgent kind first, and those a lead acknowledged on
+    or before `as_of` (one query more for the acknowledgements, whatever their number)."""
+    raised = [
+        f for f in _raised(db, scope, children, renewal_years) if kinds is None or f.kind in kinds
+    ]
+    seen = _acknowledgements(db, scope)  # always: the same queries whatever is raised
+    current, acknowledged = [], []
+    for f in raised:
+        found = seen.get((f.kind, f.subject)) if f.past else None
+        if found is None:
+            current.append(f)
+        else:
+            acknowledged.append(Acknowledged(f, *found))
+    return current, acknowledged
+
+
+def _acknowledgements(
+    db: Session, scope: Scope
+) -> dict[tuple[str, str], tuple[str, dt.datetime, str]]:
+    k = ACKNOWLEDGEMENTS.c
+    rows = db.execute(
+        select(k.kind, k.subject, USERS.c.name, k.acknowledged_at, k.note)
+        .select_from(ACKNOWLEDGEMENTS.join(USERS, USERS.c.id == k.acknowledged_by))
+        .where(k.org_id == scope.org_id, k.on_date <= scope.as_of)
+    ).all()
+    return {(kind, subject): (name, at, note) for kind, subject, name, at, note in rows}
+
+
+def current_flag(db: Session, scope: Scope, kind: str, subject: str) -> Flag | None:
+    """The flag of an acknowledgeable kind with this subject raised as of `scope.as_of`."""
+    find = {"session_not_recorded": _not_recorded, "one_facilitator": _one_facilitator}[kind]
+    return next((f for f in find(db, scope) if f.subject == subject), None)
+
+
+def _raised(
+    db: Session, scope: Scope, children: list[ChildDosage], renewal_years: int
+) -> list[Flag]:
     out: list[Flag] = []
     out += _concerns(db, scope)
     out += _not_recorded(db, scope)
@@ -84,7 +193,7 @@ def flags(
             "below_threshold",
             f"{c.reference} attended {c.lessons_attended} of {c.lessons_delivered} lessons,"
             f" below the threshold of {scope.threshold:.0%}",
-            f"/children/{c.child_id}",
+            f"/fidelity/children/{c.child_id}",
             cohort_id=c.cohort_id,
             child_id=c.child_id,
         )
@@ -122,11 +231,11 @@ def _concerns(db: Session, scope: Scope) -> list[Flag]:
         Flag(
             "safeguarding_concern",
             f"A safeguarding concern about {ref} from the visit on {_day(day)}",
-            f"/matches/{match_id}",
+            f"/visits/{visit_id}",
             child_id=child_id,
             match_id=match_id,
         )
-        for _visit, match_id, child_id, day, ref in rows
+        for visit_id, match_id, child_id, day, ref in rows
     ]
 
 
@@ -191,7 +300,7 @@ def _absent_twice(db: Session, scope: Scope) -> list[Flag]:
         Flag(
             "absent_twice",
             f"{ref} missed the last two sessions",
-            f"/children/{child_id}",
+            f"/fidelity/children/{child_id}",
             cohort_id=cohort_id,
             child_id=child_id,
         )

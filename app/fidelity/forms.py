@@ -1,4 +1,5 @@
-"""The fidelity pages' one form: the date the figures run to (a GET form, on every page)."""
+"""The fidelity pages' forms: the date the figures run to (a GET form, on every page), and
+a lead's acknowledgement of a past flag on the dashboard."""
 
 from __future__ import annotations
 
@@ -8,7 +9,16 @@ from typing import Annotated
 
 from pydantic import Field
 
-from app.forms import DATE_PARTS, Errors, Form, OptionalDateInput, Submission
+from app.forms import (
+    DATE_PARTS,
+    Errors,
+    Form,
+    Msg,
+    OptionalDateInput,
+    Submission,
+    Text,
+    WholeNumber,
+)
 
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 NOT_A_DATE = "Enter a real date, for example 27 3 2026"
@@ -38,3 +48,28 @@ class AsOfForm(Form):
         return Submission(
             values=cls.initial(as_of=form.as_of), data=None if errors else form, errors=errors
         )
+
+
+NOTE_MAX = 1000
+
+
+class AcknowledgeForm(Form):
+    """A lead's note on a past flag: which flag (hidden fields the page fills in) and why
+    it needs no action. One form per flag on the dashboard, so the page names each note box
+    after its flag (`note_id`)."""
+
+    kind: Annotated[str, Field(title="Kind of flag", max_length=40)]
+    session_id: Annotated[WholeNumber, Field(title="Session", ge=1, le=2**31 - 1)]
+    note: Annotated[
+        Text,
+        Msg(
+            empty="Enter why the flag needs no action",
+            too_long=f"The note must be {NOTE_MAX} characters or fewer",
+        ),
+        Field(title="Why it needs no action", min_length=1, max_length=NOTE_MAX),
+    ]
+
+
+def note_id(kind: str, session_id: object) -> str:
+    """The id of a flag's note box on the dashboard (unique on the page)."""
+    return f"note-{kind}-{session_id}"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 
 class Metrics(BaseModel):
@@ -58,6 +59,60 @@ class FlagOut(BaseModel):
     session_id: int | None = None
     mentor_id: int | None = None
     match_id: int | None = None
+    acknowledgeable: bool = Field(
+        False,
+        description="Its cause is over (a session on a day that has passed): a lead may "
+        "acknowledge it with a note (POST /flags/acknowledgements)",
+    )
+
+
+class AcknowledgedFlag(FlagOut):
+    acknowledged_by: str = Field(description="The name of the lead who acknowledged it")
+    acknowledged_at: dt.datetime
+    note: str
+
+
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+class AcknowledgementIn(BaseModel):
+    """Which flag (its kind and the ids it carries in `flags`) and why it needs no action."""
+
+    kind: str = Field(description="session_not_recorded or one_facilitator: the past kinds")
+    cohort_id: Id | None = None
+    child_id: Id | None = None
+    session_id: Id | None = Field(None, description="Required for both kinds")
+    mentor_id: Id | None = None
+    note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+
+
+class AcknowledgementOut(BaseModel):
+    id: int
+    kind: str
+    cohort_id: int | None
+    session_id: int | None
+    message: str
+    note: str
+    acknowledged_by: str
+    acknowledged_at: dt.datetime
+    on_date: dt.date = Field(description="Flags as of this day onwards leave it out")
+
+
+class Counts(BaseModel):
+    """Numbers a funder reads beside the rates, up to and including as_of, in the scope."""
+
+    children_served: int = Field(
+        description="Children enrolled in a cohort (withdrawn or not) on or before as_of"
+    )
+    sessions_delivered: int = Field(description="Group sessions recorded as delivered")
+    mentoring_hours: float = Field(
+        description="Hours of completed mentoring visits in the full weeks of each match: "
+        "what mentoring_hours_per_week is worked out from"
+    )
+    mentors_active: int = Field(
+        description="Mentors with a match or a practice task in the scope up to as_of (the "
+        "rows of `mentors`)"
+    )
 
 
 class FidelityReport(BaseModel):
@@ -71,3 +126,8 @@ class FidelityReport(BaseModel):
     children: list[ChildFigures]
     mentors: list[MentorFigures]
     flags: list[FlagOut]
+    counts: Counts | None = None
+    acknowledged: list[AcknowledgedFlag] = Field(
+        default_factory=list,
+        description="Past flags a lead has acknowledged, with who, when and the note",
+    )

@@ -490,6 +490,7 @@ class Report:
     children: list[ChildDosage]
     mentors: list[dict[str, Any]]
     sums: dict[int, Sums] = field(default_factory=dict)
+    total: Sums = field(default_factory=Sums)  # the organisation's (or the scope's) sums
 
 
 def _cohort_names(db: Session, scope: Scope) -> list[Any]:
@@ -530,6 +531,7 @@ def report(db: Session, scope: Scope) -> Report:
         children=child_dosage(db, scope),
         mentors=mentors,
         sums=dict(by_cohort),
+        total=total,
     )
 
 

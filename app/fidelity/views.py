@@ -15,18 +15,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
+from sqlmodel import Session
 
-from app.auth.deps import CurrentOrg, CurrentUser, Today
-from app.auth.models import Role
+from app.auth.deps import CurrentOrg, CurrentUser, LeadUser, Today
+from app.auth.models import Role, User
 from app.db import DbSession
 from app.exceptions import Forbidden, NotFound
 from app.fidelity import drilldown, flags, service, summary
 from app.fidelity.charts import Chart, bar_chart, format_value, line_chart, paired_bar_chart
-from app.fidelity.forms import AsOfForm
-from app.fidelity.schemas import FidelityReport
-from app.web import NAV_BADGES, PathId, render
+from app.fidelity.forms import AcknowledgeForm, AsOfForm, note_id
+from app.fidelity.schemas import AcknowledgementIn, FidelityReport
+from app.forms import FORM
+from app.web import NAV_BADGES, FormData, PathId, redirect, render
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
@@ -63,6 +65,43 @@ DEFINITIONS: dict[str, str] = {
     "retention_rate": "Enrolments never withdrawn, out of every enrolment.",
 }
 HOURS = "mentoring_hours_per_week"
+# The report's counts beside the rates, and what each counts (the JSON's `counts`).
+COUNT_DEFINITIONS: dict[str, tuple[str, str]] = {
+    "children_served": (
+        "Children served",
+        "Children enrolled in a cohort on or before the date, whether or not they later left "
+        "(each child once, however many cohorts).",
+    ),
+    "sessions_delivered": (
+        "Sessions delivered",
+        "Group sessions recorded as delivered, dated on or before the date (the sessions "
+        "the delivery rate counts as delivered).",
+    ),
+    "mentoring_hours": (
+        "Mentoring hours",
+        "Hours of completed mentoring visits in the full weeks of each match (the hours "
+        "the mentoring hours per match figure is worked out from).",
+    ),
+    "mentors_active": (
+        "Mentors active",
+        "Mentors with a match, or a child's practice task, up to the date (the mentors in "
+        "the table of mentors on the dashboard).",
+    ),
+}
+# The report splits the cohort table in two so each fits an A4 page upright.
+GROUP_METRICS = (
+    "delivery_rate",
+    "attendance_rate",
+    "core_coverage_rate",
+    "two_facilitator_rate",
+    "retention_rate",
+)
+MENTORING_METRICS = (
+    "mentoring_hours_per_week",
+    "weeks_with_visit_rate",
+    "weeks_in_band_rate",
+    "practice_completion_rate",
+)
 STATUS_WORDS = {"scheduled": "Not recorded", "delivered": "Delivered", "cancelled": "Cancelled"}
 ATTENDANCE_WORDS = {"present": "Present", "late": "Late", "absent": "Absent", "excused": "Excused"}
 SORTS = ("name", "start_date", *service.METRICS)
@@ -249,6 +288,23 @@ def dashboard(
     dir: str | None = None,
 ) -> HTMLResponse:
     as_of = as_of_from(request, today)
+    return render(
+        request,
+        "fidelity/dashboard.html",
+        _dashboard(request, db, actor, today, as_of, sort, dir),
+        status_code=_status(as_of),
+    )
+
+
+def _dashboard(
+    request: Request,
+    db: Session,
+    actor: User,
+    today: dt.date,
+    as_of: AsOf,
+    sort: str | None = None,
+    dir: str | None = None,
+) -> dict[str, Any]:
     report = summary.fidelity(db, actor=actor, as_of=as_of.day)
     scope = service.scope_for(db, actor=actor, as_of=as_of.day)
     weeks = drilldown.weekly(db, scope)
@@ -262,29 +318,76 @@ def dashboard(
         first = "highest" if direction == "desc" else "lowest"
         sort_caption = f"sorted by {LABELS[sorted_by].lower()}, {first} first"
     names = {c.id: c.name for c in report.cohorts}
+    below = [c for c in report.children if c.below_threshold]
+    return {
+        **_base(request, as_of),
+        "report": report,
+        "cards": cards(report.metrics.model_dump()),
+        "charts": dashboard_charts(weeks, report.mentoring_band),
+        "cohorts": cohorts,
+        "sorted_by": sorted_by,
+        "sort_caption": sort_caption,
+        "direction": direction,
+        "columns": [("name", "Cohort"), *((m, LABELS[m]) for m in service.METRICS)],
+        "groups": flag_groups(report),
+        "below": below,
+        "first_names": drilldown.first_names(db, scope, [c.child_id for c in below]),
+        "names": names,
+        "show_mentors": actor.role in LEADS,
+        "short_figure": short_figure,
+        "percent": percent,
+        "threshold": percent(report.dosage_threshold),
+        "band": report.mentoring_band,
+        "can_acknowledge": actor.role in LEADS,
+        "note_id": note_id,
+        "ack_values": {},
+        "ack_errors": {},
+    }
+
+
+@router.post("/fidelity/flags/acknowledge", response_class=HTMLResponse)
+def acknowledge(
+    request: Request, db: DbSession, actor: LeadUser, today: Today, form: FormData
+) -> Response:
+    """A lead's note on a past flag (one form per such flag on the dashboard): back to the
+    dashboard with a banner, or the dashboard again with the problem beside that flag's
+    note and nothing saved."""
+    submission = AcknowledgeForm.read(form)
+    box = note_id(submission.values["kind"], submission.values["session_id"])
+    if submission.data:
+        data = submission.data
+        try:
+            with submission.saving(rename={"note": box}):
+                done = summary.acknowledge(
+                    db,
+                    actor=actor,
+                    today=today,
+                    body=AcknowledgementIn(
+                        kind=data.kind, session_id=data.session_id, note=data.note
+                    ),
+                )
+                return redirect(
+                    request, "/fidelity#acknowledged", notice=f"Flag acknowledged: {done.message}"
+                )
+        except NotFound as exc:  # no such flag (another organisation's session too): 404
+            submission.errors.add(FORM, exc.detail)
+            submission.status_code = exc.status_code
+    # The note box is named after its flag; a problem with the hidden fields is the form's.
+    errors = {
+        (box if name in ("note", box) else FORM): text for name, text in submission.errors.items()
+    }
+    db.rollback()
+    context = _dashboard(request, db, actor, today, as_of_from(request, today))
     return render(
         request,
         "fidelity/dashboard.html",
         {
-            **_base(request, as_of),
-            "report": report,
-            "cards": cards(report.metrics.model_dump()),
-            "charts": dashboard_charts(weeks, report.mentoring_band),
-            "cohorts": cohorts,
-            "sorted_by": sorted_by,
-            "sort_caption": sort_caption,
-            "direction": direction,
-            "columns": [("name", "Cohort"), *((m, LABELS[m]) for m in service.METRICS)],
-            "groups": flag_groups(report),
-            "below": [c for c in report.children if c.below_threshold],
-            "names": names,
-            "show_mentors": actor.role in LEADS,
-            "short_figure": short_figure,
-            "percent": percent,
-            "threshold": percent(report.dosage_threshold),
-            "band": report.mentoring_band,
+            **context,
+            "errors": errors,
+            "ack_values": {box: submission.values["note"]},
+            "ack_errors": errors,
         },
-        status_code=_status(as_of),
+        status_code=submission.status_code,
     )
 
 
@@ -335,6 +438,7 @@ def cohort_page(
             "charts": charts,
             "cards": cards(report.metrics.model_dump()),
             "children": report.children,
+            "first_names": drilldown.first_names(db, scope, [c.child_id for c in report.children]),
             "status_words": STATUS_WORDS,
             "percent": percent,
             "threshold": percent(report.dosage_threshold),
@@ -403,7 +507,7 @@ def mentor_page(
         rows.append(
             {
                 "mentee": mentee,
-                "name": name,
+                "name": f"{mentee.first_name} ({mentee.reference})",
                 "weeks": len(values),
                 "average": hours(sum(values) / len(values) if values else None),
                 "in_band": sum(1 for v in values if low <= v <= high),
@@ -455,6 +559,8 @@ def report_page(
     as_of = as_of_from(request, today)
     which = _cohort_param(cohort_id)
     report = summary.fidelity(db, actor=actor, as_of=as_of.day, cohort_id=which)
+    scope = service.scope_for(db, actor=actor, as_of=as_of.day, cohort_id=which)
+    weeks = drilldown.weekly(db, scope)
     names = {c.id: c.name for c in report.cohorts}
     counts = [
         (label, sum(1 for f in report.flags if f.kind == kind))
@@ -471,6 +577,17 @@ def report_page(
             "cards": cards(report.metrics.model_dump()),
             "names": names,
             "counts": counts,
+            "totals": report.counts,
+            "totals_shown": {}
+            if report.counts is None
+            else {
+                key: format_value(value) if isinstance(value, float) else f"{value:,}"
+                for key, value in report.counts.model_dump().items()
+            },
+            "count_definitions": COUNT_DEFINITIONS,
+            "charts": dashboard_charts(weeks, report.mentoring_band),
+            "group_metrics": GROUP_METRICS,
+            "mentoring_metrics": MENTORING_METRICS,
             "total_flags": len(report.flags),
             "short_figure": short_figure,
             "percent": percent,

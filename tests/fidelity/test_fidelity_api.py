@@ -182,6 +182,7 @@ def test_the_shape_of_api_md(lead_api: TestClient, hand: Hand) -> None:
             "session_id",
             "mentor_id",
             "match_id",
+            "acknowledgeable",
         }
 
 

@@ -106,7 +106,7 @@ def test_a_child_absent_from_two_sessions_in_a_row(
     (flag,) = raised(db, people, day(14), "absent_twice")
     assert flag["child_id"] == child
     assert flag["cohort_id"] == group
-    assert flag["href"] == f"/children/{child}"
+    assert flag["href"] == f"/fidelity/children/{child}"
     # Back at the next session: resolved.
     build.attendance([(s4, child, "late"), (s4, other, "present")])
     assert raised(db, people, day(21), "absent_twice") == []
@@ -133,7 +133,7 @@ def test_a_child_below_the_dosage_threshold(
     (flag,) = raised(db, people, day(21), "below_threshold")
     assert flag["child_id"] == child
     assert flag["cohort_id"] == group
-    assert flag["href"] == f"/children/{child}"
+    assert flag["href"] == f"/fidelity/children/{child}"
     assert "2 of 4" in flag["message"]
     # 3 of 4 is 0.75, the threshold itself: not below it.
     db.execute(
@@ -262,7 +262,7 @@ def test_a_visit_with_a_safeguarding_concern(build: Builder, people: People, db:
     concern = build.visit(**base, date=day(8), status="completed", safeguarding_concern=True)
     assert raised(db, people, day(7), "safeguarding_concern") == []  # not yet happened
     (flag,) = raised(db, people, day(9), "safeguarding_concern")
-    assert flag["href"] == f"/matches/{match}"
+    assert flag["href"] == f"/visits/{concern}"  # the visit page, with its review form
     assert flag["child_id"] == child
     change(
         db,

@@ -176,7 +176,9 @@ def test_the_flags_are_grouped_by_kind_most_urgent_first_and_link_to_the_place_t
     assert re.search(
         r'href="/sessions/\d+">Group A: week 7 on 16 February 2026 is not recorded', html
     )
-    assert re.search(r'href="/children/\d+">REF-0-0 attended 1 of 6 lessons', html)
+    assert re.search(r'href="/fidelity/children/\d+">REF-0-0 attended 1 of 6 lessons', html)
+    # What needs attention comes first, above the figures.
+    assert html.index('id="flags"') < html.index('id="dosage"') < html.index('id="figures"')
 
 
 def test_a_date_typed_in_the_form_sets_the_figures(lead: TestClient, small: World) -> None:
@@ -213,7 +215,7 @@ def test_a_bad_date_shows_today_with_an_error(
 
 
 def _cohort_order(html: str) -> list[str]:
-    table = html[html.index('id="cohorts"') : html.index('id="flags"')]
+    table = html[html.index('id="cohorts"') :]  # the table of cohorts, after the flags
     return re.findall(
         r'<th scope="row" class="govuk-table__header">'
         r'<a class="govuk-link" href="/fidelity/cohorts/\d+\?[^"]*">([^<]+)</a>',

@@ -108,6 +108,7 @@ def _statements(scale: Scale, org: Organisation, path: str) -> int:
     [
         "/api/v1/fidelity",
         "/api/v1/fidelity.csv",
+        "/api/v1/fidelity.xlsx",
         "/fidelity",
         "/fidelity/report",
         "/fidelity/cohorts/{cohort_id}",

@@ -1,4 +1,4 @@
-"""Access-matrix rows for the fidelity JSON and CSV exports.
+"""Access-matrix rows for the fidelity JSON, CSV and XLSX exports.
 
 Leads and admins read their organisation's figures; a facilitator reads those of the cohorts
 they run (the world's {cohort_id} is people.facilitator's); a mentor is refused (403). The
@@ -23,6 +23,12 @@ ONE_COHORT = {**READERS, "other_org": 404}
 ROWS: list[dict[str, Any]] = [
     {"method": "GET", "path": "/api/v1/fidelity", "expect": READERS},
     {"method": "GET", "path": "/api/v1/fidelity.csv", "expect": READERS},
+    {"method": "GET", "path": "/api/v1/fidelity.xlsx", "expect": READERS},
+    {
+        "method": "GET",
+        "path": "/api/v1/fidelity.xlsx?cohort_id={cohort_id}&as_of=2026-11-26",
+        "expect": ONE_COHORT,
+    },
     # One cohort: the world's is run by people.facilitator; another organisation's is 404.
     {"method": "GET", "path": "/api/v1/fidelity?cohort_id={cohort_id}", "expect": ONE_COHORT},
     {
