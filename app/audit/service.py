@@ -219,6 +219,7 @@ AUDITED = (
     "closure",
     "cohort",
     "enrolment",
+    "flag_acknowledgement",
     "match",
     "mentor_profile",
     "organisation",
@@ -264,6 +265,7 @@ _t_assignment = table(
 )
 _t_task = table("curriculum_practice_task", column("id"), column("title"))
 _t_activity = table("curriculum_activity", column("id"), column("title"))
+_t_curriculum = table("curriculum", column("id"), column("title"), column("version"))
 
 
 def _child_cols() -> tuple[Any, Any]:
@@ -325,6 +327,10 @@ def _lookup(kind: str, ids: list[int], org_id: int) -> Any:
         )
     if kind == "activity":  # curriculum content, shared by every organisation
         return select(_t_activity.c.id, _t_activity.c.title).where(_t_activity.c.id.in_(ids))
+    if kind == "curriculum":
+        return select(_t_curriculum.c.id, _t_curriculum.c.title, _t_curriculum.c.version).where(
+            _t_curriculum.c.id.in_(ids)
+        )
     return None
 
 
@@ -340,6 +346,7 @@ NAMED_KINDS = (
     "organisation",
     "practice_assignment",
     "activity",
+    "curriculum",
 )
 
 

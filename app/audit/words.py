@@ -43,6 +43,7 @@ ID_FIELDS: dict[str, str] = {
     "facilitator_ids": "user",
     "facilitators_present": "user",
     "activity_id": "activity",
+    "curriculum_id": "curriculum",
     "match_id": "match",
     "visit_id": "visit",
     "enrolment_id": "enrolment",
@@ -62,6 +63,7 @@ FIELD_WORDS: dict[str, str] = {
     "match_id": "match",
     "visit_id": "visit",
     "closure_id": "closure",
+    "curriculum_id": "curriculum",
     "facilitator_ids": "facilitators",
     "facilitators_present": "facilitators present",
     "cancelled_sessions": "sessions cancelled",
@@ -106,13 +108,28 @@ CHILD_PERSONAL = frozenset({"first_name", "date_of_birth", "name", "last_name"})
 # Lists of rows recorded whole (a register): compared row by row, by the row's id field.
 ROW_KEYS = ("child_id", "activity_id", "user_id", "id")
 
-# The sign-in events (app/auth), which name no record but the person.
+# What happened, in words, by the action the service recorded; any other action reads
+# "Create cohort" style (the action and the kind of record).
 ACTION_WORDS = {
+    # The sign-in events (app/auth), which name no record but the person.
     "sign_in": "Signed in",
     "sign_out": "Signed out",
     "issue_token": "API token issued (signed in to the API)",
     "revoke_token": "API token revoked",
     "lock": "Account locked after too many wrong passwords",
+    "change_password": "Password changed",
+    "rotate_calendar": "Calendar address renewed",
+    "enrol": "Enrolled",
+    "withdraw": "Withdrawn",
+    "record": "Register recorded",
+    "correct": "Register corrected",
+    "reschedule": "Session moved",
+    "observe": "Session observed",
+    "check_in": "Check-in recorded",
+    "plan_visits": "Visits planned",
+    "safeguarding_concern": "Safeguarding concern raised",
+    "review_concern": "Safeguarding concern reviewed",
+    "export": "Record downloaded (subject access request)",
 }
 
 HIDDEN = "changed (not shown)"
@@ -146,9 +163,7 @@ class Readable:
     @property
     def what(self) -> str:
         """ "Update child", "Signed in": the action and the kind of record, in words."""
-        if self.action in ACTION_WORDS:
-            return ACTION_WORDS[self.action]
-        return f"{words(self.action)} {words(self.entity).lower()}"
+        return ACTION_WORDS.get(self.action) or f"{words(self.action)} {words(self.entity).lower()}"
 
 
 def words(key: str) -> str:
@@ -244,6 +259,8 @@ def name_of(kind: str, record_id: int | None, names: Names, *, export: bool = Fa
         return f"Closure: {parts[0]} ({days})"
     if lookup == "practice_assignment":
         return f"{_child(parts, export)}: {parts[2]}"
+    if lookup == "curriculum":
+        return f"{parts[0]} (version {parts[1]})"
     return str(parts[0])
 
 
@@ -368,7 +385,8 @@ def changes_in_words(event: AuditEvent, names: Names, *, export: bool = False) -
         if export and event.entity == "child" and name in CHILD_PERSONAL:
             out.append(FieldChange(label, None, NOT_EXPORTED))
             continue
-        if not _is_pair(value):  # "changed": a secret or text the trail does not keep
+        # Services record [old, new] (app/audit/service.py changes_between), or "changed".
+        if not (isinstance(value, list) and len(value) == 2):
             shown = HIDDEN if value == "changed" else value_words(name, value, names)
             out.append(FieldChange(label, None, shown))
             continue
@@ -386,7 +404,8 @@ def changes_in_words(event: AuditEvent, names: Names, *, export: bool = False) -
                     value_words(name, new, names, export=export),
                 )
             )
-    return out
+    # An empty list or text made with the record ([None, []]) changed nothing worth a line.
+    return [c for c in out if c.old is not None or c.new is not None]
 
 
 def readable(

@@ -88,7 +88,7 @@ def test_register_correction_on_the_page(
     ben = f"Ben ({mentees.ben['reference']})"
     assert f"{ben}: attendance: Absent → changed to Late" in text
     assert f"{ben}: note set to Bus was late" in text
-    assert "Correct session: Monday group" in text
+    assert "Register corrected: Monday group" in text
 
 
 def test_created_records_read_set_to(lead_api: TestClient, make_child: Any, people: People) -> None:
