@@ -27,6 +27,7 @@ from asgi_correlation_id import correlation_id
 from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
@@ -36,7 +37,7 @@ from app.auth.service import require_staff
 from app.children.models import Child
 from app.children.schemas import ChildCreate, Preferences
 from app.children.service import _check_dates
-from app.exceptions import DomainError, Invalid
+from app.exceptions import Conflict, DomainError, Invalid
 from app.forms import message_for
 
 MAX_ROWS = 2_000
@@ -419,19 +420,27 @@ def import_children(
     if dry_run:
         return Imported(len(children), references)
     stamp = datetime.now(UTC)
-    db.execute(
-        insert(Child.__table__),  # type: ignore[attr-defined]
-        [
-            {
-                "org_id": actor.org_id,
-                **child.model_dump(exclude={"preferences"}),
-                "preferences": child.preferences.model_dump(exclude_none=True),
-                "created_at": stamp,
-                "updated_at": stamp,
-            }
-            for child in children
-        ],
-    )
+    try:
+        db.execute(
+            insert(Child.__table__),  # type: ignore[attr-defined]
+            [
+                {
+                    "org_id": actor.org_id,
+                    **child.model_dump(exclude={"preferences"}),
+                    "preferences": child.preferences.model_dump(exclude_none=True),
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                }
+                for child in children
+            ],
+        )
+    except IntegrityError:
+        # A reference taken between the check and the insert (another import or a child
+        # registered at the same moment): the request's transaction rolls back.
+        raise Conflict(
+            "A child with one of these references was added while the file was being "
+            "imported: nothing was imported. Check the file again."
+        ) from None
     ids = dict(
         db.exec(
             select(Child.reference, Child.id).where(

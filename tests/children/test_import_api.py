@@ -65,7 +65,7 @@ def test_imports_every_row_with_an_audit_event_each(lead_api: TestClient, db: Se
     assert children[0].date_of_birth == date(2016, 3, 21)
     assert children[1].preferences["same_ethnicity"] is True
     events = db.exec(select(AuditEvent).where(AuditEvent.entity == "child")).all()
-    assert sorted(e.entity_id for e in events) == sorted(c.id for c in children)
+    assert sorted(e.entity_id or 0 for e in events) == sorted(c.id or 0 for c in children)
     assert {e.action for e in events} == {"create"}
     assert events[0].changes["source"] == [None, "import"]
     assert "reference" in events[0].changes
@@ -152,6 +152,27 @@ def test_references_already_taken_are_errors(lead_api: TestClient, db: Session) 
         }
     ]
     assert count_rows(db, Child) == 1
+
+
+def test_a_reference_taken_at_the_same_moment_is_409(
+    lead_api: TestClient, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert post(lead_api, csv_of(row(1))).status_code == 200
+    # As if another request added IM-0001 after this one checked the references.
+    monkeypatch.setattr(importing, "check_taken", lambda *args, **kwargs: None)
+    answer = post(lead_api, csv_of(row(2), row(1)))
+    assert answer.status_code == 409
+    assert "nothing was imported" in answer.json()["detail"]
+    assert count_rows(db, Child) == 1
+    assert audit_count(db, entity="child") == 1
+
+
+def test_the_audit_trail_reads_the_imported_children(lead_api: TestClient) -> None:
+    assert post(lead_api, csv_of(row(1), row(2))).status_code == 200
+    answer = lead_api.get("/api/v1/audit", params={"entity": "child"})
+    assert answer.status_code == 200
+    assert answer.json()["total"] == 2
+    assert {item["action"] for item in answer.json()["items"]} == {"create"}
 
 
 def test_unknown_and_missing_columns_are_named(lead_api: TestClient, db: Session) -> None:
