@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from icalendar import Calendar
 from sqlmodel import Session, col, select
 
 from app.audit.models import AuditEvent
@@ -436,3 +437,50 @@ def test_only_a_lead_archives(
     cancel_what_is_left(db, cohort["id"])
     response = signed.api(people.facilitator).post(f"/api/v1/cohorts/{cohort['id']}/archive")
     assert response.status_code == 403
+
+
+# Calendars and the facilitator's home follow who runs each session ---------------------------
+
+
+def feed_uids(api: TestClient) -> set[str]:
+    url = api.get("/api/v1/me/calendar").json()["url"]
+    response = api.get(url.split("testserver", 1)[1])
+    assert response.status_code == 200, response.text
+    return {str(e["uid"]) for e in Calendar.from_ical(response.content).walk("VEVENT")}
+
+
+def test_calendars_and_home_follow_covers_and_hand_overs(
+    lead_api: TestClient,
+    cohort: dict[str, Any],
+    people: People,
+    second_facilitator: User,
+    newcomer: User,
+    signed: Signed,
+) -> None:
+    covered = by_date(lead_api, cohort["id"], "2027-03-08")
+    response = lead_api.patch(
+        f"/api/v1/sessions/{covered['id']}",
+        json={"version": 1, "facilitator_ids": [newcomer.id, second_facilitator.id]},
+    )
+    assert response.status_code == 200, response.text
+    handed = lead_api.patch(
+        f"/api/v1/cohorts/{cohort['id']}",
+        json={"version": 1, "facilitator_ids": [newcomer.id, second_facilitator.id]},
+    )
+    assert handed.status_code == 200, handed.text
+    uid = "group-session-{}@tandem".format
+    sessions = handed.json()["sessions"]
+    before = [s["id"] for s in sessions if s["date"] < "2027-03-10" and s["id"] != covered["id"]]
+    after = [s["id"] for s in sessions if s["date"] >= "2027-03-10"]
+    leaver = feed_uids(signed.api(people.facilitator))
+    assert {uid(i) for i in before} <= leaver  # the sessions they ran
+    assert not {uid(i) for i in after} & leaver  # none after they left
+    assert uid(covered["id"]) not in leaver  # nor the one someone covered
+    joined = feed_uids(signed.api(newcomer))
+    assert {uid(i) for i in after} | {uid(covered["id"])} <= joined
+    assert not {uid(i) for i in before} & joined
+    # Their home page lists the session they covered (the last fortnight and today).
+    home = signed.pages(newcomer).get("/")
+    assert home.status_code == 200
+    assert f'href="/sessions/{covered["id"]}"' in home.text
+    assert f'href="/sessions/{covered["id"]}"' not in signed.pages(people.facilitator).get("/").text
