@@ -292,7 +292,7 @@ class MenteeHours:
 def mentor_detail(db: Session, scope: Scope, mentor_id: int) -> tuple[Any, list[MenteeHours]]:
     """(the mentor, each of their matches with hours per week): three queries."""
     mentor = db.execute(
-        select(USERS.c.id, USERS.c.name).where(
+        select(USERS.c.id, USERS.c.name, USERS.c.email).where(
             USERS.c.id == mentor_id, USERS.c.org_id == scope.org_id, USERS.c.role == "mentor"
         )
     ).first()

@@ -231,7 +231,7 @@ def _concerns(db: Session, scope: Scope) -> list[Flag]:
         Flag(
             "safeguarding_concern",
             f"A safeguarding concern about {ref} from the visit on {_day(day)}",
-            f"/visits/{visit_id}",
+            f"/visits/{visit_id}#concern-review",  # the visit page's review form
             child_id=child_id,
             match_id=match_id,
         )

@@ -195,6 +195,7 @@ def test_the_drilldowns_link_to_each_other(lead_pages: Any, programme: Programme
     cohort = lead_pages.get(f"/fidelity/cohorts/{programme.cohort}{q}").text
     assert f'href="/fidelity/children/{ben}{q}">Ben (DEMO-02)</a>' in cohort
     mentor = lead_pages.get(f"/fidelity/mentors/{programme.mentor}{q}").text
+    assert 'href="mailto:mentor@org-a.example.org"' in mentor  # to get in touch
     assert f'href="/fidelity/children/{ben}{q}">Ben (DEMO-02)</a>' in mentor
     dashboard = lead_pages.get(f"/fidelity{q}").text
     assert "Ann (-DEMO-03)</a>" in dashboard  # below the threshold, by first name too

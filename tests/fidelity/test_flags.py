@@ -262,7 +262,7 @@ def test_a_visit_with_a_safeguarding_concern(build: Builder, people: People, db:
     concern = build.visit(**base, date=day(8), status="completed", safeguarding_concern=True)
     assert raised(db, people, day(7), "safeguarding_concern") == []  # not yet happened
     (flag,) = raised(db, people, day(9), "safeguarding_concern")
-    assert flag["href"] == f"/visits/{concern}"  # the visit page, with its review form
+    assert flag["href"] == f"/visits/{concern}#concern-review"  # the visit's review form
     assert flag["child_id"] == child
     change(
         db,
