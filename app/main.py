@@ -53,6 +53,7 @@ def _api_router() -> APIRouter:
     router.include_router(curriculum_api.router)
     router.include_router(audit_api.router)
     router.include_router(children_api.router)
+    router.include_router(children_api.lists_router)
     router.include_router(records_api.router)
     router.include_router(cohorts_api.router)
     router.include_router(sessions_api.router)

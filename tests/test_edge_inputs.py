@@ -235,7 +235,7 @@ def test_child_preferences_null_clears_them(
     lead_api: TestClient,
     make_child: Any,
 ) -> None:
-    child = make_child(preferences={"mentor_gender": "female", "languages": ["Welsh"]})
+    child = make_child(preferences={"mentor_gender": "girl_or_woman", "languages": ["welsh"]})
     response = lead_api.patch(f"/api/v1/children/{child['id']}", json={"preferences": None})
     assert response.status_code == 200, response.text
     assert response.json()["preferences"] == {}
@@ -246,7 +246,7 @@ def test_child_languages_and_interests_null_clear_them(
     lead_api: TestClient,
     make_child: Any,
 ) -> None:
-    child = make_child(languages=["Welsh"], interests=["football"])
+    child = make_child(languages=["welsh"], interests=["football"])
     response = lead_api.patch(
         f"/api/v1/children/{child['id']}", json={"languages": None, "interests": None}
     )

@@ -32,9 +32,13 @@ class Child(SQLModel, table=True):
     placement_type: PlacementType = Field(
         sa_column=Column(str_enum(PlacementType, "placement_type"), nullable=False)
     )
+    # Keys of the controlled lists in app/children/lists.py; "_other": the person's own words.
     gender: str | None = Field(default=None, max_length=40)
+    gender_other: str | None = Field(default=None, max_length=80)
     ethnicity: str | None = Field(default=None, max_length=80)
+    ethnicity_other: str | None = Field(default=None, max_length=80)
     languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    languages_other: str | None = Field(default=None, max_length=500)
     interests: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     preferences: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(JSON, nullable=False)

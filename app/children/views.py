@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -17,15 +17,25 @@ from starlette.datastructures import UploadFile
 
 from app.auth.deps import CurrentUser, LeadUser, Today
 from app.auth.models import User
-from app.children import importing, service
+from app.children import importing, lists, service
+from app.children.lists import Ethnicity, Gender, MentorGender
 from app.children.models import Child, PlacementType
 from app.children.panels import CHILD_PANELS
 from app.children.schemas import ChildCreate, ChildUpdate
 from app.csvout import csv_text
 from app.db import DbSession
 from app.exceptions import Invalid
-from app.forms import Choice, DateInput, Form, Msg, OptionalText, Text, show_again
-from app.web import FormData, PathId, redirect, render
+from app.forms import (
+    Checkboxes,
+    Choice,
+    DateInput,
+    Form,
+    Msg,
+    OptionalText,
+    Text,
+    show_again,
+)
+from app.web import PathId, redirect, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -66,11 +76,28 @@ class ChildForm(Form):
         Field(title="Type of placement"),
         Msg(empty="Choose the type of placement", invalid="Choose the type of placement"),
     ]
-    gender: Annotated[OptionalText, Field(title="Gender", max_length=80)] = None
-    ethnicity: Annotated[OptionalText, Field(title="Ethnicity", max_length=80)] = None
-    languages: Annotated[OptionalText, Field(title="Languages")] = None
+    gender: Annotated[
+        Choice[Gender] | None, Field(title="Gender"), Msg(invalid=lists.CHOOSE_GENDER)
+    ] = None
+    gender_other: Annotated[
+        OptionalText, Field(title="Their gender, in their words", max_length=80)
+    ] = None
+    ethnicity: Annotated[
+        Choice[Ethnicity] | None, Field(title="Ethnic group"), Msg(invalid=lists.CHOOSE_ETHNICITY)
+    ] = None
+    ethnicity_other: Annotated[
+        OptionalText, Field(title="Their ethnic group, in their words", max_length=80)
+    ] = None
+    languages: Annotated[Checkboxes, Field(title="Languages", default_factory=list)]
+    languages_other: Annotated[
+        OptionalText, Field(title="Other languages", max_length=lists.LANGUAGES_OTHER_MAX)
+    ] = None
     interests: Annotated[OptionalText, Field(title="Interests")] = None
-    mentor_gender: Annotated[OptionalText, Field(title="Mentor's gender", max_length=40)] = None
+    mentor_gender: Annotated[
+        Choice[MentorGender] | None,
+        Field(title="Mentor's gender"),
+        Msg(invalid=lists.CHOOSE_MENTOR_GENDER),
+    ] = None
     same_ethnicity: Annotated[
         Literal["yes", "no", "any"],
         Field(title="Same ethnicity"),
@@ -87,11 +114,14 @@ class ChildForm(Form):
     ]
     consent_given_on: Annotated[DateInput, Field(title="Date consent was given")]
 
+    @classmethod
+    def typed_problems(cls, values: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
+        return lists.form_problems(values)
+
     def problems(self) -> Iterable[tuple[str, str]]:
-        for name, most in (("languages", 10), ("interests", 20)):
-            items = _items(getattr(self, name))
-            if len(items) > most or any(len(item) > 40 for item in items):
-                yield name, f"List up to {most} {name}, each 40 characters or fewer"
+        items = _items(self.interests)
+        if len(items) > 20 or any(len(item) > 40 for item in items):
+            yield "interests", "List up to 20 interests, each 40 characters or fewer"
 
     def body(self, keep_languages: list[str] | None = None) -> dict[str, Any]:
         """The form as the API's body (ChildCreate / ChildUpdate)."""
@@ -108,13 +138,25 @@ class ChildForm(Form):
             "date_of_birth": self.date_of_birth,
             "placement_type": self.placement_type,
             "gender": self.gender,
+            # The box under "Prefer to self-describe" counts only with it (hidden otherwise).
+            "gender_other": self.gender_other if self.gender in lists.GENDER_DESCRIBED else None,
             "ethnicity": self.ethnicity,
-            "languages": _items(self.languages),
+            "ethnicity_other": self.ethnicity_other,
+            "languages": self.languages,
+            "languages_other": self.languages_other,
             "interests": _items(self.interests),
             "preferences": prefs,
             "consent_given_by": self.consent_given_by,
             "consent_given_on": self.consent_given_on,
         }
+
+
+async def _whole_form(request: Request) -> Posted:
+    """The posted form with its repeated fields (the languages' checkboxes)."""
+    return await request.form()
+
+
+WholeForm = Annotated[Posted, Depends(_whole_form)]
 
 
 def values_of(child: Child) -> dict[str, Any]:
@@ -126,8 +168,11 @@ def values_of(child: Child) -> dict[str, Any]:
         date_of_birth=child.date_of_birth,
         placement_type=child.placement_type,
         gender=child.gender,
+        gender_other=child.gender_other,
         ethnicity=child.ethnicity,
-        languages=", ".join(child.languages),
+        ethnicity_other=child.ethnicity_other,
+        languages=child.languages,
+        languages_other=child.languages_other,
         interests=", ".join(child.interests),
         mentor_gender=prefs.get("mentor_gender"),
         same_ethnicity="any" if same is None else ("yes" if same else "no"),
@@ -152,6 +197,7 @@ def _form_context(child: Child | None) -> dict[str, Any]:
         "errors": {},
         "placements": PLACEMENTS,
         "same_ethnicity": SAME_ETHNICITY,
+        "lists": lists.form_choices(),
     }
 
 
@@ -190,7 +236,7 @@ def new_child_form(request: Request, actor: LeadUser) -> HTMLResponse:
 
 @router.post("/children", response_class=HTMLResponse)
 def create_child(
-    request: Request, db: DbSession, actor: LeadUser, today: Today, form: FormData
+    request: Request, db: DbSession, actor: LeadUser, today: Today, form: WholeForm
 ) -> Response:
     submission = ChildForm.read(form)
     if submission.data:
@@ -344,6 +390,7 @@ def child_page(
             "placement": PLACEMENT_NAMES.get(child.placement_type.value, child.placement_type),
             "prefs": prefs,
             "same_ethnicity": "No preference" if same is None else ("Yes" if same else "No"),
+            "shown": lists.shown(child),
             "staff": _is_staff(user),
             "added": bool(added),
             "saved": bool(saved),
@@ -366,7 +413,7 @@ def update_child(
     db: DbSession,
     actor: LeadUser,
     today: Today,
-    form: FormData,
+    form: WholeForm,
     child_id: PathId,
 ) -> Response:
     child = service.get_child(db, actor=actor, child_id=child_id)

@@ -18,9 +18,13 @@ class MentorProfile(SQLModel, table=True):
 
     user_id: int = Field(foreign_key="user_account.id", primary_key=True)
     org_id: int = Field(foreign_key="organisation.id")
+    # Keys of the controlled lists in app/children/lists.py; "_other": the person's own words.
     gender: str | None = Field(default=None, max_length=40)
+    gender_other: str | None = Field(default=None, max_length=80)
     ethnicity: str | None = Field(default=None, max_length=80)
+    ethnicity_other: str | None = Field(default=None, max_length=80)
     languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    languages_other: str | None = Field(default=None, max_length=500)
     interests: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     care_experience: bool = False
     # Weekdays and times free, in the mentor's words ("weekday evenings, Saturdays").

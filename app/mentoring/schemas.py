@@ -8,6 +8,17 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from app.children.lists import Ethnicity, Gender, Language, check_described
+from app.children.schemas import (
+    ETHNICITY,
+    ETHNICITY_OTHER,
+    GENDER,
+    GENDER_OTHER,
+    LANGUAGES_OTHER,
+    LISTS,
+    OtherLanguages,
+    OtherText,
+)
 from app.mentoring.models import CalledOffBy, EndedBy, EndReason, ReviewAction, VisitStatus
 from app.sessions.models import AssignmentKind, AssignmentStatus
 from app.web import Day, Version, WallTime
@@ -25,9 +36,14 @@ CancelReason = Annotated[
 class MentorFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    gender: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
-    ethnicity: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)] | None = None
-    languages: list[Tag] = Field(default_factory=list, max_length=10)
+    gender: Gender | None = GENDER
+    gender_other: OtherText | None = GENDER_OTHER
+    ethnicity: Ethnicity | None = ETHNICITY
+    ethnicity_other: OtherText | None = ETHNICITY_OTHER
+    languages: list[Language] = Field(
+        default_factory=list, max_length=10, description=f"Keys of the language list. {LISTS}"
+    )
+    languages_other: OtherLanguages | None = LANGUAGES_OTHER
     interests: list[Tag] = Field(default_factory=list, max_length=20)
     care_experience: bool = False
     availability: Line | None = None
@@ -40,6 +56,10 @@ class MentorFields(BaseModel):
     training_completed_on: Day | None = None
     max_caseload: int = Field(default=2, ge=1, le=4)
 
+    @model_validator(mode="after")
+    def _described(self) -> MentorFields:
+        return check_described(self)
+
 
 class MentorCreate(MentorFields):
     user_id: Id
@@ -51,9 +71,14 @@ class MentorUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    gender: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
-    ethnicity: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)] | None = None
-    languages: list[Tag] | None = Field(default=None, max_length=10)
+    gender: Gender | None = GENDER
+    gender_other: OtherText | None = GENDER_OTHER
+    ethnicity: Ethnicity | None = ETHNICITY
+    ethnicity_other: OtherText | None = ETHNICITY_OTHER
+    languages: list[Language] | None = Field(
+        default=None, max_length=10, description=f"Keys of the language list. {LISTS}"
+    )
+    languages_other: OtherLanguages | None = LANGUAGES_OTHER
     interests: list[Tag] | None = Field(default=None, max_length=20)
     care_experience: bool | None = None
     availability: Line | None = None
@@ -65,15 +90,22 @@ class MentorUpdate(BaseModel):
     training_completed_on: Day | None = None
     max_caseload: int | None = Field(default=None, ge=1, le=4)
 
+    @model_validator(mode="after")
+    def _described(self) -> MentorUpdate:
+        return check_described(self, partial=True)
+
 
 class MentorPublic(BaseModel):
     user_id: int
     name: str
     email: str
     active: bool
-    gender: str | None
-    ethnicity: str | None
-    languages: list[str]
+    gender: str | None = Field(description="A key of the gender list (GET /api/v1/lists)")
+    gender_other: str | None = None
+    ethnicity: str | None = Field(description="A key of the ethnic group list")
+    ethnicity_other: str | None = None
+    languages: list[str] = Field(description="Keys of the language list")
+    languages_other: str | None = None
     interests: list[str]
     care_experience: bool
     availability: str | None

@@ -18,11 +18,11 @@ def test_create_search_view_edit_child(lead_api: TestClient, make_child: MakeChi
     child = make_child(
         first_name="Amira",
         reference="LA-0042",
-        languages=["Arabic", "English"],
-        preferences={"mentor_gender": "female", "same_ethnicity": True},
+        languages=["arabic", "english"],
+        preferences={"mentor_gender": "girl_or_woman", "same_ethnicity": True},
     )
     assert child["preferences"] == {
-        "mentor_gender": "female",
+        "mentor_gender": "girl_or_woman",
         "same_ethnicity": True,
         "languages": [],
     }

@@ -24,11 +24,11 @@ FORM = {
     "date_of_birth-month": "3",
     "date_of_birth-year": "2016",
     "placement_type": "kinship",
-    "gender": "Boy",
+    "gender": "boy_or_man",
     "ethnicity": "",
-    "languages": "English, Welsh ,",
+    "languages": ["english", "welsh"],
     "interests": "chess, football",
-    "mentor_gender": "Male",
+    "mentor_gender": "boy_or_man",
     "same_ethnicity": "yes",
     "notes": "Likes quiet places",
     "consent_given_by": "Kinship carer",
@@ -128,7 +128,7 @@ def test_register_a_child(lead_pages: PageClient, db: Session) -> None:
     assert response.headers["location"] == f"/children/{child.id}"
     assert child.first_name == "Robin"
     assert child.date_of_birth.isoformat() == "2016-03-01"
-    assert child.languages == ["English", "Welsh"]
+    assert child.languages == ["english", "welsh"]
     assert child.interests == ["chess", "football"]
     assert child.ethnicity is None
     assert child.preferences["same_ethnicity"] is True
@@ -287,11 +287,16 @@ def test_view_shows_the_record(
         first_name="Amira",
         date_of_birth="2016-03-01",
         placement_type="residential",
-        gender="Girl",
-        ethnicity="Kurdish",
-        languages=["Arabic", "English"],
+        gender="girl_or_woman",
+        ethnicity="other",
+        ethnicity_other="Kurdish",
+        languages=["arabic", "english"],
         interests=["drawing"],
-        preferences={"mentor_gender": "Female", "same_ethnicity": False, "notes": "Shy at first"},
+        preferences={
+            "mentor_gender": "girl_or_woman",
+            "same_ethnicity": False,
+            "notes": "Shy at first",
+        },
         consent_given_by="Social worker",
         consent_given_on="2026-09-01",
     )
@@ -309,7 +314,7 @@ def test_view_shows_the_record(
         "Kurdish",
         "Arabic, English",
         "drawing",
-        "Female",
+        "Girl or woman",
         "Shy at first",
         "Social worker",
         "1 September 2026",
@@ -346,8 +351,9 @@ def test_edit_a_child(lead_pages: PageClient, make_child: MakeChild, db: Session
     child = make_child(
         reference="LA-0042",
         first_name="Amira",
-        ethnicity="Kurdish",
-        preferences={"languages": ["Kurdish"], "same_ethnicity": True},
+        ethnicity="other",
+        ethnicity_other="Kurdish",
+        preferences={"languages": ["kurdish"], "same_ethnicity": True},
     )
     form = lead_pages.get(f"/children/{child['id']}/edit")
     assert form.status_code == 200
@@ -371,7 +377,7 @@ def test_edit_a_child(lead_pages: PageClient, make_child: MakeChild, db: Session
     assert saved.interests == ["chess", "football"]
     assert saved.placement_type.value == "kinship"
     assert saved.preferences.get("same_ethnicity") is None
-    assert saved.preferences["languages"] == ["Kurdish"]  # not on the form: kept
+    assert saved.preferences["languages"] == ["kurdish"]  # not on the form: kept
     event = db.exec(
         select(AuditEvent).where(
             AuditEvent.entity == "child",

@@ -75,7 +75,7 @@ def test_three_cohorts_at_different_points_of_the_year(
         assert 9 <= age <= 11, children[e.child_id]
         assert e.eligibility_override is None
     assert len({c.first_name for c in children.values()}) == len(children) == 26
-    assert {c.gender for c in children.values()} == {"female", "male"}
+    assert {c.gender for c in children.values()} == {"girl_or_woman", "boy_or_man"}
     assert len({c.ethnicity for c in children.values()}) >= 10
     assert [c.name for c in report.cohorts] == ["Wednesday group", "Monday group", "Thursday group"]
 

@@ -97,7 +97,7 @@ def test_mentors_and_their_checks(db: Session, demo: Demo) -> None:
     rows = {r.user.email: r for r in profiles.list_mentors(db, actor=users["lead"], today=DEMO_DAY)}
     assert set(rows) == set(MENTORS)
     assert all(r.profile.about and r.profile.interests for r in rows.values())
-    assert {r.profile.gender for r in rows.values()} == {"female", "male"}
+    assert {r.profile.gender for r in rows.values()} == {"girl_or_woman", "boy_or_man"}
     assert any(r.profile.care_experience for r in rows.values())
     assert any(len(r.profile.languages) > 1 for r in rows.values())
     not_ready = {email: r.readiness.missing for email, r in rows.items() if not r.readiness.ready}

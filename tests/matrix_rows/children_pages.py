@@ -31,7 +31,7 @@ CHILD_FORM = {
     "placement_type": "kinship",
     "gender": "",
     "ethnicity": "",
-    "languages": "English, Welsh",
+    "languages": "welsh",
     "interests": "chess",
     "mentor_gender": "",
     "same_ethnicity": "any",

@@ -5,4 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-ROWS: list[dict[str, Any]] = []
+ROWS: list[dict[str, Any]] = [
+    # The controlled lists: anyone signed in, in any organisation (they are the same lists).
+    {
+        "method": "GET",
+        "path": "/api/v1/lists",
+        "expect": {
+            "anonymous": 401,
+            "admin": 200,
+            "lead": 200,
+            "facilitator": 200,
+            "mentor": 200,
+            "other_org": 200,
+        },
+    },
+]

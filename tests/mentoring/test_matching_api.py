@@ -48,24 +48,24 @@ def test_suggestions_are_ranked_ready_mentors_with_room_and_plain_reasons(
     lead_api: TestClient, make_mentor: MakeMentor, make_child: MakeChild, today: dt.date
 ) -> None:
     child = make_child(
-        ethnicity="Black British",
-        languages=["Polish"],
+        ethnicity="black_caribbean",
+        languages=["polish"],
         interests=["football", "drawing"],
-        preferences={"mentor_gender": "female", "same_ethnicity": True},
+        preferences={"mentor_gender": "girl_or_woman", "same_ethnicity": True},
     )
     best = make_mentor(
         name="Best",
-        gender="Female",
-        ethnicity="black british",
-        languages=["polish", "English"],
+        gender="girl_or_woman",
+        ethnicity="black_caribbean",
+        languages=["polish", "english"],
         interests=["Football", "Drawing"],
         care_experience=True,
     )
-    some = make_mentor(name="Some", gender="female", interests=["football"])
-    none = make_mentor(name="None", gender="male")
-    make_mentor(name="Untrained", gender="female", training_completed_on=None)
-    make_mentor(name="No barred list", gender="female", barred_list_checked=False)
-    full = make_mentor(name="Full", gender="female", max_caseload=1)
+    some = make_mentor(name="Some", gender="girl_or_woman", interests=["football"])
+    none = make_mentor(name="None", gender="boy_or_man")
+    make_mentor(name="Untrained", gender="girl_or_woman", training_completed_on=None)
+    make_mentor(name="No barred list", gender="girl_or_woman", barred_list_checked=False)
+    full = make_mentor(name="Full", gender="girl_or_woman", max_caseload=1)
     make_match(lead_api, make_child()["id"], full["user_id"], today)
 
     response = lead_api.get(f"/api/v1/children/{child['id']}/mentor-suggestions")
@@ -101,8 +101,8 @@ def test_suggestions_honour_the_organisations_weights(
     make_mentor: MakeMentor,
     make_child: MakeChild,
 ) -> None:
-    child = make_child(interests=["chess"], preferences={"mentor_gender": "male"})
-    by_gender = make_mentor(name="By gender", gender="male")
+    child = make_child(interests=["chess"], preferences={"mentor_gender": "boy_or_man"})
+    by_gender = make_mentor(name="By gender", gender="boy_or_man")
     by_interest = make_mentor(name="By interest", interests=["chess"])
     url = f"/api/v1/children/{child['id']}/mentor-suggestions"
 
@@ -151,7 +151,7 @@ def test_suggestions_run_the_same_statements_for_few_or_many_mentors(
     count_queries: CountQueries,
     today: dt.date,
 ) -> None:
-    child = make_child(interests=["chess", "art"], preferences={"mentor_gender": "female"})
+    child = make_child(interests=["chess", "art"], preferences={"mentor_gender": "girl_or_woman"})
     url = f"/api/v1/children/{child['id']}/mentor-suggestions"
 
     def measure() -> tuple[int, int]:
@@ -161,10 +161,10 @@ def test_suggestions_run_the_same_statements_for_few_or_many_mentors(
         assert response.status_code == 200
         return counted.count, len(response.json())
 
-    make_mentor(gender="female")
+    make_mentor(gender="girl_or_woman")
     few = measure()
     for n in range(12):
-        mentor = make_mentor(gender="female" if n % 2 else "male", interests=["chess"])
+        mentor = make_mentor(gender="girl_or_woman" if n % 2 else "boy_or_man", interests=["chess"])
         if n % 3 == 0:
             make_match(lead_api, make_child()["id"], mentor["user_id"], today)
     many = measure()

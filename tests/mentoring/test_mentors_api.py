@@ -33,8 +33,8 @@ def test_a_ready_mentor_is_listed_and_reads_their_own_profile(
     events = audit_count(db, "create", "mentor_profile")
     mentor = make_mentor(
         name="Alex Mentor",
-        gender="female",
-        languages=["English", "Polish"],
+        gender="girl_or_woman",
+        languages=["english", "polish"],
         interests=["football"],
         care_experience=True,
         availability="Saturdays",
@@ -47,7 +47,7 @@ def test_a_ready_mentor_is_listed_and_reads_their_own_profile(
     assert mentor["dbs_expires_on"] == add_years(checked, 3).isoformat()
     assert mentor["max_caseload"] == 3
     assert mentor["active_matches"] == 0
-    assert mentor["languages"] == ["English", "Polish"]
+    assert mentor["languages"] == ["english", "polish"]
     assert audit_count(db, "create", "mentor_profile") == events + 1
 
     listed = lead_api.get("/api/v1/mentors").json()

@@ -163,24 +163,25 @@ def test_the_29_february_boundary_in_suggestions(
 def test_a_perfect_match_scores_1_and_says_why() -> None:
     needs = ChildNeeds.of(
         _child(
-            ethnicity="Mixed",
+            ethnicity="mixed_other",
             interests=["art", "music", "chess", "swimming"],
-            languages=["Urdu"],
-            preferences={"mentor_gender": "Male"},
+            languages=["urdu"],
+            preferences={"mentor_gender": "boy_or_man"},
         )
     )
     value, reasons = _score(
         needs,
-        gender=" male ",
-        ethnicity="MIXED",
+        gender="boy_or_man",
+        ethnicity="mixed_other",
         languages=["urdu"],
         interests=["Art", "Music", "Chess"],
         care_experience=True,
     )
     assert value == 1.0
     assert reasons == [
-        "child asked for a Male mentor",
-        "same ethnicity (MIXED)",
+        "child asked for a male mentor",
+        "same ethnicity (Mixed or Multiple ethnic groups: Any other Mixed or Multiple ethnic "
+        "background)",
         "speaks Urdu",
         "shares interests: art, music, chess",
         "mentor has care experience",
@@ -197,8 +198,8 @@ def test_unknown_characteristics_neither_help_nor_harm() -> None:
 
 
 def test_the_preferred_languages_replace_the_childs_own() -> None:
-    needs = ChildNeeds.of(_child(languages=["English"], preferences={"languages": ["Welsh"]}))
-    assert _score(needs, languages=["English"])[1] == []
+    needs = ChildNeeds.of(_child(languages=["english"], preferences={"languages": ["welsh"]}))
+    assert _score(needs, languages=["english"])[1] == []
     assert _score(needs, languages=["welsh"])[1] == ["speaks Welsh"]
 
 
@@ -211,26 +212,30 @@ def test_shared_interests_count_up_to_three() -> None:
 
 
 def test_weights_change_the_score() -> None:
-    needs = ChildNeeds.of(_child(preferences={"mentor_gender": "female"}, interests=["art"]))
-    gender_only = {"gender": "female"}
+    needs = ChildNeeds.of(_child(preferences={"mentor_gender": "girl_or_woman"}, interests=["art"]))
+    gender_only = {"gender": "girl_or_woman"}
     assert _score(needs, {}, **gender_only)[0] == round(3 / 6, 3)  # default 3 of 3+2+1
     heavy = {"gender": 10, "interests": 0, "care_experience": 0}
     assert _score(needs, heavy, **gender_only)[0] == 1.0
     assert _score(needs, {"gender": 0}, **gender_only) == (0.0, [])
 
 
-names = st.sampled_from(["female", "male", "Female ", "non-binary", "", None])
+names = st.sampled_from(
+    ["girl_or_woman", "boy_or_man", "non_binary", "other", "prefer_not_to_say", "", None]
+)
 tags = st.lists(st.sampled_from(["art", "Art", "chess", "music", "urdu", "English", " "]))
+spoken = st.lists(st.sampled_from(["english", "urdu", "welsh", "british_sign_language"]))
+ethnic_groups = st.sampled_from(["white_british", "mixed_other", "other", "prefer_not_to_say"])
 
 
 @given(
     child_gender=names,
-    child_ethnicity=st.sampled_from(["White British", "Mixed", "", None]),
-    child_languages=tags,
+    child_ethnicity=st.one_of(ethnic_groups, st.sampled_from(["", None])),
+    child_languages=spoken,
     child_interests=tags,
     mentor_gender=names,
-    mentor_ethnicity=st.sampled_from(["white british", "Mixed", None]),
-    mentor_languages=tags,
+    mentor_ethnicity=st.one_of(ethnic_groups, st.none()),
+    mentor_languages=spoken,
     mentor_interests=tags,
     care=st.booleans(),
     weights=st.dictionaries(st.sampled_from(WEIGHT_KEYS), st.integers(0, 10)),

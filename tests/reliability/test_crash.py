@@ -66,8 +66,9 @@ def child_bodies() -> Iterator[dict[str, Any]]:
             "placement_type": ["foster", "kinship", "residential", "other"][n % 4],
             "consent_given_by": f"Social worker {n}",
             "consent_given_on": "2026-09-01",
-            "gender": "female" if n % 2 else "male",
-            "languages": ["English", f"Language {n}"],
+            "gender": "girl_or_woman" if n % 2 else "boy_or_man",
+            "languages": ["english"],
+            "languages_other": f"Language {n}",
             "interests": ["football", f"interest {n}"],
         }
 

@@ -29,6 +29,7 @@ from app.demo.scale.vocabulary import (
     CANCEL_REASONS,
     ETHNICITIES,
     FIRST_NAMES,
+    GENDERS,
     INTERESTS,
     SECOND_LANGUAGES,
     TOWNS,
@@ -169,8 +170,8 @@ def _child(
         end = start + 14 * DAY + rng.randint(0, window) * DAY
         withdraw = rng.choice(WITHDRAW_REASONS)
     consent = min(first - rng.randint(14, 40) * DAY, as_of)
-    gender = rng.choice(("female", "male"))
-    languages = ["English"] + ([rng.choice(SECOND_LANGUAGES)] if rng.random() < 0.2 else [])
+    gender = rng.choice(GENDERS)
+    languages = ["english"] + ([rng.choice(SECOND_LANGUAGES)] if rng.random() < 0.2 else [])
     batch.add(
         "child",
         {

@@ -10,6 +10,7 @@ from app.demo.scale.rows import DAY, REGION, Batch, Org, Run, at
 from app.demo.scale.vocabulary import (
     ETHNICITIES,
     FIRST_NAMES,
+    GENDERS,
     INTERESTS,
     LAST_NAMES,
     SECOND_LANGUAGES,
@@ -79,9 +80,9 @@ def mentor(run: Run, batch: Batch, org_id: int, before: dt.date) -> int:
         {
             "user_id": uid,
             "org_id": org_id,
-            "gender": rng.choice(("female", "female", "male")),
+            "gender": rng.choice((GENDERS[0], GENDERS[0], GENDERS[1])),
             "ethnicity": rng.choice(ETHNICITIES),
-            "languages": ["English"]
+            "languages": ["english"]
             + ([rng.choice(SECOND_LANGUAGES)] if rng.random() < 0.2 else []),
             "interests": interests,
             "care_experience": rng.random() < 0.15,

@@ -19,23 +19,25 @@ LAST_NAMES = _words(
     "Jackson Jones Khan Lewis Martin Morris Nowak Okafor Patel Roberts Robinson Shah "
     "Smith Taylor Thomas Walker White Williams Wilson Wright"
 )
+# Keys of the controlled lists (app/children/lists.py), as the API takes them.
 ETHNICITIES = (
-    "White British",
-    "White British",
-    "White British",
-    "White Irish",
-    "White Polish",
-    "Black African",
-    "Black Caribbean",
-    "British Pakistani",
-    "British Indian",
-    "British Bangladeshi",
-    "Mixed White and Black Caribbean",
-    "Mixed White and Asian",
-    "Gypsy or Irish Traveller",
-    "Any other ethnic group",
+    "white_british",
+    "white_british",
+    "white_british",
+    "white_irish",
+    "white_other",
+    "black_african",
+    "black_caribbean",
+    "asian_pakistani",
+    "asian_indian",
+    "asian_bangladeshi",
+    "mixed_white_and_black_caribbean",
+    "mixed_white_and_asian",
+    "white_gypsy_or_irish_traveller",
+    "arab",
 )
-SECOND_LANGUAGES = ("Urdu", "Polish", "Punjabi", "Somali", "Arabic", "Romanian", "Welsh")
+SECOND_LANGUAGES = ("urdu", "polish", "panjabi", "somali", "arabic", "romanian", "welsh")
+GENDERS = ("girl_or_woman", "boy_or_man")
 INTERESTS = _words(
     "football art drawing baking animals music dancing gaming lego swimming cycling "
     "reading coding cricket netball drama singing basketball gymnastics cooking"

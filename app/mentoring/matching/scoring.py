@@ -8,6 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.auth.models import DEFAULT_MATCH_WEIGHTS
+from app.children.lists import (
+    ETHNICITY_LABELS,
+    LANGUAGE_LABELS,
+    MENTOR_GENDER_WORDS,
+    OTHER,
+    informative,
+)
 from app.children.models import Child
 
 
@@ -15,9 +22,18 @@ def _fold(values: Any) -> dict[str, str]:
     return {str(v).strip().casefold(): str(v).strip() for v in values or () if str(v).strip()}
 
 
+def _comparable(key: str | None) -> str | None:
+    """A gender or ethnic group key that can make a match: not blank, not "prefer not to
+    say" (no information), not "other" (the words kept beside it say what it is, and two
+    people's words are not one group)."""
+    known = informative(key)
+    return None if known == OTHER else known
+
+
 @dataclass(frozen=True)
 class ChildNeeds:
-    """What a child brings to matching, folded once for comparing with many mentors."""
+    """What a child brings to matching, once for comparing with many mentors: the keys of
+    the controlled lists (app/children/lists.py), each with the words for the reasons."""
 
     gender: str | None
     gender_label: str | None
@@ -29,20 +45,24 @@ class ChildNeeds:
     @classmethod
     def of(cls, child: Child) -> ChildNeeds:
         prefs = child.preferences or {}
-        wanted = prefs.get("mentor_gender")
+        wanted = _comparable(prefs.get("mentor_gender"))
         languages = prefs.get("languages") or child.languages
         return cls(
-            gender=wanted.strip().casefold() if wanted else None,
-            gender_label=wanted.strip() if wanted else None,
-            ethnicity=child.ethnicity.strip().casefold() if child.ethnicity else None,
+            gender=wanted,
+            gender_label=MENTOR_GENDER_WORDS.get(wanted, wanted) if wanted else None,
+            ethnicity=_comparable(child.ethnicity),
             same_ethnicity_asked=bool(prefs.get("same_ethnicity")),
-            languages=_fold(languages),
+            languages={str(k): LANGUAGE_LABELS.get(str(k), str(k)) for k in languages or ()},
             interests=_fold(child.interests),
         )
 
 
 def _keys(values: Any) -> set[str]:
     return {str(v).strip().casefold() for v in values or ()}
+
+
+def _listed(values: Any) -> set[str]:
+    return {str(v) for v in values or ()}
 
 
 class Scorer:
@@ -73,20 +93,20 @@ class Scorer:
         if not self.total:
             return 0.0
         needs, earned = self.needs, 0.0
-        if self.gender and gender and gender.strip().casefold() == needs.gender:
+        if self.gender and _comparable(gender) == needs.gender:
             earned += self.gender
             if reasons is not None:
                 reasons.append(f"child asked for a {needs.gender_label} mentor")
-        if self.ethnicity and ethnicity and ethnicity.strip().casefold() == needs.ethnicity:
+        if self.ethnicity and _comparable(ethnicity) == needs.ethnicity:
             earned += self.ethnicity
             if reasons is not None:
                 reasons.append(
                     "child asked for a mentor of the same ethnicity"
                     if needs.same_ethnicity_asked
-                    else f"same ethnicity ({ethnicity.strip()})"
+                    else f"same ethnicity ({ETHNICITY_LABELS.get(needs.ethnicity or '')})"
                 )
         if self.languages and languages:
-            theirs = _keys(languages)
+            theirs = _listed(languages)
             if not theirs.isdisjoint(needs.languages):
                 earned += self.languages
                 if reasons is not None:

@@ -17,6 +17,7 @@ from app.auth.deps import CurrentOrg, LeadUser, Today
 from app.auth.models import DEFAULT_MATCH_WEIGHTS, Organisation, Role, User
 from app.auth.schemas import WEIGHT_LABELS
 from app.children import service as children
+from app.children.lists import language_names
 from app.clock import now_for
 from app.db import DbSession
 from app.forms import FORM, Submission, show_again
@@ -196,7 +197,7 @@ def shortlist_page(
                     "interests": r.profile.interests,
                     "about": r.profile.about,
                     "availability": r.profile.availability,
-                    "languages": r.profile.languages,
+                    "languages": language_names(r.profile.languages, r.profile.languages_other),
                 }
                 for r in chosen
             ],

@@ -8,14 +8,26 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from app.forms import DateInput, Form, Msg, OptionalDateInput, OptionalText, Tick, WholeNumber
+from app.children import lists
+from app.children.lists import Ethnicity, Gender
+from app.forms import (
+    Checkboxes,
+    Choice,
+    DateInput,
+    Form,
+    Msg,
+    OptionalDateInput,
+    OptionalText,
+    Tick,
+    WholeNumber,
+)
 from app.mentoring.models import MentorProfile
 from app.mentoring.schemas import MentorCreate, MentorUpdate
 
 MAX_ID = 2**31 - 1  # what the integer id columns hold
 CASELOAD = "Choose a caseload from 1 to 4 children"
 CHOOSE_PERSON = "Choose the person who will mentor"
-LISTS = {"languages": 10, "interests": 20}  # the most of each, as the API's
+LISTS = {"interests": 20}  # the most of each, as the API's
 
 
 def split_list(text: str | None) -> list[str]:
@@ -25,9 +37,22 @@ def split_list(text: str | None) -> list[str]:
 class MentorForm(Form):
     """The profile and its checks, in the order of the page."""
 
-    gender: Annotated[OptionalText, Field(title="Gender", max_length=40)] = None
-    ethnicity: Annotated[OptionalText, Field(title="Ethnicity", max_length=80)] = None
-    languages: Annotated[OptionalText, Field(title="Languages")] = None
+    gender: Annotated[
+        Choice[Gender] | None, Field(title="Gender"), Msg(invalid=lists.CHOOSE_GENDER)
+    ] = None
+    gender_other: Annotated[
+        OptionalText, Field(title="Their gender, in their words", max_length=80)
+    ] = None
+    ethnicity: Annotated[
+        Choice[Ethnicity] | None, Field(title="Ethnic group"), Msg(invalid=lists.CHOOSE_ETHNICITY)
+    ] = None
+    ethnicity_other: Annotated[
+        OptionalText, Field(title="Their ethnic group, in their words", max_length=80)
+    ] = None
+    languages: Annotated[Checkboxes, Field(title="Languages", default_factory=list)]
+    languages_other: Annotated[
+        OptionalText, Field(title="Other languages", max_length=lists.LANGUAGES_OTHER_MAX)
+    ] = None
     interests: Annotated[OptionalText, Field(title="Interests")] = None
     care_experience: Annotated[Tick, Field(title="They have been in care themselves")] = False
     availability: Annotated[OptionalText, Field(title="Availability", max_length=200)] = None
@@ -50,6 +75,7 @@ class MentorForm(Form):
 
     @classmethod
     def typed_problems(cls, values: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
+        yield from lists.form_problems(values)
         for name, most in LISTS.items():
             items = split_list(values.get(name))
             if len(items) > most or any(len(item) > 40 for item in items):
@@ -65,9 +91,11 @@ class MentorForm(Form):
 
     def profile(self) -> dict[str, Any]:
         """Every field as the API's body has it: a blank field is cleared."""
+        described = self.gender in lists.GENDER_DESCRIBED
         return {
-            **self.model_dump(exclude={"user_id", "languages", "interests"}),
-            "languages": split_list(self.languages),
+            **self.model_dump(exclude={"user_id", "interests"}),
+            # The box under "Prefer to self-describe" counts only with it (hidden otherwise).
+            "gender_other": self.gender_other if described else None,
             "interests": split_list(self.interests),
         }
 

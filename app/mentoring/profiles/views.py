@@ -6,20 +6,22 @@ Every page calls the same service functions as the JSON API (app/mentoring/api.p
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
 from app.auth.deps import LeadUser, Today
 from app.auth.models import User
+from app.children import lists
 from app.db import DbSession
 from app.forms import show_again
 from app.mentoring.matching import service as matching
 from app.mentoring.profiles import service as profiles
 from app.mentoring.profiles.forms import MentorForm, NewMentorForm
-from app.web import FormData, PathId, render
+from app.web import PathId, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -36,6 +38,14 @@ def _dbs_state(row: profiles.MentorRow, today: dt.date) -> str | None:
     if expires <= today + dt.timedelta(days=profiles.SOON_DAYS):
         return "soon"
     return None
+
+
+async def _whole_form(request: Request) -> FormData:
+    """The posted form with its repeated fields (the languages' checkboxes)."""
+    return await request.form()
+
+
+WholeForm = Annotated[FormData, Depends(_whole_form)]
 
 
 # Mentors -------------------------------------------------------------------------------------
@@ -59,6 +69,7 @@ def _new_mentor_context(db: Session, actor: User) -> dict[str, Any]:
         "errors": {},
         "candidates": [(str(u.id), u.name) for u in people],
         "caseloads": CASELOADS,
+        "lists": lists.form_choices(),
     }
 
 
@@ -72,7 +83,7 @@ def new_mentor_form(request: Request, db: DbSession, actor: LeadUser) -> HTMLRes
 
 @router.post("/mentors/new", response_class=HTMLResponse)
 def create_mentor(
-    request: Request, db: DbSession, actor: LeadUser, today: Today, form: FormData
+    request: Request, db: DbSession, actor: LeadUser, today: Today, form: WholeForm
 ) -> Response:
     submission = NewMentorForm.read(form)
     if data := submission.data:
@@ -98,6 +109,7 @@ def _mentor_context(db: Session, actor: User, today: dt.date, mentor_id: int) ->
         "values": MentorForm.stored(row.profile),
         "errors": {},
         "caseloads": CASELOADS,
+        "lists": lists.form_choices(),
     }
 
 
@@ -123,7 +135,7 @@ def update_mentor(
     db: DbSession,
     actor: LeadUser,
     today: Today,
-    form: FormData,
+    form: WholeForm,
     mentor_id: PathId,
 ) -> Response:
     profiles.get_mentor(db, actor=actor, mentor_id=mentor_id, today=today)  # 404 first
