@@ -271,10 +271,13 @@ def test_plan_then_cancel_without_javascript(
         page.locator("#until-year").fill(str(until.year))
         page.get_by_role("button", name="Plan the visits").click()
         expect(page.locator(".govuk-notification-banner")).to_contain_text("visits planned")
-        # Next week's Saturday visit: cancel it with one click.
+        # Next week's Saturday visit: cancel it, saying who called it off and why.
         page.get_by_role("link", name="Next week").click()
         card = page.locator("section.tandem-mentee", has_text=mentoring.child_name)
-        card.get_by_role("button", name="Cancel").first.click()
+        card.get_by_role("link", name="Cancel").first.click()
+        page.get_by_label("The young person").check()
+        page.get_by_label("Why was it called off?").fill("Football match")
+        page.get_by_role("button", name="Cancel the visit").click()
         expect(page.locator(".govuk-notification-banner")).to_contain_text("Visit cancelled")
         expect(
             page.locator("section.tandem-mentee", has_text=mentoring.child_name)
