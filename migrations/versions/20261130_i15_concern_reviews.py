@@ -130,6 +130,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     # The visits keep concern_reviewed_at, so the flags stay as they were.
     with op.batch_alter_table("mentor_visit", schema=None) as batch_op:
+        # SQLite's batch copy would keep the column's CHECK constraint: drop it first.
+        batch_op.drop_constraint(batch_op.f("ck_mentor_visit_visit_called_off_by"), type_="check")
         batch_op.drop_column("cancel_reason")
         batch_op.drop_column("called_off_by")
     with op.batch_alter_table("concern_review", schema=None) as batch_op:
