@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import structlog
 from fastapi import FastAPI, Request
@@ -111,6 +111,10 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404 and detail == "Not Found":
         detail = "There is nothing at this address."
     headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405 and request.method == "GET" and not wants_json(request):
+        # A person on an address that only takes a form (a reload after a failed save, a
+        # bookmark): the page the form is on, not "Method Not Allowed".
+        return RedirectResponse(nearest_page(request), status_code=303)
     if exc.status_code == 405:
         detail = f"{request.method} is not allowed here."
         headers["Allow"] = ", ".join(_allowed_methods(request))
@@ -151,7 +155,7 @@ async def _domain_exception(request: Request, exc: Exception) -> Response:
     headers: dict[str, str] = {}
     if isinstance(exc, NotAuthenticated):
         if not wants_json(request):
-            return _to_sign_in(request)
+            return await _to_sign_in(request)
         headers["WWW-Authenticate"] = "Bearer"
     if isinstance(exc, TooManyRequests):
         headers["Retry-After"] = str(exc.retry_after)
@@ -167,15 +171,74 @@ async def _domain_exception(request: Request, exc: Exception) -> Response:
     )
 
 
-def _to_sign_in(request: Request) -> Response:
-    """People who are not signed in go to the sign-in page, and come back afterwards."""
+async def _to_sign_in(request: Request) -> Response:
+    """People who are not signed in go to the sign-in page, and come back afterwards.
+
+    A form posted after the session ended comes back to the page it was on, never to the
+    address it posted to (which may answer POST alone), with what was typed kept until
+    they have signed in (app/web.py `keep_entries`; only from a page of this site)."""
+    from app.web import keep_entries  # the page layer imports this module
+
     target = request.url.path
     if request.url.query:
         target += "?" + request.url.query
+    posted = request.method not in ("GET", "HEAD")
+    if posted:
+        target = _page_of_form(request)
     location = "/login" if target == "/" else f"/login?next={quote(target, safe='')}"
+    response: Response
     if request.headers.get("HX-Request") == "true":
-        return Response(status_code=204, headers={"HX-Redirect": location})
-    return RedirectResponse(location, status_code=303)
+        response = Response(status_code=204, headers={"HX-Redirect": location})
+    else:
+        response = RedirectResponse(location, status_code=303)
+    if posted and target != "/" and _same_origin(request) and _is_form(request):
+        form = await request.form()
+        keep_entries(request, response, target, form.multi_items())
+    return response
+
+
+def _is_form(request: Request) -> bool:
+    kind = request.headers.get("content-type", "")
+    return kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
+
+
+def _same_origin(request: Request) -> bool:
+    """The request came from a page of this site (its Origin, else its Referer, names this
+    host): a form on another site cannot leave entries for someone's next sign-in."""
+    source = request.headers.get("origin") or request.headers.get("referer") or ""
+    return bool(source) and urlsplit(source).netloc == request.url.netloc
+
+
+def _answers_get(request: Request, path: str) -> bool:
+    scope = {**request.scope, "path": path, "method": "GET"}
+    for route in iter_route_contexts(request.app.router.routes):
+        match, _ = route.matches(scope)
+        if match == Match.FULL:
+            return True
+    return False
+
+
+def _page_of_form(request: Request) -> str:
+    """The page a posted form was on: the Referer when it is a page of this site, else the
+    address posted to when it is a page too, else the nearest page above it, else home."""
+    referer = request.headers.get("referer")
+    if referer and urlsplit(referer).netloc == request.url.netloc:
+        parts = urlsplit(referer)
+        page = parts.path
+        if page.startswith("/") and page != "/login" and _answers_get(request, page):
+            return page + (f"?{parts.query}" if parts.query else "")
+    return nearest_page(request)
+
+
+def nearest_page(request: Request) -> str:
+    """This address when it answers GET, else the nearest one above it that does
+    (/sessions/5/record: /sessions/5), else home."""
+    path = request.url.path.rstrip("/") or "/"
+    while path != "/":
+        if _answers_get(request, path):
+            return path
+        path = path.rsplit("/", 1)[0] or "/"
+    return "/"
 
 
 async def _data_exception(request: Request, exc: Exception) -> Response:

@@ -39,9 +39,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, Vali
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails, PydanticCustomError
 from sqlmodel import Session
+from starlette.datastructures import ImmutableMultiDict
 
 from app.exceptions import Conflict, Invalid
-from app.web import FIRST_DAY, LAST_DAY, render
+from app.web import FIRST_DAY, LAST_DAY, Kept, offered_entries, render
 
 FORM = "form"
 """The key of a message about the whole form rather than one field."""
@@ -509,7 +510,34 @@ class Form(BaseModel):
                 values[name] = str(value.value)
             else:
                 values[name] = "" if value is None else str(value)
+        kept = offered_entries()
+        if kept is not None and cls._posted_in(kept):
+            values.update(cls._kept_values(kept))
+            kept.used = True
         return values
+
+    @classmethod
+    def _posted_in(cls, kept: Kept) -> bool:
+        """Whether the kept entries came from this form (any of its fields was posted)."""
+        posted = kept.names()
+        for name, info in cls.model_fields.items():
+            if any(isinstance(meta, _Parts) for meta in info.metadata):
+                if any(f"{name}-{part}" in posted for part in DATE_PARTS):
+                    return True
+            elif name in posted and not any(isinstance(m, _Secret) for m in info.metadata):
+                return True
+        return False
+
+    @classmethod
+    def _kept_values(cls, kept: Kept) -> dict[str, Any]:
+        """What was typed before the session ended, shown as `show_again` would show it
+        (a box left unticked is unticked; a password is never kept)."""
+        values = cls.typed(ImmutableMultiDict(kept.fields))  # read like a posted form
+        return {
+            name: value
+            for name, value in values.items()
+            if not any(isinstance(m, _Secret) for m in cls.model_fields[name].metadata)
+        }
 
     def problems(self) -> Iterable[tuple[str, str]]:
         """Rules across fields, checked once every field has parsed: (field, message)."""

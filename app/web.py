@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import re
-from collections.abc import Callable, Mapping
+import zlib
+from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from http import HTTPStatus
 from pathlib import Path
@@ -274,8 +279,11 @@ def render(
     """Render a whole page, or only `block` when htmx asks for a fragment."""
     viewer = current_viewer(request)
     notice = None if block and is_htmx(request) else pending_notice(request)
+    kept = _offered.get()
+    restored = kept is not None and kept.used and viewer is not None
     ctx = {
         "notice_banner": notice,
+        "kept_banner": KEPT_MESSAGE if restored else None,
         "nav_items": nav_items(request),
         "current_user": viewer,
         "csrf_token": viewer.csrf_token if viewer else None,
@@ -291,6 +299,9 @@ def render(
         response.headers["Vary"] = "HX-Request"
     if notice:
         response.delete_cookie(NOTICE_COOKIE, path="/")
+    if restored:
+        forget_entries(request, response)
+        _offered.set(None)
     assert isinstance(response, HTMLResponse)
     return response
 
@@ -341,6 +352,117 @@ def set_notice(response: Response, text: str) -> None:
 def pending_notice(request: Request) -> str | None:
     raw = request.cookies.get(NOTICE_COOKIE)
     return unquote(raw)[:_NOTICE_LIMIT] or None if raw else None
+
+
+# Entries kept across a sign-in (a session that ended while a form was being filled): the
+# posted text fields, minus the CSRF token and passwords, wait in short-lived cookies while
+# the person signs in again, then go back to the page's form (app/forms.py `Form.initial`
+# overlays them on what is stored) with KEPT_MESSAGE. Nothing is saved until they save.
+KEPT_COOKIE = "tandem_kept"
+KEPT_MINUTES = 30
+KEPT_MESSAGE = (
+    "Your session ended, so we signed you out. We kept what you entered: check it and save again."
+)
+_KEPT_CHUNK = 3500  # characters a cookie: browsers keep at least 4096 bytes a cookie
+_KEPT_CHUNKS = 6  # a register with long notes; beyond this, nothing is kept
+_NOT_KEPT = re.compile(r"csrf|password|^next$", re.IGNORECASE)
+
+
+@dataclass
+class Kept:
+    """The entries kept for a page, read like a posted form (get, getlist)."""
+
+    page: str
+    fields: list[tuple[str, str]]
+    used: bool = False
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return next((value for name, value in self.fields if name == key), default)
+
+    def getlist(self, key: str) -> list[str]:
+        return [value for name, value in self.fields if name == key]
+
+    def names(self) -> set[str]:
+        return {name for name, _ in self.fields}
+
+
+# The kept entries this request offers to its forms (set by the sign-in check on a page
+# that answers GET; each request runs in its own context).
+_offered: ContextVar[Kept | None] = ContextVar("tandem_kept", default=None)
+
+
+def _kept_cookie_names(request: Request) -> list[str]:
+    return [name for name in request.cookies if name.startswith(KEPT_COOKIE)]
+
+
+def keep_entries(
+    request: Request, response: Response, page: str, items: Iterable[tuple[str, Any]]
+) -> bool:
+    """Keep a post's text fields for `page` (a path on this site) on the response; False
+    when there was nothing to keep or too much."""
+    fields = [(k, v) for k, v in items if isinstance(v, str) and not _NOT_KEPT.search(k)]
+    if not fields:
+        return False
+    payload = json.dumps({"page": page, "fields": fields}, separators=(",", ":"))
+    text = base64.urlsafe_b64encode(zlib.compress(payload.encode(), 9)).decode().rstrip("=")
+    chunks = [text[i : i + _KEPT_CHUNK] for i in range(0, len(text), _KEPT_CHUNK)]
+    if len(chunks) > _KEPT_CHUNKS:
+        return False
+    forget_entries(request, response)
+    for index, chunk in enumerate(chunks):
+        response.set_cookie(
+            f"{KEPT_COOKIE}{index}",
+            chunk,
+            max_age=KEPT_MINUTES * 60,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=get_settings().secure_cookies,
+        )
+    return True
+
+
+def kept_entries(request: Request) -> Kept | None:
+    """The entries waiting in this browser, if any (None when absent or unreadable)."""
+    parts = []
+    for index in range(_KEPT_CHUNKS):
+        chunk = request.cookies.get(f"{KEPT_COOKIE}{index}")
+        if chunk is None:
+            break
+        parts.append(chunk)
+    if not parts:
+        return None
+    text = "".join(parts)
+    try:
+        raw = zlib.decompress(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+        data = json.loads(raw)
+        page, fields = data["page"], data["fields"]
+        if not isinstance(page, str) or not page.startswith("/"):
+            return None
+        kept = [(str(k), str(v)) for k, v in fields]
+    except (ValueError, TypeError, KeyError, zlib.error):
+        return None
+    return Kept(page=page, fields=kept)
+
+
+def forget_entries(request: Request, response: Response) -> None:
+    for name in _kept_cookie_names(request):
+        response.delete_cookie(name, path="/")
+
+
+def offer_kept_entries(request: Request) -> None:
+    """On a page (GET) for someone signed in: offer the entries kept for this very page to
+    its forms (the path, with or without its query)."""
+    kept = kept_entries(request) if _kept_cookie_names(request) else None
+    here = request.url.path
+    if kept is not None and kept.page not in (here, f"{here}?{request.url.query}"):
+        kept = None
+    _offered.set(kept)
+
+
+def offered_entries() -> Kept | None:
+    """The kept entries this request offers, for `Form.initial`."""
+    return _offered.get()
 
 
 ERROR_TITLES = {

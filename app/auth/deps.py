@@ -18,6 +18,7 @@ from app.auth.security import tokens_match
 from app.auth.service import Principal
 from app.db import READ_METHODS, DbSession
 from app.exceptions import Forbidden, NotAuthenticated
+from app.web import offer_kept_entries
 
 SESSION_COOKIE = "tandem_session"
 CSRF_COOKIE = "tandem_csrf"  # before sign-in: double-submit for the sign-in form
@@ -119,6 +120,9 @@ async def current_principal(
     if principal.via == "session" and request.method not in SAFE_METHODS:
         assert principal.session is not None
         await require_csrf(request, principal.session.csrf_token)
+    if principal.via == "session" and request.method == "GET":
+        # A form's entries kept when the last session ended wait for this page (app/web.py).
+        offer_kept_entries(request)
     return principal
 
 

@@ -36,7 +36,7 @@ from app.config import get_settings
 from app.db import DbSession
 from app.exceptions import NotAuthenticated, TooManyRequests
 from app.forms import show_again
-from app.web import FormData, PathId, redirect, render
+from app.web import FormData, PathId, forget_entries, kept_entries, redirect, render
 
 router = APIRouter(include_in_schema=False)
 EXPIRED = "This page had expired. Sign in again."
@@ -64,6 +64,7 @@ def _set_cookie(response: Response, name: str, value: str, *, max_age: int | Non
 def _login_page(request: Request, *, status_code: int = 200, **context: Any) -> HTMLResponse:
     token = request.cookies.get(CSRF_COOKIE) or new_token()
     context.setdefault("errors", {})
+    context["kept"] = kept_entries(request) is not None
     response = render(
         request, "auth/login.html", {"login_csrf": token, **context}, status_code=status_code
     )
@@ -118,6 +119,9 @@ def login(request: Request, db: DbSession, form: FormData, csrf_ok: SignInCsrfOk
     settings = get_settings()
     _set_cookie(redirect, SESSION_COOKIE, raw, max_age=settings.session_absolute_hours * 3600)
     redirect.delete_cookie(CSRF_COOKIE, path="/")
+    kept = kept_entries(request)
+    if kept is not None and kept.page != target:
+        forget_entries(request, redirect)  # entries wait only for the page they came from
     return redirect
 
 
@@ -127,6 +131,7 @@ def logout(request: Request, db: DbSession, principal: CurrentPrincipal) -> Resp
         service.end_session(db, session=principal.session, user=principal.user)
     response = redirect(request, "/login", notice="You have been signed out.")
     response.delete_cookie(SESSION_COOKIE, path="/")
+    forget_entries(request, response)
     return response
 
 

@@ -1,0 +1,232 @@
+"""A form posted after the session ended: back to the page after sign-in, with what was
+typed kept (minus the CSRF token and passwords) and a message; nothing saved until saved."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx2 import Response
+from sqlmodel import Session
+
+from app.auth.deps import SESSION_COOKIE
+from app.cohorts.models import GroupSession, SessionStatus
+from app.web import KEPT_COOKIE, KEPT_MESSAGE
+from tests.support.auth import hidden_csrf
+from tests.support.clock import Clock
+from tests.support.mentoring import Programme
+from tests.support.people import PASSWORD, PageClient, People, Signed
+from tests.support.sessions import page_form
+
+HERE = "http://testserver"
+KEPT_NOTE = "Ben & Amira led the warm-up <b>brilliantly</b>"
+
+
+def this_weeks_session(programme: Programme, api: TestClient, today: dt.date) -> dict[str, Any]:
+    monday = (today - dt.timedelta(days=today.weekday())).isoformat()
+    found = next(s for s in programme.sessions(api) if s["date"] == monday)
+    session: dict[str, Any] = api.get(f"/api/v1/sessions/{found['id']}").json()
+    return session
+
+
+def kept_cookies(response: Response) -> list[str]:
+    return [h for h in response.headers.get_list("set-cookie") if h.startswith(KEPT_COOKIE)]
+
+
+def sign_in_again(pages: TestClient, email: str, next_page: str) -> Response:
+    login = pages.get(f"/login?next={quote(next_page, safe='')}")
+    assert login.status_code == 200
+    form = {
+        "email": email,
+        "password": PASSWORD,
+        "csrf_token": hidden_csrf(login.text),
+        "next": next_page,
+    }
+    return pages.post("/login", data=form)
+
+
+def status_of(db: Session, session_id: int) -> SessionStatus:
+    db.expire_all()
+    stored = db.get(GroupSession, session_id)
+    assert stored is not None
+    return stored.status
+
+
+def deleted(response: Response) -> bool:
+    """The response clears the kept entries."""
+    return any("Max-Age=0" in h for h in kept_cookies(response))
+
+
+def checked(html: str, name: str, value: str) -> bool:
+    pattern = rf'<input[^>]*name="{re.escape(name)}"[^>]*value="{re.escape(value)}"[^>]*>'
+    return any(" checked" in tag for tag in re.findall(pattern, html))
+
+
+@pytest.mark.clock("2027-03-10T10:00")
+def test_a_register_posted_after_the_session_ended_comes_back_after_sign_in(
+    signed: Signed,
+    people: People,
+    lead_api: TestClient,
+    programme: Programme,
+    clock: Clock,
+    db: Session,
+) -> None:
+    pages = signed.pages(people.facilitator)
+    session = this_weeks_session(programme, lead_api, clock.today)
+    page_url = f"/sessions/{session['id']}"
+    assert pages.get(page_url).status_code == 200
+    first, second = (c["child_id"] for c in session["roster"][:2])
+    form = page_form(
+        session,
+        people.facilitator.id,
+        **{f"attendance-{second}": "absent", "notes": KEPT_NOTE},
+    )
+
+    clock.shift(dt.timedelta(minutes=61))  # idle for longer than the session lasts
+    posted = pages.post(
+        f"{page_url}/record",
+        data={**form, "csrf_token": pages.csrf_token},
+        headers={"Origin": HERE, "Referer": f"{HERE}{page_url}"},
+    )
+    assert posted.status_code == 303
+    # Back to the page after sign-in: never the address that only takes the form.
+    assert posted.headers["location"] == f"/login?next={quote(page_url, safe='')}"
+    assert kept_cookies(posted)
+
+    login = pages.get(posted.headers["location"])
+    assert "We kept what you entered" in login.text
+
+    signed_in = sign_in_again(pages, people.facilitator.email, page_url)
+    assert signed_in.status_code == 303
+    assert signed_in.headers["location"] == page_url
+    assert SESSION_COOKIE in signed_in.headers.get("set-cookie", "")
+
+    assert status_of(db, session["id"]) == SessionStatus.scheduled  # nothing was saved
+
+    page = pages.get(page_url)
+    assert page.status_code == 200
+    assert KEPT_MESSAGE in page.text
+    assert checked(page.text, f"attendance-{first}", "present")
+    assert checked(page.text, f"attendance-{second}", "absent")
+    assert "Ben &amp; Amira led the warm-up &lt;b&gt;brilliantly&lt;/b&gt;" in page.text
+    assert deleted(page)
+    # Offered once: the next visit shows what is stored.
+    again = pages.get(page_url)
+    assert KEPT_MESSAGE not in again.text
+    assert "led the warm-up" not in again.text
+
+    # Saving from the restored page works with the new session's token.
+    new_csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert new_csrf is not None
+    saved = pages.post(f"{page_url}/record", data={**form, "csrf_token": new_csrf.group(1)})
+    assert saved.status_code == 303
+    assert status_of(db, session["id"]) == SessionStatus.delivered
+
+
+def test_passwords_and_the_csrf_token_are_never_kept(
+    signed: Signed, people: People, clock: Clock
+) -> None:
+    pages = signed.pages(people.lead)
+    clock.shift(dt.timedelta(minutes=61))
+    posted = pages.post(
+        "/account/password",
+        data={
+            "csrf_token": pages.csrf_token,
+            "current_password": "secret-now",
+            "new_password": "secret-next-one",
+        },
+        headers={"Origin": HERE, "Referer": f"{HERE}/account/password"},
+    )
+    assert posted.status_code == 303
+    assert posted.headers["location"] == "/login?next=%2Faccount%2Fpassword"
+    assert kept_cookies(posted) == []  # nothing left once they go
+
+
+def test_a_form_from_another_site_leaves_nothing(
+    signed: Signed, people: People, clock: Clock, cohort: dict[str, Any]
+) -> None:
+    pages = signed.pages(people.lead)
+    clock.shift(dt.timedelta(minutes=61))
+    posted = pages.post(
+        "/children",
+        data={"csrf_token": "x", "reference": "EVIL-1", "first_name": "Mallory"},
+        headers={"Origin": "https://elsewhere.example", "Referer": "https://elsewhere.example/"},
+    )
+    assert posted.status_code == 303
+    assert posted.headers["location"] == "/login?next=%2Fchildren"
+    assert kept_cookies(posted) == []
+
+
+def test_without_a_referer_the_page_is_the_nearest_that_answers_get(
+    signed: Signed, people: People, clock: Clock, cohort: dict[str, Any]
+) -> None:
+    pages = signed.pages(people.lead)
+    session_id = cohort["sessions"][0]["id"]
+    clock.shift(dt.timedelta(minutes=61))
+    posted = pages.post(
+        f"/sessions/{session_id}/record",
+        data={"csrf_token": "x", "notes": "kept"},
+        headers={"Origin": HERE},
+    )
+    assert posted.headers["location"] == f"/login?next=%2Fsessions%2F{session_id}"
+    assert kept_cookies(posted)
+
+
+def test_entries_kept_for_one_page_are_dropped_by_a_sign_in_to_another(
+    signed: Signed, people: People, clock: Clock, client: TestClient
+) -> None:
+    pages = signed.pages(people.lead)
+    clock.shift(dt.timedelta(minutes=61))
+    posted = pages.post(
+        "/children",
+        data={"csrf_token": "x", "reference": "LA-9", "first_name": "Robin"},
+        headers={"Origin": HERE, "Referer": f"{HERE}/children/new"},
+    )
+    assert posted.headers["location"] == "/login?next=%2Fchildren%2Fnew"
+    # Someone else signs in on this browser, to their own home page.
+    done = sign_in_again(pages, people.admin.email, "/")
+    assert done.headers["location"] == "/"
+    assert deleted(done)
+    assert "Robin" not in pages.get("/children/new").text
+
+
+def test_the_restored_form_is_the_children_form_with_what_was_typed(
+    signed: Signed, people: People, clock: Clock
+) -> None:
+    pages = signed.pages(people.lead)
+    clock.shift(dt.timedelta(minutes=61))
+    pages.post(
+        "/children",
+        data={
+            "csrf_token": "x",
+            "reference": "LA-9",
+            "first_name": "Robin",
+            "date_of_birth-day": "1",
+            "date_of_birth-month": "3",
+            "date_of_birth-year": "2016",
+        },
+        headers={"Origin": HERE, "Referer": f"{HERE}/children/new"},
+    )
+    assert sign_in_again(pages, people.lead.email, "/children/new").status_code == 303
+    page = pages.get("/children/new")
+    assert KEPT_MESSAGE in page.text
+    assert 'value="Robin"' in page.text
+    assert 'value="LA-9"' in page.text
+    assert 'value="2016"' in page.text
+
+
+def test_a_get_on_an_address_that_only_takes_a_form_goes_to_its_page(
+    lead_pages: PageClient, cohort: dict[str, Any]
+) -> None:
+    session_id = cohort["sessions"][0]["id"]
+    response = lead_pages.get(f"/sessions/{session_id}/record")
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/sessions/{session_id}"
+    assert lead_pages.get("/logout").headers["location"] == "/"
+    # The API still says 405, with the methods it takes.
+    api = lead_pages.get("/api/v1/sessions/1/record", headers={"Accept": "application/json"})
+    assert api.status_code == 405
