@@ -249,6 +249,8 @@ def test_the_dashboard_form_acknowledges_with_a_banner(
     assert "week 1 on 7 September 2026 is not recorded" in acknowledged
     assert f"Acknowledged by {people.lead.name} on 20 September 2026" in acknowledged
     assert "Register lost" in acknowledged
+    report = text_of(lead_pages.get("/fidelity/report").text)
+    assert "Past flags acknowledged by a lead (not counted above) 1 " in report
 
 
 def test_an_empty_note_shows_the_error_beside_the_box(
