@@ -385,3 +385,16 @@ def test_only_leads_and_admins(signed: Signed, people: People, role: str) -> Non
     user = people.by_role(role)
     assert_problem(signed.api(user).get("/api/v1/audit.csv"), 403)
     assert_page(signed.pages(user).get("/audit/sign-ins"), 403)
+
+
+def test_a_childs_page_links_to_its_trail(
+    mentees: Mentees, lead_pages: PageClient, signed: Signed, people: People
+) -> None:
+    ben = mentees.ben["id"]
+    link = f'href="/audit?entity=child&amp;entity_id={ben}"'
+    assert_page(lead_pages.get(f"/children/{ben}"), 200, link)
+    trail = assert_page(lead_pages.get(f"/audit?entity=child&entity_id={ben}"), 200)
+    assert f"Changes to Ben ({mentees.ben['reference']})" in trail
+    assert f"Create child: Ben ({mentees.ben['reference']})" in text_of(trail)
+    facilitator = signed.pages(people.facilitator)
+    assert link not in assert_page(facilitator.get(f"/children/{ben}"), 200)
