@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -15,6 +15,7 @@ from app.auth.deps import LeadUser
 from app.csvout import csv_text
 from app.db import DbSession
 from app.errors import problem_responses
+from app.web import Day
 
 router = APIRouter(tags=["audit"])
 
@@ -59,9 +60,9 @@ def event_filter(
     entity: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z_]+$")] = None,
     entity_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     start: Annotated[
-        date | None, Query(alias="from", description="First day (organisation's local date)")
+        Day | None, Query(alias="from", description="First day (organisation's local date)")
     ] = None,
-    end: Annotated[date | None, Query(alias="to", description="Last day, included")] = None,
+    end: Annotated[Day | None, Query(alias="to", description="Last day, included")] = None,
     kind: Annotated[
         Kind | None, Query(description="changes: no sign-ins; sign_ins: only those")
     ] = None,
