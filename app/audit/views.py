@@ -81,6 +81,11 @@ def _trail(request: Request, db: Session, user: User, *, page: int, kind: str) -
     rows, total = service.list_events(
         db, org_id=user.org_id, where=flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
     )
+    if not rows and total:  # past the last page (an old link): show the last page
+        page = -(-total // PAGE_SIZE)
+        rows, total = service.list_events(
+            db, org_id=user.org_id, where=flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+        )
     wanted = words.wanted(event for event, _ in rows)
     if flt.entity and flt.entity_id is not None:  # "Changes to Ben (DEMO-02)"
         wanted.setdefault("user" if flt.entity == "mentor_profile" else flt.entity, set()).add(
@@ -91,6 +96,7 @@ def _trail(request: Request, db: Session, user: User, *, page: int, kind: str) -
     context.update(
         events=words.readable_page(rows, names),
         total=total,
+        page=page,
         pages=max(1, -(-total // PAGE_SIZE)),
         first=(page - 1) * PAGE_SIZE + 1,
         last=min(page * PAGE_SIZE, total),

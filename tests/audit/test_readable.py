@@ -204,6 +204,9 @@ def test_paging_says_where_you_are(
     assert 'href="/audit?page=3&amp;entity=child"' in filtered
     page_three = lead_pages.get("/audit", params={"entity": "child", "page": 3}).text
     assert "Showing 101 to 105 of 105 events" in page_three
+    past_the_end = lead_pages.get("/audit", params={"entity": "child", "page": 40}).text
+    assert "Showing 101 to 105 of 105 events" in past_the_end
+    assert "Page 3 of 3" in past_the_end
     api = lead_api.get("/api/v1/audit", params={"entity": "child", "limit": 50, "offset": 100})
     assert api.json()["total"] == 105
     assert len(api.json()["items"]) == 5
