@@ -227,7 +227,7 @@ def test_log_a_visit_on_a_phone(
     _screenshot(page, "log-visit-error-375")
 
     page.get_by_label("Start time").fill("08:00")
-    page.get_by_label("How long").select_option("90")
+    page.get_by_role("group", name="How long").get_by_label("1 hour 30 minutes").check()
     page.get_by_label("What you did (optional)").fill(
         "Went to the park and practised asking for help."
     )
@@ -264,7 +264,7 @@ def test_plan_then_cancel_without_javascript(
         page.goto(f"/mentor/matches/{mentoring.match_id}/plan")
         page.get_by_label("Day of the week").select_option("Saturday")
         page.get_by_label("Start time").fill("11:00")
-        page.get_by_label("How long").select_option("120")
+        page.get_by_role("group", name="How long").get_by_label("2 hours", exact=True).check()
         until = _today() + dt.timedelta(days=20)
         page.locator("#until").fill(str(until.day))
         page.locator("#until-month").fill(str(until.month))

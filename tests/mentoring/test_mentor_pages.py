@@ -308,7 +308,7 @@ def test_record_how_a_planned_visit_went(
     page = pages.get(f"/visits/{planned['id']}").text
     assert "Record how the visit went" in page
     assert 'value="17:00"' in page
-    assert 'value="60" selected' in page
+    assert 'value="60" checked' in page
     assert (
         'value="completed" aria-describedby="status-hint" checked' in page
     )  # most visits happen as planned
