@@ -470,7 +470,7 @@ def update_visit(
 def restore_visit(
     db: DbSession, actor: CurrentUser, body: VisitRestore, visit_id: PathId
 ) -> VisitPublic:
-    visit = visits.restore_visit(
+    visit = planning.restore_visit(
         db, actor=actor, visit_id=visit_id, version=body.version, now=now_for(db, actor)
     )
     return visits_public(db, [visit])[0]

@@ -1,6 +1,6 @@
 """Planning visits: a weekly slot around the child's group, from a date until the cohort's
 last session, skipping closures, checked against the mentor's other visits and the
-child's group sessions."""
+child's group sessions; and planning a cancelled visit again (undoing the cancelling)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from app.auth.models import User
 from app.clock import local_datetime
 from app.cohorts import service as cohorts
 from app.cohorts.models import Enrolment, EnrolmentStatus, GroupSession, SessionStatus
-from app.exceptions import Conflict
+from app.exceptions import Conflict, Invalid
 from app.mentoring.matching.service import get_match, require_active
 from app.mentoring.models import MentorVisit, VisitStatus
 from app.mentoring.schemas import VisitPlanIn
@@ -23,6 +23,8 @@ from app.mentoring.shared import invalid, organisation
 from app.mentoring.visits.service import (
     VISITS,
     busy_between,
+    check_visit,
+    get_visit,
     lock_mentor,
     require_match_mentor_or_staff,
     require_visit_role,
@@ -166,3 +168,76 @@ def plan_visits(
             .order_by(col(MentorVisit.date))
         ).all()
     )
+
+
+# Undoing a cancelling ------------------------------------------------------------------------
+
+
+def has_started(visit: MentorVisit, now: dt.datetime) -> bool:
+    """Its time has come (`now`: the organisation's local time); a visit with no start
+    time, once its day has."""
+    today = now.date()
+    if visit.date != today:
+        return visit.date < today
+    if visit.start_time is None:
+        return True
+    return local_datetime(visit.date, visit.start_time, now.tzinfo or dt.UTC) <= now
+
+
+def restore_visit(
+    db: Session, *, actor: User, visit_id: int, version: int, now: dt.datetime
+) -> MentorVisit:
+    """Undo the cancelling of a visit: planned again, as it was, if its time has not passed
+    and the slot is still free (409 otherwise; audited)."""
+    require_visit_role(actor)
+    visit = get_visit(db, actor=actor, visit_id=visit_id)
+    match = get_match(db, actor=actor, match_id=visit.match_id)
+    require_match_mentor_or_staff(actor, match)
+    require_active(match)
+    if version != visit.version:
+        raise Conflict(
+            "Someone else changed this visit first. Reload it and try again.",
+            current_version=visit.version,
+        )
+    if visit.status != VisitStatus.cancelled:
+        raise Conflict("Only a cancelled visit can be planned again.")
+    if has_started(visit, now):
+        raise Conflict(
+            "The time of this visit has passed, so it cannot be planned again. "
+            "Log a visit if it happened after all."
+        )
+    try:
+        check_visit(
+            db,
+            match=match,
+            day=visit.date,
+            start=visit.start_time,
+            minutes=visit.minutes,
+            status=VisitStatus.planned,
+            now=now,
+            visit_id=visit.id,
+        )
+    except Invalid as exc:
+        raise Conflict(f"The visit cannot be planned again: {exc.detail}") from None
+    changes = {
+        "status": [visit.status.value, VisitStatus.planned.value],
+        "called_off_by": [getattr(visit.called_off_by, "value", None), None],
+        "cancel_reason": [visit.cancel_reason, None],
+    }
+    visit.status = VisitStatus.planned
+    visit.called_off_by = None
+    visit.cancel_reason = None
+    visit.version += 1
+    visit.updated_at = now.astimezone(dt.UTC)
+    db.add(visit)
+    db.flush()
+    audit.record(
+        db,
+        org_id=actor.org_id,
+        actor=actor,
+        action="restore",
+        entity="visit",
+        entity_id=visit.id,
+        changes=changes,
+    )
+    return visit

@@ -1,6 +1,6 @@
 """One-to-one visits: logging one, recording how a planned one went (with the practice tasks
-worked on), moving or cancelling it and undoing the cancelling; the clash check and the lock
-on the mentor that planning shares (planning.py). A concern's reviews: concerns/service.py."""
+worked on), moving or cancelling it; the clash check and the lock on the mentor that planning shares
+(planning.py, which also undoes a cancelling). A concern's reviews: concerns/service.py."""
 
 from __future__ import annotations
 
@@ -168,7 +168,7 @@ def require_match_mentor_or_staff(actor: User, match: Match) -> None:
 # Recording visits ----------------------------------------------------------------------------
 
 
-def _check_visit(
+def check_visit(
     db: Session,
     *,
     match: Match,
@@ -341,7 +341,7 @@ def create_visit(db: Session, *, actor: User, data: VisitCreate, now: dt.datetim
         ) from None
     require_match_mentor_or_staff(actor, match)
     require_active(match)
-    _check_visit(
+    check_visit(
         db,
         match=match,
         day=data.date,
@@ -446,7 +446,7 @@ def update_visit(
         "minutes": changes.get("minutes", visit.minutes),
         "status": VisitStatus(changes.get("status", visit.status)),
     }
-    _check_visit(
+    check_visit(
         db,
         match=match,
         day=after["date"],
@@ -507,76 +507,6 @@ def _called_off(visit: MentorVisit, changes: dict[str, Any]) -> None:
         raise invalid(key, "Who called a visit off and why are given when cancelling it")
     if not cancelled and (visit.called_off_by or visit.cancel_reason):
         changes.update(called_off_by=None, cancel_reason=None)
-
-
-def has_started(visit: MentorVisit, now: dt.datetime) -> bool:
-    """Its time has come (`now`: the organisation's local time); a visit with no start
-    time, once its day has."""
-    today = now.date()
-    if visit.date != today:
-        return visit.date < today
-    if visit.start_time is None:
-        return True
-    return local_datetime(visit.date, visit.start_time, now.tzinfo or dt.UTC) <= now
-
-
-def restore_visit(
-    db: Session, *, actor: User, visit_id: int, version: int, now: dt.datetime
-) -> MentorVisit:
-    """Undo the cancelling of a visit: planned again, as it was, if its time has not passed
-    and the slot is still free (409 otherwise; audited)."""
-    require_visit_role(actor)
-    visit = get_visit(db, actor=actor, visit_id=visit_id)
-    match = get_match(db, actor=actor, match_id=visit.match_id)
-    require_match_mentor_or_staff(actor, match)
-    require_active(match)
-    if version != visit.version:
-        raise Conflict(
-            "Someone else changed this visit first. Reload it and try again.",
-            current_version=visit.version,
-        )
-    if visit.status != VisitStatus.cancelled:
-        raise Conflict("Only a cancelled visit can be planned again.")
-    if has_started(visit, now):
-        raise Conflict(
-            "The time of this visit has passed, so it cannot be planned again. "
-            "Log a visit if it happened after all."
-        )
-    try:
-        _check_visit(
-            db,
-            match=match,
-            day=visit.date,
-            start=visit.start_time,
-            minutes=visit.minutes,
-            status=VisitStatus.planned,
-            now=now,
-            visit_id=visit.id,
-        )
-    except Invalid as exc:
-        raise Conflict(f"The visit cannot be planned again: {exc.detail}") from None
-    changes = {
-        "status": [visit.status.value, VisitStatus.planned.value],
-        "called_off_by": [getattr(visit.called_off_by, "value", None), None],
-        "cancel_reason": [visit.cancel_reason, None],
-    }
-    visit.status = VisitStatus.planned
-    visit.called_off_by = None
-    visit.cancel_reason = None
-    visit.version += 1
-    visit.updated_at = now.astimezone(dt.UTC)
-    db.add(visit)
-    db.flush()
-    audit.record(
-        db,
-        org_id=actor.org_id,
-        actor=actor,
-        action="restore",
-        entity="visit",
-        entity_id=visit.id,
-        changes=changes,
-    )
-    return visit
 
 
 def list_visits(

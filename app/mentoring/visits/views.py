@@ -384,7 +384,7 @@ def restore_visit(
     try:
         if data is None:
             raise Conflict(OUT_OF_DATE)
-        visit = visits.restore_visit(
+        visit = planning.restore_visit(
             db, actor=actor, visit_id=visit_id, version=data.version, now=now_for(db, actor)
         )
     except Conflict as exc:

@@ -16,7 +16,7 @@ from app.db import DbSession
 from app.exceptions import Forbidden
 from app.mentoring.models import VisitStatus
 from app.mentoring.schemas import WeekTarget
-from app.mentoring.visits import service as visits
+from app.mentoring.visits import planning
 from app.mentoring.visits.words import HELPERS, SAVED, hours_text, slot_text
 from app.mentoring.week import service as weeks
 from app.sessions.models import AssignmentKind, AssignmentStatus
@@ -91,7 +91,7 @@ def my_week(
         restorable.update(
             v.id or 0
             for v in m.visits
-            if v.status == VisitStatus.cancelled and not visits.has_started(v, now)
+            if v.status == VisitStatus.cancelled and not planning.has_started(v, now)
         )
         mentees.append(
             {
