@@ -363,8 +363,10 @@ KEPT_MINUTES = 30
 KEPT_MESSAGE = (
     "Your session ended, so we signed you out. We kept what you entered: check it and save again."
 )
-_KEPT_CHUNK = 3500  # characters a cookie: browsers keep at least 4096 bytes a cookie
-_KEPT_CHUNKS = 6  # a register with long notes; beyond this, nothing is kept
+_KEPT_CHUNK = 3800  # characters a cookie: browsers keep at least 4096 bytes a cookie
+# Two cookies (a register of twelve with a note each compresses to about 2 KB): every
+# request carries them until sign-in, and a server refuses headers much over 16 KB.
+_KEPT_CHUNKS = 2
 _NOT_KEPT = re.compile(r"csrf|password|^next$", re.IGNORECASE)
 
 

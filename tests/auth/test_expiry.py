@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 from typing import Any
 from urllib.parse import quote
 
@@ -144,6 +145,18 @@ def test_passwords_and_the_csrf_token_are_never_kept(
     assert posted.status_code == 303
     assert posted.headers["location"] == "/login?next=%2Faccount%2Fpassword"
     assert kept_cookies(posted) == []  # nothing left once they go
+
+
+def test_too_much_to_keep_leaves_nothing(signed: Signed, people: People, clock: Clock) -> None:
+    pages = signed.pages(people.lead)
+    clock.shift(dt.timedelta(minutes=61))
+    posted = pages.post(
+        "/children",
+        data={"csrf_token": "x", "notes": secrets.token_urlsafe(12_000)},
+        headers={"Origin": HERE, "Referer": f"{HERE}/children/new"},
+    )
+    assert posted.headers["location"] == "/login?next=%2Fchildren%2Fnew"
+    assert kept_cookies(posted) == []
 
 
 def test_a_form_from_another_site_leaves_nothing(
