@@ -37,14 +37,16 @@ class AuditEventPublic(BaseModel):
     action: str
     entity: str
     entity_id: int | None
-    # As stored by the service that made the change ({field: [old, new]}, or "changed").
-    changes: dict[str, Any]
-    request_id: str | None
-    # The same in words (issue 15): who, the record's name, and each field's old and new
-    # values as people read them (old is null for a value set for the first time).
+    # The contract's list (API.md "Running the programme"): each field's old and new values
+    # as people read them (old is null for a value set for the first time), with who and the
+    # record's name.
+    changes: list[FieldChangePublic]
     actor: str | None = None
     label: str = ""
-    field_changes: list[FieldChangePublic] = []
+    request_id: str | None
+    # The same as stored by the service that made the change ({field: [old, new]}, or
+    # "changed"): field keys and raw values, for a client that compares them.
+    stored_changes: dict[str, Any]
 
 
 class AuditPage(BaseModel):
@@ -103,13 +105,13 @@ def list_audit(
                 action=event.action,
                 entity=event.entity,
                 entity_id=event.entity_id,
-                changes=event.changes,
-                request_id=event.request_id,
-                actor=name,
-                label=shown.label,
-                field_changes=[
+                changes=[
                     FieldChangePublic(field=c.field, old=c.old, new=c.new) for c in shown.changes
                 ],
+                actor=name,
+                label=shown.label,
+                request_id=event.request_id,
+                stored_changes=event.changes,
             )
         )
     return AuditPage(items=items, total=total)

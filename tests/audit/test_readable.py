@@ -70,13 +70,13 @@ def test_register_correction_in_words(mentees: Mentees, people: People) -> None:
     first = mentees.first
     assert correction["label"] == f"Monday group, {first.day} {first:%B %Y}"
     assert correction["actor"] == people.lead.name
-    changes = correction["field_changes"]
+    changes = correction["changes"]
     assert {"field": f"{ben}: attendance", "old": "Absent", "new": "Late"} in changes
     assert {"field": f"{ben}: note", "old": None, "new": "Bus was late"} in changes
     # Amira was there both times: nothing about her.
     assert not [c for c in changes if "Amira" in c["field"]]
     # The stored shape is still there, as before.
-    assert "attendance" in correction["changes"]
+    assert "attendance" in correction["stored_changes"]
 
 
 def test_register_correction_on_the_page(
@@ -95,7 +95,7 @@ def test_created_records_read_set_to(lead_api: TestClient, make_child: Any, peop
     child = make_child(first_name="Ben", reference="DEMO-02", date_of_birth="2016-03-01")
     (created,) = _items(lead_api, entity="child", entity_id=child["id"])
     assert created["label"] == "Ben (DEMO-02)"
-    changes = {c["field"]: c for c in created["field_changes"]}
+    changes = {c["field"]: c for c in created["changes"]}
     assert changes["Date of birth"] == {
         "field": "Date of birth",
         "old": None,
@@ -110,14 +110,14 @@ def test_people_and_roles_in_words(admin_api: TestClient, people: People) -> Non
     events = _items(admin_api, entity="user", entity_id=people.mentor.id, kind="changes")
     (update,) = [i for i in events if i["action"] == "update"]
     assert update["label"] == people.mentor.name
-    assert update["field_changes"] == [{"field": "Role", "old": "Mentor", "new": "Facilitator"}]
+    assert update["changes"] == [{"field": "Role", "old": "Mentor", "new": "Facilitator"}]
     assert update["actor"] == update["actor_name"] == people.admin.name
 
 
 def test_cohort_ids_become_names(lead_api: TestClient, mentees: Mentees, people: People) -> None:
     (created,) = _items(lead_api, entity="cohort", entity_id=mentees.cohort["id"])
     assert created["label"] == "Monday group"
-    facilitators = next(c for c in created["field_changes"] if c["field"] == "Facilitators")
+    facilitators = next(c for c in created["changes"] if c["field"] == "Facilitators")
     assert people.facilitator.name in facilitators["new"]
     enrolments = _items(lead_api, entity="enrolment")
     assert {e["label"] for e in enrolments} == {
@@ -166,11 +166,11 @@ def test_filter_by_person_days_and_kind(
     assert {i["actor_id"] for i in by_admin} == {people.admin.id}
 
     first_day = _items(lead_api, **{"from": start.isoformat(), "to": start.isoformat()})
-    new_values = [c["new"] for i in first_day for c in i["field_changes"]]
+    new_values = [c["new"] for i in first_day for c in i["changes"]]
     assert "Mentor on day one" in new_values
     assert "Mentor on day four" not in new_values
     since = _items(lead_api, **{"from": later.isoformat()}, kind="changes")
-    assert [c["new"] for i in since for c in i["field_changes"]] == ["Mentor on day four"]
+    assert [c["new"] for i in since for c in i["changes"]] == ["Mentor on day four"]
 
     sign_ins = _items(lead_api, kind="sign_ins")
     assert sign_ins

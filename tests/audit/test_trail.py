@@ -67,12 +67,12 @@ def test_audit_api(signed: Signed, people: People, db: Session, history: list[st
     update = next(i for i in items if i["action"] == "update")
     assert update["actor_id"] == people.admin.id
     assert update["actor_name"] == people.admin.name
-    assert update["changes"] == {"role": ["mentor", "facilitator"]}
+    assert update["stored_changes"] == {"role": ["mentor", "facilitator"]}
     assert update["request_id"]
     lock = next(i for i in items if i["action"] == "lock")
     assert (lock["actor_id"], lock["actor_name"]) == (None, None)
     hashes = [u.password_hash for u in (people.mentor, people.admin)]
-    assert_no_secrets([i["changes"] for i in items], *history, *hashes)
+    assert_no_secrets([i["stored_changes"] for i in items], *history, *hashes)
 
 
 def test_filter_and_page(lead_api: TestClient, people: People, history: list[str]) -> None:

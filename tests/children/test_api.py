@@ -39,7 +39,7 @@ def test_create_search_view_edit_child(lead_api: TestClient, make_child: MakeChi
     assert edited.json()["interests"] == ["football"]
     audit = lead_api.get("/api/v1/audit", params={"entity": "child"}).json()["items"]
     assert audit[0]["action"] == "update"
-    assert audit[0]["changes"]["interests"] == [[], ["football"]]
+    assert audit[0]["stored_changes"]["interests"] == [[], ["football"]]
 
 
 @pytest.mark.parametrize(
