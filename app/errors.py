@@ -153,6 +153,10 @@ async def _validation_exception(request: Request, exc: Exception) -> Response:
 async def _domain_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     headers: dict[str, str] = {}
+    if getattr(exc, "keeps_entries", False) and _kept_for_the_page(request):
+        back = await _back_to_the_page(request)
+        if back is not None:
+            return back
     if isinstance(exc, NotAuthenticated):
         if not wants_json(request):
             return await _to_sign_in(request)
@@ -194,6 +198,30 @@ async def _to_sign_in(request: Request) -> Response:
     if posted and target != "/" and _same_origin(request) and _is_form(request):
         form = await request.form()
         keep_entries(request, response, target, form.multi_items())
+    return response
+
+
+def _kept_for_the_page(request: Request) -> bool:
+    """A person's form from a page of this site (not the API, not another site's form)."""
+    return (
+        not wants_json(request)
+        and request.method not in ("GET", "HEAD")
+        and _same_origin(request)
+        and _is_form(request)
+    )
+
+
+async def _back_to_the_page(request: Request) -> Response | None:
+    """A signed-in person's form that cannot be taken as it is (from an earlier session):
+    back to its page with what was typed, to check and send again (None: nothing to keep,
+    or too much)."""
+    from app.web import keep_entries, redirect  # the page layer imports this module
+
+    page = _page_of_form(request)
+    response = redirect(request, page)
+    form = await request.form()
+    if page == "/" or not keep_entries(request, response, page, form.multi_items()):
+        return None
     return response
 
 

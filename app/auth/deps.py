@@ -40,6 +40,9 @@ class Viewer:
 
 class CsrfFailed(Forbidden):
     title = "Form expired"
+    # A page's form from an earlier session (signed in again in another tab): its entries
+    # go back to the page rather than an error page (app/errors.py).
+    keeps_entries = True
 
 
 def client_address(request: Request) -> str:

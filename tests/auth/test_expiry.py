@@ -243,3 +243,27 @@ def test_a_get_on_an_address_that_only_takes_a_form_goes_to_its_page(
     # The API still says 405, with the methods it takes.
     api = lead_pages.get("/api/v1/sessions/1/record", headers={"Accept": "application/json"})
     assert api.status_code == 405
+
+
+def test_a_form_from_an_earlier_session_goes_back_to_its_page_with_its_entries(
+    signed: Signed, people: People, db: Session
+) -> None:
+    # Signed in again (in another tab, say): the page's form still carries the token of the
+    # session that ended.
+    pages = signed.pages(people.lead)
+    posted = pages.post(
+        "/children",
+        data={"csrf_token": "from-the-session-that-ended", "first_name": "Robin"},
+        headers={"Origin": HERE, "Referer": f"{HERE}/children/new"},
+    )
+    assert posted.status_code == 303
+    assert posted.headers["location"] == "/children/new"
+    page = pages.get("/children/new")
+    assert KEPT_MESSAGE in page.text
+    assert 'value="Robin"' in page.text
+    assert deleted(page)
+    assert "Robin" not in pages.get("/children/new").text
+    # Nothing saved; and without a page of this site behind it, still the plain refusal.
+    refused = pages.post("/children", data={"csrf_token": "forged", "first_name": "Mallory"})
+    assert refused.status_code == 403
+    assert kept_cookies(refused) == []
