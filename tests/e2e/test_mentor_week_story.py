@@ -64,6 +64,7 @@ class Story:
     activity_key: str
     activity_title: str
     visit_day: dt.date
+    concern_visit_id: int
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +156,21 @@ def story(live_server: str) -> Story:
         },
         token=mentor,
     )
-    return Story(child["first_name"], core["key"], core["title"], day)
+    concern = _call(
+        live_server,
+        "POST",
+        "/api/v1/visits",
+        {
+            "match_id": match_id,
+            "date": (today - dt.timedelta(days=1)).isoformat(),
+            "start_time": "10:00",
+            "duration_minutes": 60,
+            "status": "completed",
+            "safeguarding_concern": True,
+        },
+        token=mentor,
+    )
+    return Story(child["first_name"], core["key"], core["title"], day, concern["id"])
 
 
 def _signed_in(pages: BrowserPage) -> Page:
@@ -213,7 +228,38 @@ def test_guidance_then_cancel_with_a_reason_and_undo(
     visit.get_by_role("button", name="Undo the cancelling").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Visit planned again")
     card = page.locator("section.tandem-mentee", has_text=story.child_name)
-    expect(card.locator(".tandem-visit").first).to_contain_text("Planned")
+    again = card.locator(".tandem-visit").filter(has_text="7:30pm").first
+    expect(again).to_contain_text("Planned")
+    expect(again).not_to_contain_text("Called off")
     # Chromium logs the 422 of the page with the error summary; nothing else may fail.
+    unexpected = [e for e in js_errors if "status of 422" not in e]
+    assert not unexpected, "JavaScript errors:\n" + "\n".join(unexpected)
+
+
+def test_a_lead_reviews_a_concern_on_the_visit_page(
+    pages: BrowserPage, js_errors: list[str], story: Story
+) -> None:
+    page = pages.new(TABLET, role="lead")
+    page.goto(f"/visits/{story.concern_visit_id}#concern-review")
+    expect(page.get_by_role("heading", name="Safeguarding concern")).to_be_visible()
+    expect(page.get_by_text("Not reviewed yet")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Record the review").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("link")).to_have_count(3)
+    summary.get_by_role("link", name="Write a note").click()
+    expect(page.get_by_label("Note")).to_be_focused()
+    assert_accessible(page)
+    page.get_by_label("Discussed with the child's social worker").check()
+    page.get_by_label("Note").fill("Called the social worker; a home visit on Friday.")
+    page.locator("#review_escalated-no").check()
+    page.get_by_role("button", name="Record the review").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "Your review of the safeguarding concern is recorded."
+    )
+    expect(page.get_by_text("a home visit on Friday")).to_be_visible()
+    expect(page.get_by_role("button", name="Record the follow-up")).to_be_visible()
+    assert_accessible(page)
     unexpected = [e for e in js_errors if "status of 422" not in e]
     assert not unexpected, "JavaScript errors:\n" + "\n".join(unexpected)
