@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from app.mentoring.models import MentorVisit
 from tests.support.clock import Clock
-from tests.support.mentoring import MakeMentor, Mentees, earlier_today, mentor_user
+from tests.support.mentoring import MakeMentor, Mentees, earlier_today, mentor_user, visit_form
 from tests.support.pages import post
 from tests.support.people import People, Signed
 from tests.support.rows import audit_count
@@ -276,3 +276,20 @@ def test_only_the_mentor_or_a_lead_may_undo(
     assert signed.api(people.facilitator).post(url, json={"version": 2}).status_code == 403
     assert signed.api(people.other_admin).post(url, json={"version": 2}).status_code == 404
     assert mentees.lead_api.post(url, json={"version": 2}).status_code == 200
+
+
+def test_the_record_form_sends_a_planned_visit_to_the_cancel_page(
+    db: Session, people: People, signed: Signed, mentees: Mentees
+) -> None:
+    pages = signed.pages(people.mentor)
+    day = mentees.today + dt.timedelta(days=2)
+    planned = mentees.visit(mentees.amira_match, day, "15:00", "planned")
+    page = pages.get(f"/visits/{planned['id']}").text
+    assert f'href="/visits/{planned["id"]}/cancel"' in page
+    form = visit_form(mentees, day, start_time="15:00", status="cancelled", version="1")
+    response = post(pages, f"/visits/{planned['id']}", form)
+    assert response.status_code == 422
+    assert 'href="#status"' in response.text
+    assert "it asks who called it off and why" in response.text
+    db.expire_all()
+    assert db.get_one(MentorVisit, planned["id"]).status.value == "planned"

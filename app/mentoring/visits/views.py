@@ -63,6 +63,9 @@ router = APIRouter(include_in_schema=False)
 
 TASK_CHOICES = [("none", "Not this time"), ("practised", "Practised"), ("completed", "Completed")]
 NO_SUCH_MATCH = "There is no such match."
+CANCEL_ON_ITS_PAGE = (
+    "To call off a planned visit, use “Cancel this visit”: it asks who called it off and why"
+)
 
 
 # Access -------------------------------------------------------------------------------------
@@ -278,6 +281,11 @@ def record_visit(
     record_form = with_tasks(RecordVisitForm, [task[0].id for task in tasks])
     submission = record_form.read(form)
     conflict = False
+    cancelling = submission.data is not None and submission.data.status == VisitStatus.cancelled
+    if cancelling and visit.status == VisitStatus.planned:
+        # Calling off a planned visit says who called it off and why: the cancel page.
+        submission.errors.add("status", CANCEL_ON_ITS_PAGE)
+        submission.data = None
     if data := submission.data:
         with submission.saving(rename=FIELD_OF):
             visit = visits.update_visit(
