@@ -148,16 +148,18 @@ def change_cohort(
     affected_ids = [s.id or 0 for s in affected]
     if runners != old_runners:
         _hand_over(db, cohort=cohort, old=old_runners, new=runners, affected_ids=affected_ids)
-    if affected_ids and {"venue", "start_time", "duration_minutes"} & set(changes):
+    # Only what changed: a session moved on its own keeps its own time when the venue
+    # changes, and its own venue when the time does.
+    values: dict[str, Any] = {}
+    if "venue" in changes:
+        values["venue"] = venue
+    if {"start_time", "duration_minutes"} & set(changes):
+        values.update(start_time=start_time, end_time=end_time)
+    if affected_ids and values:
         db.execute(
             update(SESSIONS)
             .where(SESSIONS.c.id.in_(affected_ids))
-            .values(
-                venue=venue,
-                start_time=start_time,
-                end_time=end_time,
-                version=SESSIONS.c.version + 1,
-            )
+            .values(**values, version=SESSIONS.c.version + 1)
         )
     if changes:
         changes["from"] = [None, start.isoformat()]

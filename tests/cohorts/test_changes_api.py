@@ -90,6 +90,27 @@ def test_time_venue_and_length_change_from_today_on(
     assert "facilitator_ids" not in event.changes
 
 
+def test_a_session_moved_on_its_own_keeps_what_the_change_leaves_alone(
+    lead_api: TestClient, cohort: dict[str, Any]
+) -> None:
+    moved = by_date(lead_api, cohort["id"], "2027-03-22")
+    response = lead_api.patch(
+        f"/api/v1/sessions/{moved['id']}", json={"version": 1, "venue": "Room 2"}
+    )
+    assert response.status_code == 200, response.text
+    changed = lead_api.patch(
+        f"/api/v1/cohorts/{cohort['id']}", json={"version": 1, "start_time": "15:00"}
+    )
+    assert changed.status_code == 200, changed.text
+    after = by_date(lead_api, cohort["id"], "2027-03-22")
+    assert (after["venue"], after["start_time"], after["end_time"], after["version"]) == (
+        "Room 2",
+        "15:00:00",
+        "16:30:00",
+        3,
+    )
+
+
 def test_from_a_later_date_leaves_the_sessions_before_it(
     lead_api: TestClient, cohort: dict[str, Any]
 ) -> None:
