@@ -411,6 +411,9 @@ class Overview:
     candidates: list[Child]  # who staff may enrol: children in no cohort now
     warnings: list[str]
     cap: int
+    # Sessions run by someone other than the cohort's facilitators (a cover, or who ran
+    # it before they changed): session id -> who.
+    own_runners: dict[int, list[User]]
 
 
 def overview(db: Session, *, actor: User, cohort_id: int) -> Overview:
@@ -445,6 +448,15 @@ def overview(db: Session, *, actor: User, cohort_id: int) -> Overview:
                 .order_by(col(Child.first_name), col(Child.reference))
             ).all()
         )
+    own_runners: dict[int, list[User]] = {}
+    for session_id, user in db.exec(
+        select(SessionStaffing.session_id, User)
+        .join(User, col(User.id) == col(SessionStaffing.user_id))
+        .join(GroupSession, col(GroupSession.id) == col(SessionStaffing.session_id))
+        .where(GroupSession.cohort_id == cohort_id, SessionStaffing.org_id == actor.org_id)
+        .order_by(col(User.name))
+    ).all():
+        own_runners.setdefault(session_id, []).append(user)
     return Overview(
         cohort=cohort,
         facilitators=facilitators_of(db, [cohort_id])[cohort_id],
@@ -456,6 +468,7 @@ def overview(db: Session, *, actor: User, cohort_id: int) -> Overview:
         candidates=candidates,
         warnings=warnings_for(cohort, active, programme),
         cap=int(programme.get("cohort_max", 10)),
+        own_runners=own_runners,
     )
 
 

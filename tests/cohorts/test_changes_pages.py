@@ -192,6 +192,8 @@ def test_a_cover_is_chosen_on_the_session_page(
     )
     assert response.status_code == 303, response.text
     assert "has been changed" in lead_pages.get(response.headers["location"]).text
+    grid = lead_pages.get(f"/cohorts/{cohort['id']}")
+    assert "Run by Cara Cover and Second Facilitator" in grid.text
     rows = db.exec(
         select(SessionStaffing.user_id).where(SessionStaffing.session_id == session.id)
     ).all()
