@@ -4,6 +4,7 @@ Monday group's sessions still to come are on 15 and 22 March, 5 and 12 April."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -410,7 +411,7 @@ def cancel_what_is_left(db: Session, cohort_id: int) -> None:
     """Every session still to come cancelled (as a lead winding a cohort up leaves it)."""
     for session in db.exec(
         select(GroupSession).where(
-            GroupSession.cohort_id == cohort_id, col(GroupSession.date) >= "2027-03-10"
+            GroupSession.cohort_id == cohort_id, col(GroupSession.date) >= dt.date(2027, 3, 10)
         )
     ).all():
         session.status = SessionStatus.cancelled

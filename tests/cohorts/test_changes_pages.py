@@ -3,6 +3,7 @@ point 2). Today is Wednesday 10 March 2027; the Monday group has four sessions t
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -79,7 +80,10 @@ def test_a_change_is_saved_and_says_so(
         s.venue
         for s in db.exec(
             select(GroupSession)
-            .where(GroupSession.cohort_id == cohort["id"], col(GroupSession.date) >= "2027-03-10")
+            .where(
+                GroupSession.cohort_id == cohort["id"],
+                col(GroupSession.date) >= dt.date(2027, 3, 10),
+            )
             .order_by(col(GroupSession.date))
         ).all()
     ]
@@ -161,7 +165,7 @@ def test_a_stale_page_is_refused_with_what_to_do(
 def next_session(db: Session, cohort_id: int) -> GroupSession:
     session = db.exec(
         select(GroupSession).where(
-            GroupSession.cohort_id == cohort_id, GroupSession.date == "2027-03-15"
+            GroupSession.cohort_id == cohort_id, GroupSession.date == dt.date(2027, 3, 15)
         )
     ).first()
     assert session is not None
@@ -234,7 +238,7 @@ def test_archiving_takes_the_cohort_off_the_list(
 ) -> None:
     for session in db.exec(
         select(GroupSession).where(
-            GroupSession.cohort_id == cohort["id"], col(GroupSession.date) >= "2027-03-10"
+            GroupSession.cohort_id == cohort["id"], col(GroupSession.date) >= dt.date(2027, 3, 10)
         )
     ).all():
         session.status = SessionStatus.cancelled
