@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from app.auth.deps import CurrentUser, LeadUser, Today
 from app.children import importing, lists, service
 from app.children.schemas import ChildCreate, ChildPublic, ChildUpdate, Lists
 from app.db import DbSession
-from app.errors import problem_responses
+from app.errors import problem, problem_responses
 from app.idempotency import Idempotent
 from app.web import PathId
 
@@ -72,7 +72,7 @@ class ChildrenImported(BaseModel):
         "Every bad row is listed at once (422, `errors`), and nothing is added unless "
         "every row is good. With `dry_run=true` nothing is added either way."
     ),
-    responses=problem_responses(403, 413, 422),
+    responses=problem_responses(400, 403, 413, 422),
 )
 def import_children(
     db: DbSession,
@@ -84,6 +84,18 @@ def import_children(
     content = file.file.read(importing.MAX_FILE_BYTES + 1)
     done = importing.import_children(db, actor=actor, content=content, today=today, dry_run=dry_run)
     return ChildrenImported(created=done.created, dry_run=dry_run)
+
+
+@router.api_route(
+    "/import",
+    methods=["GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"],
+    include_in_schema=False,
+    response_model=None,
+)
+def import_other_methods(request: Request) -> Response:
+    """Only POST: without this, /children/import would reach /children/{child_id} (a 422
+    or 403 for "import" as an id) instead of the 405 every other path answers."""
+    return problem(request, 405, "Send the file with POST.", headers={"Allow": "POST"})
 
 
 @router.get(

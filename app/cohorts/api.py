@@ -273,7 +273,7 @@ class ClosuresImported(BaseModel):
         "`errors`); a closure overlapping one already held is refused. `affected` says what "
         "the replan does to each cohort. With `dry_run=true` nothing is added."
     ),
-    responses=problem_responses(403, 413, 422),
+    responses=problem_responses(400, 403, 413, 422),
 )
 def import_closures(
     db: DbSession,

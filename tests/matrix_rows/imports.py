@@ -8,6 +8,9 @@ from typing import Any
 
 IMPORTERS = {"admin": 422, "lead": 422}
 PAGE_READERS = {"admin": 200, "lead": 200}
+NOT_ALLOWED = dict.fromkeys(
+    ("anonymous", "admin", "lead", "facilitator", "mentor", "other_org"), 405
+)
 
 
 def _api(allowed: dict[str, int]) -> dict[str, int]:
@@ -27,6 +30,11 @@ def _pages(allowed: dict[str, int]) -> dict[str, int]:
 ROWS: list[dict[str, Any]] = [
     {"method": "POST", "path": "/api/v1/children/import", "expect": _api(IMPORTERS)},
     {"method": "POST", "path": "/api/v1/closures/import", "expect": _api(IMPORTERS)},
+    # Other methods answer 405, whoever asks ("import" is not a child's id).
+    *(
+        {"method": method, "path": "/api/v1/children/import", "expect": NOT_ALLOWED}
+        for method in ("GET", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
+    ),
     {"method": "GET", "path": "/children/import", "pages": True, "expect": _pages(PAGE_READERS)},
     {
         "method": "GET",
