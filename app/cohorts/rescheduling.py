@@ -149,6 +149,10 @@ def create_closure(db: Session, *, actor: User, data: ClosureCreate) -> tuple[Cl
             col(GroupSession.date) >= data.date,
             col(GroupSession.date) <= end,
             (GroupSession.cohort_id == data.cohort_id) if data.cohort_id else true(),
+            # An archived cohort's sessions stay as they were: its record is closed.
+            col(GroupSession.cohort_id).not_in(
+                select(Cohort.id).where(col(Cohort.archived_at).is_not(None))
+            ),
         )
         .order_by(col(GroupSession.cohort_id), col(GroupSession.week))
     ).all()

@@ -506,3 +506,20 @@ def test_calendars_and_home_follow_covers_and_hand_overs(
     assert home.status_code == 200
     assert f'href="/sessions/{covered["id"]}"' in home.text
     assert f'href="/sessions/{covered["id"]}"' not in signed.pages(people.facilitator).get("/").text
+
+
+def test_a_closure_leaves_an_archived_cohorts_sessions_alone(
+    lead_api: TestClient, cohort: dict[str, Any], db: Session
+) -> None:
+    # A session left unrecorded last week, then the cohort wound up and archived.
+    unrecorded = by_date(lead_api, cohort["id"], "2027-03-08")
+    cancel_what_is_left(db, cohort["id"])
+    assert lead_api.post(f"/api/v1/cohorts/{cohort['id']}/archive").status_code == 200
+    closure = lead_api.post(
+        "/api/v1/closures", json={"date": "2027-03-08", "reason": "Found out later"}
+    )
+    assert closure.status_code == 201, closure.text
+    assert closure.json()["cancelled_sessions"] == 0
+    after = by_date(lead_api, cohort["id"], "2027-03-08")
+    assert (after["status"], after["version"]) == ("scheduled", unrecorded["version"])
+    assert len(sessions_of(lead_api, cohort["id"])) == 30
