@@ -314,3 +314,10 @@ def test_only_leads_and_admins_import(signed: Any, people: Any, db: Session) -> 
         assert answer.status_code == 403
     assert post(signed.api(people.admin), csv_of(row(1)), dry_run=True).status_code == 200
     assert count_rows(db, Child) == 0
+
+
+def test_other_methods_are_405_not_a_child(lead_api: TestClient) -> None:
+    for method in ("GET", "PATCH", "DELETE"):
+        answer = lead_api.request(method, URL)
+        assert answer.status_code == 405, method
+        assert answer.headers["allow"] == "POST"

@@ -5,10 +5,12 @@ cohort pushed past the school year, and a dry run that answers the same and adds
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import Workbook
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -188,3 +190,22 @@ def test_only_leads_and_admins_import(signed: Signed, people: People, db: Sessio
         assert post(signed.api(getattr(people, role)), TERMS).status_code == 403
     assert post(signed.api(people.admin), TERMS, dry_run=True).status_code == 200
     assert count_rows(db, Closure) == 0
+
+
+def test_an_excel_workbook_of_term_dates(
+    lead_api: TestClient, db: Session, cohort: dict[str, Any]
+) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["First day", "Last day", "Reason"])
+    sheet.append([dt.datetime(2026, 10, 26), dt.date(2026, 10, 30), "October half term"])
+    out = io.BytesIO()
+    book.save(out)
+    answer = lead_api.post(
+        URL, files={"file": ("terms.xlsx", out.getvalue(), "application/octet-stream")}
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["created"] == 1
+    closure = db.exec(select(Closure)).one()
+    assert (closure.start_date, closure.end_date) == (dt.date(2026, 10, 26), dt.date(2026, 10, 30))
