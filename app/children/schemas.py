@@ -26,7 +26,6 @@ Reference = Annotated[
         pattern=r"^[A-Za-z0-9][A-Za-z0-9\-_/.]*$",
     ),
 ]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 OtherText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=OTHER_TEXT_MAX)
