@@ -21,6 +21,10 @@ rolls back what the failed save began and renders the form with all of them:
 
 A form whose fields depend on the data (the register: one row per child) builds its model
 with `pydantic.create_model(..., __base__=Form)`.
+
+What someone typed before their session ended comes back by itself: `Form.initial`, on the
+page they return to after signing in, puts the kept entries (app/web.py `keep_entries`)
+over what is stored, for the form they came from.
 """
 
 from __future__ import annotations
@@ -518,9 +522,12 @@ class Form(BaseModel):
 
     @classmethod
     def _posted_in(cls, kept: Kept) -> bool:
-        """Whether the kept entries came from this form (any of its fields was posted)."""
+        """Whether the kept entries came from this form: any of its visible fields was posted
+        (a hidden one, a page's version say, may be on another form of the page too)."""
         posted = kept.names()
         for name, info in cls.model_fields.items():
+            if any(isinstance(meta, _Hidden) for meta in info.metadata):
+                continue
             if any(isinstance(meta, _Parts) for meta in info.metadata):
                 if any(f"{name}-{part}" in posted for part in DATE_PARTS):
                     return True
