@@ -511,14 +511,12 @@ def review_public(review: concerns.Review) -> ConcernReviewPublic:
     responses=problem_responses(403, 404, 422),
 )
 def add_concern_review(
-    db: DbSession, actor: LeadUser, body: ConcernReviewCreate, once: Idempotent, visit_id: PathId
-) -> ConcernReviewPublic | Response:
-    if (replay := once.replay()) is not None:
-        return replay
+    db: DbSession, actor: LeadUser, body: ConcernReviewCreate, visit_id: PathId
+) -> ConcernReviewPublic:
     review = concerns.review_concern(
         db, actor=actor, visit_id=visit_id, data=body, now=now_for(db, actor)
     )
-    return once.keep(review_public(concerns.get_review(db, actor=actor, review=review)))
+    return review_public(concerns.get_review(db, actor=actor, review=review))
 
 
 @router.get(
