@@ -84,7 +84,9 @@ def test_gender_mapping(text: str | None, expected: tuple[str | None, str | None
         ("white  british", ("white_british", None)),
         ("WHITE - BRITISH", ("white_british", None)),
         ("White: English, Welsh, Scottish, Northern Irish or British", ("white_british", None)),
-        ("English", ("white_british", None)),
+        ("White English", ("white_british", None)),
+        ("English", ("other", "English")),  # a national identity: not guessed
+        ("British", ("other", "British")),
         ("WBRI", ("white_british", None)),  # the DfE's code
         ("Irish", ("white_irish", None)),
         ("Gypsy", ("white_gypsy_or_irish_traveller", None)),

@@ -94,10 +94,8 @@ ETHNICITIES: dict[str, list[str]] = {
         "white english",
         "white welsh",
         "white scottish",
-        "english",
-        "welsh",
-        "scottish",
-        "british",
+        # Not "British" or "English" alone: a national identity, not an ethnic group (a
+        # Black British child may have written it), so it is kept as words to review.
         "wbri",
     ],
     "white_irish": ["white irish", "irish", "wiri"],
