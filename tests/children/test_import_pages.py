@@ -47,7 +47,7 @@ def test_the_children_list_links_to_the_import(lead_pages: PageClient) -> None:
     assert 'href="/children/import"' in page.text
     form = lead_pages.get("/children/import")
     assert form.status_code == 200
-    assert "<h1 class=\"govuk-heading-xl\">Import children</h1>" in form.text
+    assert '<h1 class="govuk-heading-xl">Import children</h1>' in form.text
     assert 'type="file"' in form.text
     assert 'enctype="multipart/form-data"' in form.text
     assert "reference, first_name, date_of_birth" in form.text
