@@ -44,20 +44,21 @@ REPEAT = 10  # calls per timed round
 TODAY = dt.date(2026, 11, 26)
 SEED = 20261126
 
-GENDERS = ["female", "male", "non-binary"]
+# The controlled lists' keys (app/children/lists.py), as the API takes them.
+GENDERS = ["girl_or_woman", "boy_or_man", "non_binary"]
 ETHNICITIES = [
-    "White British",
-    "Black Caribbean",
-    "Black African",
-    "Pakistani",
-    "Indian",
-    "Bangladeshi",
-    "Mixed White and Black Caribbean",
-    "Polish",
-    "Chinese",
-    "Gypsy or Irish Traveller",
+    "white_british",
+    "black_caribbean",
+    "black_african",
+    "asian_pakistani",
+    "asian_indian",
+    "asian_bangladeshi",
+    "mixed_white_and_black_caribbean",
+    "white_other",
+    "asian_chinese",
+    "white_gypsy_or_irish_traveller",
 ]
-LANGUAGES = ["Urdu", "Punjabi", "Somali", "Polish", "Arabic", "Bengali", "Romanian", "Twi"]
+LANGUAGES = ["urdu", "panjabi", "somali", "polish", "arabic", "bengali", "romanian", "twi"]
 INTERESTS = [
     "football",
     "drawing",
@@ -112,7 +113,7 @@ def _mentor_rows(
             "org_id": org_id,
             "gender": rng.choice(GENDERS),
             "ethnicity": rng.choice(ETHNICITIES),
-            "languages": ["English", *rng.sample(LANGUAGES, rng.choice((0, 0, 1, 1, 2)))],
+            "languages": ["english", *rng.sample(LANGUAGES, rng.choice((0, 0, 1, 1, 2)))],
             "interests": rng.sample(INTERESTS, rng.randrange(2, 6)),
             "care_experience": rng.random() < 0.2,
             "availability": "weekday evenings and Saturdays",
@@ -167,11 +168,11 @@ def _setup(engine: Engine) -> dict[str, Any]:
                     "first_name": "Aisha",
                     "date_of_birth": "2016-03-01",
                     "placement_type": "foster",
-                    "gender": "female",
-                    "ethnicity": "Pakistani",
-                    "languages": ["English", "Urdu"],
+                    "gender": "girl_or_woman",
+                    "ethnicity": "asian_pakistani",
+                    "languages": ["english", "urdu"],
                     "interests": ["drawing", "swimming", "animals", "baking"],
-                    "preferences": {"mentor_gender": "female", "same_ethnicity": True},
+                    "preferences": {"mentor_gender": "girl_or_woman", "same_ethnicity": True},
                     "consent_given_by": "Social worker",
                     "consent_given_on": "2026-09-01",
                 }
