@@ -259,9 +259,10 @@ def test_the_form_offers_the_lists_and_works_without_javascript(lead_pages: Page
     assert page.status_code == 200
     html = page.text
     assert 'id="gender" name="gender" type="radio" value="girl_or_woman"' in html
-    assert 'value="other" data-aria-controls="gender-other-conditional"' in html
-    # The describe box is in the page for everyone; the script hides it until chosen.
-    assert 'class="govuk-radios__conditional govuk-radios__conditional--hidden"' in html
+    assert 'value="other" data-reveals="gender-other-conditional"' in html
+    # The describe box is in the page for everyone; with GOV.UK Frontend running, the
+    # stylesheet hides it until its radio is chosen (.tandem-reveal).
+    assert 'class="govuk-radios__conditional tandem-reveal__target" id="gender-other' in html
     assert 'id="gender-other-conditional"' in html
     assert '<input class="govuk-input govuk-input--width-20" id="gender_other"' in html
     assert '<optgroup label="Asian or Asian British">' in html
@@ -303,10 +304,8 @@ def test_register_with_the_lists(lead_pages: PageClient, db: Session) -> None:
     assert "Non-binary" in shown
     # The change form shows what is stored, chosen.
     form = lead_pages.get(f"/children/{child.id}/edit").text
-    assert 'type="radio" value="other" checked data-aria-controls="gender-other-conditional"' in (
-        form
-    )
-    assert 'class="govuk-radios__conditional" id="gender-other-conditional"' in form
+    assert 'type="radio" value="other" checked data-reveals="gender-other-conditional"' in form
+    assert 'class="govuk-radios__conditional tandem-reveal__target" id="gender-other' in form
     assert '<option value="mixed_other" selected>' in form
     assert 'type="checkbox" value="arabic" checked' in form
     assert 'value="Tigre"' in form
@@ -360,7 +359,10 @@ def test_bad_list_answers_are_in_the_error_summary_and_nothing_is_stored(
         places.append(html.index(link))
     assert places == sorted(places)  # in the order of the page
     # The describe box is open, so the error beside it can be seen.
-    assert 'class="govuk-radios__conditional" id="gender-other-conditional"' in html
+    assert (
+        'class="govuk-radios__conditional tandem-reveal__target tandem-reveal__target--open" '
+        'id="gender-other-conditional"'
+    ) in html
     assert count_rows(db, Child) == 0
 
 

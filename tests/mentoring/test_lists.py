@@ -102,7 +102,7 @@ def test_the_profile_form_takes_the_lists(
     user = people.add(Role.mentor, email="amy@org-a.example.org", name="Amy Adams")
     db.commit()
     page = lead_pages.get("/mentors/new").text
-    assert 'value="other" data-aria-controls="gender-other-conditional"' in page
+    assert 'value="other" data-reveals="gender-other-conditional"' in page
     assert '<optgroup label="Other ethnic group">' in page
     assert 'type="checkbox" value="british_sign_language"' in page
     form = _page_form(
