@@ -315,6 +315,7 @@ def test_the_header_is_documented_on_the_creating_operations(client: TestClient)
         ("/api/v1/matches", "post"),
         ("/api/v1/matches/{match_id}/check-ins", "post"),
         ("/api/v1/visits", "post"),
+        ("/api/v1/visits/{visit_id}/concern-review", "post"),
     }
     documented = {
         (path, method)

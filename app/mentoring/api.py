@@ -511,12 +511,19 @@ def review_public(review: concerns.Review) -> ConcernReviewPublic:
     responses=problem_responses(403, 404, 422),
 )
 def add_concern_review(
-    db: DbSession, actor: LeadUser, body: ConcernReviewCreate, visit_id: PathId
-) -> ConcernReviewPublic:
+    db: DbSession,
+    actor: LeadUser,
+    body: ConcernReviewCreate,
+    once: Idempotent,
+    visit_id: PathId,
+) -> ConcernReviewPublic | Response:
+    # Idempotent: a retried review would otherwise be kept as a follow-up, twice.
+    if (replay := once.replay()) is not None:
+        return replay
     review = concerns.review_concern(
         db, actor=actor, visit_id=visit_id, data=body, now=now_for(db, actor)
     )
-    return review_public(concerns.get_review(db, actor=actor, review=review))
+    return once.keep(review_public(concerns.get_review(db, actor=actor, review=review)))
 
 
 @router.get(

@@ -237,3 +237,17 @@ def test_only_a_lead_may_post_the_review_form(
     assert response.status_code == 422
     assert "Note must be 2,000 characters or fewer" in response.text
     assert count_rows(db, ConcernReview) == 0
+
+
+def test_a_retried_review_is_kept_once(db: Session, mentees: Mentees) -> None:
+    """A review sent again with the same Idempotency-Key (a tablet that lost the answer) is
+    answered with the first one, not kept again as a follow-up."""
+    visit = _concern(mentees)
+    url = f"/api/v1/visits/{visit['id']}/concern-review"
+    key = {"Idempotency-Key": "review-retry-1"}
+    first = mentees.lead_api.post(url, json=REVIEW, headers=key)
+    again = mentees.lead_api.post(url, json=REVIEW, headers=key)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    reviews = db.exec(select(ConcernReview).where(ConcernReview.visit_id == visit["id"])).all()
+    assert len(reviews) == 1
