@@ -271,6 +271,9 @@ def test_match_page_ranks_suggestions_with_reasons_and_makes_a_match(
     words = text_of(page.text)
     assert "The match has been made" in words
     assert "the young person chose this mentor" in words
+    # How to reach the mentor, where a "no visit" flag lands.
+    mentor_email = db.get_one(User, best["user_id"]).email
+    assert f'href="mailto:{mentor_email}"' in page.text
     # Now the child has a mentor: the page shows the match instead of the form.
     page = lead_pages.get(f"/children/{child['id']}/match")
     assert "already matched with" in page.text

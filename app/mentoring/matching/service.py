@@ -277,6 +277,7 @@ class MatchRow:
     child_reference: str
     mentor_name: str
     last_check_in: dt.date | None
+    mentor_email: str = ""  # how the lead reaches the mentor (a flag's "no visit" lands here)
 
     def check_in_due(self) -> dt.date | None:
         if self.match.end_date is not None:
@@ -305,7 +306,14 @@ def list_matches(
         .subquery()
     )
     stmt = (
-        sa_select(Match, col(Child.first_name), col(Child.reference), col(User.name), last.c.last)
+        sa_select(
+            Match,
+            col(Child.first_name),
+            col(Child.reference),
+            col(User.name),
+            last.c.last,
+            col(User.email),
+        )
         .join(Child, col(Child.id) == col(Match.child_id))
         .join(User, col(User.id) == col(Match.mentor_id))
         .outerjoin(last, last.c.match_id == col(Match.id))
@@ -322,7 +330,7 @@ def list_matches(
         stmt = stmt.where(col(Match.child_id) == child_id)
     if match_id is not None:
         stmt = stmt.where(col(Match.id) == match_id)
-    return [MatchRow(m, f, r, n, last_) for m, f, r, n, last_ in db.execute(stmt).all()]
+    return [MatchRow(m, f, r, n, last_, e) for m, f, r, n, last_, e in db.execute(stmt).all()]
 
 
 def match_row(db: Session, *, actor: User, match_id: int) -> MatchRow:
