@@ -54,7 +54,7 @@ def unrecorded(live_server: str) -> list[dict[str, Any]]:
     today = dt.datetime.now(LONDON).date()
     facilitators = [f["id"] for f in _api(live_server, "/api/v1/cohorts/1", token)["facilitators"]]
     curriculum = _api(live_server, "/api/v1/curricula", token)[0]["id"]
-    start = today - dt.timedelta(days=today.weekday() + 20)  # a Wednesday, three weeks back
+    start = today - dt.timedelta(days=today.weekday() + 20)  # a Tuesday, three weeks back
     cohort = _api(
         live_server,
         "/api/v1/cohorts",
