@@ -23,6 +23,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup, escape
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
+from starlette.datastructures import FormData as StarletteForm
 
 from app.clock import time_words
 from app.config import get_settings
@@ -313,6 +314,14 @@ async def form_data(request: Request) -> dict[str, str]:
 
 
 FormData = Annotated[dict[str, str], Depends(form_data)]
+
+
+async def whole_form(request: Request) -> StarletteForm:
+    """The submitted form with its repeated fields (a group of checkboxes of one name)."""
+    return await request.form()
+
+
+WholeFormData = Annotated[StarletteForm, Depends(whole_form)]
 
 
 def redirect(

@@ -36,6 +36,7 @@ from app.forms import (
     show_again,
 )
 from app.web import PathId, redirect, render
+from app.web import WholeFormData as WholeForm
 
 router = APIRouter(include_in_schema=False)
 
@@ -149,14 +150,6 @@ class ChildForm(Form):
             "consent_given_by": self.consent_given_by,
             "consent_given_on": self.consent_given_on,
         }
-
-
-async def _whole_form(request: Request) -> Posted:
-    """The posted form with its repeated fields (the languages' checkboxes)."""
-    return await request.form()
-
-
-WholeForm = Annotated[Posted, Depends(_whole_form)]
 
 
 def values_of(child: Child) -> dict[str, Any]:

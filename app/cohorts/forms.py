@@ -10,11 +10,12 @@ import io
 from collections.abc import Iterable
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field, ValidationError
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
 from starlette.datastructures import UploadFile
 
 from app.cohorts.schemas import ClosureCreate, CohortChange, CohortCreate, EnrolmentCreate
 from app.forms import (
+    Checkboxes,
     DateInput,
     Form,
     Msg,
@@ -29,6 +30,7 @@ from app.forms import (
 )
 
 MAX_ID = 2**31 - 1  # what the integer id columns hold
+MAX_ENROL_AT_ONCE = 60  # a cohort is 8 to 10 children; a few cohorts' worth at most
 REASON_TOO_LONG = "The reason must be 200 characters or fewer"
 
 
@@ -118,23 +120,37 @@ class ArchiveForm(Form):
     version: PageVersion
 
 
+def _ids(values: list[str]) -> list[str]:
+    """Each ticked box is a child's id (a page out of date or a hand-made post otherwise)."""
+    if not all(v.isdigit() and 1 <= int(v) <= MAX_ID for v in values):
+        raise ValueError("not an id")
+    return list(dict.fromkeys(values))
+
+
 class EnrolForm(Form):
+    """One child or several at once (a box ticked for each), from the same date: a new
+    cohort's children are enrolled in one save, all or none."""
+
     child_id: Annotated[
-        WholeNumber,
+        Checkboxes,
+        AfterValidator(_ids),
         Msg(empty="Choose a child to enrol", invalid="Choose a child to enrol"),
-        Field(title="Child", ge=1, le=MAX_ID),
+        Field(title="Children", max_length=MAX_ENROL_AT_ONCE),
     ]
     start_date: Annotated[OptionalDateInput, Field(title="Start date")] = None
     eligibility_override: Annotated[
         OptionalText, Field(title="Reason to enrol outside the age range", max_length=500)
     ] = None
 
-    def to_create(self) -> EnrolmentCreate:
-        return EnrolmentCreate(
-            child_id=self.child_id,
-            start_date=self.start_date,
-            eligibility_override=self.eligibility_override,
-        )
+    def to_create(self) -> list[EnrolmentCreate]:
+        return [
+            EnrolmentCreate(
+                child_id=int(child_id),
+                start_date=self.start_date,
+                eligibility_override=self.eligibility_override,
+            )
+            for child_id in self.child_id
+        ]
 
 
 class WithdrawForm(Form):

@@ -36,7 +36,7 @@ from app.curriculum.service import latest_curricula
 from app.db import DbSession
 from app.exceptions import Invalid
 from app.forms import Form, Msg, show_again
-from app.web import FormData, PathId, redirect, render
+from app.web import FormData, PathId, WholeFormData, redirect, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -141,25 +141,26 @@ def enrol(
     actor: LeadUser,
     org: CurrentOrg,
     today: Today,
-    form: FormData,
+    form: WholeFormData,
     cohort_id: PathId,
 ) -> Response:
     submission = EnrolForm.read(form)
     if submission.data:
         with submission.saving():
-            enrolled = enrolments.enrol(
-                db,
-                actor=actor,
-                cohort_id=cohort_id,
-                today=today,
-                data=submission.data.to_create(),
+            # All or none: a refusal for one child rolls back the others (saving()).
+            names = []
+            for data in submission.data.to_create():
+                enrolled = enrolments.enrol(
+                    db, actor=actor, cohort_id=cohort_id, today=today, data=data
+                )
+                _, child = enrolments.get_enrolment(db, actor=actor, enrolment_id=enrolled.id or 0)
+                names.append(f"{child.first_name} ({child.reference})")
+            notice = (
+                f"{names[0]} enrolled"
+                if len(names) == 1
+                else f"{len(names)} children enrolled: {', '.join(names)}"
             )
-            _, child = enrolments.get_enrolment(db, actor=actor, enrolment_id=enrolled.id or 0)
-            return redirect(
-                request,
-                f"/cohorts/{cohort_id}#roster",
-                notice=f"{child.first_name} ({child.reference}) enrolled",
-            )
+            return redirect(request, f"/cohorts/{cohort_id}#roster", notice=notice)
     return show_again(
         request,
         db,

@@ -10,9 +10,9 @@ from httpx2 import Response
 from tests.support.people import PageClient
 
 
-def post(client: PageClient, url: str, data: Mapping[str, str], **kw: Any) -> Response:
+def post(client: PageClient, url: str, data: Mapping[str, str | list[str]], **kw: Any) -> Response:
     """Post a page form with the signed-in session's CSRF token, as the page's hidden field
-    sends it."""
+    sends it; a list is a field posted once per value (checkboxes)."""
     return client.post(url, data={**data, "csrf_token": client.csrf_token}, **kw)
 
 

@@ -6,12 +6,11 @@ Every page calls the same service functions as the JSON API (app/mentoring/api.p
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
-from starlette.datastructures import FormData
 
 from app.auth.deps import LeadUser, Today
 from app.auth.models import User
@@ -22,6 +21,7 @@ from app.mentoring.matching import service as matching
 from app.mentoring.profiles import service as profiles
 from app.mentoring.profiles.forms import MentorForm, NewMentorForm
 from app.web import PathId, render
+from app.web import WholeFormData as WholeForm
 
 router = APIRouter(include_in_schema=False)
 
@@ -38,14 +38,6 @@ def _dbs_state(row: profiles.MentorRow, today: dt.date) -> str | None:
     if expires <= today + dt.timedelta(days=profiles.SOON_DAYS):
         return "soon"
     return None
-
-
-async def _whole_form(request: Request) -> FormData:
-    """The posted form with its repeated fields (the languages' checkboxes)."""
-    return await request.form()
-
-
-WholeForm = Annotated[FormData, Depends(_whole_form)]
 
 
 # Mentors -------------------------------------------------------------------------------------
