@@ -18,7 +18,16 @@ from starlette.datastructures import UploadFile
 from app.auth.deps import CurrentUser, LeadUser, Today
 from app.auth.models import User
 from app.children import importing, lists, service
-from app.children.lists import Ethnicity, Gender, MentorGender
+from app.children.forms import (
+    EthnicityField,
+    EthnicityOtherField,
+    GenderField,
+    GenderOtherField,
+    InterestsField,
+    LanguagesField,
+    LanguagesOtherField,
+)
+from app.children.lists import MentorGender
 from app.children.models import Child, PlacementType
 from app.children.panels import CHILD_PANELS
 from app.children.schemas import ChildCreate, ChildUpdate
@@ -26,7 +35,6 @@ from app.csvout import csv_text
 from app.db import DbSession
 from app.exceptions import Invalid
 from app.forms import (
-    Checkboxes,
     Choice,
     DateInput,
     Form,
@@ -77,23 +85,13 @@ class ChildForm(Form):
         Field(title="Type of placement"),
         Msg(empty="Choose the type of placement", invalid="Choose the type of placement"),
     ]
-    gender: Annotated[
-        Choice[Gender] | None, Field(title="Gender"), Msg(invalid=lists.CHOOSE_GENDER)
-    ] = None
-    gender_other: Annotated[
-        OptionalText, Field(title="Their gender, in their words", max_length=80)
-    ] = None
-    ethnicity: Annotated[
-        Choice[Ethnicity] | None, Field(title="Ethnic group"), Msg(invalid=lists.CHOOSE_ETHNICITY)
-    ] = None
-    ethnicity_other: Annotated[
-        OptionalText, Field(title="Their ethnic group, in their words", max_length=80)
-    ] = None
-    languages: Annotated[Checkboxes, Field(title="Languages", default_factory=list)]
-    languages_other: Annotated[
-        OptionalText, Field(title="Other languages", max_length=lists.LANGUAGES_OTHER_MAX)
-    ] = None
-    interests: Annotated[OptionalText, Field(title="Interests")] = None
+    gender: GenderField = None
+    gender_other: GenderOtherField = None
+    ethnicity: EthnicityField = None
+    ethnicity_other: EthnicityOtherField = None
+    languages: LanguagesField
+    languages_other: LanguagesOtherField = None
+    interests: InterestsField = None
     mentor_gender: Annotated[
         Choice[MentorGender] | None,
         Field(title="Mentor's gender"),

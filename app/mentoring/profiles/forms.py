@@ -9,10 +9,16 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from app.children import lists
-from app.children.lists import Ethnicity, Gender
+from app.children.forms import (
+    EthnicityField,
+    EthnicityOtherField,
+    GenderField,
+    GenderOtherField,
+    InterestsField,
+    LanguagesField,
+    LanguagesOtherField,
+)
 from app.forms import (
-    Checkboxes,
-    Choice,
     DateInput,
     Form,
     Msg,
@@ -37,23 +43,13 @@ def split_list(text: str | None) -> list[str]:
 class MentorForm(Form):
     """The profile and its checks, in the order of the page."""
 
-    gender: Annotated[
-        Choice[Gender] | None, Field(title="Gender"), Msg(invalid=lists.CHOOSE_GENDER)
-    ] = None
-    gender_other: Annotated[
-        OptionalText, Field(title="Their gender, in their words", max_length=80)
-    ] = None
-    ethnicity: Annotated[
-        Choice[Ethnicity] | None, Field(title="Ethnic group"), Msg(invalid=lists.CHOOSE_ETHNICITY)
-    ] = None
-    ethnicity_other: Annotated[
-        OptionalText, Field(title="Their ethnic group, in their words", max_length=80)
-    ] = None
-    languages: Annotated[Checkboxes, Field(title="Languages", default_factory=list)]
-    languages_other: Annotated[
-        OptionalText, Field(title="Other languages", max_length=lists.LANGUAGES_OTHER_MAX)
-    ] = None
-    interests: Annotated[OptionalText, Field(title="Interests")] = None
+    gender: GenderField = None
+    gender_other: GenderOtherField = None
+    ethnicity: EthnicityField = None
+    ethnicity_other: EthnicityOtherField = None
+    languages: LanguagesField
+    languages_other: LanguagesOtherField = None
+    interests: InterestsField = None
     care_experience: Annotated[Tick, Field(title="They have been in care themselves")] = False
     availability: Annotated[OptionalText, Field(title="Availability", max_length=200)] = None
     about: Annotated[
