@@ -253,7 +253,9 @@ def _page_of_form(request: Request) -> str:
     if referer and urlsplit(referer).netloc == request.url.netloc:
         parts = urlsplit(referer)
         page = parts.path
-        if page.startswith("/") and page != "/login" and _answers_get(request, page):
+        # "//host/..." would be another site to a browser: never a page of this one.
+        local = page.startswith("/") and not page.startswith("//")
+        if local and page != "/login" and _answers_get(request, page):
             return page + (f"?{parts.query}" if parts.query else "")
     return nearest_page(request)
 

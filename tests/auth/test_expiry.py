@@ -10,10 +10,12 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from fastapi import Request
 from fastapi.testclient import TestClient
 from httpx2 import Response
 from sqlmodel import Session
 
+from app import errors
 from app.auth.deps import SESSION_COOKIE
 from app.cohorts.models import GroupSession, SessionStatus
 from app.web import KEPT_COOKIE, KEPT_MESSAGE
@@ -187,6 +189,29 @@ def test_without_a_referer_the_page_is_the_nearest_that_answers_get(
     )
     assert posted.headers["location"] == f"/login?next=%2Fsessions%2F{session_id}"
     assert kept_cookies(posted)
+
+
+def test_a_referer_that_a_browser_would_read_as_another_site_is_not_the_page(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Referer of this host whose path starts "//" names another site to a browser (a
+    protocol-relative address): never the way back, even were a route to answer it."""
+    monkeypatch.setattr(errors, "_answers_get", lambda request, path: True)
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/children",
+        "query_string": b"",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"referer", b"http://testserver//elsewhere.example/children/new"),
+        ],
+        "scheme": "http",
+        "server": ("testserver", 80),
+    }
+    assert errors._page_of_form(Request(scope)) == "/children"
+    ours = {**scope, "headers": [(b"host", b"testserver"), (b"referer", b"http://testserver/x")]}
+    assert errors._page_of_form(Request(ours)) == "/x"
 
 
 def test_entries_kept_for_one_page_are_dropped_by_a_sign_in_to_another(
