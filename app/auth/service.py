@@ -349,6 +349,15 @@ def end_session(db: Session, *, session: WebSession, user: User) -> None:
     )
 
 
+def session_owner(db: Session, raw: str | None) -> int | None:
+    """Whose sign-in this cookie was, ended or not (None for an unknown or absent one)."""
+    if not raw:
+        return None
+    return db.exec(
+        select(WebSession.user_id).where(WebSession.token_hash == token_digest(raw))
+    ).first()
+
+
 def resolve_session(db: Session, raw: str) -> Principal | None:
     settings = get_settings()
     row = db.exec(

@@ -120,8 +120,14 @@ def login(request: Request, db: DbSession, form: FormData, csrf_ok: SignInCsrfOk
     _set_cookie(redirect, SESSION_COOKIE, raw, max_age=settings.session_absolute_hours * 3600)
     redirect.delete_cookie(CSRF_COOKIE, path="/")
     kept = kept_entries(request)
-    if kept is not None and kept.page != target:
-        forget_entries(request, redirect)  # entries wait only for the page they came from
+    # Entries wait only for the page they came from, and only for the person who typed
+    # them: the sign-in that ended is still in this browser's session cookie (a shared
+    # tablet's next user never sees the last one's register).
+    if kept is not None and (
+        kept.page != target
+        or service.session_owner(db, request.cookies.get(SESSION_COOKIE)) != user.id
+    ):
+        forget_entries(request, redirect)
     return redirect
 
 

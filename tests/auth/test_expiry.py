@@ -232,6 +232,44 @@ def test_entries_kept_for_one_page_are_dropped_by_a_sign_in_to_another(
     assert "Robin" not in pages.get("/children/new").text
 
 
+def test_entries_kept_for_one_person_are_dropped_by_anothers_sign_in_to_that_page(
+    signed: Signed, people: People, clock: Clock
+) -> None:
+    """A shared tablet: the lead's session ends with a child's details typed in; the admin
+    signs in on the same browser, straight to the same page, and sees none of it."""
+    pages = signed.pages(people.lead)
+    clock.shift(dt.timedelta(minutes=61))
+    posted = pages.post(
+        "/children",
+        data={"csrf_token": "x", "reference": "LA-7", "first_name": "Robin"},
+        headers={"Origin": HERE, "Referer": f"{HERE}/children/new"},
+    )
+    assert kept_cookies(posted)
+    done = sign_in_again(pages, people.admin.email, "/children/new")
+    assert done.headers["location"] == "/children/new"
+    assert deleted(done)
+    page = pages.get("/children/new")
+    assert "Robin" not in page.text
+    assert KEPT_MESSAGE not in page.text
+
+
+def test_without_the_ended_sign_in_nothing_kept_is_offered(
+    signed: Signed, people: People, clock: Clock
+) -> None:
+    """No session cookie left to say whose the entries were: they are not given out."""
+    pages = signed.pages(people.lead)
+    clock.shift(dt.timedelta(minutes=61))
+    pages.post(
+        "/children",
+        data={"csrf_token": "x", "reference": "LA-6", "first_name": "Robin"},
+        headers={"Origin": HERE, "Referer": f"{HERE}/children/new"},
+    )
+    pages.cookies.delete(SESSION_COOKIE)
+    done = sign_in_again(pages, people.lead.email, "/children/new")
+    assert deleted(done)
+    assert "Robin" not in pages.get("/children/new").text
+
+
 def test_the_restored_form_is_the_children_form_with_what_was_typed(
     signed: Signed, people: People, clock: Clock
 ) -> None:

@@ -97,8 +97,17 @@ def test_the_register_comes_back_after_signing_in_again(
     page.locator('input[name^="facilitator-"]').first.check()
     page.locator("textarea").last.fill("Eli was at a contact visit.")
 
-    # The session ends: the server no longer knows the browser's session.
-    page.context.add_cookies([{"name": "tandem_session", "value": "ended", "url": live_server}])
+    # The session ends (signed out in another tab, so the server has ended it), while this
+    # tab still holds its cookie: the server knows whose it was, and that it has ended.
+    ended = next(c for c in page.context.cookies() if c["name"] == "tandem_session")
+    other = page.context.new_page()
+    other.goto(f"{live_server}/")
+    other.get_by_role("button", name="Sign out").click()
+    other.wait_for_url("**/login*")
+    other.close()
+    page.context.add_cookies(
+        [{"name": "tandem_session", "value": ended["value"], "url": live_server}]
+    )
     page.get_by_role("button", name="Save the session").click()
 
     page.wait_for_url("**/login?next=*")
