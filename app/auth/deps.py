@@ -116,13 +116,22 @@ SignInCsrfOk = Annotated[bool, Depends(sign_in_csrf_ok)]
 
 async def current_principal(
     request: Request,
+    db: DbSession,
     principal: Annotated[Principal | None, Depends(optional_principal)],
 ) -> Principal:
     if principal is None:
         raise NotAuthenticated("Sign in to continue.")
     if principal.via == "session" and request.method not in SAFE_METHODS:
         assert principal.session is not None
-        await require_csrf(request, principal.session.csrf_token)
+        try:
+            await require_csrf(request, principal.session.csrf_token)
+        except CsrfFailed as exc:
+            # Entries go back to the page only when the form was this person's, from an
+            # earlier sign-in of theirs: never to someone else signed in on that browser.
+            given = await submitted_csrf(request)
+            if not given or service.csrf_owner(db, given) != principal.user.id:
+                exc.keeps_entries = False
+            raise
     if principal.via == "session" and request.method == "GET":
         # A form's entries kept when the last session ended wait for this page (app/web.py).
         offer_kept_entries(request)

@@ -358,6 +358,11 @@ def session_owner(db: Session, raw: str | None) -> int | None:
     ).first()
 
 
+def csrf_owner(db: Session, csrf_token: str) -> int | None:
+    """Whose sign-in a page's form token came from, ended or not."""
+    return db.exec(select(WebSession.user_id).where(WebSession.csrf_token == csrf_token)).first()
+
+
 def resolve_session(db: Session, raw: str) -> Principal | None:
     settings = get_settings()
     row = db.exec(

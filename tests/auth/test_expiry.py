@@ -313,10 +313,11 @@ def test_a_form_from_an_earlier_session_goes_back_to_its_page_with_its_entries(
 ) -> None:
     # Signed in again (in another tab, say): the page's form still carries the token of the
     # session that ended.
+    ended = signed.pages(people.lead).csrf_token
     pages = signed.pages(people.lead)
     posted = pages.post(
         "/children",
-        data={"csrf_token": "from-the-session-that-ended", "first_name": "Robin"},
+        data={"csrf_token": ended, "first_name": "Robin"},
         headers={"Origin": HERE, "Referer": f"{HERE}/children/new"},
     )
     assert posted.status_code == 303
@@ -330,3 +331,20 @@ def test_a_form_from_an_earlier_session_goes_back_to_its_page_with_its_entries(
     refused = pages.post("/children", data={"csrf_token": "forged", "first_name": "Mallory"})
     assert refused.status_code == 403
     assert kept_cookies(refused) == []
+
+
+def test_a_form_from_someone_elses_earlier_session_keeps_nothing(
+    signed: Signed, people: People
+) -> None:
+    """A shared tablet: the admin's page is still open in one tab, the lead has signed in
+    in another; the admin's form, sent now, is refused and leaves nothing for the lead."""
+    admins = signed.pages(people.admin).csrf_token
+    pages = signed.pages(people.lead)
+    posted = pages.post(
+        "/children",
+        data={"csrf_token": admins, "first_name": "Robin"},
+        headers={"Origin": HERE, "Referer": f"{HERE}/children/new"},
+    )
+    assert posted.status_code == 403
+    assert kept_cookies(posted) == []
+    assert "Robin" not in pages.get("/children/new").text
