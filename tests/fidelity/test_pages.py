@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from app.auth.models import Role, User
 from app.fidelity import flags, summary, views
+from app.fidelity.words import LABELS
 from tests.support.builder import Builder
 from tests.support.clock import Clock
 from tests.support.people import People, Signed
@@ -131,7 +132,7 @@ def test_the_dashboard_shows_every_figure_beside_the_trials(lead: TestClient, sm
     html, words = page.text, text_of(page.text)
     assert '<h1 class="govuk-heading-xl">Fidelity</h1>' in html
     assert "up to 4 March 2026" in words
-    for label in views.LABELS.values():
+    for label in LABELS.values():
         assert label in words
     assert "Trials: 92%" in words
     assert "Trials: 99%" in words
