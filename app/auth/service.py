@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import Date, column, func, table, update
+from sqlalchemy import Date, and_, column, func, or_, table, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -236,6 +236,7 @@ _match = table(
 _child = table("child", column("id"), column("first_name"))
 _cohort = table("cohort", column("id"), column("org_id"), column("name"))
 _cohort_facilitator = table("cohort_facilitator", column("cohort_id"), column("user_id"))
+_session_staffing = table("session_staffing", column("session_id"), column("user_id"))
 _group_session = table(
     "group_session", column("id"), column("cohort_id"), column("date", Date), column("status")
 )
@@ -243,9 +244,10 @@ _group_session = table(
 
 def _open_commitments(db: Session, *, user: User) -> str | None:
     """Why `user` cannot be deactivated or given another role yet, or None: the open
-    matches they mentor (not ended) and the cohorts they facilitate that still have
-    sessions to come (scheduled, today or later in the organisation's timezone). Two
-    grouped queries, whatever the numbers."""
+    matches they mentor (not ended) and the sessions to come that they run (scheduled,
+    today or later in the organisation's timezone: their cohorts' sessions, less those
+    named for others, plus those they cover or run before a change of facilitators), by
+    cohort. Two grouped queries, whatever the numbers."""
     today = today_for(db, user)
     children = list(
         db.execute(
@@ -259,15 +261,23 @@ def _open_commitments(db: Session, *, user: User) -> str | None:
             .order_by(_child.c.first_name)
         ).scalars()
     )
+    # Who runs a session: those named for it (a cover, or the facilitators before a change
+    # of facilitators from a date), else the cohort's own (app/cohorts/service.py).
+    named = sa_select(_session_staffing.c.session_id).where(
+        _session_staffing.c.session_id == _group_session.c.id
+    )
+    named_here = named.where(_session_staffing.c.user_id == user.id)
+    theirs = sa_select(_cohort_facilitator.c.cohort_id).where(
+        _cohort_facilitator.c.cohort_id == _cohort.c.id, _cohort_facilitator.c.user_id == user.id
+    )
     cohorts = db.execute(
         sa_select(_cohort.c.name, func.count(_group_session.c.id))
-        .join_from(_cohort, _cohort_facilitator, _cohort_facilitator.c.cohort_id == _cohort.c.id)
-        .join(_group_session, _group_session.c.cohort_id == _cohort.c.id)
+        .join_from(_cohort, _group_session, _group_session.c.cohort_id == _cohort.c.id)
         .where(
             _cohort.c.org_id == user.org_id,
-            _cohort_facilitator.c.user_id == user.id,
             _group_session.c.date >= today,
             _group_session.c.status == "scheduled",
+            or_(named_here.exists(), and_(~named.exists(), theirs.exists())),
         )
         .group_by(_cohort.c.id, _cohort.c.name)
         .order_by(_cohort.c.name)

@@ -523,3 +523,48 @@ def test_a_closure_leaves_an_archived_cohorts_sessions_alone(
     after = by_date(lead_api, cohort["id"], "2027-03-08")
     assert (after["status"], after["version"]) == ("scheduled", unrecorded["version"])
     assert len(sessions_of(lead_api, cohort["id"])) == 30
+
+
+def test_someone_who_still_runs_sessions_cannot_be_deactivated(
+    lead_api: TestClient,
+    admin_api: TestClient,
+    cohort: dict[str, Any],
+    people: People,
+    second_facilitator: User,
+    newcomer: User,
+    db: Session,
+) -> None:
+    """A cover for a session to come, and a facilitator handed over from a later date, still
+    run sessions: deactivating them is refused, naming the cohort, as for its own
+    facilitators; once the sessions are others', it goes through."""
+    coming = by_date(lead_api, cohort["id"], "2027-03-22")
+    covered = lead_api.patch(
+        f"/api/v1/sessions/{coming['id']}",
+        json={"version": 1, "facilitator_ids": [newcomer.id, second_facilitator.id]},
+    )
+    assert covered.status_code == 200, covered.text
+    refused = admin_api.patch(f"/api/v1/users/{newcomer.id}", json={"active": False})
+    assert refused.status_code == 409, refused.text
+    assert "Monday group (1 session to come)" in refused.json()["detail"]
+
+    # Handed over from 5 April: the leaver still runs 15 March (22 March is the cover's).
+    leaver = people.facilitator
+    handed = lead_api.patch(
+        f"/api/v1/cohorts/{cohort['id']}",
+        json={
+            "version": 1,
+            "facilitator_ids": [newcomer.id, second_facilitator.id],
+            "from": "2027-04-05",
+        },
+    )
+    assert handed.status_code == 200, handed.text
+    still = admin_api.patch(f"/api/v1/users/{leaver.id}", json={"active": False})
+    assert still.status_code == 409, still.text
+    assert "Monday group (1 session to come)" in still.json()["detail"]
+    db.expire_all()
+    assert db.get_one(User, leaver.id).active
+
+    # The newcomer now runs the cohort from 5 April too: three sessions to come.
+    more = admin_api.patch(f"/api/v1/users/{newcomer.id}", json={"active": False})
+    assert more.status_code == 409
+    assert "Monday group (3 sessions to come)" in more.json()["detail"]
