@@ -47,6 +47,9 @@ def _day(day: dt.date) -> str:
     return f"{day:%-d %B %Y}"
 
 
+STALE = "Someone else changed this cohort first. Reload it and try again."
+
+
 def _claim_cohort(db: Session, cohort: Cohort, version: int, **values: Any) -> None:
     """Optimistic lock on the cohort: move it to version + 1 (with `values`) only if it is
     still at `version`, else 409 with the current version."""
@@ -57,10 +60,7 @@ def _claim_cohort(db: Session, cohort: Cohort, version: int, **values: Any) -> N
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         db.refresh(cohort)
-        raise Conflict(
-            "Someone else changed this cohort first. Reload it and try again.",
-            current_version=cohort.version,
-        )
+        raise Conflict(STALE, current_version=cohort.version)
     db.refresh(cohort)
 
 
@@ -125,6 +125,12 @@ def change_cohort(
         "facilitator_ids": runners,
     }
     changes = audit.changes_between(before, after)
+    if not changes:
+        # Nothing to change: the lock is still checked (a stale page is told so), but the
+        # cohort keeps its version and no empty event is written.
+        if cohort.version != data.version:
+            raise Conflict(STALE, current_version=cohort.version)
+        return cohort
     if set(changes) - {"name"}:
         clash = find_clash(
             db,
@@ -161,9 +167,8 @@ def change_cohort(
             .where(SESSIONS.c.id.in_(affected_ids))
             .values(**values, version=SESSIONS.c.version + 1)
         )
-    if changes:
-        changes["from"] = [None, start.isoformat()]
-        changes["sessions_changed"] = [None, affected_ids]
+    changes["from"] = [None, start.isoformat()]
+    changes["sessions_changed"] = [None, affected_ids]
     audit.record(
         db,
         org_id=actor.org_id,

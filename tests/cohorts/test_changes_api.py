@@ -568,3 +568,18 @@ def test_someone_who_still_runs_sessions_cannot_be_deactivated(
     more = admin_api.patch(f"/api/v1/users/{newcomer.id}", json={"active": False})
     assert more.status_code == 409
     assert "Monday group (3 sessions to come)" in more.json()["detail"]
+
+
+def test_a_change_that_changes_nothing_keeps_the_version_and_writes_no_event(
+    lead_api: TestClient, cohort: dict[str, Any], db: Session
+) -> None:
+    before = count_rows(db, AuditEvent)
+    same = {"version": 1, "name": cohort["name"], "venue": cohort["venue"]}
+    response = lead_api.patch(f"/api/v1/cohorts/{cohort['id']}", json=same)
+    assert response.status_code == 200, response.text
+    assert response.json()["version"] == 1
+    assert count_rows(db, AuditEvent) == before
+    # A stale page is still told so, even with nothing to change.
+    stale = lead_api.patch(f"/api/v1/cohorts/{cohort['id']}", json={**same, "version": 7})
+    assert stale.status_code == 409
+    assert stale.json()["current_version"] == 1
