@@ -44,7 +44,8 @@ def school_year_end(day: dt.date) -> dt.date:
     return dt.date(day.year if day.month <= 7 else day.year + 1, 7, 31)
 
 
-def _day(text: str) -> dt.date | None:
+def parse_day(text: str) -> dt.date | None:
+    """A term date as written in a file, 2026-10-26 or 26/10/2026; None when it is not one."""
     text = text.strip()
     for pattern, order in ((_ISO_DAY, (0, 1, 2)), (_UK_DAY, (2, 1, 0))):
         match = pattern.fullmatch(text)
@@ -92,7 +93,7 @@ def check(rows: list[list[str]]) -> tuple[list[tuple[int, ClosureCreate]], list[
         raise Invalid(msg, [{"loc": ["file"], "msg": msg}])
     for number, record in data:
         cells = [*record, "", "", ""]
-        start, end = _day(cells[0]), _day(cells[1])
+        start, end = parse_day(cells[0]), parse_day(cells[1])
         reason = ",".join(c for c in record[2:] if c.strip()).strip()
         problems = []
         if start is None:

@@ -13,6 +13,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
 from starlette.datastructures import UploadFile
 
+from app.cohorts.closure_import import parse_day
 from app.cohorts.schemas import ClosureCreate, CohortChange, CohortCreate, EnrolmentCreate
 from app.forms import (
     Checkboxes,
@@ -235,13 +236,10 @@ NO_FILE = "Choose a CSV file of term dates"
 
 
 def _parse_day(text: str) -> dt.date:
-    text = text.strip()
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(text, pattern).date()  # noqa: DTZ007 - a calendar date
-        except ValueError:
-            continue
-    raise ValueError(text)
+    day = parse_day(text)  # the same dates the closures import reads
+    if day is None:
+        raise ValueError(text.strip())
+    return day
 
 
 def parse_closures_csv(text: str) -> list[ClosureCreate]:
