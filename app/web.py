@@ -339,6 +339,20 @@ def redirect(
     return response
 
 
+def set_site_cookie(response: Response, name: str, value: str, *, max_age: int | None) -> None:
+    """A cookie of the whole site that scripts cannot read, sent on same-site requests and
+    top-level links (Lax), and only over HTTPS when the site is (TANDEM_SECURE_COOKIES)."""
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().secure_cookies,
+    )
+
+
 # The success banner after a redirect (the "flash" of Rails and Django): a short-lived cookie
 # the next full page shows and clears. It holds only the sentence, escaped when shown; a
 # page rendered as an htmx fragment leaves it for the page the browser goes to next.
@@ -347,15 +361,7 @@ _NOTICE_LIMIT = 300
 
 
 def set_notice(response: Response, text: str) -> None:
-    response.set_cookie(
-        NOTICE_COOKIE,
-        quote(text[:_NOTICE_LIMIT]),
-        max_age=120,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=get_settings().secure_cookies,
-    )
+    set_site_cookie(response, NOTICE_COOKIE, quote(text[:_NOTICE_LIMIT]), max_age=120)
 
 
 def pending_notice(request: Request) -> str | None:
@@ -421,15 +427,7 @@ def keep_entries(
         return False
     forget_entries(request, response)
     for index, chunk in enumerate(chunks):
-        response.set_cookie(
-            f"{KEPT_COOKIE}{index}",
-            chunk,
-            max_age=KEPT_MINUTES * 60,
-            path="/",
-            httponly=True,
-            samesite="lax",
-            secure=get_settings().secure_cookies,
-        )
+        set_site_cookie(response, f"{KEPT_COOKIE}{index}", chunk, max_age=KEPT_MINUTES * 60)
     return True
 
 

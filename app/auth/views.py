@@ -36,7 +36,15 @@ from app.config import get_settings
 from app.db import DbSession
 from app.exceptions import NotAuthenticated, TooManyRequests
 from app.forms import show_again
-from app.web import FormData, PathId, forget_entries, kept_entries, redirect, render
+from app.web import (
+    FormData,
+    PathId,
+    forget_entries,
+    kept_entries,
+    redirect,
+    render,
+    set_site_cookie,
+)
 
 router = APIRouter(include_in_schema=False)
 EXPIRED = "This page had expired. Sign in again."
@@ -49,18 +57,6 @@ def safe_next(target: str | None) -> str:
     return "/"
 
 
-def _set_cookie(response: Response, name: str, value: str, *, max_age: int | None) -> None:
-    response.set_cookie(
-        name,
-        value,
-        max_age=max_age,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=get_settings().secure_cookies,
-    )
-
-
 def _login_page(request: Request, *, status_code: int = 200, **context: Any) -> HTMLResponse:
     token = request.cookies.get(CSRF_COOKIE) or new_token()
     context.setdefault("errors", {})
@@ -68,7 +64,7 @@ def _login_page(request: Request, *, status_code: int = 200, **context: Any) -> 
     response = render(
         request, "auth/login.html", {"login_csrf": token, **context}, status_code=status_code
     )
-    _set_cookie(response, CSRF_COOKIE, token, max_age=None)
+    set_site_cookie(response, CSRF_COOKIE, token, max_age=None)
     return response
 
 
@@ -117,7 +113,7 @@ def login(request: Request, db: DbSession, form: FormData, csrf_ok: SignInCsrfOk
     raw, _ = service.start_session(db, user=user)
     redirect = RedirectResponse(target, status_code=303)
     settings = get_settings()
-    _set_cookie(redirect, SESSION_COOKIE, raw, max_age=settings.session_absolute_hours * 3600)
+    set_site_cookie(redirect, SESSION_COOKIE, raw, max_age=settings.session_absolute_hours * 3600)
     redirect.delete_cookie(CSRF_COOKIE, path="/")
     kept = kept_entries(request)
     # Entries wait only for the page they came from, and only for the person who typed
