@@ -8,11 +8,10 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BeforeValidator, Field
 from sqlmodel import Session
-from starlette.datastructures import FormData as Posted
 from starlette.datastructures import UploadFile
 
 from app.auth.deps import CurrentUser, LeadUser, Today
@@ -43,8 +42,7 @@ from app.forms import (
     Text,
     show_again,
 )
-from app.web import PathId, redirect, render
-from app.web import WholeFormData as WholeForm
+from app.web import PathId, WholeFormData, redirect, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -227,7 +225,7 @@ def new_child_form(request: Request, actor: LeadUser) -> HTMLResponse:
 
 @router.post("/children", response_class=HTMLResponse)
 def create_child(
-    request: Request, db: DbSession, actor: LeadUser, today: Today, form: WholeForm
+    request: Request, db: DbSession, actor: LeadUser, today: Today, form: WholeFormData
 ) -> Response:
     submission = ChildForm.read(form)
     if submission.data:
@@ -247,14 +245,6 @@ def create_child(
 # take the confirm, and the file is checked again in full when it is confirmed.
 
 NO_IMPORT_FILE = "Choose a CSV or Excel file of children"
-
-
-async def _posted(request: Request) -> Posted:
-    """The whole posted form, files included (FormData keeps text fields only)."""
-    return await request.form()
-
-
-Upload = Annotated[Posted, Depends(_posted)]
 
 
 def _import_bytes(value: object) -> object:
@@ -340,7 +330,7 @@ def import_template(actor: LeadUser) -> Response:
 
 @router.post("/children/import", response_class=HTMLResponse)
 def import_preview(
-    request: Request, db: DbSession, actor: LeadUser, today: Today, form: Upload
+    request: Request, db: DbSession, actor: LeadUser, today: Today, form: WholeFormData
 ) -> Response:
     submission = ChildrenFileForm.read(form)
     if submission.data is None:
@@ -350,7 +340,7 @@ def import_preview(
 
 @router.post("/children/import/confirm", response_class=HTMLResponse)
 def import_confirm(
-    request: Request, db: DbSession, actor: LeadUser, today: Today, form: Upload
+    request: Request, db: DbSession, actor: LeadUser, today: Today, form: WholeFormData
 ) -> Response:
     submission = ChildrenConfirmForm.read(form)
     if submission.data is None:  # the hidden field: the problem goes by the file input
@@ -404,7 +394,7 @@ def update_child(
     db: DbSession,
     actor: LeadUser,
     today: Today,
-    form: WholeForm,
+    form: WholeFormData,
     child_id: PathId,
 ) -> Response:
     child = service.get_child(db, actor=actor, child_id=child_id)

@@ -8,11 +8,10 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BeforeValidator, Field
 from sqlmodel import Session
-from starlette.datastructures import FormData as Posted
 from starlette.datastructures import UploadFile
 
 from app.auth.deps import CurrentOrg, CurrentUser, LeadUser, Today
@@ -39,14 +38,6 @@ from app.forms import Form, Msg, show_again
 from app.web import FormData, PathId, WholeFormData, redirect, render
 
 router = APIRouter(include_in_schema=False)
-
-
-async def _posted(request: Request) -> Posted:
-    """The whole posted form, files included (FormData keeps text fields only)."""
-    return await request.form()
-
-
-Upload = Annotated[Posted, Depends(_posted)]
 
 
 # List and create ---------------------------------------------------------------------------
@@ -448,7 +439,9 @@ def add_closure(request: Request, db: DbSession, actor: LeadUser, form: FormData
 
 
 @router.post("/closures/import", response_class=HTMLResponse)
-def import_closures(request: Request, db: DbSession, actor: LeadUser, form: Upload) -> Response:
+def import_closures(
+    request: Request, db: DbSession, actor: LeadUser, form: WholeFormData
+) -> Response:
     """Every row is checked first; nothing is added unless every row is good."""
     submission = ClosuresFileForm.read(form)
     if submission.data:
@@ -546,7 +539,9 @@ def _terms_check(
 
 
 @router.post("/closures/import/preview", response_class=HTMLResponse)
-def preview_closures(request: Request, db: DbSession, actor: LeadUser, form: Upload) -> Response:
+def preview_closures(
+    request: Request, db: DbSession, actor: LeadUser, form: WholeFormData
+) -> Response:
     """What the file's closures would do, every row checked; nothing is added."""
     submission = TermsFileForm.read(form)
     if submission.data is None:
@@ -555,7 +550,9 @@ def preview_closures(request: Request, db: DbSession, actor: LeadUser, form: Upl
 
 
 @router.post("/closures/import/confirm", response_class=HTMLResponse)
-def confirm_closures(request: Request, db: DbSession, actor: LeadUser, form: Upload) -> Response:
+def confirm_closures(
+    request: Request, db: DbSession, actor: LeadUser, form: WholeFormData
+) -> Response:
     submission = TermsConfirmForm.read(form)
     if submission.data is None:  # the hidden field: the problem goes by the file input
         errors = {"file": next(iter(submission.errors.values()))}
