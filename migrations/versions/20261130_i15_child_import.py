@@ -1,4 +1,4 @@
-"""Issue 15: child import (a placeholder in the chain until its change lands; empty is a no-op)
+"""Issue 15: the children import (no schema change: it writes the existing tables; kept empty so the chain stays as released)
 
 Revision ID: i15_child_import
 Revises: i15_cohort_changes

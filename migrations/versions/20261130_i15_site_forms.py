@@ -1,4 +1,4 @@
-"""Issue 15: site forms (a placeholder in the chain until its change lands; empty is a no-op)
+"""Issue 15: kept form entries (no schema change: they wait in cookies; kept empty so the chain stays as released)
 
 Revision ID: i15_site_forms
 Revises: i15_audit_trail
