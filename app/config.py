@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///var/tandem.db"
@@ -90,6 +90,24 @@ class Settings(BaseSettings):
         le=3600,
         description="An address over address_max_failures may try to sign in once this often.",
     )
+
+    # Email (README "Email"): without smtp_host, mail is written to mail_dir as .eml files.
+    smtp_host: str | None = Field(default=None, description="SMTP server; none = var/mail/.")
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_tls: Literal["none", "starttls", "tls"] = "starttls"
+    smtp_timeout: float = Field(default=20, gt=0, le=300, description="Seconds per SMTP call.")
+    mail_from: str = Field(default="Tandem <tandem@localhost>", description="The From header.")
+    mail_dir: Path = Field(default=Path("var/mail"), description="Where mail goes without SMTP.")
+    base_url: str = Field(
+        default="http://127.0.0.1:8000", description="Where links in emails point (no slash)."
+    )
+    mail_max_attempts: int = Field(default=8, ge=1, le=50, description="Tries before giving up.")
+    worker_poll_seconds: float = Field(default=5, gt=0, le=600)
+    # Single sign-on: each organisation's OpenID Connect client secret, by organisation id
+    # ({"1": "..."} as JSON), from the environment or a secrets file, never the database.
+    sso_client_secrets: dict[str, SecretStr] = Field(default_factory=dict)
 
 
 @lru_cache(maxsize=1)

@@ -17,6 +17,7 @@ from app.cohorts.models import (
 from app.curriculum.models import Activity, Curriculum, CurriculumWeek, PracticeTask
 from app.fidelity.models import FlagAcknowledgement
 from app.idempotency import IdempotencyKey
+from app.mail.models import OutboxMessage
 from app.mentoring.models import (
     CheckIn,
     ConcernReview,
@@ -60,6 +61,7 @@ __all__ = [
     "MentorProfile",
     "MentorVisit",
     "Organisation",
+    "OutboxMessage",
     "PracticeAssignment",
     "PracticeTask",
     "SessionFacilitatorPresent",

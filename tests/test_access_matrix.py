@@ -41,6 +41,7 @@ from app.sessions import service as sessions_service
 from app.sessions.models import PracticeAssignment
 from app.sessions.schemas import RecordIn
 from tests.matrix_rows import (
+    accounts,
     audit_trail,
     children_pages,
     cohort_changes,
@@ -54,7 +55,10 @@ from tests.matrix_rows import (
     mentor_pages,
     mentoring_api,
     mentoring_pages,
+    mfa,
+    notifications,
     site,
+    sso,
 )
 from tests.support.people import PASSWORD, People, Signed
 
@@ -322,6 +326,10 @@ MATRIX += [
         flags,
         lists,
         site,
+        accounts,
+        mfa,
+        sso,
+        notifications,
     )
     for row in module.ROWS
 ]

@@ -82,6 +82,11 @@ class User(SQLModel, table=True):
     locked_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     password_changed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # Which emails this person gets ({kind: bool}, app/mail/kinds.py); a kind not named
+    # follows its default.
+    notification_email: dict[str, bool] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
 
 
 class WebSession(SQLModel, table=True):

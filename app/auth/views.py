@@ -19,6 +19,7 @@ from app.auth.deps import (
     SignInCsrfOk,
     client_address,
 )
+from app.auth.entry import enter
 from app.auth.forms import (
     REGION_OPTIONS,
     ROLE_OPTIONS,
@@ -32,7 +33,6 @@ from app.auth.forms import (
 from app.auth.models import Organisation, Role
 from app.auth.schemas import WEIGHT_LABELS
 from app.auth.security import new_token
-from app.config import get_settings
 from app.db import DbSession
 from app.exceptions import NotAuthenticated, TooManyRequests
 from app.forms import show_again
@@ -110,21 +110,7 @@ def login(request: Request, db: DbSession, form: FormData, csrf_ok: SignInCsrfOk
         )
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
-    raw, _ = service.start_session(db, user=user)
-    redirect = RedirectResponse(target, status_code=303)
-    settings = get_settings()
-    set_site_cookie(redirect, SESSION_COOKIE, raw, max_age=settings.session_absolute_hours * 3600)
-    redirect.delete_cookie(CSRF_COOKIE, path="/")
-    kept = kept_entries(request)
-    # Entries wait only for the page they came from, and only for the person who typed
-    # them: the sign-in that ended is still in this browser's session cookie (a shared
-    # tablet's next user never sees the last one's register).
-    if kept is not None and (
-        kept.page != target
-        or service.session_owner(db, request.cookies.get(SESSION_COOKIE)) != user.id
-    ):
-        forget_entries(request, redirect)
-    return redirect
+    return enter(request, db, user=user, target=target)
 
 
 @router.post("/logout")

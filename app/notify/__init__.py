@@ -1,0 +1,1 @@
+"""Notifications: the worker that sends the outbox and the reminders it schedules."""
