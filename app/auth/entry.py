@@ -4,6 +4,8 @@ the kept entries, the cookies)."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
@@ -14,10 +16,21 @@ from app.auth.models import User
 from app.config import get_settings
 from app.web import forget_entries, kept_entries, set_site_cookie
 
+SignInMethod = Literal["password", "sso"]
 
-def enter(request: Request, db: Session, *, user: User, target: str) -> Response:
+
+def enter(
+    request: Request,
+    db: Session,
+    *,
+    user: User,
+    target: str,
+    method: SignInMethod = "password",
+) -> Response:
     """Start `user`'s session and send them to `target` (a path of this site, already
-    checked), with the session cookie set."""
+    checked), with the session cookie set. `method` is how they proved who they are: a
+    password here, or their organisation's single sign-on (whose provider runs its own
+    second factor)."""
     raw, _ = service.start_session(db, user=user)
     response = RedirectResponse(target, status_code=303)
     settings = get_settings()
