@@ -6,11 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 
-from app.auth import service, signin
+from app.auth import notifications, service, signin
 from app.auth.deps import AdminUser, CurrentPrincipal, CurrentUser, bearer_token, client_address
 from app.auth.models import Organisation
 from app.auth.schemas import (
     MePublic,
+    NotificationsPublic,
+    NotificationsUpdate,
     OrganisationPublic,
     OrganisationUpdate,
     TokenPublic,
@@ -20,6 +22,7 @@ from app.auth.schemas import (
 )
 from app.db import DbSession
 from app.errors import problem_responses
+from app.mail.service import preferences
 from app.web import PathId
 
 router = APIRouter(tags=["auth and people"])
@@ -65,6 +68,36 @@ def logout(request: Request, db: DbSession, principal: CurrentPrincipal) -> Resp
 @router.get("/me", response_model=MePublic, summary="Who I am", responses=problem_responses(401))
 def me(user: CurrentUser) -> MePublic:
     return MePublic.model_validate(user)
+
+
+# My email choices ----------------------------------------------------------------------------
+
+
+@router.get(
+    "/me/notifications",
+    response_model=NotificationsPublic,
+    summary="Which emails I get: every kind, on or off",
+    responses=problem_responses(401),
+)
+def my_notifications(user: CurrentUser) -> NotificationsPublic:
+    return NotificationsPublic(email=preferences(user))
+
+
+@router.put(
+    "/me/notifications",
+    response_model=NotificationsPublic,
+    summary="Turn kinds of email on or off (kinds left out keep their value)",
+    responses=problem_responses(401, 422),
+)
+def set_my_notifications(
+    db: DbSession, user: CurrentUser, body: NotificationsUpdate
+) -> NotificationsPublic:
+    return NotificationsPublic(
+        email=notifications.set_preferences(db, actor=user, changes=body.email)
+    )
+
+
+# The organisation's users --------------------------------------------------------------------
 
 
 @router.get(

@@ -6,15 +6,40 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, create_model
 
-from app.auth.models import DEFAULT_MATCH_WEIGHTS, HolidayRegion, Organisation, Role
+from app.auth.models import (
+    DEFAULT_MATCH_WEIGHTS,
+    CalendarChildLabel,
+    HolidayRegion,
+    Organisation,
+    Role,
+)
 from app.auth.schemas import WEIGHT_LABELS
-from app.forms import Choice, Form, Msg, OptionalSecret, OptionalText, Secret, Text, WholeNumber
+from app.forms import (
+    Checkboxes,
+    Choice,
+    Form,
+    Msg,
+    OptionalSecret,
+    OptionalText,
+    Secret,
+    Text,
+    WholeNumber,
+)
 
 ROLE_OPTIONS = [
     (Role.facilitator.value, "Facilitator"),
     (Role.mentor.value, "Mentor"),
     (Role.lead.value, "Programme lead"),
     (Role.admin.value, "Admin"),
+]
+CHILD_LABEL_OPTIONS = [
+    (CalendarChildLabel.reference.value, "Their reference", "For example CH-0042. Safest."),
+    (CalendarChildLabel.initials.value, "Their initials", "For example A. for Amira."),
+    (
+        CalendarChildLabel.first_name.value,
+        "Their first name",
+        "Anyone who sees the calendar sees it, on a phone or a shared calendar.",
+    ),
 ]
 REGION_OPTIONS = [
     ("england", "England"),
@@ -44,6 +69,14 @@ class PasswordForm(Form):
     # and counts towards the lock like any other (signin.change_password judges both).
     current_password: Annotated[OptionalSecret, Field(title="Current password")] = None
     new_password: Annotated[OptionalSecret, Field(title="New password")] = None
+
+
+class NotificationsForm(Form):
+    """The emails a person gets: a box per kind their role can get, ticked for "on"."""
+
+    email: Annotated[Checkboxes, Field(title="Emails I get", max_length=20)] = Field(
+        default_factory=list
+    )
 
 
 class NewUserForm(Form):
@@ -114,6 +147,13 @@ class OrganisationFields(Form):
         Field(title="After each session, facilitators tick", max_length=10),
     ] = Field(default_factory=list)
 
+    # Calendar feeds: what stands for a child in each event (the "Calendar feeds" fieldset).
+    calendar_child_label: Annotated[
+        Choice[CalendarChildLabel],
+        _same_words("Choose what stands for a child in calendar feeds"),
+        Field(title="In calendar feeds, show each child as"),
+    ]
+
     def changes(self) -> dict[str, Any]:
         """The settings as the service takes them (the API's `OrganisationUpdate` names)."""
         changes = self.model_dump(include=set(OrganisationFields.model_fields))
@@ -131,6 +171,7 @@ class OrganisationFields(Form):
             mentoring_hours_min=org.mentoring_hours_min,
             mentoring_hours_max=org.mentoring_hours_max,
             session_checklist="\n".join(org.session_checklist),
+            calendar_child_label=org.calendar_child_label,
             **{weight_field(key): weights.get(key, 0) for key in WEIGHT_LABELS},
         )
 

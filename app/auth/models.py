@@ -23,6 +23,15 @@ class HolidayRegion(StrEnum):
     northern_ireland = "northern-ireland"
 
 
+class CalendarChildLabel(StrEnum):
+    """What stands for a child in calendar feeds (a feed leaves Tandem: a phone, a shared
+    calendar): the child's reference (the default), their initials or their first name."""
+
+    reference = "reference"
+    initials = "initials"
+    first_name = "first_name"
+
+
 DEFAULT_SESSION_CHECKLIST = (
     "Last week's practice was reviewed",
     "Every child had a turn",
@@ -63,6 +72,14 @@ class Organisation(SQLModel, table=True):
     match_weights: dict[str, int] = Field(
         default_factory=lambda: dict(DEFAULT_MATCH_WEIGHTS),
         sa_column=Column(JSON, nullable=False),
+    )
+    calendar_child_label: CalendarChildLabel = Field(
+        default=CalendarChildLabel.reference,
+        sa_column=Column(
+            str_enum(CalendarChildLabel, "calendar_child_label"),
+            nullable=False,
+            server_default=CalendarChildLabel.reference.value,
+        ),
     )
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
@@ -134,6 +151,7 @@ class LoginFailure(SQLModel, table=True):
 
 __all__ = [
     "ApiToken",
+    "CalendarChildLabel",
     "HolidayRegion",
     "LoginFailure",
     "Organisation",

@@ -3,9 +3,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
-from app.auth.models import HolidayRegion, Role
+from app.auth.models import CalendarChildLabel, HolidayRegion, Role
 
 
 class TokenPublic(BaseModel):
@@ -61,6 +61,9 @@ class OrganisationPublic(BaseModel):
     match_weights: dict[str, int] = Field(
         description="How much each characteristic counts when suggesting mentors, 0 to 10"
     )
+    calendar_child_label: CalendarChildLabel = Field(
+        description="What stands for a child in calendar feeds: reference, initials or first name"
+    )
 
 
 MatchCharacteristic = Literal["gender", "ethnicity", "languages", "interests", "care_experience"]
@@ -92,4 +95,25 @@ class OrganisationUpdate(BaseModel):
         default=None,
         description="How much each characteristic counts when suggesting mentors (0 to 10); "
         "characteristics left out keep their weight",
+    )
+    calendar_child_label: CalendarChildLabel | None = Field(
+        default=None,
+        description="What stands for a child in calendar feeds (default reference)",
+    )
+
+
+# Each person's email choices (GET/PUT /api/v1/me/notifications) -----------------------------
+
+
+class NotificationsPublic(BaseModel):
+    email: dict[str, bool] = Field(description="Every kind of email and whether I get it")
+
+
+class NotificationsUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # A value that is not true or false is refused here; an unknown kind, or turning off a
+    # kind that is always sent, by the service (app/auth/notifications.py): 422 either way.
+    email: dict[str, StrictBool] = Field(
+        description="Kinds to change ({kind: true or false}); kinds left out keep their value"
     )

@@ -8,29 +8,32 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.auth import service, signin
+from app.auth import notifications, service, signin
 from app.auth.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
     AdminUser,
     CurrentOrg,
     CurrentPrincipal,
+    CurrentUser,
     OptionalPrincipal,
     SignInCsrfOk,
     client_address,
 )
 from app.auth.entry import enter
 from app.auth.forms import (
+    CHILD_LABEL_OPTIONS,
     REGION_OPTIONS,
     ROLE_OPTIONS,
     NewUserForm,
+    NotificationsForm,
     OrganisationForm,
     PasswordForm,
     SignInForm,
     UserForm,
     weight_field,
 )
-from app.auth.models import Organisation, Role
+from app.auth.models import Organisation, Role, User
 from app.auth.schemas import WEIGHT_LABELS
 from app.auth.security import new_token
 from app.db import DbSession
@@ -159,6 +162,46 @@ def change_password(
     return show_again(request, db, "auth/password.html", {}, submission)
 
 
+# My email choices ----------------------------------------------------------------------------
+
+
+def _notifications_page(user: User) -> dict[str, Any]:
+    choices = notifications.choices_for(user)
+    return {
+        "choices": [c for c in choices if not c.always],
+        "always": [c for c in choices if c.always],
+    }
+
+
+SAVED_CHOICES = "Your email choices are saved."
+
+
+@router.get("/account/notifications", response_class=HTMLResponse)
+def notifications_form(request: Request, user: CurrentUser) -> HTMLResponse:
+    context = _notifications_page(user)
+    values = NotificationsForm.initial(email=[c.kind.value for c in context["choices"] if c.on])
+    return render(request, "auth/notifications.html", {**context, "values": values, "errors": {}})
+
+
+@router.post("/account/notifications", response_class=HTMLResponse)
+def save_notifications(
+    request: Request, db: DbSession, user: CurrentUser, form: FormData
+) -> Response:
+    submission = NotificationsForm.read(form)
+    if data := submission.data:
+        # Every box on the page: ticked is on, left clear is off. Kinds the page does not
+        # show (another role's) keep their value.
+        shown = [c.kind.value for c in notifications.choices_for(user) if not c.always]
+        changes = {kind: kind in data.email for kind in shown}
+        changes.update(dict.fromkeys(data.email, True))
+        with submission.saving():
+            notifications.set_preferences(db, actor=user, changes=changes)
+            return redirect(request, "/account/notifications", notice=SAVED_CHOICES)
+    return show_again(
+        request, db, "auth/notifications.html", lambda: _notifications_page(user), submission
+    )
+
+
 # Admin: users -----------------------------------------------------------------------------
 
 
@@ -241,6 +284,7 @@ def _organisation_page(org: Organisation, **extra: Any) -> dict[str, Any]:
     return {
         "org": org,
         "regions": REGION_OPTIONS,
+        "child_labels": CHILD_LABEL_OPTIONS,
         "weights": [(key, label, weight_field(key)) for key, label in WEIGHT_LABELS.items()],
         **extra,
     }
@@ -261,6 +305,8 @@ def update_organisation(
     # A form without the weights (an older page) leaves them as they are.
     stored = OrganisationForm.stored(org)
     weights = {weight_field(key): stored[weight_field(key)] for key in WEIGHT_LABELS}
+    # So does one without the calendar feeds' setting.
+    weights["calendar_child_label"] = stored["calendar_child_label"]
     submission = OrganisationForm.read({**weights, **form})
     if data := submission.data:
         with submission.saving():

@@ -11,7 +11,7 @@ from icalendar import Calendar, Event
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
-from app.auth.models import Organisation, Role, User
+from app.auth.models import CalendarChildLabel, Organisation, Role, User
 from app.auth.security import token_digest, tokens_match
 from app.calendar.models import CalendarFeed
 from app.children.models import Child
@@ -21,6 +21,20 @@ from app.curriculum.models import CurriculumWeek
 from app.mentoring.models import Match, MentorVisit, VisitStatus
 
 PRODID = "-//Tandem//Group sessions//EN"
+
+
+def child_label(setting: CalendarChildLabel, *, reference: str, first_name: str) -> str:
+    """What stands for a child in a feed, as the organisation chose (README "Calendar
+    feeds"): their reference (the default), their initials ("A." for Amira, "M.-L." for
+    Mary-Lou, "A.B." for "Anna Beth") or their first name."""
+    if setting == CalendarChildLabel.first_name:
+        return first_name
+    if setting == CalendarChildLabel.initials:
+        words = first_name.split()
+        return "".join(
+            "-".join(f"{part[:1].upper()}." for part in word.split("-") if part) for word in words
+        )
+    return reference
 
 
 def feed_url(base_url: str, token: str) -> str:
@@ -88,6 +102,7 @@ def render_feed(db: Session, *, user: User) -> bytes:
     UIDs, cancelled occurrences sent as STATUS:CANCELLED so calendars remove them."""
     org = db.get(Organisation, user.org_id)
     zone = ZoneInfo(org.timezone if org else "Europe/London")
+    setting = org.calendar_child_label if org else CalendarChildLabel.reference
     stmt = (
         select(GroupSession, Cohort.name, CurriculumWeek.title)
         .join(Cohort, col(Cohort.id) == col(GroupSession.cohort_id))
@@ -106,8 +121,8 @@ def render_feed(db: Session, *, user: User) -> bytes:
     mentees: dict[int, list[str]] = {}
     if user.role == Role.mentor:
         # The mentees' group sessions: those of their cohorts while they are enrolled.
-        for session_id, first_name in db.execute(
-            select(GroupSession.id, Child.first_name)
+        for session_id, reference, first_name in db.execute(
+            select(GroupSession.id, Child.reference, Child.first_name)
             .join(Enrolment, col(Enrolment.cohort_id) == col(GroupSession.cohort_id))
             .join(Match, col(Match.child_id) == col(Enrolment.child_id))
             .join(Child, col(Child.id) == col(Match.child_id))
@@ -120,11 +135,12 @@ def render_feed(db: Session, *, user: User) -> bytes:
                 col(Enrolment.end_date).is_(None)
                 | (col(Enrolment.end_date) >= col(GroupSession.date)),
             )
-            .order_by(col(Child.first_name))
+            .order_by(col(Child.reference))
         ).all():
             names = mentees.setdefault(session_id, [])
-            if first_name not in names:
-                names.append(first_name)
+            label = child_label(setting, reference=reference, first_name=first_name)
+            if label not in names:
+                names.append(label)
         stmt = stmt.where(col(GroupSession.id).in_(list(mentees) or [0]))
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -156,18 +172,21 @@ def render_feed(db: Session, *, user: User) -> bytes:
             event.add("status", "CONFIRMED")
         calendar.add_component(event)
     if user.role == Role.mentor:
-        for event in _visit_events(db, user=user, zone=zone, stamp=stamp):
+        for event in _visit_events(db, user=user, zone=zone, stamp=stamp, setting=setting):
             calendar.add_component(event)
     calendar.add_missing_timezones()
     return bytes(calendar.to_ical())
 
 
-def _visit_events(db: Session, *, user: User, zone: ZoneInfo, stamp: dt.datetime) -> list[Event]:
-    """The mentor's visits with their active mentees, in one query: "Visit: <first name>",
-    nothing else about the child. A cancelled visit is sent as STATUS:CANCELLED; SEQUENCE is
+def _visit_events(
+    db: Session, *, user: User, zone: ZoneInfo, stamp: dt.datetime, setting: CalendarChildLabel
+) -> list[Event]:
+    """The mentor's visits with their active mentees, in one query: "Visit: <the child's
+    reference, initials or first name, as the organisation chose>", nothing else about
+    them. A cancelled visit is sent as STATUS:CANCELLED; SEQUENCE is
     the visit's version, so a moved or cancelled visit replaces the one a calendar holds."""
     rows = db.execute(
-        select(MentorVisit, Child.first_name)
+        select(MentorVisit, Child.reference, Child.first_name)
         .join(Match, col(Match.id) == col(MentorVisit.match_id))
         .join(Child, col(Child.id) == col(MentorVisit.child_id))
         .where(
@@ -179,7 +198,7 @@ def _visit_events(db: Session, *, user: User, zone: ZoneInfo, stamp: dt.datetime
         .order_by(col(MentorVisit.date), col(MentorVisit.start_time))
     ).all()
     events = []
-    for visit, first_name in rows:
+    for visit, reference, first_name in rows:
         event = Event()
         event.add("uid", f"mentor-visit-{visit.id}@tandem")
         event.add("dtstamp", stamp)
@@ -190,7 +209,8 @@ def _visit_events(db: Session, *, user: User, zone: ZoneInfo, stamp: dt.datetime
         else:  # no time given: the day itself
             event.add("dtstart", visit.date)
             event.add("dtend", visit.date + dt.timedelta(days=1))
-        event.add("summary", f"Visit: {first_name}")
+        label = child_label(setting, reference=reference, first_name=first_name)
+        event.add("summary", f"Visit: {label}")
         event.add("sequence", visit.version)
         if visit.status == VisitStatus.cancelled:
             event.add("status", "CANCELLED")

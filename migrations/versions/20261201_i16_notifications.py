@@ -1,4 +1,4 @@
-"""Issue 16: reminders and the calendar feed's stand-in for a child (PLACEHOLDER: filled by its helper; if no schema change is needed, say why here)
+"""Issue 16: the calendar feed's stand-in for a child (organisation.calendar_child_label: reference, initials or first name; existing organisations get "reference"). The reminders need no table of their own: each is an outbox message whose unique dedupe key (kind, object, day, recipient) makes it once only.
 
 Revision ID: i16_notifications
 Revises: i16_sso
@@ -7,6 +7,9 @@ Create Date: 2026-12-01 02:00:00
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from alembic import op
+
 revision: str = "i16_notifications"
 down_revision: str | Sequence[str] | None = "i16_sso"
 branch_labels: str | Sequence[str] | None = None
@@ -14,8 +17,25 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("organisation", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "calendar_child_label",
+                sa.Enum(
+                    "reference",
+                    "initials",
+                    "first_name",
+                    name="calendar_child_label",
+                    native_enum=False,
+                    create_constraint=True,
+                    length=18,
+                ),
+                server_default="reference",
+                nullable=False,
+            )
+        )
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("organisation", schema=None) as batch_op:
+        batch_op.drop_column("calendar_child_label")

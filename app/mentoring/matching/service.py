@@ -21,6 +21,8 @@ from app.auth.service import require_staff
 from app.children import service as children_service
 from app.children.models import Child
 from app.exceptions import Conflict, NotFound
+from app.mail import service as mail
+from app.mail.kinds import Kind
 from app.mentoring.matching.scoring import ChildNeeds, Scorer, score
 from app.mentoring.models import CheckIn, Match, MentorProfile, MentorVisit
 from app.mentoring.profiles.service import (
@@ -227,6 +229,14 @@ def create_match(db: Session, *, actor: User, data: MatchCreate, today: dt.date)
             "score": [None, value],
             "assignments_moved": [None, moved],
         },
+    )
+    # The mentor hears at once, in this transaction (sent iff the match is saved).
+    mail.send(
+        db,
+        recipient=mentor.user,
+        kind=Kind.new_match,
+        context={"reference": child.reference, "start_date": match.start_date},
+        dedupe_key=f"new_match:match:{match.id}",
     )
     return match
 

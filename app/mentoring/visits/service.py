@@ -13,13 +13,16 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
-from app.auth.models import Role, User
+from app.auth.models import Organisation, Role, User
+from app.auth.notifications import leads_to_tell
 from app.children.models import Child
 from app.clock import local_datetime, time_words
 from app.cohorts import enrolments
 from app.cohorts import service as cohorts
 from app.cohorts.models import Cohort, Enrolment, GroupSession, SessionStatus
 from app.exceptions import Conflict, Forbidden, Invalid, NotFound
+from app.mail import service as mail
+from app.mail.kinds import Kind
 from app.mentoring.matching.service import get_match, require_active, visible_matches
 from app.mentoring.models import Match, MentorVisit, VisitAssignment, VisitStatus
 from app.mentoring.profiles.service import claim_mentor
@@ -319,7 +322,9 @@ def _work_on(
 
 
 def _concern(db: Session, *, actor: User, visit: MentorVisit) -> None:
-    """A safeguarding concern is its own audit event, so the lead's flag has a trail."""
+    """A safeguarding concern is its own audit event, so the lead's flag has a trail, and
+    an email at once to the organisation's leads (queued with the visit: sent iff it is
+    saved), naming the child only by reference."""
     audit.record(
         db,
         org_id=actor.org_id,
@@ -329,6 +334,21 @@ def _concern(db: Session, *, actor: User, visit: MentorVisit) -> None:
         entity_id=visit.id,
         changes={"child_id": [None, visit.child_id], "date": [None, visit.date.isoformat()]},
     )
+    reference = db.exec(select(Child.reference).where(Child.id == visit.child_id)).one()
+    org = db.get(Organisation, actor.org_id)
+    for lead in leads_to_tell(db, [actor.org_id])[actor.org_id]:
+        mail.send(
+            db,
+            recipient=lead,
+            kind=Kind.safeguarding_concern,
+            context={
+                "reference": reference,
+                "visit_id": visit.id,
+                "visit_date": visit.date,
+                "org_name": org.name if org else "your organisation",
+            },
+            dedupe_key=f"safeguarding_concern:visit:{visit.id}:user:{lead.id}",
+        )
 
 
 def create_visit(db: Session, *, actor: User, data: VisitCreate, now: dt.datetime) -> MentorVisit:
