@@ -41,22 +41,17 @@ def choices_for(user: User) -> list[Choice]:
 def set_preferences(db: Session, *, actor: User, changes: dict[str, bool]) -> dict[str, bool]:
     """Change some of the actor's own choices (kinds not named keep theirs) and audit what
     changed. 422, changing nothing, for an unknown kind or an always-sent kind turned off."""
-    errors = []
+    problems: dict[str, str] = {}
     for key, value in changes.items():
         if key not in Kind.__members__:
-            errors.append(
-                {"loc": ["body", "email", key], "msg": f"There is no kind of email {key!r}"}
-            )
+            problems[key] = f"There is no kind of email called {key!r}"
         elif KINDS[Kind(key)].always and value is not True:
-            label = KINDS[Kind(key)].label
-            errors.append(
-                {
-                    "loc": ["body", "email", key],
-                    "msg": f"{label} is always sent: it cannot be turned off",
-                }
-            )
-    if errors:
-        raise Invalid("; ".join(e["msg"] for e in errors), errors)
+            problems[key] = f"{KINDS[Kind(key)].label} is always sent: it cannot be turned off"
+    if problems:
+        raise Invalid(
+            "; ".join(problems.values()),
+            [{"loc": ["body", "email", key], "msg": msg} for key, msg in problems.items()],
+        )
     # An always-sent kind is never stored: it has no setting. audit.update writes nothing
     # when nothing differs.
     wanted = {k: v for k, v in changes.items() if not KINDS[Kind(k)].always}
