@@ -38,4 +38,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("organisation", schema=None) as batch_op:
+        # The CHECK names the column: it goes first (SQLite rebuilds the table without it).
+        batch_op.drop_constraint(op.f("ck_organisation_calendar_child_label"), type_="check")
         batch_op.drop_column("calendar_child_label")

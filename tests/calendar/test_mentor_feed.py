@@ -1,5 +1,7 @@
 """A mentor's calendar feed: their mentees' group sessions and their own visits, first names
-only, cancellations sent as STATUS:CANCELLED, a fixed number of queries."""
+only (organisation A chose first names here: the default, references, and initials are
+tests/notify/test_calendar_privacy.py's), cancellations sent as STATUS:CANCELLED, a fixed
+number of queries."""
 
 from __future__ import annotations
 
@@ -8,14 +10,22 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from fastapi.testclient import TestClient
 from icalendar import Calendar
 from sqlmodel import Session
 
-from app.auth.models import Role
+from app.auth.models import CalendarChildLabel, Role
 from app.calendar import service as feeds
 from tests.support.mentoring import Mentees
 from tests.support.people import People, Signed
+
+
+@pytest.fixture(autouse=True)
+def first_names(db: Session, people: People) -> None:
+    people.org.calendar_child_label = CalendarChildLabel.first_name
+    db.add(people.org)
+    db.commit()
 
 
 def _feed(client: TestClient, api: TestClient) -> tuple[Calendar, str]:
