@@ -42,6 +42,7 @@ from app.forms import show_again
 from app.web import (
     FormData,
     PathId,
+    WholeFormData,
     forget_entries,
     kept_entries,
     redirect,
@@ -185,7 +186,7 @@ def notifications_form(request: Request, user: CurrentUser) -> HTMLResponse:
 
 @router.post("/account/notifications", response_class=HTMLResponse)
 def save_notifications(
-    request: Request, db: DbSession, user: CurrentUser, form: FormData
+    request: Request, db: DbSession, user: CurrentUser, form: WholeFormData
 ) -> Response:
     submission = NotificationsForm.read(form)
     if data := submission.data:
