@@ -119,16 +119,20 @@ def test_the_page_shows_the_kinds_of_the_persons_role(signed: Signed, people: Pe
     page = signed.pages(people.mentor).get("/account/notifications")
     assert page.status_code == 200
     text = page.text
-    assert 'value="visit_reminder"' in text and 'value="new_match"' in text
-    assert 'value="weekly_digest"' not in text and 'value="safeguarding_concern"' not in text
+    assert 'value="visit_reminder"' in text
+    assert 'value="new_match"' in text
+    assert 'value="weekly_digest"' not in text
+    assert 'value="safeguarding_concern"' not in text
     assert 'value="invitation"' not in text  # always sent: listed, no box
-    assert 'id="always-sent"' in text and "Password reset link" in text
+    assert 'id="always-sent"' in text
+    assert "Password reset link" in text
     assert '<label class="govuk-label govuk-checkboxes__label" for="email">' in text
     assert text.count(" checked") == sum(
         1 for info in KINDS.values() if "mentor" in info.roles and not info.always
     )
     lead = signed.pages(people.lead).get("/account/notifications").text
-    assert 'value="weekly_digest"' in lead and 'value="safeguarding_concern"' in lead
+    assert 'value="weekly_digest"' in lead
+    assert 'value="safeguarding_concern"' in lead
     assert 'value="visit_reminder"' not in lead
     # In the account bar of every page.
     assert 'href="/account/notifications"' in signed.pages(people.facilitator).get("/").text
@@ -156,8 +160,10 @@ def test_saving_the_page_turns_off_what_is_left_clear(
     response = pages.post("/account/notifications", data={"csrf_token": pages.csrf_token})
     assert response.status_code == 303
     email = signed.api(people.mentor).get(URL).json()["email"]
-    assert not email["new_match"] and not email["dbs_expiring"]
-    assert email["weekly_digest"] is True and email["invitation"] is True
+    assert not email["new_match"]
+    assert not email["dbs_expiring"]
+    assert email["weekly_digest"] is True
+    assert email["invitation"] is True
 
 
 def test_a_made_up_kind_on_the_page_is_shown_as_an_error(
