@@ -358,6 +358,8 @@ def _queue(db: Session, due: list[Due], now: dt.datetime) -> int:
             insert(OutboxMessage.__table__)  # type: ignore[attr-defined]
             .values(rows[start : start + INSERT_BATCH])
             .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(OutboxMessage.__table__.c.id)  # type: ignore[attr-defined]
         )
-        queued += db.execute(statement).rowcount  # type: ignore[attr-defined]
+        # The rows really inserted (a driver's rowcount is not always told).
+        queued += len(db.execute(statement).all())
     return queued
