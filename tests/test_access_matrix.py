@@ -52,6 +52,7 @@ from tests.matrix_rows import (
     flags,
     imports,
     lists,
+    mail,
     mentor_pages,
     mentoring_api,
     mentoring_pages,
@@ -330,6 +331,7 @@ MATRIX += [
         mfa,
         sso,
         notifications,
+        mail,
     )
     for row in module.ROWS
 ]
