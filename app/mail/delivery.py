@@ -215,7 +215,10 @@ def send_smtp(email: EmailMessage, settings: Settings) -> None:
         raise Refused(_smtp_error(exc)) from None
     except TimeoutError:
         raise Refused("timed out talking to the mail server") from None
-    except smtplib.SMTPServerDisconnected:
+    except smtplib.SMTPServerDisconnected as exc:
+        # smtplib reports a reply that timed out as a closed connection.
+        if isinstance(exc.__context__, TimeoutError) or "timed out" in str(exc):
+            raise Refused("timed out talking to the mail server") from None
         raise Refused("the mail server closed the connection") from None
     except smtplib.SMTPException as exc:
         raise Refused(f"SMTP error: {type(exc).__name__}") from None
