@@ -81,10 +81,16 @@ def claim(db: Session, *, worker_id: str, now: datetime, limit: int = BATCH) -> 
     transactions begin IMMEDIATE on SQLite: the worker's sessions are made so)."""
     pick = select(_c.id).where(_due(now)).order_by(_c.next_attempt_at, _c.id).limit(limit)
     if db.get_bind().dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
+        # Locked rows are skipped, not waited for; the pick is a materialised CTE, run
+        # once: as an IN (subquery) PostgreSQL may rescan it, skip the rows it has just
+        # updated and take the next ones, beyond the limit.
+        picked = pick.with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
+        which = _c.id == picked.c.id
+    else:
+        which = _c.id.in_(pick.scalar_subquery())
     statement = (
         update(_table)
-        .where(_c.id.in_(pick.scalar_subquery()), _due(now))
+        .where(which, _due(now))
         .values(
             status=OutboxStatus.sending,
             claimed_by=worker_id,
