@@ -7,8 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, delete
 
 from app.config import get_settings
+from app.db import create_db_engine
+from app.mail.models import OutboxMessage
+from tests.support.databases import DatabaseFactory
 from tests.support.smtp import SmtpServer
 
 
@@ -35,3 +39,22 @@ def mail_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("TANDEM_MAIL_DIR", str(folder))
     get_settings.cache_clear()
     return folder
+
+
+@pytest.fixture(scope="module")
+def committed_engine(databases: DatabaseFactory) -> Iterator[Engine]:
+    """A database of the module's own, for workers, threads and processes that need
+    committed data (the `db` fixture's transaction is never committed)."""
+    engine = create_db_engine(databases.migrated("mail", curriculum=False))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def committed(committed_engine: Engine) -> Iterator[Engine]:
+    """The module's database with an empty outbox, before and after the test."""
+    with committed_engine.begin() as connection:
+        connection.execute(delete(OutboxMessage.__table__))  # type: ignore[arg-type]
+    yield committed_engine
+    with committed_engine.begin() as connection:
+        connection.execute(delete(OutboxMessage.__table__))  # type: ignore[arg-type]
