@@ -54,7 +54,7 @@ def committed_engine(databases: DatabaseFactory) -> Iterator[Engine]:
 def committed(committed_engine: Engine) -> Iterator[Engine]:
     """The module's database with an empty outbox, before and after the test."""
     with committed_engine.begin() as connection:
-        connection.execute(delete(OutboxMessage.__table__))  # type: ignore[arg-type]
+        connection.execute(delete(OutboxMessage))
     yield committed_engine
     with committed_engine.begin() as connection:
-        connection.execute(delete(OutboxMessage.__table__))  # type: ignore[arg-type]
+        connection.execute(delete(OutboxMessage))

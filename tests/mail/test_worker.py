@@ -11,8 +11,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
 from structlog.testing import capture_logs
 from typer.testing import CliRunner
 
@@ -37,7 +37,8 @@ def _wait_for(condition: Callable[[], bool], seconds: float = 10) -> bool:
 
 def _statuses(engine: Engine) -> list[OutboxStatus]:
     with Session(engine) as db:
-        return list(db.scalars(select(OutboxMessage.status).order_by(OutboxMessage.id)))  # type: ignore[arg-type]
+        rows = db.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all()
+        return [row.status for row in rows]
 
 
 def test_the_default_jobs_are_delivery_each_with_a_worker_id_of_its_own() -> None:
