@@ -468,6 +468,7 @@ def world(db: Session, people: People, curriculum_id: int) -> World:
         "token": token,
         "facilitator_id": people.facilitator.id,
         "facilitator2_id": second.id,
+        "missing_id": 2**31 - 1,  # no record has it: 404 once access is granted
     }
     new_cohort = {**body, "name": "Thursday group", "start_date": "2026-09-10"}
     lesson = sessions_service.lesson_of(db, session, cohort)

@@ -279,3 +279,23 @@ def test_a_message_queued_for_later_is_not_taken(db: Session) -> None:
     assert delivery.claim(db, worker_id="a", now=datetime.now(UTC)) == []
     assert _row(db, sent.id).claimed_by is None
     assert _row(db, failed.id).claimed_by is None
+
+
+@pytest.mark.parametrize(
+    ("tls", "error"),
+    [
+        ("starttls", "SMTP error: SMTPNotSupportedError"),  # this server offers no STARTTLS
+        ("tls", "TLS error: WRONG_VERSION_NUMBER"),  # it speaks plain SMTP, not TLS
+    ],
+)
+def test_a_tls_mode_the_server_does_not_speak_sends_nothing_in_clear(
+    db: Session, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch, tls: str, error: str
+) -> None:
+    monkeypatch.setenv("TANDEM_SMTP_TLS", tls)
+    get_settings.cache_clear()
+    message = make_message(db)
+
+    assert delivery.deliver_due(db, worker_id="w1").retrying == 1
+
+    assert _row(db, message.id).last_error == error
+    assert smtp.mailbox.messages == []

@@ -1,8 +1,8 @@
 """Access-matrix rows for issue 16's outbox (the admin's email page and its API; see
 tests/test_access_matrix.py for the callers). Only admins see their organisation's email;
 another organisation's admin sees its own (none of organisation A's). Trying again a
-message that does not exist is 404 once access is granted: the world holds no failed
-message, and tests/mail/test_admin.py covers trying one again."""
+message that does not exist ({missing_id}) is 404 once access is granted: the world holds
+no failed message; tests/mail/test_admin.py covers trying one again."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ ROWS: list[dict[str, Any]] = [
     },
     {
         "method": "POST",
-        "path": "/api/v1/outbox/2147483647/retry",
+        "path": "/api/v1/outbox/{missing_id}/retry",
         "expect": _expect(404, anonymous=401, other_org=404),
     },
     {
@@ -38,7 +38,7 @@ ROWS: list[dict[str, Any]] = [
     },
     {
         "method": "POST",
-        "path": "/admin/email/2147483647/retry",
+        "path": "/admin/email/{missing_id}/retry",
         "pages": True,
         "expect": _expect(404, anonymous=303, other_org=404),
         "form": {},
