@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import threading
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,7 +24,7 @@ from app.notify.worker import Worker
 from tests.support.cli import tandem
 from tests.support.clock import Clock, tandem_now
 from tests.support.databases import ROOT
-from tests.support.smtp import SmtpServer, make_message
+from tests.support.smtp import SmtpServer, free_port, make_message
 
 pytestmark = pytest.mark.slow
 
@@ -210,3 +211,47 @@ def test_tandem_worker_reports_a_bad_database_url_in_one_line() -> None:
     bad = tandem("worker", "--once", database_url="mysql://nowhere/db")
     assert bad.returncode == 2
     assert bad.stderr.strip().startswith("error: unsupported database")
+
+
+@pytest.mark.parametrize("worker", [True, False], ids=["serve", "serve --no-worker"])
+def test_tandem_serve_sends_mail_unless_told_not_to(
+    committed: Engine, tmp_path: Path, worker: bool
+) -> None:
+    with Session(committed) as db:
+        make_message(db)
+    folder = tmp_path / "served-mail"
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")}
+    environ.update(
+        TANDEM_DATABASE_URL=committed.url.render_as_string(hide_password=False),
+        TANDEM_MAIL_DIR=str(folder),
+        TANDEM_WORKER_POLL_SECONDS="0.2",
+    )
+    args = ["serve", "--host", "127.0.0.1", "--port", str(free_port())]
+    server = subprocess.Popen(
+        [*tandem_now(), *args, *([] if worker else ["--no-worker"])],
+        env=environ,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        for line in server.stdout:  # the app has started (its lifespan ran)
+            if "Application startup complete" in line or "startup" in line.lower():
+                break
+        deadline = time.monotonic() + 15
+        while worker and time.monotonic() < deadline and not list(folder.glob("*.eml")):
+            time.sleep(0.1)
+        if not worker:
+            time.sleep(1.5)  # several polls' worth: a worker would have sent it by now
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=30)
+    statuses = [row.status for row in _rows(committed)]
+    if worker:
+        assert len(list(folder.glob("*.eml"))) == 1
+        assert statuses == [OutboxStatus.sent]
+    else:
+        assert not folder.exists()
+        assert statuses == [OutboxStatus.queued]
