@@ -258,7 +258,12 @@ def write_file(row: Message, email: EmailMessage, directory: Path) -> Path:
 def send_one(row: Message, settings: Settings | None = None) -> None:
     """Send (or, without smtp_host, write) one message; Refused when it did not go."""
     settings = settings or get_settings()
-    email = build(row, settings)
+    try:
+        email = build(row, settings)
+    except (ValueError, TypeError) as exc:  # a header with a line break, say: never sendable
+        raise Refused(
+            f"cannot be sent as it stands: {type(exc).__name__}", permanent=True
+        ) from None
     if not settings.smtp_host:
         try:
             path = write_file(row, email, settings.mail_dir)
@@ -349,7 +354,13 @@ def deliver_due(
                 outcome.lost_claims += 1
                 continue
             try:
-                send_one(row, settings)
+                try:
+                    send_one(row, settings)
+                except Refused:
+                    raise
+                except Exception as exc:  # a fault of ours: counted as an attempt, not looped on
+                    log.exception("mail_send_error", outbox_id=row.id, kind=row.kind)
+                    raise Refused(f"unexpected error: {type(exc).__name__}") from None
             except Refused as refused:
                 status = _mark_failed(
                     db,

@@ -299,3 +299,34 @@ def test_a_tls_mode_the_server_does_not_speak_sends_nothing_in_clear(
 
     assert _row(db, message.id).last_error == error
     assert smtp.mailbox.messages == []
+
+
+def test_a_message_that_cannot_be_built_fails_and_is_not_sent(
+    db: Session, smtp: SmtpServer
+) -> None:
+    message = make_message(db, to_address="a@example.org\nBcc: everyone@example.org")
+
+    assert delivery.deliver_due(db, worker_id="w1").failed == 1
+
+    row = _row(db, message.id)
+    assert (row.status, row.last_error) == (
+        OutboxStatus.failed,
+        "cannot be sent as it stands: ValueError",
+    )
+    assert smtp.mailbox.messages == []
+
+
+def test_an_unexpected_error_counts_as_an_attempt(
+    db: Session, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    message = make_message(db)
+
+    def broken(*args: object) -> None:
+        raise KeyError("surprise")
+
+    monkeypatch.setattr(delivery, "send_smtp", broken)
+    assert delivery.deliver_due(db, worker_id="w1").retrying == 1
+
+    row = _row(db, message.id)
+    assert (row.status, row.attempts, row.claimed_by) == (OutboxStatus.queued, 1, None)
+    assert row.last_error == "unexpected error: KeyError"
