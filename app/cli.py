@@ -322,13 +322,27 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes.")] = None,
     reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+    worker: Annotated[
+        bool,
+        typer.Option(
+            "--worker/--no-worker",
+            help="Send email (and run reminders) in each server process; --no-worker when "
+            "`tandem worker` runs apart.",
+        ),
+    ] = True,
 ) -> None:
     """Serve the web application and API with uvicorn."""
+    import os
+
     import uvicorn
+
+    from app.notify.worker import SERVE_WORKER_ENV
 
     settings = get_settings()
     with database_errors():
         parse_database_url(settings.database_url)
+    # Read by the app's lifespan in every server process uvicorn starts.
+    os.environ[SERVE_WORKER_ENV] = "1" if worker else "0"
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -340,6 +354,27 @@ def serve(
         proxy_headers=True,
         log_config=None,
     )
+
+
+@app.command("worker")
+def worker_command(
+    once: Annotated[
+        bool, typer.Option("--once", help="One round (send what is due), then exit: for cron.")
+    ] = False,
+) -> None:
+    """Send queued email, with retries, every TANDEM_WORKER_POLL_SECONDS until stopped
+    (SIGTERM or Ctrl-C). Without TANDEM_SMTP_HOST, mail is written to TANDEM_MAIL_DIR."""
+    from app.notify.worker import Worker
+
+    settings = get_settings()
+    with database_errors():
+        engine = create_db_engine(settings.database_url)
+        with engine.connect():  # fail early, in one line, when it cannot be reached
+            pass
+        try:
+            Worker(engine=engine).run(once=once)
+        finally:
+            engine.dispose()
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -30,12 +31,15 @@ from app.errors import Problem, install_error_handlers
 from app.fidelity import api as fidelity_api
 from app.fidelity import views as fidelity_views
 from app.logs import AccessLogMiddleware, configure_logging
+from app.mail import api as mail_api
+from app.mail import views as mail_views
 from app.mentoring import api as mentoring_api
 from app.mentoring.matching import views as matching_views
 from app.mentoring.profiles import views as profiles_views
 from app.mentoring.visits import views as visits_views
 from app.mentoring.week import views as week_views
 from app.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from app.notify.worker import SERVE_WORKER_ENV, Worker
 from app.records import api as records_api
 from app.sessions import api as sessions_api
 from app.sessions import views as sessions_views
@@ -60,6 +64,7 @@ def _api_router() -> APIRouter:
     router.include_router(calendar_api.router)
     router.include_router(mentoring_api.router)
     router.include_router(fidelity_api.router)
+    router.include_router(mail_api.router)
     return router
 
 
@@ -95,7 +100,16 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
     limiter = anyio.to_thread.current_default_thread_limiter()
     limiter.total_tokens = max(settings.threads, settings.db_pool_size + 10)
-    yield
+    # `tandem serve` asks for a worker in each server process (several are safe: each
+    # message is claimed atomically before it is sent); tests and `--no-worker` run none.
+    worker = Worker() if os.environ.get(SERVE_WORKER_ENV) == "1" else None
+    thread = worker.start_thread() if worker else None
+    try:
+        yield
+    finally:
+        if worker and thread:
+            worker.stop()
+            await anyio.to_thread.run_sync(thread.join, settings.smtp_timeout * 2)
 
 
 def create_app() -> FastAPI:
@@ -132,6 +146,7 @@ def create_app() -> FastAPI:
     app.include_router(week_views.router)
     app.include_router(visits_views.router)
     app.include_router(fidelity_views.router)
+    app.include_router(mail_views.router)
     app.include_router(calendar_api.feeds)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -203,6 +203,7 @@ NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
         ("/mentors", "Mentors"),
         ("/matches", "Matches"),
         ("/admin/users", "Users"),
+        ("/admin/email", "Email"),
         ("/admin/organisation", "Settings"),
         ("/audit", "Audit"),
         ("/curriculum", "Curriculum"),

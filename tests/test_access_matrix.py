@@ -52,6 +52,7 @@ from tests.matrix_rows import (
     flags,
     imports,
     lists,
+    mail,
     mentor_pages,
     mentoring_api,
     mentoring_pages,
@@ -330,6 +331,7 @@ MATRIX += [
         mfa,
         sso,
         notifications,
+        mail,
     )
     for row in module.ROWS
 ]
@@ -466,6 +468,7 @@ def world(db: Session, people: People, curriculum_id: int) -> World:
         "token": token,
         "facilitator_id": people.facilitator.id,
         "facilitator2_id": second.id,
+        "missing_id": 2**31 - 1,  # no record has it: 404 once access is granted
     }
     new_cohort = {**body, "name": "Thursday group", "start_date": "2026-09-10"}
     lesson = sessions_service.lesson_of(db, session, cohort)
