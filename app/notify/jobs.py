@@ -1,6 +1,7 @@
 """What the worker does each tick, in order: each job is `(db, now) -> object`, run in a
-session of its own (app/notify/worker.py). Reminders (app/notify/reminders.py) join the list
-here when they are wired in."""
+session of its own (app/notify/worker.py): first the reminders whose time has come are
+queued (app/notify/reminders.py), then the outbox is sent, so a reminder goes out in the
+tick that found it due."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from datetime import datetime
 from sqlmodel import Session
 
 from app.mail.delivery import Delivery
+from app.notify.reminders import run_due
 
 Job = Callable[[Session, datetime], object]
 
 
 def default_jobs() -> list[Job]:
-    """A fresh list, with a delivery job of its own (its own worker id): for now, sending
-    the outbox is all there is."""
-    return [Delivery()]
+    """A fresh list, with a delivery job of its own (its own worker id)."""
+    return [run_due, Delivery()]

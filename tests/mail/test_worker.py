@@ -22,6 +22,7 @@ from app.mail.delivery import Delivery
 from app.mail.models import OutboxMessage, OutboxStatus
 from app.main import create_app
 from app.notify.jobs import default_jobs
+from app.notify.reminders import run_due
 from app.notify.worker import SERVE_WORKER_ENV, Worker
 from tests.support.smtp import SmtpServer, make_message
 
@@ -41,21 +42,22 @@ def _statuses(engine: Engine) -> list[OutboxStatus]:
         return [row.status for row in rows]
 
 
-def test_the_default_jobs_are_delivery_each_with_a_worker_id_of_its_own() -> None:
+def test_the_default_jobs_queue_the_reminders_then_deliver_with_a_worker_id_of_their_own() -> None:
     first, second = default_jobs(), default_jobs()
 
-    assert [type(job) for job in first] == [Delivery]
-    assert isinstance(first[0], Delivery)
-    assert isinstance(second[0], Delivery)
-    assert first[0].worker_id != second[0].worker_id
+    assert first[0] is run_due
+    assert isinstance(first[1], Delivery)
+    assert isinstance(second[1], Delivery)
+    assert first[1].worker_id != second[1].worker_id
 
 
 def test_a_tick_sends_the_due_mail(committed: Engine, smtp: SmtpServer) -> None:
     with Session(committed) as db:
         make_message(db)
 
-    (outcome,) = Worker(engine=committed).tick()
+    queued, outcome = Worker(engine=committed).tick()
 
+    assert queued == 0  # no reminder is due in an empty organisation
     assert getattr(outcome, "sent", None) == 1
     assert len(smtp.mailbox.messages) == 1
     assert _statuses(committed) == [OutboxStatus.sent]
