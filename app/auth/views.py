@@ -372,7 +372,7 @@ def _edit_user_page(
         {
             "user": user,
             "invited": links.invited(user),
-            "errors": {"reset": problem} if problem else {},
+            "errors": {"form": problem} if problem else {},
             "values": values,
             "roles": ROLE_OPTIONS,
         },
