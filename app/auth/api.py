@@ -68,6 +68,7 @@ def logout(request: Request, db: DbSession, principal: CurrentPrincipal) -> Resp
 @router.post(
     "/auth/forgot",
     status_code=202,
+    response_class=Response,
     summary="Ask for a password reset link (the same answer whatever the address)",
     responses=problem_responses(422, 429),
 )
