@@ -36,7 +36,7 @@ from app.auth.models import Organisation, Role, User
 from app.auth.schemas import WEIGHT_LABELS
 from app.auth.security import new_token, tokens_match
 from app.db import DbSession
-from app.exceptions import Conflict, NotAuthenticated, TooManyRequests
+from app.exceptions import Conflict, Invalid, NotAuthenticated, TooManyRequests
 from app.forms import show_again
 from app.web import (
     FormData,
@@ -281,29 +281,33 @@ def reset(
             **page,
         )
     submission = NewPasswordForm.read(form)
+    errors: dict[str, str] = dict(submission.errors)
+    status_code = submission.status_code
     if data := submission.data:
         try:
-            with submission.saving():
-                links.use(db, raw=token, password=data.password)
-                notice = (
-                    "Your password is set. Sign in with it."
-                    if found.invitation
-                    else "Your password has been changed and you have been signed out "
-                    "everywhere. Sign in with your new password."
-                )
-                response = redirect(request, "/login", notice=notice)
-                response.delete_cookie(SESSION_COOKIE, path="/")
-                return response
+            links.use(db, raw=token, password=data.password)
         except links.LinkProblem as problem:  # another tab used it a moment ago
             db.rollback()
             return _link_problem(request, problem)
+        except Invalid as exc:  # the password rules
+            errors, status_code = {"password": exc.detail}, 422
+        else:
+            notice = (
+                "Your password is set. Sign in with it."
+                if found.invitation
+                else "Your password has been changed and you have been signed out "
+                "everywhere. Sign in with your new password."
+            )
+            response = redirect(request, "/login", notice=notice)
+            response.delete_cookie(SESSION_COOKIE, path="/")
+            return response
     db.rollback()
     return _public_page(
         request,
         "auth/reset.html",
-        status_code=submission.status_code,
+        status_code=status_code,
         headers=LINK_HEADERS,
-        errors=submission.errors,
+        errors=errors,
         **page,
     )
 

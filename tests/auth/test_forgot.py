@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from app.auth import links
 from app.auth.deps import CSRF_COOKIE
+from app.auth.service import now
 from tests.support.auth import (
     assert_error_summary,
     assert_page,
@@ -236,3 +237,24 @@ def test_a_reset_from_a_signed_in_browser_signs_it_out(
     done = pages.post(url, data={"password": NEW_PASSWORD, "csrf_token": pages.csrf_token})
     assert_redirect(done, "/login")
     assert pages.get("/account/password").status_code == 303
+
+
+def test_the_reset_page_when_another_tab_used_the_link_first(
+    anon: TestClient, people: People, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert forgot(anon, LEAD) == 202
+    url = f"/account/reset/{last_token(db, 'password_reset', LEAD)}"
+    csrf = hidden_csrf(anon.get(url).text)
+    found, calls = links.find, []
+
+    def other_tab_meanwhile(session: Session, raw: str) -> links.Usable:
+        usable = found(session, raw)
+        calls.append(raw)
+        if len(calls) == 2:  # the check inside links.use: the other tab commits first
+            save(session, usable.link, used_at=now())
+        return usable
+
+    monkeypatch.setattr(links, "find", other_tab_meanwhile)
+    response = anon.post(url, data={"password": NEW_PASSWORD, "csrf_token": csrf})
+    assert_page(response, 400, "This link cannot be used", "already been used")
+    assert request_token(anon, LEAD, PASSWORD).status_code == 200
