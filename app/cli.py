@@ -187,7 +187,10 @@ def users_add(
     password = None if no_password else os.environ.get("TANDEM_PASSWORD")
     if password is None and not no_password:
         if not sys.stdin.isatty():
-            raise fail("set TANDEM_PASSWORD, or run this in a terminal to be asked", 2)
+            raise fail(
+                "set TANDEM_PASSWORD, run this in a terminal to be asked, or use --no-password",
+                2,
+            )
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     with database_errors(), _session() as db:
         try:
