@@ -11,7 +11,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from app.auth import links
-from app.auth.models import AccountLink, User
+from app.auth.models import AccountLink
 from app.auth.security import token_digest
 from app.auth.service import now
 from tests.support.auth import (

@@ -11,7 +11,7 @@ from app.config import get_settings
 from app.mail.models import OutboxMessage
 
 LINK = re.compile(r"(\S+)/account/reset/([A-Za-z0-9_\-]+)")
-NEW_PASSWORD = "a brand new passphrase"  # noqa: S105 - a test password
+NEW_PASSWORD = "a brand new passphrase"
 RESET_URL = "/api/v1/auth/reset"
 FORGOT_URL = "/api/v1/auth/forgot"
 
