@@ -161,8 +161,17 @@ def users_add(
     name: Annotated[str, typer.Option(help="Their full name.")],
     role: Annotated[str, typer.Option(help="admin, lead, facilitator or mentor.")],
     org: Annotated[str, typer.Option(help="Organisation name; created if it does not exist.")],
+    no_password: Annotated[
+        bool,
+        typer.Option(
+            "--no-password",
+            help="Add them without a password (nobody can sign in as them until "
+            "`tandem users set-password` or an admin's invitation sets one).",
+        ),
+    ] = False,
 ) -> None:
-    """Add a user. The password comes from TANDEM_PASSWORD, or is asked for."""
+    """Add a user. The password comes from TANDEM_PASSWORD, or is asked for (or, with
+    --no-password, is set later by `tandem users set-password`)."""
     import os
 
     from app.auth.models import Role
@@ -175,10 +184,13 @@ def users_add(
         raise fail(
             f"unknown role {role!r}: use one of {', '.join(r.value for r in Role)}", 2
         ) from None
-    password = os.environ.get("TANDEM_PASSWORD")
-    if password is None:
+    password = None if no_password else os.environ.get("TANDEM_PASSWORD")
+    if password is None and not no_password:
         if not sys.stdin.isatty():
-            raise fail("set TANDEM_PASSWORD, or run this in a terminal to be asked", 2)
+            raise fail(
+                "set TANDEM_PASSWORD, run this in a terminal to be asked, or use --no-password",
+                2,
+            )
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     with database_errors(), _session() as db:
         try:
@@ -198,6 +210,39 @@ def users_add(
     if created:
         typer.echo(f"organisation {organisation.name!r} created")
     typer.echo(f"user {user.email} ({user.role.value}) added to {organisation.name!r}")
+    if no_password:
+        typer.echo(f"no password yet: set one with `tandem users set-password {user.email}`")
+
+
+@users_app.command("set-password")
+def users_set_password(
+    email: Annotated[str, typer.Argument(help="The email address they sign in with.")],
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin", help="Read the password from the first line of standard input."
+        ),
+    ] = False,
+) -> None:
+    """Set a user's password (the first admin's of a new installation, or anyone's who is
+    locked out with no admin to help). Ends their sessions and API tokens, clears a lock,
+    and is audited with no actor. Asked for twice, hidden, unless --password-stdin."""
+    from app.auth.links import set_password_from_command
+    from app.exceptions import DomainError
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif not sys.stdin.isatty():
+        raise fail("use --password-stdin, or run this in a terminal to be asked", 2)
+    else:
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    with database_errors(), _session() as db:
+        try:
+            user = set_password_from_command(db, email=email, password=password)
+            db.commit()
+        except DomainError as exc:
+            raise fail(exc.detail) from None
+    typer.echo(f"password set for {user.email}; their sessions and API tokens have ended")
 
 
 @app.command()

@@ -3,7 +3,15 @@
 from sqlmodel import SQLModel
 
 from app.audit.models import AuditEvent
-from app.auth.models import ApiToken, LoginFailure, Organisation, User, WebSession
+from app.auth.models import (  # issue 16: set-password links
+    AccountLink,
+    ApiToken,
+    LoginFailure,
+    Organisation,
+    ResetRequest,
+    User,
+    WebSession,
+)
 from app.calendar.models import CalendarFeed
 from app.children.models import Child
 from app.cohorts.models import (
@@ -38,6 +46,7 @@ from app.sessions.models import (
 metadata = SQLModel.metadata
 
 __all__ = [
+    "AccountLink",
     "Activity",
     "ApiToken",
     "Attendance",
@@ -64,6 +73,7 @@ __all__ = [
     "OutboxMessage",
     "PracticeAssignment",
     "PracticeTask",
+    "ResetRequest",
     "SessionFacilitatorPresent",
     "SessionObservation",
     "SessionRecord",

@@ -6,15 +6,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 
-from app.auth import notifications, service, signin
+from app.auth import links, notifications, service, signin
 from app.auth.deps import AdminUser, CurrentPrincipal, CurrentUser, bearer_token, client_address
 from app.auth.models import Organisation
 from app.auth.schemas import (
+    ForgotRequest,
+    LinkSent,
     MePublic,
     NotificationsPublic,
     NotificationsUpdate,
     OrganisationPublic,
     OrganisationUpdate,
+    ResetRequestBody,
     TokenPublic,
     UserCreate,
     UserPublic,
@@ -62,6 +65,34 @@ def logout(request: Request, db: DbSession, principal: CurrentPrincipal) -> Resp
         service.revoke_token(db, raw=raw, user=principal.user)
     elif principal.session is not None:
         service.end_session(db, session=principal.session, user=principal.user)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/auth/forgot",
+    status_code=202,
+    response_class=Response,
+    summary="Ask for a password reset link (the same answer whatever the address)",
+    responses=problem_responses(422, 429),
+)
+def forgot(request: Request, db: DbSession, body: ForgotRequest) -> Response:
+    """A known, active address gets a link valid for an hour (at most 3 an hour); any other
+    gets nothing, and the answer is the same. 429 with Retry-After when this client address
+    has asked more than 10 times in an hour."""
+    links.forgot(db, email=body.email, address=client_address(request))
+    return Response(status_code=202)
+
+
+@router.post(
+    "/auth/reset",
+    status_code=204,
+    summary="Set a password with a reset or invitation link's token (it works once)",
+    responses=problem_responses(422),
+)
+def reset(db: DbSession, body: ResetRequestBody) -> Response:
+    """Ends all the person's sessions and tokens. 422 with the field `token` at fault for
+    an unknown, used or expired link, or `password` for a password the rules refuse."""
+    links.use(db, raw=body.token, password=body.password)
     return Response(status_code=204)
 
 
@@ -118,10 +149,9 @@ def list_users(db: DbSession, actor: AdminUser) -> list[UserPublic]:
     responses=problem_responses(401, 403, 409, 422),
 )
 def create_user(db: DbSession, actor: AdminUser, body: UserCreate) -> UserPublic:
-    user = service.create_user(
+    user = links.add_user(
         db,
         actor=actor,
-        org_id=actor.org_id,
         email=body.email,
         name=body.name,
         role=body.role,
@@ -138,6 +168,18 @@ def create_user(db: DbSession, actor: AdminUser, body: UserCreate) -> UserPublic
 )
 def get_user(db: DbSession, actor: AdminUser, user_id: PathId) -> UserPublic:
     return UserPublic.model_validate(service.get_user(db, actor=actor, user_id=user_id))
+
+
+@router.post(
+    "/users/{user_id}/password-reset",
+    status_code=202,
+    response_model=LinkSent,
+    summary="Email a user a password reset link (admin); a new invitation if they never "
+    "accepted theirs",
+    responses=problem_responses(401, 403, 404, 409),
+)
+def send_password_reset(db: DbSession, actor: AdminUser, user_id: PathId) -> LinkSent:
+    return LinkSent(sent=links.send_reset(db, actor=actor, user_id=user_id))
 
 
 @router.patch(

@@ -83,8 +83,19 @@ class NewUserForm(Form):
     name: Annotated[Text, PERSONS_NAME, Field(title="Full name", max_length=200)]
     email: Annotated[Text, Field(title="Email address", max_length=254)]
     role: Annotated[Choice[Role], CHOOSE_ROLE, Field(title="Role")]
-    # Its rules (length, not the email address) are the service's, as for the API.
-    password: Annotated[Secret, Field(title="First password")]
+    # Blank (the usual way): an invitation email lets them choose their own. Typed: its
+    # rules (length, not the email address, not a common password) are the service's.
+    password: Annotated[OptionalSecret, Field(title="First password (optional)")] = None
+
+
+class ForgotForm(Form):
+    email: Annotated[
+        Text, Msg(empty="Enter your email address"), Field(title="Email address", max_length=254)
+    ]
+
+
+class NewPasswordForm(Form):
+    password: Annotated[Secret, Msg(empty="Enter a new password"), Field(title="New password")]
 
 
 class UserForm(Form):

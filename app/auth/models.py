@@ -93,7 +93,9 @@ class User(SQLModel, table=True):
     email: str = Field(max_length=254, unique=True)  # stored lower-cased
     name: str = Field(max_length=200)
     role: Role = Field(sa_column=Column(str_enum(Role, "role"), nullable=False))
-    password_hash: str = Field(max_length=255)
+    # None: no password yet (invited, or added for `tandem users set-password`): no
+    # password signs this account in until one is set through a link or the command line.
+    password_hash: str | None = Field(default=None, max_length=255)
     active: bool = True
     failed_logins: int = 0
     locked_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
@@ -149,12 +151,54 @@ class LoginFailure(SQLModel, table=True):
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
+class LinkPurpose(StrEnum):
+    invitation = "invitation"  # the first password, 72 hours
+    reset = "reset"  # a new password, 1 hour
+
+
+class AccountLink(SQLModel, table=True):
+    """A single-use link that sets a password (app/auth/links.py): the email holds a random
+    token, only its SHA-256 is stored. A newer link of the same purpose ends the older ones
+    (their expires_at is brought forward to when it was made)."""
+
+    __tablename__ = "account_link"
+    __table_args__ = (Index(None, "user_id", "purpose", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id")
+    user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE")
+    purpose: LinkPurpose = Field(
+        sa_column=Column(str_enum(LinkPurpose, "link_purpose"), nullable=False)
+    )
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # The admin who sent it; None when the person asked for it themselves.
+    created_by: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
+
+
+class ResetRequest(SQLModel, table=True):
+    """ "Forgot your password?" requests by client address, for the per-address limit (rows
+    older than a day are deleted as new ones come)."""
+
+    __tablename__ = "reset_request"
+    __table_args__ = (Index(None, "address", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    address: str = Field(max_length=64)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
 __all__ = [
+    "AccountLink",
     "ApiToken",
     "CalendarChildLabel",
     "HolidayRegion",
+    "LinkPurpose",
     "LoginFailure",
     "Organisation",
+    "ResetRequest",
     "Role",
     "User",
     "WebSession",

@@ -35,7 +35,33 @@ class UserCreate(BaseModel):
     email: str = Field(min_length=3, max_length=254)
     name: str = Field(min_length=1, max_length=200)
     role: Role
+    password: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=1024,
+        description="Leave out to send the person an invitation email to set their own "
+        "(a single-use link, valid 72 hours)",
+    )
+
+
+class ForgotRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(min_length=1, max_length=254)
+
+
+class ResetRequestBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=1, max_length=200, description="From the emailed link")
     password: str = Field(min_length=1, max_length=1024)
+
+
+class LinkSent(BaseModel):
+    sent: Literal["invitation", "reset"] = Field(
+        description="What was emailed: a reset link, or a new invitation for someone who has "
+        "not accepted theirs"
+    )
 
 
 class UserUpdate(BaseModel):

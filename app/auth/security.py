@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import secrets
 from functools import lru_cache
+from pathlib import Path
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
@@ -13,6 +15,12 @@ from app.config import get_settings
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 128
+# 20,000 passwords common in breaches (Django's list, BSD-3-Clause: data/README.md).
+COMMON_PASSWORDS_FILE = Path(__file__).parent / "data" / "common-passwords.txt.gz"
+COMMON_PASSWORD = (
+    "This password is on a list of common passwords that attackers try first. "  # noqa: S105
+    "Choose another: a few unrelated words make a strong one"
+)
 
 
 @lru_cache(maxsize=1)
@@ -43,14 +51,29 @@ def verify_password(password: str, password_hash: str | None) -> tuple[bool, str
         return False, None
 
 
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The shipped list of common and breached passwords, lower-cased, read once."""
+    with gzip.open(COMMON_PASSWORDS_FILE, "rt", encoding="utf-8") as lines:
+        return frozenset(line.strip().lower() for line in lines if line.strip())
+
+
+def is_common(password: str) -> bool:
+    """Whether the password is on the list (ASVS 2.1.7), ignoring case and outer spaces."""
+    return password.strip().lower() in common_passwords()
+
+
 def password_problem(password: str, email: str) -> str | None:
-    """Why this password may not be used, or None."""
+    """Why this password may not be used, or None. Every way of setting a password asks
+    this: adding a user, changing one's own, a reset or invitation link, the command line."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"Password must be at least {MIN_PASSWORD_LENGTH} characters"
     if len(password) > MAX_PASSWORD_LENGTH:
         return f"Password must be {MAX_PASSWORD_LENGTH} characters or fewer"
     if password.strip().lower() == email.strip().lower():
         return "Password must not be the same as the email address"
+    if is_common(password):
+        return COMMON_PASSWORD
     return None
 
 

@@ -114,9 +114,11 @@ def create_user(
     email: str,
     name: str,
     role: Role,
-    password: str,
+    password: str | None,
 ) -> User:
-    """`actor` None is the command line (bootstrap); otherwise an admin of `org_id`."""
+    """`actor` None is the command line (bootstrap); otherwise an admin of `org_id`.
+    Without a password the account has none (no password signs it in) until one is set by
+    an invitation link (app/auth/links.py) or `tandem users set-password`."""
     if actor is not None:
         _require(actor, Role.admin)
         org_id = actor.org_id
@@ -128,7 +130,7 @@ def create_user(
     name = name.strip()
     if not name:
         errors.append({"loc": ["body", "name"], "msg": "Enter the person's name"})
-    problem = password_problem(password, email)
+    problem = None if password is None else password_problem(password, email)
     if problem:
         errors.append({"loc": ["body", "password"], "msg": problem})
     if errors:
@@ -141,7 +143,7 @@ def create_user(
         email=email,
         name=name,
         role=role,
-        password_hash=hash_password(password),
+        password_hash=None if password is None else hash_password(password),
         created_at=stamp,
         password_changed_at=stamp,
     )

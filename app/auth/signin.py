@@ -19,6 +19,8 @@ from app.auth.service import now, revoke_all
 from app.config import get_settings
 from app.db import UTCDateTime
 from app.exceptions import Invalid, NotAuthenticated, TooManyRequests
+from app.mail import service as mail
+from app.mail.kinds import Kind
 
 WRONG_CREDENTIALS = "Email or password is wrong."
 ACCOUNT_LOCKED = "This account is locked after too many failed sign-ins. Try again later."
@@ -177,6 +179,14 @@ def _record_failure(db: Session, *, user: User | None, attempt: int) -> None:
             entity_id=user.id,
             changes={"locked_until": [None, user.locked_until.isoformat()]},
         )
+        # One email per lock (the key names the lock), committed with the failure.
+        mail.send(
+            db,
+            recipient=user,
+            kind=Kind.account_locked,
+            context={"locked_until": user.locked_until},
+            dedupe_key=f"account_locked:{user.id}:{user.locked_until.isoformat()}",
+        )
 
 
 def change_password(
@@ -218,4 +228,10 @@ def change_password(
         entity="user",
         entity_id=actor.id,
         changes={"password": "changed"},
+    )
+    mail.send(
+        db,
+        recipient=actor,
+        kind=Kind.password_changed,
+        context={"changed_at": actor.password_changed_at, "by_admin_command": False},
     )

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.auth import notifications, service, signin
+from app.auth import links, notifications, service, signin
 from app.auth.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -25,6 +25,8 @@ from app.auth.forms import (
     CHILD_LABEL_OPTIONS,
     REGION_OPTIONS,
     ROLE_OPTIONS,
+    ForgotForm,
+    NewPasswordForm,
     NewUserForm,
     NotificationsForm,
     OrganisationForm,
@@ -35,9 +37,9 @@ from app.auth.forms import (
 )
 from app.auth.models import Organisation, Role, User
 from app.auth.schemas import WEIGHT_LABELS
-from app.auth.security import new_token
+from app.auth.security import new_token, tokens_match
 from app.db import DbSession
-from app.exceptions import NotAuthenticated, TooManyRequests
+from app.exceptions import Conflict, Invalid, NotAuthenticated, TooManyRequests
 from app.forms import show_again
 from app.web import (
     FormData,
@@ -52,6 +54,7 @@ from app.web import (
 
 router = APIRouter(include_in_schema=False)
 EXPIRED = "This page had expired. Sign in again."
+EXPIRED_FORM = "This page had expired. Try again."
 
 
 def safe_next(target: str | None) -> str:
@@ -61,15 +64,32 @@ def safe_next(target: str | None) -> str:
     return "/"
 
 
-def _login_page(request: Request, *, status_code: int = 200, **context: Any) -> HTMLResponse:
+def _public_page(
+    request: Request,
+    template: str,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """A page anyone may use (signing in, a forgotten password): its form carries the
+    double-submit token of the cookie set with it."""
     token = request.cookies.get(CSRF_COOKIE) or new_token()
     context.setdefault("errors", {})
-    context["kept"] = kept_entries(request) is not None
     response = render(
-        request, "auth/login.html", {"login_csrf": token, **context}, status_code=status_code
+        request,
+        template,
+        {"login_csrf": token, **context},
+        status_code=status_code,
+        headers=headers,
     )
     set_site_cookie(response, CSRF_COOKIE, token, max_age=None)
     return response
+
+
+def _login_page(request: Request, *, status_code: int = 200, **context: Any) -> HTMLResponse:
+    context["kept"] = kept_entries(request) is not None
+    return _public_page(request, "auth/login.html", status_code=status_code, **context)
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -203,12 +223,150 @@ def save_notifications(
     )
 
 
+# A forgotten password, invitation and reset links ------------------------------------------
+
+FORGOT_SENT = "If that address has an account, we have sent a link. It works for an hour."
+# The link's token is in the address: no other site may see it, no cache may keep it.
+LINK_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+
+
+async def _public_csrf_ok(request: Request, principal: OptionalPrincipal) -> bool:
+    """The double-submit token of a public page, or, for someone signed in, their session's."""
+    given = (await request.form()).get("csrf_token")
+    if not isinstance(given, str) or not given:
+        return False
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if cookie and tokens_match(given, cookie):
+        return True
+    session = principal.session if principal else None
+    return session is not None and tokens_match(given, session.csrf_token)
+
+
+PublicCsrfOk = Annotated[bool, Depends(_public_csrf_ok)]
+
+
+@router.get("/account/forgot", response_class=HTMLResponse)
+def forgot_form(request: Request) -> HTMLResponse:
+    return _public_page(request, "auth/forgot.html", values={})
+
+
+@router.post("/account/forgot", response_class=HTMLResponse)
+def forgot(request: Request, db: DbSession, form: FormData, csrf_ok: PublicCsrfOk) -> Response:
+    submission = ForgotForm.read(form)
+    values = submission.values
+    if not csrf_ok:
+        return _public_page(
+            request,
+            "auth/forgot.html",
+            status_code=403,
+            values=values,
+            errors={"form": EXPIRED_FORM},
+        )
+    if submission.data is None:
+        return _public_page(
+            request, "auth/forgot.html", status_code=422, values=values, errors=submission.errors
+        )
+    try:
+        links.forgot(db, email=submission.data.email, address=client_address(request))
+    except TooManyRequests as exc:
+        return _public_page(
+            request,
+            "auth/forgot.html",
+            status_code=429,
+            headers={"Retry-After": str(exc.retry_after)},
+            values=values,
+            errors={"form": exc.detail},
+        )
+    return _public_page(request, "auth/forgot_sent.html", message=FORGOT_SENT)
+
+
+def _link_problem(request: Request, problem: links.LinkProblem) -> HTMLResponse:
+    return render(
+        request,
+        "auth/link_problem.html",
+        {"problem": problem.detail, "reason": problem.reason},
+        status_code=400,
+        headers=LINK_HEADERS,
+    )
+
+
+@router.get("/account/reset/{token}", response_class=HTMLResponse)
+def reset_form(request: Request, db: DbSession, token: str) -> HTMLResponse:
+    try:
+        found = links.find(db, token)
+    except links.LinkProblem as problem:
+        return _link_problem(request, problem)
+    return _public_page(
+        request,
+        "auth/reset.html",
+        headers=LINK_HEADERS,
+        token=token,
+        invitation=found.invitation,
+        email=found.user.email,
+    )
+
+
+@router.post("/account/reset/{token}", response_class=HTMLResponse)
+def reset(
+    request: Request, db: DbSession, form: FormData, csrf_ok: PublicCsrfOk, token: str
+) -> Response:
+    try:
+        found = links.find(db, token)
+    except links.LinkProblem as problem:
+        return _link_problem(request, problem)
+    page = {"token": token, "invitation": found.invitation, "email": found.user.email}
+    if not csrf_ok:
+        return _public_page(
+            request,
+            "auth/reset.html",
+            status_code=403,
+            headers=LINK_HEADERS,
+            errors={"form": EXPIRED_FORM},
+            **page,
+        )
+    submission = NewPasswordForm.read(form)
+    errors: dict[str, str] = dict(submission.errors)
+    status_code = submission.status_code
+    if data := submission.data:
+        try:
+            links.use(db, raw=token, password=data.password)
+        except links.LinkProblem as problem:  # another tab used it a moment ago
+            db.rollback()
+            return _link_problem(request, problem)
+        except Invalid as exc:  # the password rules
+            errors, status_code = {"password": exc.detail}, 422
+        else:
+            notice = (
+                "Your password is set. Sign in with it."
+                if found.invitation
+                else "Your password has been changed and you have been signed out "
+                "everywhere. Sign in with your new password."
+            )
+            response = redirect(request, "/login", notice=notice)
+            response.delete_cookie(SESSION_COOKIE, path="/")
+            return response
+    db.rollback()
+    return _public_page(
+        request,
+        "auth/reset.html",
+        status_code=status_code,
+        headers=LINK_HEADERS,
+        errors=errors,
+        **page,
+    )
+
+
 # Admin: users -----------------------------------------------------------------------------
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
 def users_page(request: Request, db: DbSession, actor: AdminUser) -> HTMLResponse:
-    return render(request, "admin/users.html", {"users": service.list_users(db, actor=actor)})
+    users = service.list_users(db, actor=actor)
+    return render(
+        request,
+        "admin/users.html",
+        {"users": users, "invited": {u.id for u in users if links.invited(u)}},
+    )
 
 
 @router.get("/admin/users/new", response_class=HTMLResponse)
@@ -226,16 +384,21 @@ def create_user(request: Request, db: DbSession, actor: AdminUser, form: FormDat
     submission = NewUserForm.read(form)
     if data := submission.data:
         with submission.saving(conflict_field="email"):
-            user = service.create_user(
+            password = data.password or None
+            user = links.add_user(
                 db,
                 actor=actor,
-                org_id=actor.org_id,
                 email=data.email,
                 name=data.name,
                 role=data.role,
-                password=data.password,
+                password=password,
             )
-            return redirect(request, "/admin/users", notice=f"{user.name} has been added.")
+            notice = (
+                f"{user.name} has been added."
+                if password
+                else f"{user.name} has been added. We have sent an invitation to {user.email}."
+            )
+            return redirect(request, "/admin/users", notice=notice)
     return show_again(request, db, "admin/user_new.html", {"roles": ROLE_OPTIONS}, submission)
 
 
@@ -243,12 +406,25 @@ def create_user(request: Request, db: DbSession, actor: AdminUser, form: FormDat
 def edit_user_form(
     request: Request, db: DbSession, actor: AdminUser, user_id: PathId
 ) -> HTMLResponse:
+    return _edit_user_page(request, db, actor=actor, user_id=user_id)
+
+
+def _edit_user_page(
+    request: Request, db: DbSession, *, actor: User, user_id: int, problem: str | None = None
+) -> HTMLResponse:
     user = service.get_user(db, actor=actor, user_id=user_id)
     values = UserForm.initial(name=user.name, role=user.role, active="yes" if user.active else "no")
     return render(
         request,
         "admin/user_edit.html",
-        {"user": user, "errors": {}, "values": values, "roles": ROLE_OPTIONS},
+        {
+            "user": user,
+            "invited": links.invited(user),
+            "errors": {"form": problem} if problem else {},
+            "values": values,
+            "roles": ROLE_OPTIONS,
+        },
+        status_code=409 if problem else 200,
     )
 
 
@@ -273,9 +449,32 @@ def update_user(
         request,
         db,
         "admin/user_edit.html",
-        lambda: {"user": service.get_user(db, actor=actor, user_id=user_id), "roles": ROLE_OPTIONS},
+        lambda: _user_context(db, actor=actor, user_id=user_id),
         submission,
     )
+
+
+@router.post("/admin/users/{user_id}/password-reset", response_class=HTMLResponse)
+def send_password_reset(
+    request: Request, db: DbSession, actor: AdminUser, user_id: PathId
+) -> Response:
+    user = service.get_user(db, actor=actor, user_id=user_id)  # another organisation's: 404
+    try:
+        sent = links.send_reset(db, actor=actor, user_id=user_id)
+    except Conflict as exc:
+        db.rollback()
+        return _edit_user_page(request, db, actor=actor, user_id=user_id, problem=exc.detail)
+    notice = (
+        f"We have sent {user.name} a new invitation at {user.email}."
+        if sent == "invitation"
+        else f"We have sent a reset link to {user.email}."
+    )
+    return redirect(request, f"/admin/users/{user_id}", notice=notice)
+
+
+def _user_context(db: DbSession, *, actor: User, user_id: int) -> dict[str, Any]:
+    user = service.get_user(db, actor=actor, user_id=user_id)
+    return {"user": user, "invited": links.invited(user), "roles": ROLE_OPTIONS}
 
 
 # Admin: organisation settings --------------------------------------------------------------
