@@ -413,13 +413,13 @@ def security_confirm(
 
 
 def _counted_code(
-    request: Request, db: DbSession, user: User, submission: Any, save: Any
+    request: Request, db: DbSession, user: User, submission: Any, save: Any, *, field: str
 ) -> Response:
     """A form whose code counts like a password: wrong ones are kept (committed) by the
     service; too many lock the account for a while."""
     if submission.data:
         try:
-            with submission.saving():
+            with submission.saving(rename={"code": field}):
                 return save(submission.data)  # type: ignore[no-any-return]
         except TooManyRequests as exc:
             return render(
@@ -444,7 +444,7 @@ def security_recovery_codes(
         codes = mfa.renew_recovery_codes(db, actor=user, code=data.renew_code)
         return _codes_page(request, codes, first=False)
 
-    return _counted_code(request, db, user, RenewCodesForm.read(form), save)
+    return _counted_code(request, db, user, RenewCodesForm.read(form), save, field="renew_code")
 
 
 @router.post("/account/security/turn-off", response_class=HTMLResponse)
@@ -457,7 +457,7 @@ def security_turn_off(
         mfa.disable(db, actor=user, code=data.off_code)
         return redirect(request, "/account/security", notice="Two-step sign-in is off.")
 
-    return _counted_code(request, db, user, TurnOffForm.read(form), save)
+    return _counted_code(request, db, user, TurnOffForm.read(form), save, field="off_code")
 
 
 @router.post("/admin/users/{user_id}/mfa-reset", response_class=HTMLResponse)
