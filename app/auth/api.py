@@ -6,17 +6,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 
-from app.auth import links, notifications, service, signin
+from app.auth import links, mfa, notifications, service, signin
 from app.auth.deps import AdminUser, CurrentPrincipal, CurrentUser, bearer_token, client_address
 from app.auth.models import Organisation
 from app.auth.schemas import (
     ForgotRequest,
     LinkSent,
     MePublic,
+    MfaCode,
+    MfaSetupPublic,
+    MfaStatusPublic,
     NotificationsPublic,
     NotificationsUpdate,
     OrganisationPublic,
     OrganisationUpdate,
+    RecoveryCodesPublic,
     ResetRequestBody,
     TokenPublic,
     UserCreate,
@@ -25,6 +29,7 @@ from app.auth.schemas import (
 )
 from app.db import DbSession
 from app.errors import problem_responses
+from app.exceptions import NotAuthenticated
 from app.mail.service import preferences
 from app.web import PathId
 
@@ -34,6 +39,7 @@ router = APIRouter(tags=["auth and people"])
 @router.post(
     "/auth/token",
     response_model=TokenPublic,
+    response_model_exclude_none=True,
     summary="Exchange an email and password for a bearer token (OAuth2 password form)",
     responses=problem_responses(401, 429),
 )
@@ -45,12 +51,28 @@ def issue_token(
     grant_type: Annotated[
         str | None, Form(max_length=32, description="OAuth2's 'password' (optional).")
     ] = None,
+    otp: Annotated[
+        str | None,
+        Form(
+            max_length=64,
+            description="With two-step sign-in on: the code from the app, or a recovery code.",
+        ),
+    ] = None,
 ) -> TokenPublic:
     user = signin.authenticate(
         db, email=username, password=password, address=client_address(request)
     )
+    standing = mfa.note_sign_in(db, user)
+    if user.mfa_enabled_at is not None:
+        mfa.token_second_factor(db, user=user, otp=otp)
+    elif standing == "overdue":
+        raise NotAuthenticated(mfa.SETUP_NEEDED, mfa_setup_required=True)
     raw, token = service.issue_token(db, user=user)
-    return TokenPublic(access_token=raw, expires_at=token.expires_at)
+    return TokenPublic(
+        access_token=raw,
+        expires_at=token.expires_at,
+        mfa_setup_required=True if standing == "grace" else None,
+    )
 
 
 @router.post(
@@ -218,3 +240,76 @@ def update_organisation(
     return OrganisationPublic.model_validate(
         service.update_organisation(db, actor=actor, changes=changes)
     )
+
+
+# Two-step sign-in (app/auth/mfa.py) --------------------------------------------------------
+
+
+@router.get(
+    "/me/mfa",
+    response_model=MfaStatusPublic,
+    summary="My two-step sign-in: on or off, recovery codes left, my organisation's requirement",
+    responses=problem_responses(401),
+)
+def mfa_status(db: DbSession, user: CurrentUser) -> MfaStatusPublic:
+    return MfaStatusPublic(
+        enabled=user.mfa_enabled,
+        pending=mfa.pending_secret(user) is not None,
+        recovery_codes_left=mfa.remaining_recovery_codes(db, user),
+        required=user.mfa_required_since is not None,
+        setup_due=user.mfa_setup_due if not user.mfa_enabled else None,
+    )
+
+
+@router.post(
+    "/me/mfa",
+    response_model=MfaSetupPublic,
+    summary="Start setting up two-step sign-in: a new secret for an authenticator app",
+    responses=problem_responses(401, 409),
+)
+def start_mfa(db: DbSession, user: CurrentUser) -> MfaSetupPublic:
+    secret, uri = mfa.begin_setup(db, actor=user)
+    return MfaSetupPublic(secret=secret, otpauth_uri=uri)
+
+
+@router.post(
+    "/me/mfa/confirm",
+    status_code=204,
+    summary="Turn two-step sign-in on with a code from the app (then ask for recovery codes)",
+    responses=problem_responses(401, 409, 422),
+)
+def confirm_mfa(db: DbSession, user: CurrentUser, body: MfaCode) -> Response:
+    mfa.confirm(db, actor=user, code=body.code)
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/me/mfa",
+    status_code=204,
+    summary="Turn two-step sign-in off, with a code from the app or a recovery code",
+    responses=problem_responses(401, 409, 422, 429),
+)
+def disable_mfa(db: DbSession, user: CurrentUser, body: MfaCode) -> Response:
+    mfa.disable(db, actor=user, code=body.code)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/me/mfa/recovery-codes",
+    response_model=RecoveryCodesPublic,
+    summary="A new set of ten single-use recovery codes, shown once (the old set ends)",
+    responses=problem_responses(401, 409, 422, 429),
+)
+def renew_recovery_codes(db: DbSession, user: CurrentUser, body: MfaCode) -> RecoveryCodesPublic:
+    return RecoveryCodesPublic(codes=mfa.renew_recovery_codes(db, actor=user, code=body.code))
+
+
+@router.delete(
+    "/users/{user_id}/mfa",
+    status_code=204,
+    summary="Reset a person's two-step sign-in, for a lost phone (admin); they are emailed",
+    responses=problem_responses(401, 403, 404, 409),
+)
+def reset_mfa(db: DbSession, actor: AdminUser, user_id: PathId) -> Response:
+    mfa.admin_reset(db, actor=actor, user_id=user_id)
+    return Response(status_code=204)

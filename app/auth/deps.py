@@ -11,8 +11,9 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
+from starlette.exceptions import HTTPException
 
-from app.auth import service
+from app.auth import mfa, service
 from app.auth.models import Organisation, Role, User
 from app.auth.security import tokens_match
 from app.auth.service import Principal
@@ -36,6 +37,8 @@ class Viewer:
     role: Role
     org_id: int
     csrf_token: str | None
+    # When their time to set up two-step sign-in ends, while it runs (the banner).
+    mfa_due: dt.datetime | None = None
 
 
 class CsrfFailed(Forbidden):
@@ -65,6 +68,8 @@ def optional_principal(request: Request, db: DbSession) -> Principal | None:
         principal = service.resolve_token(db, raw)
         if principal is None:
             raise NotAuthenticated("The token is invalid, expired or revoked.")
+        if mfa.requirement(principal.user) == "overdue":
+            raise NotAuthenticated(mfa.SETUP_NEEDED, mfa_setup_required=True)
     else:
         cookie = request.cookies.get(SESSION_COOKIE)
         principal = service.resolve_session(db, cookie) if cookie else None
@@ -76,11 +81,44 @@ def optional_principal(request: Request, db: DbSession) -> Principal | None:
             role=principal.user.role,
             org_id=principal.user.org_id,
             csrf_token=principal.session.csrf_token if principal.session else None,
+            mfa_due=_mfa_due(principal),
         )
         if principal
         else None
     )
     return principal
+
+
+def _mfa_due(principal: Principal) -> dt.datetime | None:
+    """When their grace period ends, while it runs (not for single sign-on, whose provider
+    runs its own second factor): the banner asking them to set it up."""
+    session = principal.session
+    if session is None or session.method == "sso" or mfa.requirement(principal.user) != "grace":
+        return None
+    return principal.user.mfa_setup_due
+
+
+# While a person the requirement covers is past their grace period, a password sign-in
+# reaches these alone: setting it up, and signing out.
+MFA_SETUP_PATHS = ("/account/security", "/logout", "/api/v1/me", "/api/v1/auth/logout")
+SETUP_FIRST = (
+    "Your organisation requires two-step sign-in for your role. Set it up on your account's "
+    "security page (/account/security) before you go on."
+)
+
+
+def _setup_first(request: Request, principal: Principal) -> None:
+    session = principal.session
+    if session is None or session.method == "sso":
+        return
+    if mfa.requirement(principal.user) != "overdue":
+        return
+    path = request.url.path
+    if any(path == p or path.startswith(p + "/") for p in MFA_SETUP_PATHS):
+        return
+    if path.startswith("/api/"):
+        raise Forbidden(SETUP_FIRST, mfa_setup_required=True)
+    raise HTTPException(303, SETUP_FIRST, headers={"Location": "/account/security"})
 
 
 async def submitted_csrf(request: Request) -> str | None:
@@ -121,6 +159,7 @@ async def current_principal(
 ) -> Principal:
     if principal is None:
         raise NotAuthenticated("Sign in to continue.")
+    _setup_first(request, principal)
     if principal.via == "session" and request.method not in SAFE_METHODS:
         assert principal.session is not None
         try:

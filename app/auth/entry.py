@@ -10,13 +10,15 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from app.auth import service
+from app.auth import mfa, service
 from app.auth.deps import CSRF_COOKIE, SESSION_COOKIE
-from app.auth.models import User
+from app.auth.models import SignInChallenge, User
 from app.config import get_settings
 from app.web import forget_entries, kept_entries, set_site_cookie
 
 SignInMethod = Literal["password", "sso"]
+MFA_COOKIE = "tandem_mfa"  # a sign-in waiting for its code (/login/code)
+SETUP_PAGE = "/account/security"
 
 
 def enter(
@@ -30,8 +32,37 @@ def enter(
     """Start `user`'s session and send them to `target` (a path of this site, already
     checked), with the session cookie set. `method` is how they proved who they are: a
     password here, or their organisation's single sign-on (whose provider runs its own
-    second factor)."""
-    raw, _ = service.start_session(db, user=user)
+    second factor).
+
+    Two-step sign-in (app/auth/mfa.py): someone with it on gets no session yet but a
+    pending sign-in (a cookie, CHALLENGE_MINUTES) and the code page, /login/code, whichever
+    way they came. Someone their organisation requires to use it, whose time to set it up
+    has ended, is taken to set it up (and nowhere else, deps.py) after a password; single
+    sign-on never forces set-up."""
+    standing = mfa.note_sign_in(db, user)
+    if user.mfa_enabled_at is not None:
+        raw, _ = mfa.start_challenge(db, user=user, method=method, target=target)
+        response = RedirectResponse("/login/code", status_code=303)
+        set_site_cookie(response, MFA_COOKIE, raw, max_age=mfa.CHALLENGE_MINUTES * 60)
+        return response
+    if standing == "overdue" and method == "password":
+        target = SETUP_PAGE
+    return _start(request, db, user=user, target=target, method=method)
+
+
+def complete(request: Request, db: Session, *, challenge: SignInChallenge, user: User) -> Response:
+    """The second step was right: the session the first step would have started."""
+    mfa.end_challenge(db, challenge)
+    method: SignInMethod = "sso" if challenge.method == "sso" else "password"
+    response = _start(request, db, user=user, target=challenge.target, method=method)
+    response.delete_cookie(MFA_COOKIE, path="/")
+    return response
+
+
+def _start(
+    request: Request, db: Session, *, user: User, target: str, method: SignInMethod
+) -> Response:
+    raw, _ = service.start_session(db, user=user, method=method)
     response = RedirectResponse(target, status_code=303)
     settings = get_settings()
     set_site_cookie(response, SESSION_COOKIE, raw, max_age=settings.session_absolute_hours * 3600)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, create_model
@@ -198,3 +199,60 @@ OrganisationForm = create_model(
     __base__=OrganisationFields,
     **{weight_field(key): _weight(label) for key, label in WEIGHT_LABELS.items()},
 )
+
+
+# Two-step sign-in ----------------------------------------------------------------------------
+
+ENTER_CODE = "Enter the 6-digit code from your authenticator app"
+MFA_ROLE_OPTIONS = [
+    (Role.admin.value, "Admins"),
+    (Role.lead.value, "Programme leads"),
+    (Role.facilitator.value, "Facilitators"),
+    (Role.mentor.value, "Mentors"),
+]
+
+
+class CodeForm(Form):
+    """The second step of signing in: a code from the app, or a recovery code."""
+
+    code: Annotated[Text, _same_words("Enter the code"), Field(title="Code", max_length=64)]
+
+
+class SetupCodeForm(Form):
+    code: Annotated[Text, _same_words(ENTER_CODE), Field(title="Code", max_length=64)]
+
+
+class RenewCodesForm(Form):
+    renew_code: Annotated[
+        Text, _same_words("Enter a code from your app or a recovery code"), Field(max_length=64)
+    ]
+
+
+class TurnOffForm(Form):
+    off_code: Annotated[
+        Text, _same_words("Enter a code from your app or a recovery code"), Field(max_length=64)
+    ]
+
+
+class MfaSettingsForm(Form):
+    """The organisation's requirement (its own form on the settings page)."""
+
+    require_mfa_for: Annotated[Checkboxes, Field(title="Who must use two-step sign-in")] = Field(
+        default_factory=list
+    )
+    mfa_grace_days: Annotated[
+        WholeNumber,
+        _same_words("Enter a whole number of days from 0 to 90"),
+        Field(title="Days to set it up", ge=0, le=90),
+    ]
+
+    def problems(self) -> Iterable[tuple[str, str]]:
+        known = {value for value, _ in MFA_ROLE_OPTIONS}
+        if any(role not in known for role in self.require_mfa_for):
+            yield "require_mfa_for", "Choose roles from the list"
+
+    @classmethod
+    def stored(cls, org: Organisation) -> dict[str, Any]:
+        return cls.initial(
+            require_mfa_for=list(org.require_mfa_for), mfa_grace_days=org.mfa_grace_days
+        )

@@ -40,6 +40,10 @@ DEFAULT_SESSION_CHECKLIST = (
 )
 
 # How much each shared characteristic counts when suggesting mentors for a child.
+# Who must use two-step sign-in unless the organisation says otherwise (issue 16).
+DEFAULT_REQUIRE_MFA_FOR = ("admin", "lead")
+DEFAULT_MFA_GRACE_DAYS = 14
+
 DEFAULT_MATCH_WEIGHTS = {
     "gender": 3,
     "ethnicity": 2,
@@ -81,6 +85,13 @@ class Organisation(SQLModel, table=True):
             server_default=CalendarChildLabel.reference.value,
         ),
     )
+    # Two-step sign-in (app/auth/mfa.py): the roles that must use it, and how many days a
+    # person it starts to cover may still sign in without it.
+    require_mfa_for: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_REQUIRE_MFA_FOR),
+        sa_column=Column(JSON, nullable=False, server_default='["admin", "lead"]'),
+    )
+    mfa_grace_days: int = Field(default=DEFAULT_MFA_GRACE_DAYS, ge=0, le=90)
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
@@ -106,6 +117,20 @@ class User(SQLModel, table=True):
     notification_email: dict[str, bool] = Field(
         default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
     )
+    # Two-step sign-in (app/auth/mfa.py). The TOTP secret (base32) is pending until a code
+    # confirms it (mfa_enabled_at); only its owner ever sees it, while setting it up.
+    mfa_secret: str | None = Field(default=None, max_length=64)
+    mfa_enabled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # The last time step a code was accepted for: a code works once.
+    mfa_last_step: int | None = None
+    # When the organisation's requirement first applied to them (None: it does not), and
+    # the end of their grace period (kept here so no request has to ask the organisation).
+    mfa_required_since: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    mfa_setup_due: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+    @property
+    def mfa_enabled(self) -> bool:
+        return self.mfa_enabled_at is not None
 
 
 class WebSession(SQLModel, table=True):
@@ -123,6 +148,8 @@ class WebSession(SQLModel, table=True):
     last_seen_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # How they signed in: "password" or "sso" (whose provider runs its own second factor).
+    method: str = Field(default="password", max_length=16)
 
 
 class ApiToken(SQLModel, table=True):
@@ -190,6 +217,34 @@ class ResetRequest(SQLModel, table=True):
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
+class RecoveryCode(SQLModel, table=True):
+    """A single-use code for signing in without the phone: only its SHA-256 is kept."""
+
+    __tablename__ = "recovery_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE", index=True)
+    code_hash: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class SignInChallenge(SQLModel, table=True):
+    """A sign-in waiting for its second step (/login/code): the password (or single sign-on)
+    was right; the cookie holds a random token, only its SHA-256 is stored. Short-lived."""
+
+    __tablename__ = "sign_in_challenge"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    csrf_token: str = Field(max_length=64)
+    method: str = Field(max_length=16)
+    target: str = Field(max_length=2000)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
 __all__ = [
     "AccountLink",
     "ApiToken",
@@ -198,8 +253,10 @@ __all__ = [
     "LinkPurpose",
     "LoginFailure",
     "Organisation",
+    "RecoveryCode",
     "ResetRequest",
     "Role",
+    "SignInChallenge",
     "User",
     "WebSession",
 ]

@@ -12,6 +12,12 @@ class TokenPublic(BaseModel):
     access_token: str
     token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
     expires_at: datetime
+    mfa_setup_required: bool | None = Field(
+        default=None,
+        description="True while the organisation asks this person to set up two-step "
+        "sign-in (their grace period): after it, sign-in is refused until they do; "
+        "absent otherwise",
+    )
 
 
 class MePublic(BaseModel):
@@ -90,6 +96,12 @@ class OrganisationPublic(BaseModel):
     calendar_child_label: CalendarChildLabel = Field(
         description="What stands for a child in calendar feeds: reference, initials or first name"
     )
+    require_mfa_for: list[Role] = Field(
+        default_factory=list, description="The roles that must use two-step sign-in"
+    )
+    mfa_grace_days: int = Field(
+        default=14, description="Days a person may sign in without it once it applies to them"
+    )
 
 
 MatchCharacteristic = Literal["gender", "ethnicity", "languages", "interests", "care_experience"]
@@ -126,6 +138,16 @@ class OrganisationUpdate(BaseModel):
         default=None,
         description="What stands for a child in calendar feeds (default reference)",
     )
+    require_mfa_for: list[Role] | None = Field(
+        default=None, max_length=4, description="The roles that must use two-step sign-in"
+    )
+    mfa_grace_days: StrictInt | None = Field(
+        default=None,
+        ge=0,
+        le=90,
+        description="Days (0 to 90) a person may still sign in without two-step sign-in once "
+        "the requirement applies to them",
+    )
 
 
 # Each person's email choices (GET/PUT /api/v1/me/notifications) -----------------------------
@@ -143,3 +165,33 @@ class NotificationsUpdate(BaseModel):
     email: dict[str, StrictBool] = Field(
         description="Kinds to change ({kind: true or false}); kinds left out keep their value"
     )
+
+
+class MfaSetupPublic(BaseModel):
+    secret: str = Field(description="The TOTP secret (base32), for typing into an app")
+    otpauth_uri: str = Field(description="The same as an otpauth:// address, for a QR code")
+
+
+class MfaStatusPublic(BaseModel):
+    enabled: bool = Field(description="Two-step sign-in is on")
+    pending: bool = Field(description="Set-up has started but no code has confirmed it yet")
+    recovery_codes_left: int
+    required: bool = Field(description="The organisation requires it for this person's role")
+    setup_due: datetime | None = Field(
+        default=None, description="While it is required and off: when the grace period ends"
+    )
+
+
+class MfaCode(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(
+        min_length=1,
+        max_length=64,
+        description="A 6-digit code from the authenticator app (or, where allowed, a "
+        "recovery code)",
+    )
+
+
+class RecoveryCodesPublic(BaseModel):
+    codes: list[str] = Field(description="The new single-use recovery codes, shown this once")

@@ -213,6 +213,10 @@ def update_user(
         return user
     if before["active"] and not user.active:
         revoke_all(db, user_id=user_id)
+    if "role" in changes:
+        org = db.get(Organisation, user.org_id)
+        assert org is not None
+        note_mfa_requirement(org, [user])
     db.add(user)
     audit.record(
         db,
@@ -333,7 +337,7 @@ class Principal:
     session: WebSession | None = None
 
 
-def start_session(db: Session, *, user: User) -> tuple[str, WebSession]:
+def start_session(db: Session, *, user: User, method: str = "password") -> tuple[str, WebSession]:
     settings = get_settings()
     raw = new_token()
     stamp = now()
@@ -345,6 +349,7 @@ def start_session(db: Session, *, user: User) -> tuple[str, WebSession]:
         created_at=stamp,
         last_seen_at=stamp,
         expires_at=stamp + timedelta(hours=settings.session_absolute_hours),
+        method=method,
     )
     db.add(session)
     audit.record(
@@ -455,8 +460,38 @@ def update_organisation(db: Session, *, actor: User, changes: dict[str, Any]) ->
     if low > high:
         message = "The lowest weekly mentoring hours cannot be above the highest"
         raise Invalid(message, [{"loc": ["body", "mentoring_hours_min"], "msg": message}])
+    if changes.get("require_mfa_for") is not None:
+        # Stored in the order of the roles, each once.
+        chosen = {Role(r) for r in changes["require_mfa_for"]}
+        changes = {**changes, "require_mfa_for": [r.value for r in Role if r in chosen]}
     if changes.get("match_weights") is not None:
         # A partial set of weights changes only those named: the rest keep theirs.
         changes = {**changes, "match_weights": {**org.match_weights, **changes["match_weights"]}}
     audit.update(db, org, changes, actor=actor, entity="organisation", entity_id=org.id)
+    if "require_mfa_for" in changes or "mfa_grace_days" in changes:
+        members = list(db.exec(select(User).where(User.org_id == org.id)).all())
+        note_mfa_requirement(org, members)
+        db.add_all(members)
     return org
+
+
+# Two-step sign-in: who the organisation's requirement covers (app/auth/mfa.py) --------------
+
+
+def mfa_covers(org: Organisation, user: User) -> bool:
+    return user.role.value in (org.require_mfa_for or [])
+
+
+def note_mfa_requirement(org: Organisation, users: list[User]) -> None:
+    """Record when the organisation's requirement first applied to each person it covers
+    (their grace period starts then) and when that grace ends; forget both for those it no
+    longer covers. Called at every sign-in and whenever the setting or a role changes."""
+    stamp = now()
+    for user in users:
+        if mfa_covers(org, user):
+            since = user.mfa_required_since or stamp
+            due = since + timedelta(days=org.mfa_grace_days)
+            if (user.mfa_required_since, user.mfa_setup_due) != (since, due):
+                user.mfa_required_since, user.mfa_setup_due = since, due
+        elif user.mfa_required_since is not None or user.mfa_setup_due is not None:
+            user.mfa_required_since, user.mfa_setup_due = None, None

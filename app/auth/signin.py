@@ -71,7 +71,10 @@ def authenticate(db: Session, *, email: str, password: str, address: str) -> Use
         db.commit()
         raise NotAuthenticated(WRONG_CREDENTIALS)
     _withdraw_address(db, reservation)
-    _clear_failures(db, user)
+    if user.mfa_enabled_at is None:
+        _clear_failures(db, user)
+    # else: the attempt stays counted until its second step succeeds (app/auth/mfa.py), so
+    # the right password cannot reset the count between guesses at the code.
     if new_hash:
         user.password_hash = new_hash
         db.add(user)

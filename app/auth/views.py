@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any
 
+import segno
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 
-from app.auth import links, notifications, service, signin
+from app.auth import links, mfa, notifications, service, signin
 from app.auth.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -20,18 +22,24 @@ from app.auth.deps import (
     SignInCsrfOk,
     client_address,
 )
-from app.auth.entry import enter
+from app.auth.entry import MFA_COOKIE, complete, enter
 from app.auth.forms import (
     CHILD_LABEL_OPTIONS,
+    MFA_ROLE_OPTIONS,
     REGION_OPTIONS,
     ROLE_OPTIONS,
+    CodeForm,
     ForgotForm,
+    MfaSettingsForm,
     NewPasswordForm,
     NewUserForm,
     NotificationsForm,
     OrganisationForm,
     PasswordForm,
+    RenewCodesForm,
+    SetupCodeForm,
     SignInForm,
+    TurnOffForm,
     UserForm,
     weight_field,
 )
@@ -486,6 +494,7 @@ def _organisation_page(org: Organisation, **extra: Any) -> dict[str, Any]:
         "regions": REGION_OPTIONS,
         "child_labels": CHILD_LABEL_OPTIONS,
         "weights": [(key, label, weight_field(key)) for key, label in WEIGHT_LABELS.items()],
+        "mfa_roles": MFA_ROLE_OPTIONS,
         **extra,
     }
 
@@ -514,4 +523,220 @@ def update_organisation(
             return redirect(request, "/admin/organisation", notice="Settings saved.")
     return show_again(
         request, db, "admin/organisation.html", lambda: _organisation_page(org), submission
+    )
+
+
+# Two-step sign-in (app/auth/mfa.py) --------------------------------------------------------
+
+CODE_EXPIRED = "Your sign-in took too long. Sign in again."
+
+
+def _code_page(
+    request: Request,
+    csrf: str,
+    *,
+    recovery: bool,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    context.setdefault("errors", {})
+    return render(
+        request,
+        "auth/login_code.html",
+        {"code_csrf": csrf, "recovery": recovery, **context},
+        status_code=status_code,
+    )
+
+
+@router.get("/login/code", response_class=HTMLResponse)
+def login_code_form(request: Request, db: DbSession, recovery: int = 0) -> Response:
+    found = mfa.find_challenge(db, request.cookies.get(MFA_COOKIE))
+    if found is None:
+        return _login_page(request, errors={"form": CODE_EXPIRED})
+    return _code_page(request, found[0].csrf_token, recovery=bool(recovery))
+
+
+@router.post("/login/code", response_class=HTMLResponse)
+def login_code(request: Request, db: DbSession, form: FormData) -> Response:
+    recovery = form.get("recovery") == "1"
+    found = mfa.find_challenge(db, request.cookies.get(MFA_COOKIE))
+    if found is None:
+        return _login_page(request, status_code=403, errors={"form": CODE_EXPIRED})
+    challenge, user = found
+    given = form.get("csrf_token", "")
+    if not given or not tokens_match(given, challenge.csrf_token):
+        return _code_page(
+            request,
+            challenge.csrf_token,
+            recovery=recovery,
+            status_code=403,
+            errors={"form": EXPIRED},
+        )
+    submission = CodeForm.read(form)
+    if submission.data is None:
+        return _code_page(
+            request,
+            challenge.csrf_token,
+            recovery=recovery,
+            status_code=400,
+            errors=submission.errors,
+        )
+    csrf = challenge.csrf_token
+    try:
+        mfa.second_step(db, user=user, code=submission.data.code)
+    except NotAuthenticated as exc:
+        return _code_page(
+            request, csrf, recovery=recovery, status_code=401, errors={"code": exc.detail}
+        )
+    except TooManyRequests as exc:
+        response = _code_page(
+            request,
+            csrf,
+            recovery=recovery,
+            status_code=429,
+            locked=exc.detail,
+            retry_minutes=math.ceil(exc.retry_after / 60),
+        )
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    return complete(request, db, challenge=challenge, user=user)
+
+
+def _security_page(db: DbSession, user: User, **extra: Any) -> dict[str, Any]:
+    secret = mfa.pending_secret(user)
+    setup: dict[str, Any] | None = None
+    if secret:
+        uri = mfa.otpauth_uri(user, secret)
+        qr = segno.make(uri, error="m").svg_inline(scale=5, border=2, omitsize=False)
+        setup = {
+            "qr": Markup(qr),  # noqa: S704 - segno's own SVG of the address, no user text
+            "groups": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        }
+    return {
+        "user": user,
+        "setup": setup,
+        "standing": mfa.requirement(user),
+        "due": user.mfa_setup_due,
+        "codes_left": mfa.remaining_recovery_codes(db, user) if user.mfa_enabled else 0,
+        "errors": {},
+        "values": {},
+        **extra,
+    }
+
+
+@router.get("/account/security", response_class=HTMLResponse)
+def security_page(request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
+    return render(request, "auth/security.html", _security_page(db, principal.user))
+
+
+@router.post("/account/security/setup", response_class=HTMLResponse)
+def security_setup(request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
+    mfa.begin_setup(db, actor=principal.user)
+    return redirect(request, "/account/security#confirm")
+
+
+def _codes_page(request: Request, codes: list[str], *, first: bool) -> HTMLResponse:
+    # Shown this once, as the answer to the form: the codes are not kept anywhere to show.
+    response = render(request, "auth/security_codes.html", {"codes": codes, "first": first})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.post("/account/security/confirm", response_class=HTMLResponse)
+def security_confirm(
+    request: Request, db: DbSession, principal: CurrentPrincipal, form: FormData
+) -> Response:
+    user = principal.user
+    submission = SetupCodeForm.read(form)
+    if data := submission.data:
+        with submission.saving():
+            mfa.confirm(db, actor=user, code=data.code)
+            return _codes_page(request, mfa.new_recovery_codes(db, user=user), first=True)
+    return show_again(
+        request, db, "auth/security.html", lambda: _security_page(db, user), submission
+    )
+
+
+def _counted_code(
+    request: Request, db: DbSession, user: User, submission: Any, save: Any, *, field: str
+) -> Response:
+    """A form whose code counts like a password: wrong ones are kept (committed) by the
+    service; too many lock the account for a while."""
+    if submission.data:
+        try:
+            with submission.saving(rename={"code": field}):
+                return save(submission.data)  # type: ignore[no-any-return]
+        except TooManyRequests as exc:
+            return render(
+                request,
+                "auth/security.html",
+                _security_page(db, user, errors={"form": exc.detail}),
+                status_code=429,
+                headers={"Retry-After": str(exc.retry_after)},
+            )
+    return show_again(
+        request, db, "auth/security.html", lambda: _security_page(db, user), submission
+    )
+
+
+@router.post("/account/security/recovery-codes", response_class=HTMLResponse)
+def security_recovery_codes(
+    request: Request, db: DbSession, principal: CurrentPrincipal, form: FormData
+) -> Response:
+    user = principal.user
+
+    def save(data: RenewCodesForm) -> Response:
+        codes = mfa.renew_recovery_codes(db, actor=user, code=data.renew_code)
+        return _codes_page(request, codes, first=False)
+
+    return _counted_code(request, db, user, RenewCodesForm.read(form), save, field="renew_code")
+
+
+@router.post("/account/security/turn-off", response_class=HTMLResponse)
+def security_turn_off(
+    request: Request, db: DbSession, principal: CurrentPrincipal, form: FormData
+) -> Response:
+    user = principal.user
+
+    def save(data: TurnOffForm) -> Response:
+        mfa.disable(db, actor=user, code=data.off_code)
+        return redirect(request, "/account/security", notice="Two-step sign-in is off.")
+
+    return _counted_code(request, db, user, TurnOffForm.read(form), save, field="off_code")
+
+
+@router.post("/admin/users/{user_id}/mfa-reset", response_class=HTMLResponse)
+def reset_user_mfa(request: Request, db: DbSession, actor: AdminUser, user_id: PathId) -> Response:
+    user = mfa.admin_reset(db, actor=actor, user_id=user_id)
+    return redirect(
+        request,
+        f"/admin/users/{user_id}",
+        notice=f"{user.name}'s two-step sign-in has been reset. We have emailed them.",
+    )
+
+
+@router.post("/admin/organisation/two-step", response_class=HTMLResponse)
+def update_mfa_settings(
+    request: Request, db: DbSession, actor: AdminUser, org: CurrentOrg, form: WholeFormData
+) -> Response:
+    submission = MfaSettingsForm.read(form)
+    if data := submission.data:
+        with submission.saving():
+            service.update_organisation(
+                db,
+                actor=actor,
+                changes={
+                    "require_mfa_for": data.require_mfa_for,
+                    "mfa_grace_days": data.mfa_grace_days,
+                },
+            )
+            return redirect(
+                request, "/admin/organisation", notice="Two-step sign-in settings saved."
+            )
+    return show_again(
+        request,
+        db,
+        "admin/organisation.html",
+        lambda: _organisation_page(org, values=OrganisationForm.stored(org)),
+        submission,
     )

@@ -32,7 +32,9 @@ def test_token_for_the_right_password(client: TestClient, people: People, db: Se
     response = request_token(client, people.lead.email)
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"access_token", "token_type", "expires_at"}
+    # A lead must set up two-step sign-in (the default requirement): in their grace period.
+    assert set(body) == {"access_token", "token_type", "expires_at", "mfa_setup_required"}
+    assert body["mfa_setup_required"] is True
     assert body["token_type"] == "bearer"
     assert len(body["access_token"]) >= 32
     expires = datetime.fromisoformat(body["expires_at"])
