@@ -6,13 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 
-from app.auth import service, signin
+from app.auth import service, signin, sso
 from app.auth.deps import AdminUser, CurrentPrincipal, CurrentUser, bearer_token, client_address
 from app.auth.models import Organisation
 from app.auth.schemas import (
     MePublic,
     OrganisationPublic,
     OrganisationUpdate,
+    SsoSettingsPublic,
+    SsoSettingsUpdate,
     TokenPublic,
     UserCreate,
     UserPublic,
@@ -143,3 +145,28 @@ def update_organisation(
     return OrganisationPublic.model_validate(
         service.update_organisation(db, actor=actor, changes=changes)
     )
+
+
+# Single sign-on settings (app/auth/sso.py) ---------------------------------------------------
+
+
+@router.get(
+    "/organisation/sso",
+    response_model=SsoSettingsPublic,
+    summary="My organisation's single sign-on (OpenID Connect) settings (admin)",
+    responses=problem_responses(401, 403),
+)
+def get_sso_settings(db: DbSession, actor: AdminUser) -> SsoSettingsPublic:
+    return SsoSettingsPublic.model_validate(sso.view_settings(db, actor=actor))
+
+
+@router.put(
+    "/organisation/sso",
+    response_model=SsoSettingsPublic,
+    summary="Set my organisation's single sign-on provider (admin); the client secret comes "
+    "only from TANDEM_SSO_CLIENT_SECRETS",
+    responses=problem_responses(401, 403, 409, 422),
+)
+def put_sso_settings(db: DbSession, actor: AdminUser, body: SsoSettingsUpdate) -> SsoSettingsPublic:
+    sso.save_settings(db, actor=actor, **body.model_dump())
+    return SsoSettingsPublic.model_validate(sso.view_settings(db, actor=actor))

@@ -31,7 +31,7 @@ def enter(
     checked), with the session cookie set. `method` is how they proved who they are: a
     password here, or their organisation's single sign-on (whose provider runs its own
     second factor)."""
-    raw, _ = service.start_session(db, user=user)
+    raw, _ = service.start_session(db, user=user, method=method)
     response = RedirectResponse(target, status_code=303)
     settings = get_settings()
     set_site_cookie(response, SESSION_COOKIE, raw, max_age=settings.session_absolute_hours * 3600)

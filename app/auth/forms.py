@@ -8,7 +8,17 @@ from pydantic import BeforeValidator, Field, create_model
 
 from app.auth.models import DEFAULT_MATCH_WEIGHTS, HolidayRegion, Organisation, Role
 from app.auth.schemas import WEIGHT_LABELS
-from app.forms import Choice, Form, Msg, OptionalSecret, OptionalText, Secret, Text, WholeNumber
+from app.forms import (
+    Choice,
+    Form,
+    Msg,
+    OptionalSecret,
+    OptionalText,
+    Secret,
+    Text,
+    Tick,
+    WholeNumber,
+)
 
 ROLE_OPTIONS = [
     (Role.facilitator.value, "Facilitator"),
@@ -146,3 +156,29 @@ OrganisationForm = create_model(
     __base__=OrganisationFields,
     **{weight_field(key): _weight(label) for key, label in WEIGHT_LABELS.items()},
 )
+
+
+# Single sign-on ------------------------------------------------------------------------------
+
+
+class SsoStartForm(Form):
+    email: Annotated[
+        Text,
+        Msg(empty="Enter your work email address"),
+        Field(title="Work email address", max_length=254),
+    ]
+    next: OptionalText = None  # where to go once signed in (a path on this site only)
+
+
+class SsoSettingsForm(Form):
+    enabled: Annotated[
+        Literal["yes", "no"],
+        _same_words("Choose whether people can sign in with single sign-on"),
+        Field(title="Can people sign in with single sign-on?"),
+    ]
+    # Blank or not, these go to the service, whose rules (and words) the API shares.
+    issuer: Annotated[OptionalText, Field(title="Issuer URL", max_length=500)] = None
+    client_id: Annotated[OptionalText, Field(title="Client ID", max_length=255)] = None
+    domains: Annotated[OptionalText, Field(title="Email domains", max_length=5000)] = None
+    button_label: Annotated[OptionalText, Field(title="Button label", max_length=80)] = None
+    trust_provider_emails: Tick = False

@@ -331,7 +331,8 @@ class Principal:
     session: WebSession | None = None
 
 
-def start_session(db: Session, *, user: User) -> tuple[str, WebSession]:
+def start_session(db: Session, *, user: User, method: str = "password") -> tuple[str, WebSession]:
+    """A signed-in browser for `user`; the audit event says how they signed in."""
     settings = get_settings()
     raw = new_token()
     stamp = now()
@@ -346,7 +347,13 @@ def start_session(db: Session, *, user: User) -> tuple[str, WebSession]:
     )
     db.add(session)
     audit.record(
-        db, org_id=user.org_id, actor=user, action="sign_in", entity="user", entity_id=user.id
+        db,
+        org_id=user.org_id,
+        actor=user,
+        action="sign_in",
+        entity="user",
+        entity_id=user.id,
+        changes={"method": [None, method]},
     )
     return raw, session
 
