@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -47,7 +48,7 @@ def configure_sso(
     """Organisation A's single sign-on through `issuer`, with the client secret in the
     environment (stored directly: the settings' own rules are tested through the API)."""
 
-    def configure(issuer: str, **values: object) -> SsoConfig:
+    def configure(issuer: str, *, trust_provider_emails: bool = False) -> SsoConfig:
         secrets({str(people.org.id): CLIENT_SECRET})
         config = SsoConfig(
             org_id=people.org.id or 0,
@@ -55,8 +56,8 @@ def configure_sso(
             issuer=issuer,
             client_id=CLIENT_ID,
             domains=["org-a.example.org"],
-            updated_at=sso.now(),
-            **values,
+            updated_at=datetime.now(UTC),
+            trust_provider_emails=trust_provider_emails,
         )
         db.add(config)
         db.commit()

@@ -20,7 +20,7 @@ from tests.support.served import free_port
 
 HERE = Path(__file__).resolve().parent / "provider"
 CLIENT_ID = "tandem-tests"
-CLIENT_SECRET = "provider-client-secret-for-tests"  # noqa: S105 (the test provider's own)
+CLIENT_SECRET = "provider-client-secret-for-tests"  # the test provider's own
 REDIRECT_URI = "http://testserver/login/sso/callback"
 
 # The provider's people, by `sub` (what its login form takes).

@@ -68,12 +68,14 @@ def test_a_verified_known_user_signs_in(
     assert sent["code_challenge_method"] == "S256"
     assert sent["scope"] == "openid email profile"
     assert sent["redirect_uri"] == CALLBACK
-    assert len(sent["state"]) >= 43 and len(sent["nonce"]) >= 43
+    assert len(sent["state"]) >= 43
+    assert len(sent["nonce"]) >= 43
     cookie = anon.cookies.get(SSO_COOKIE)
     assert cookie
     # Only hashes are stored: neither the state nor the browser's cookie.
     login = db.exec(select(SsoLogin)).one()
-    assert sent["state"] not in login.state_hash and cookie not in login.browser_hash
+    assert sent["state"] not in login.state_hash
+    assert cookie not in login.browser_hash
 
     callback = sign_in_at_provider(authorize, "lead", stop_at=CALLBACK)
     response = finish(anon, callback)
