@@ -18,7 +18,7 @@ from tests.sso.conftest import ConfigureSso
 from tests.sso.provider import Provider, query, sign_in_at_provider
 from tests.support.auth import audit_events, count, hidden_csrf, reload, save
 from tests.support.clock import Clock
-from tests.support.people import People
+from tests.support.people import PageClient, People
 from tests.support.served import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("sso-provider")]
@@ -277,3 +277,33 @@ def test_a_provider_that_goes_down_mid_sign_in_gets_a_clear_message(
     finally:
         provider.stop()
     _refused_and_nothing_changed(anon, db, callback, "unavailable")
+
+
+def test_checking_the_provider_reports_what_it_found(
+    provider: Provider, configure_sso: ConfigureSso, admin_pages: PageClient
+) -> None:
+    configure_sso(provider.issuer)
+    html = admin_pages.get("/admin/sso/check").text
+    assert "Provider checked" in html
+    assert "its discovery document and signing keys are in order" in html
+    assert f"{provider.issuer}/auth" in html
+    assert f"{provider.issuer}/token" in html
+
+
+def test_checking_a_provider_that_is_down_says_so(
+    configure_sso: ConfigureSso, admin_pages: PageClient
+) -> None:
+    issuer = f"http://127.0.0.1:{free_port()}"
+    configure_sso(issuer)
+    html = admin_pages.get("/admin/sso/check").text
+    assert "Problem with the provider" in html
+    assert f"Tandem could not fetch {issuer}/.well-known/openid-configuration" in html
+
+
+def test_checking_a_provider_that_calls_itself_something_else(
+    provider: Provider, configure_sso: ConfigureSso, admin_pages: PageClient
+) -> None:
+    configure_sso(provider.issuer + "/")
+    html = admin_pages.get("/admin/sso/check").text
+    assert "Problem with the provider" in html
+    assert "The provider answered, but the provider calls itself" in html
