@@ -386,6 +386,32 @@ def provider_for(db: Session, email: str) -> SsoConfig | None:
     return None
 
 
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+$")
+
+
+def _origin(url: str) -> str | None:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return origin if _ORIGIN.match(origin) else None
+
+
+def sign_in_origins(db: Session) -> list[str]:
+    """Where the single sign-on form may send the browser (its page's CSP form-action: a
+    browser applies it to the redirect after the form's post): every enabled provider's
+    origin, and its sign-in page's when discovery put that elsewhere. No network call."""
+    origins: set[str] = set()
+    for config in db.exec(select(SsoConfig).where(col(SsoConfig.enabled).is_(True))):
+        origins.add(_origin(config.issuer) or "")
+        with _cache_lock:
+            hit = _cache.get(config.issuer.rstrip("/") + "/.well-known/openid-configuration")
+        if hit is not None and isinstance(hit[1], dict):
+            origins.add(_origin(str(hit[1].get("authorization_endpoint", ""))) or "")
+    return sorted(origins - {""})
+
+
 def _verifier(browser: str) -> str:
     """The PKCE code verifier, derived from the browser's cookie (43 characters)."""
     digest = hashlib.sha256(f"pkce:{browser}".encode()).digest()

@@ -39,6 +39,7 @@ from app.auth.security import new_token
 from app.db import DbSession
 from app.exceptions import Invalid, NotAuthenticated, TooManyRequests
 from app.forms import show_again
+from app.middleware import CSP
 from app.web import (
     FormData,
     PathId,
@@ -288,21 +289,32 @@ SSO_COOKIE = "tandem_sso"  # the browser's half of a sign-in under way (ten minu
 logger = logging.getLogger("app.auth.sso")
 
 
-def _sso_page(request: Request, *, status_code: int = 200, **context: Any) -> HTMLResponse:
+def _sso_page(
+    request: Request, db: DbSession, *, status_code: int = 200, **context: Any
+) -> HTMLResponse:
     token = request.cookies.get(CSRF_COOKIE) or new_token()
     context.setdefault("errors", {})
     response = render(
         request, "auth/sso_login.html", {"login_csrf": token, **context}, status_code=status_code
     )
     set_site_cookie(response, CSRF_COOKIE, token, max_age=None)
+    # The form's post is answered with a redirect to the provider, which the browser checks
+    # against this page's form-action.
+    if origins := sso.sign_in_origins(db):
+        allowed = " ".join(["'self'", *origins])
+        response.headers["Content-Security-Policy"] = CSP.replace(
+            "form-action 'self'", f"form-action {allowed}"
+        )
     return response
 
 
 @router.get("/login/sso", response_class=HTMLResponse)
-def sso_form(request: Request, principal: OptionalPrincipal, next: str | None = None) -> Response:
+def sso_form(
+    request: Request, db: DbSession, principal: OptionalPrincipal, next: str | None = None
+) -> Response:
     if principal is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return _sso_page(request, email="", next=safe_next(next) if next else None)
+    return _sso_page(request, db, email="", next=safe_next(next) if next else None)
 
 
 @router.post("/login/sso", response_class=HTMLResponse)
@@ -312,23 +324,23 @@ def sso_start(request: Request, db: DbSession, form: FormData, csrf_ok: SignInCs
     target = safe_next(submission.values["next"])
     if not csrf_ok:
         return _sso_page(
-            request, status_code=403, email=email, next=target, errors={"form": EXPIRED}
+            request, db, status_code=403, email=email, next=target, errors={"form": EXPIRED}
         )
     if submission.data is None:
         return _sso_page(
-            request, status_code=400, email=email, next=target, errors=submission.errors
+            request, db, status_code=400, email=email, next=target, errors=submission.errors
         )
     try:
         url, browser = sso.begin(db, email=submission.data.email, target=target)
     except Invalid as exc:
         return _sso_page(
-            request, status_code=400, email=email, next=target, errors={"email": exc.detail}
+            request, db, status_code=400, email=email, next=target, errors={"email": exc.detail}
         )
     except sso.SsoProblem as exc:
         logger.info("single sign-on not started: %s", exc.reason)
         status = 503 if exc.code == "unavailable" else 400
         return _sso_page(
-            request, status_code=status, email=email, next=target, errors={"email": exc.message}
+            request, db, status_code=status, email=email, next=target, errors={"email": exc.message}
         )
     response = RedirectResponse(url, status_code=303)
     set_site_cookie(response, SSO_COOKIE, browser, max_age=sso.LOGIN_MINUTES * 60)

@@ -38,7 +38,10 @@ ACCOUNTS: list[dict[str, Any]] = [
 class Provider:
     """`node provider.js` on a free port of 127.0.0.1, at the test's clock."""
 
-    def __init__(self, redirect_uri: str = REDIRECT_URI) -> None:
+    def __init__(
+        self, redirect_uri: str = REDIRECT_URI, accounts: list[dict[str, Any]] | None = None
+    ) -> None:
+        self.accounts = ACCOUNTS if accounts is None else accounts
         self.port = free_port()
         self.issuer = f"http://127.0.0.1:{self.port}"
         self.redirect_uri = redirect_uri
@@ -54,7 +57,7 @@ class Provider:
             "CLIENT_ID": CLIENT_ID,
             "CLIENT_SECRET": CLIENT_SECRET,
             "REDIRECT_URI": self.redirect_uri,
-            "ACCOUNTS": json.dumps(ACCOUNTS),
+            "ACCOUNTS": json.dumps(self.accounts),
             "NOW_MS": str(int(time.time() * 1000)),
         }
         self.proc = subprocess.Popen(

@@ -333,3 +333,14 @@ def test_which_addresses_count_as_verified(
     claims: dict[str, Any], trust: bool, verified: bool
 ) -> None:
     assert sso.email_verified(claims, trust_provider=trust) is verified
+
+
+def test_the_single_sign_on_form_may_send_the_browser_to_the_providers_only(
+    anon: TestClient, configure_sso: ConfigureSso
+) -> None:
+    """Browsers check the redirect after a form's post against the page's form-action."""
+    assert "form-action 'self';" in anon.get("/login/sso").headers["content-security-policy"]
+    configure_sso("https://login.microsoftonline.com/tenant-id/v2.0")
+    policy = anon.get("/login/sso").headers["content-security-policy"]
+    assert "form-action 'self' https://login.microsoftonline.com;" in policy
+    assert "form-action 'self';" in anon.get("/login").headers["content-security-policy"]
