@@ -602,6 +602,7 @@ def finish(
     code: str | None,
     error: str | None,
     browser: str | None,
+    issuer: str | None = None,
 ) -> Outcome:
     """The provider's answer: the sign-in under way is used up whatever happens; the user
     to let in, or SsoProblem. Nothing else changes, but the refusal's audit event."""
@@ -612,6 +613,9 @@ def finish(
     secret = client_secret(login.org_id)
     if config is None or not config.enabled or secret is None:
         raise SsoProblem("not_set_up", "single sign-on turned off while signing in")
+    if issuer is not None and issuer != config.issuer:
+        # RFC 9207: the answer came from another provider than the one asked (mix-up).
+        raise SsoProblem("invalid", "the answer names another issuer")
     document = discover(config.issuer)
     tokens = _token_request(document, config, secret, code[:2000], _verifier(browser or ""))
     claims = _id_claims(document, config, tokens["id_token"], login.nonce)

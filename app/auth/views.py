@@ -354,12 +354,18 @@ def sso_callback(
     state: str | None = None,
     code: str | None = None,
     error: str | None = None,
+    iss: str | None = None,
 ) -> Response:
     """Where the provider sends the browser back. Whatever the outcome, the sign-in under
     way is used up; a refusal goes back to the sign-in page with the reason in words."""
     try:
         outcome = sso.finish(
-            db, state=state, code=code, error=error, browser=request.cookies.get(SSO_COOKIE)
+            db,
+            state=state,
+            code=code,
+            error=error,
+            browser=request.cookies.get(SSO_COOKIE),
+            issuer=iss,
         )
     except sso.SsoProblem as exc:
         logger.info("single sign-on refused: %s", exc.reason)

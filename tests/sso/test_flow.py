@@ -231,6 +231,17 @@ def test_a_nonce_mismatch_is_refused(
     _refused_and_nothing_changed(anon, db, callback, "invalid")
 
 
+def test_an_answer_naming_another_issuer_is_refused(
+    anon: TestClient, provider: Provider, configure_sso: ConfigureSso, db: Session
+) -> None:
+    """RFC 9207: the provider names itself in its answer; another name is a mix-up."""
+    configure_sso(provider.issuer)
+    callback = back_from_provider(anon, provider, "lead", "lead@org-a.example.org")
+    assert query(callback)["iss"] == provider.issuer
+    mixed = callback.replace("iss=http", "iss=https")
+    _refused_and_nothing_changed(anon, db, mixed, "invalid")
+
+
 def test_a_wrong_client_secret_is_refused(
     anon: TestClient,
     provider: Provider,
