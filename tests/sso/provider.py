@@ -39,8 +39,13 @@ class Provider:
     """`node provider.js` on a free port of 127.0.0.1, at the test's clock."""
 
     def __init__(
-        self, redirect_uri: str = REDIRECT_URI, accounts: list[dict[str, Any]] | None = None
+        self,
+        redirect_uri: str = REDIRECT_URI,
+        accounts: list[dict[str, Any]] | None = None,
+        *,
+        email_in_id_token: bool = False,
     ) -> None:
+        self.email_in_id_token = email_in_id_token
         self.accounts = ACCOUNTS if accounts is None else accounts
         self.port = free_port()
         self.issuer = f"http://127.0.0.1:{self.port}"
@@ -59,6 +64,7 @@ class Provider:
             "REDIRECT_URI": self.redirect_uri,
             "ACCOUNTS": json.dumps(self.accounts),
             "NOW_MS": str(int(time.time() * 1000)),
+            "EMAIL_IN_ID_TOKEN": "1" if self.email_in_id_token else "0",
         }
         self.proc = subprocess.Popen(
             [node, "provider.js"],

@@ -90,6 +90,24 @@ def test_a_verified_known_user_signs_in(
     assert event.changes == {"method": [None, "sso"]}
 
 
+def test_the_email_may_come_in_the_id_token_itself(
+    anon: TestClient, configure_sso: ConfigureSso, db: Session, people: People
+) -> None:
+    """Entra ID puts the email in the ID token; oidc-provider by default only in userinfo
+    (the other tests)."""
+    provider = Provider(email_in_id_token=True)
+    provider.start()
+    try:
+        configure_sso(provider.issuer)
+        callback = back_from_provider(anon, provider, "lead", "lead@org-a.example.org")
+        assert finish(anon, callback).headers["location"] == "/"
+        anon.cookies.clear()  # signed out: another person on this browser
+        unverified = back_from_provider(anon, provider, "unverified", "mentor@org-a.example.org")
+        refused_with(finish(anon, unverified), "unverified")
+    finally:
+        provider.stop()
+
+
 def test_the_email_is_matched_whatever_its_case(
     anon: TestClient, provider: Provider, configure_sso: ConfigureSso
 ) -> None:

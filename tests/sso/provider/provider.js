@@ -5,6 +5,8 @@
 //   CLIENT_ID, CLIENT_SECRET, REDIRECT_URI   the one client: Tandem under test
 //   ACCOUNTS              JSON list of {"sub", "email", "email_verified", ...other claims}
 //   NOW_MS                the test's clock (epoch milliseconds) when it started
+//   EMAIL_IN_ID_TOKEN     "1": the ID token carries the email claims (as Entra ID's does);
+//                         otherwise they come from the userinfo endpoint only
 //
 // Sign-in is oidc-provider's development login form (any password; the login is the
 // account's sub) and consent is granted without asking, as for a council's own client.
@@ -61,6 +63,7 @@ const provider = new Provider(issuer, {
   },
   scopes: ['openid', 'email', 'profile'],
   pkce: { required: () => true },
+  conformIdTokenClaims: process.env.EMAIL_IN_ID_TOKEN !== '1',
   cookies: { keys: ['tandem-test-provider-cookie-key'] },
   features: { devInteractions: { enabled: true } },
   async findAccount(ctx, sub) {
