@@ -435,7 +435,7 @@ def begin(db: Session, *, email: str, target: str) -> tuple[str, str]:
             state_hash=token_digest(state),
             browser_hash=token_digest(browser),
             nonce=nonce,
-            target=target,
+            target=target if len(target) <= 2000 else "/",
             expires_at=now() + timedelta(minutes=LOGIN_MINUTES),
         )
     )

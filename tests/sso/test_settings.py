@@ -344,3 +344,19 @@ def test_the_single_sign_on_form_may_send_the_browser_to_the_providers_only(
     policy = anon.get("/login/sso").headers["content-security-policy"]
     assert "form-action 'self' https://login.microsoftonline.com;" in policy
     assert "form-action 'self';" in anon.get("/login").headers["content-security-policy"]
+
+
+def test_a_very_long_next_address_is_not_kept(
+    anon: TestClient, configure_sso: ConfigureSso, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure_sso("http://127.0.0.1:9")
+    document = {
+        "issuer": "http://127.0.0.1:9",
+        "authorization_endpoint": "http://127.0.0.1:9/auth",
+        "token_endpoint": "http://127.0.0.1:9/token",
+        "jwks_uri": "http://127.0.0.1:9/jwks",
+    }
+    monkeypatch.setattr(sso, "discover", lambda issuer, fresh=False: document)
+    response = _start(anon, "lead@org-a.example.org", next="/children?" + "x" * 3000)
+    assert response.status_code == 303
+    assert db.exec(select(SsoLogin)).one().target == "/"
