@@ -412,6 +412,13 @@ def sign_in_origins(db: Session) -> list[str]:
     return sorted(origins - {""})
 
 
+def sign_in_label(db: Session) -> str:
+    """The sign-in page's single sign-on link: the organisation's own label when one
+    organisation (or several with the same label) has single sign-on on."""
+    labels = set(db.exec(select(SsoConfig.button_label).where(col(SsoConfig.enabled).is_(True))))
+    return labels.pop() if len(labels) == 1 else SSO_BUTTON_LABEL
+
+
 def _verifier(browser: str) -> str:
     """The PKCE code verifier, derived from the browser's cookie (43 characters)."""
     digest = hashlib.sha256(f"pkce:{browser}".encode()).digest()

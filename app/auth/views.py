@@ -61,9 +61,12 @@ def safe_next(target: str | None) -> str:
     return "/"
 
 
-def _login_page(request: Request, *, status_code: int = 200, **context: Any) -> HTMLResponse:
+def _login_page(
+    request: Request, db: DbSession, *, status_code: int = 200, **context: Any
+) -> HTMLResponse:
     token = request.cookies.get(CSRF_COOKIE) or new_token()
     context.setdefault("errors", {})
+    context["sso_label"] = sso.sign_in_label(db)
     context["kept"] = kept_entries(request) is not None
     response = render(
         request, "auth/login.html", {"login_csrf": token, **context}, status_code=status_code
@@ -75,6 +78,7 @@ def _login_page(request: Request, *, status_code: int = 200, **context: Any) -> 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(
     request: Request,
+    db: DbSession,
     principal: OptionalPrincipal,
     next: str | None = None,
     sso_problem: Annotated[str | None, Query(alias="sso")] = None,
@@ -84,7 +88,7 @@ def login_form(
     # A single sign-on that did not sign the person in says why (app/auth/sso.py PROBLEMS).
     problem = sso.PROBLEMS.get(sso_problem or "")
     errors = {"form": problem} if problem else {}
-    return _login_page(request, next=safe_next(next) if next else None, errors=errors)
+    return _login_page(request, db, next=safe_next(next) if next else None, errors=errors)
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -94,11 +98,11 @@ def login(request: Request, db: DbSession, form: FormData, csrf_ok: SignInCsrfOk
     target = safe_next(submission.values["next"])
     if not csrf_ok:
         return _login_page(
-            request, status_code=403, email=email, next=target, errors={"form": EXPIRED}
+            request, db, status_code=403, email=email, next=target, errors={"form": EXPIRED}
         )
     if submission.data is None:
         return _login_page(
-            request, status_code=400, email=email, next=target, errors=submission.errors
+            request, db, status_code=400, email=email, next=target, errors=submission.errors
         )
     try:
         user = signin.authenticate(
@@ -109,11 +113,12 @@ def login(request: Request, db: DbSession, form: FormData, csrf_ok: SignInCsrfOk
         )
     except NotAuthenticated as exc:
         return _login_page(
-            request, status_code=401, email=email, next=target, errors={"email": exc.detail}
+            request, db, status_code=401, email=email, next=target, errors={"email": exc.detail}
         )
     except TooManyRequests as exc:
         response = _login_page(
             request,
+            db,
             status_code=429,
             email=email,
             next=target,

@@ -13,9 +13,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.sso.provider import CLIENT_ID, CLIENT_SECRET, Provider
-from tests.support.browser import TABLET
+from tests.support.browser import TABLET, assert_accessible
 from tests.support.databases import DatabaseFactory
-from tests.support.served import Served, serve
+from tests.support.served import DEMO_LOGINS, DEMO_PASSWORD, Served, serve
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -55,6 +55,7 @@ def _sign_in_with_sso(page: Page, base_url: str, email: str, sub: str) -> None:
     page.goto(f"{base_url}/login")
     page.get_by_role("link", name="Sign in with your organisation's account").click()
     page.get_by_label("Work email address").fill(email)
+    assert_accessible(page)
     page.get_by_role("button", name="Continue").click()
     # The provider's own (development) sign-in form.
     page.locator("input[name=login]").fill(sub)
@@ -83,7 +84,45 @@ def test_a_lead_signs_in_with_the_organisations_account(
             turned_away.wait_for_url(f"{served.base_url}/login?sso=unverified")
             summary = turned_away.locator(".govuk-error-summary")
             expect(summary).to_contain_text("has not confirmed your email address")
+            assert_accessible(turned_away)
         finally:
             other.close()
+    finally:
+        context.close()
+
+
+def test_an_admin_sets_up_and_checks_the_provider(
+    browser: Browser, sso_server: tuple[Served, Provider]
+) -> None:
+    served, provider = sso_server
+    context = browser.new_context(viewport=TABLET, base_url=served.base_url)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.goto("/login")
+        page.get_by_label("Email address").fill(DEMO_LOGINS["admin"])
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(lambda url: "/login" not in url)
+        page.goto("/admin/organisation")
+        page.get_by_role("link", name="Single sign-on").click()
+        expect(page.locator("#secret-status")).to_contain_text("Set in the environment")
+        expect(page.get_by_label("Issuer URL")).to_have_value(provider.issuer)
+        assert_accessible(page)
+
+        page.get_by_label("Button label").fill("Sign in with the council account")
+        page.get_by_role("button", name="Save single sign-on settings").click()
+        expect(page.locator(".govuk-notification-banner")).to_contain_text(
+            "Single sign-on settings saved. Single sign-on is on."
+        )
+        page.get_by_label("Email domains").fill("not a domain")
+        page.get_by_role("button", name="Save single sign-on settings").click()
+        expect(page.locator(".govuk-error-summary")).to_contain_text("not an email domain")
+        assert_accessible(page)
+
+        page.goto("/admin/sso")
+        page.get_by_role("link", name="Check the provider").click()
+        expect(page.locator("#check-result")).to_contain_text("Provider checked")
+        assert_accessible(page)
     finally:
         context.close()

@@ -247,6 +247,20 @@ def test_the_sign_in_page_links_to_single_sign_on(anon: TestClient) -> None:
     assert_page(anon.get("/login/sso"), 200, "Work email address", "Sign in with your password")
 
 
+def test_the_link_says_what_the_organisation_chose(
+    anon: TestClient, configure_sso: ConfigureSso, db: Session
+) -> None:
+    config = configure_sso("http://127.0.0.1:9")
+    config.button_label = "Sign in with your Example Council account"
+    db.add(config)
+    db.commit()
+    assert "Sign in with your Example Council account</a>" in anon.get("/login").text
+    config.enabled = False
+    db.add(config)
+    db.commit()
+    assert "Sign in with your organisation&#39;s account</a>" in anon.get("/login").text
+
+
 def test_an_address_whose_domain_has_no_single_sign_on_is_told_so(
     anon: TestClient, configure_sso: ConfigureSso, db: Session
 ) -> None:
