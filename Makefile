@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test install install-dev lint importlint fmt typecheck unit e2e bench load browser lock vendor-check clean help
+.PHONY: run test install install-dev lint importlint fmt typecheck unit e2e bench load browser sso-provider lock vendor-check clean help
 
 help:
 	@echo "make run    - install, migrate a SQLite database under var/, load the curriculum, serve on http://127.0.0.1:8000"
@@ -77,7 +77,15 @@ XDIST ?= -n auto --dist loadgroup
 unit: install-dev
 	$(BIN)/pytest $(XDIST) -m "not e2e and not contract and not slow" --no-awkward-days
 
-e2e: install-dev browser
+# The single sign-on tests start a real OpenID provider (panva's oidc-provider on Node,
+# pinned in tests/sso/provider/package-lock.json).
+SSO_PROVIDER := tests/sso/provider
+sso-provider: $(SSO_PROVIDER)/node_modules/.package-lock.json
+
+$(SSO_PROVIDER)/node_modules/.package-lock.json: $(SSO_PROVIDER)/package-lock.json
+	npm ci --prefix $(SSO_PROVIDER) --no-audit --no-fund
+
+e2e: install-dev browser sso-provider
 	$(BIN)/pytest -m e2e
 
 # The browser tests always serve their own SQLite database, so a PostgreSQL run (CI's
@@ -95,7 +103,7 @@ endif
 # CHECKS= leaves out the lint and type checks (CI's second pass: the same code).
 CHECKS ?= vendor-check lint typecheck
 
-test: install-dev browser
+test: install-dev browser sso-provider
 	$(if $(CHECKS),$(MAKE) --no-print-directory $(CHECKS))
 	$(BIN)/pytest $(XDIST) $(COVERAGE) $(TEST_SELECT)
 

@@ -113,6 +113,7 @@ ROW_KEYS = ("child_id", "activity_id", "user_id", "id")
 ACTION_WORDS = {
     # The sign-in events (app/auth), which name no record but the person.
     "sign_in": "Signed in",
+    "sign_in_refused": "Single sign-on refused",
     "sign_out": "Signed out",
     "issue_token": "API token issued (signed in to the API)",
     "revoke_token": "API token revoked",

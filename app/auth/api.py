@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 
-from app.auth import links, mfa, notifications, service, signin
+from app.auth import links, mfa, notifications, service, signin, sso
 from app.auth.deps import AdminUser, CurrentPrincipal, CurrentUser, bearer_token, client_address
 from app.auth.models import Organisation
 from app.auth.schemas import (
@@ -22,6 +22,8 @@ from app.auth.schemas import (
     OrganisationUpdate,
     RecoveryCodesPublic,
     ResetRequestBody,
+    SsoSettingsPublic,
+    SsoSettingsUpdate,
     TokenPublic,
     UserCreate,
     UserPublic,
@@ -313,3 +315,28 @@ def renew_recovery_codes(db: DbSession, user: CurrentUser, body: MfaCode) -> Rec
 def reset_mfa(db: DbSession, actor: AdminUser, user_id: PathId) -> Response:
     mfa.admin_reset(db, actor=actor, user_id=user_id)
     return Response(status_code=204)
+
+
+# Single sign-on settings (app/auth/sso.py) ---------------------------------------------------
+
+
+@router.get(
+    "/organisation/sso",
+    response_model=SsoSettingsPublic,
+    summary="My organisation's single sign-on (OpenID Connect) settings (admin)",
+    responses=problem_responses(401, 403),
+)
+def get_sso_settings(db: DbSession, actor: AdminUser) -> SsoSettingsPublic:
+    return SsoSettingsPublic.model_validate(sso.view_settings(db, actor=actor))
+
+
+@router.put(
+    "/organisation/sso",
+    response_model=SsoSettingsPublic,
+    summary="Set my organisation's single sign-on provider (admin); the client secret comes "
+    "only from TANDEM_SSO_CLIENT_SECRETS",
+    responses=problem_responses(401, 403, 409, 422),
+)
+def put_sso_settings(db: DbSession, actor: AdminUser, body: SsoSettingsUpdate) -> SsoSettingsPublic:
+    sso.save_settings(db, actor=actor, **body.model_dump())
+    return SsoSettingsPublic.model_validate(sso.view_settings(db, actor=actor))

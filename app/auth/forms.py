@@ -24,6 +24,7 @@ from app.forms import (
     OptionalText,
     Secret,
     Text,
+    Tick,
     WholeNumber,
 )
 
@@ -256,3 +257,29 @@ class MfaSettingsForm(Form):
         return cls.initial(
             require_mfa_for=list(org.require_mfa_for), mfa_grace_days=org.mfa_grace_days
         )
+
+
+# Single sign-on ------------------------------------------------------------------------------
+
+
+class SsoStartForm(Form):
+    email: Annotated[
+        Text,
+        Msg(empty="Enter your work email address"),
+        Field(title="Work email address", max_length=254),
+    ]
+    next: OptionalText = None  # where to go once signed in (a path on this site only)
+
+
+class SsoSettingsForm(Form):
+    enabled: Annotated[
+        Literal["yes", "no"],
+        _same_words("Choose whether people can sign in with single sign-on"),
+        Field(title="Can people sign in with single sign-on?"),
+    ]
+    # Blank or not, these go to the service, whose rules (and words) the API shares.
+    issuer: Annotated[OptionalText, Field(title="Issuer URL", max_length=500)] = None
+    client_id: Annotated[OptionalText, Field(title="Client ID", max_length=255)] = None
+    domains: Annotated[OptionalText, Field(title="Email domains", max_length=5000)] = None
+    button_label: Annotated[OptionalText, Field(title="Button label", max_length=80)] = None
+    trust_provider_emails: Tick = False

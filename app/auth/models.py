@@ -260,3 +260,44 @@ __all__ = [
     "User",
     "WebSession",
 ]
+
+
+# Single sign-on (app/auth/sso.py) ------------------------------------------------------------
+
+SSO_BUTTON_LABEL = "Sign in with your organisation's account"
+
+
+class SsoConfig(SQLModel, table=True):
+    """An organisation's OpenID Connect provider. Its client secret is never here: it comes
+    from the environment (TANDEM_SSO_CLIENT_SECRETS, by organisation id)."""
+
+    __tablename__ = "sso_config"
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", unique=True)
+    enabled: bool = False
+    issuer: str = Field(max_length=500)
+    client_id: str = Field(max_length=255)
+    # The email domains whose people sign in through it (lower-cased, without "@").
+    domains: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    button_label: str = Field(default=SSO_BUTTON_LABEL, max_length=80)
+    # Accept the provider's email addresses without an `email_verified` claim (Microsoft
+    # Entra ID sends none): only for a provider that owns every address it issues.
+    trust_provider_emails: bool = False
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class SsoLogin(SQLModel, table=True):
+    """A single sign-on under way: one use, for ten minutes, in the browser that began it.
+    The `state` sent to the provider and the browser's cookie are stored as SHA-256; the
+    PKCE verifier is derived from the cookie, so nothing here can finish a sign-in."""
+
+    __tablename__ = "sso_login"
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    state_hash: str = Field(max_length=64, unique=True)
+    browser_hash: str = Field(max_length=64)
+    nonce: str = Field(max_length=64)
+    target: str = Field(max_length=2000)
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

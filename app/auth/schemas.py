@@ -195,3 +195,34 @@ class MfaCode(BaseModel):
 
 class RecoveryCodesPublic(BaseModel):
     codes: list[str] = Field(description="The new single-use recovery codes, shown this once")
+
+
+# Single sign-on (app/auth/sso.py) ------------------------------------------------------------
+
+
+class SsoSettingsPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    enabled: bool
+    issuer: str
+    client_id: str
+    domains: list[str] = Field(description="The email domains whose people sign in through it")
+    button_label: str
+    trust_provider_emails: bool = Field(
+        description="Accept the provider's addresses without email_verified (Entra ID)"
+    )
+    client_secret_set: bool = Field(
+        description="Whether TANDEM_SSO_CLIENT_SECRETS holds this organisation's secret"
+    )
+    redirect_uri: str = Field(description="The address to register with the provider")
+
+
+class SsoSettingsUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool
+    issuer: str = Field(max_length=500, description="https://... (the provider's issuer)")
+    client_id: str = Field(max_length=255)
+    domains: list[Annotated[str, Field(max_length=253)]] = Field(max_length=20)
+    button_label: str | None = Field(default=None, max_length=80)
+    trust_provider_emails: bool = False

@@ -338,6 +338,7 @@ class Principal:
 
 
 def start_session(db: Session, *, user: User, method: str = "password") -> tuple[str, WebSession]:
+    """A signed-in browser for `user`; the audit event says how they signed in."""
     settings = get_settings()
     raw = new_token()
     stamp = now()
@@ -353,7 +354,13 @@ def start_session(db: Session, *, user: User, method: str = "password") -> tuple
     )
     db.add(session)
     audit.record(
-        db, org_id=user.org_id, actor=user, action="sign_in", entity="user", entity_id=user.id
+        db,
+        org_id=user.org_id,
+        actor=user,
+        action="sign_in",
+        entity="user",
+        entity_id=user.id,
+        changes={"method": [None, method]},
     )
     return raw, session
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from typing import Annotated, Any
 
 import segno
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
-from app.auth import links, mfa, notifications, service, signin
+from app.auth import links, mfa, notifications, service, signin, sso
 from app.auth.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -39,6 +40,8 @@ from app.auth.forms import (
     RenewCodesForm,
     SetupCodeForm,
     SignInForm,
+    SsoSettingsForm,
+    SsoStartForm,
     TurnOffForm,
     UserForm,
     weight_field,
@@ -49,6 +52,7 @@ from app.auth.security import new_token, tokens_match
 from app.db import DbSession
 from app.exceptions import Conflict, Invalid, NotAuthenticated, TooManyRequests
 from app.forms import show_again
+from app.middleware import CSP
 from app.web import (
     FormData,
     PathId,
@@ -95,16 +99,28 @@ def _public_page(
     return response
 
 
-def _login_page(request: Request, *, status_code: int = 200, **context: Any) -> HTMLResponse:
+def _login_page(
+    request: Request, db: DbSession, *, status_code: int = 200, **context: Any
+) -> HTMLResponse:
     context["kept"] = kept_entries(request) is not None
+    context["sso_label"] = sso.sign_in_label(db)
     return _public_page(request, "auth/login.html", status_code=status_code, **context)
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, principal: OptionalPrincipal, next: str | None = None) -> Response:
+def login_form(
+    request: Request,
+    db: DbSession,
+    principal: OptionalPrincipal,
+    next: str | None = None,
+    sso_problem: Annotated[str | None, Query(alias="sso")] = None,
+) -> Response:
     if principal is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return _login_page(request, next=safe_next(next) if next else None)
+    # A single sign-on that did not sign the person in says why (app/auth/sso.py PROBLEMS).
+    problem = sso.PROBLEMS.get(sso_problem or "")
+    errors = {"form": problem} if problem else {}
+    return _login_page(request, db, next=safe_next(next) if next else None, errors=errors)
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -114,11 +130,11 @@ def login(request: Request, db: DbSession, form: FormData, csrf_ok: SignInCsrfOk
     target = safe_next(submission.values["next"])
     if not csrf_ok:
         return _login_page(
-            request, status_code=403, email=email, next=target, errors={"form": EXPIRED}
+            request, db, status_code=403, email=email, next=target, errors={"form": EXPIRED}
         )
     if submission.data is None:
         return _login_page(
-            request, status_code=400, email=email, next=target, errors=submission.errors
+            request, db, status_code=400, email=email, next=target, errors=submission.errors
         )
     try:
         user = signin.authenticate(
@@ -129,11 +145,12 @@ def login(request: Request, db: DbSession, form: FormData, csrf_ok: SignInCsrfOk
         )
     except NotAuthenticated as exc:
         return _login_page(
-            request, status_code=401, email=email, next=target, errors={"email": exc.detail}
+            request, db, status_code=401, email=email, next=target, errors={"email": exc.detail}
         )
     except TooManyRequests as exc:
         response = _login_page(
             request,
+            db,
             status_code=429,
             email=email,
             next=target,
@@ -552,7 +569,7 @@ def _code_page(
 def login_code_form(request: Request, db: DbSession, recovery: int = 0) -> Response:
     found = mfa.find_challenge(db, request.cookies.get(MFA_COOKIE))
     if found is None:
-        return _login_page(request, errors={"form": CODE_EXPIRED})
+        return _login_page(request, db, errors={"form": CODE_EXPIRED})
     return _code_page(request, found[0].csrf_token, recovery=bool(recovery))
 
 
@@ -561,7 +578,7 @@ def login_code(request: Request, db: DbSession, form: FormData) -> Response:
     recovery = form.get("recovery") == "1"
     found = mfa.find_challenge(db, request.cookies.get(MFA_COOKIE))
     if found is None:
-        return _login_page(request, status_code=403, errors={"form": CODE_EXPIRED})
+        return _login_page(request, db, status_code=403, errors={"form": CODE_EXPIRED})
     challenge, user = found
     given = form.get("csrf_token", "")
     if not given or not tokens_match(given, challenge.csrf_token):
@@ -739,4 +756,167 @@ def update_mfa_settings(
         "admin/organisation.html",
         lambda: _organisation_page(org, values=OrganisationForm.stored(org)),
         submission,
+    )
+
+
+# Single sign-on (app/auth/sso.py) ------------------------------------------------------------
+
+SSO_COOKIE = "tandem_sso"  # the browser's half of a sign-in under way (ten minutes)
+logger = logging.getLogger("app.auth.sso")
+
+
+def _sso_page(
+    request: Request, db: DbSession, *, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    token = request.cookies.get(CSRF_COOKIE) or new_token()
+    context.setdefault("errors", {})
+    response = render(
+        request, "auth/sso_login.html", {"login_csrf": token, **context}, status_code=status_code
+    )
+    set_site_cookie(response, CSRF_COOKIE, token, max_age=None)
+    # The form's post is answered with a redirect to the provider, which the browser checks
+    # against this page's form-action.
+    if origins := sso.sign_in_origins(db):
+        allowed = " ".join(["'self'", *origins])
+        response.headers["Content-Security-Policy"] = CSP.replace(
+            "form-action 'self'", f"form-action {allowed}"
+        )
+    return response
+
+
+@router.get("/login/sso", response_class=HTMLResponse)
+def sso_form(
+    request: Request, db: DbSession, principal: OptionalPrincipal, next: str | None = None
+) -> Response:
+    if principal is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return _sso_page(request, db, email="", next=safe_next(next) if next else None)
+
+
+@router.post("/login/sso", response_class=HTMLResponse)
+def sso_start(request: Request, db: DbSession, form: FormData, csrf_ok: SignInCsrfOk) -> Response:
+    submission = SsoStartForm.read(form)
+    email = submission.values["email"]
+    target = safe_next(submission.values["next"])
+    if not csrf_ok:
+        return _sso_page(
+            request, db, status_code=403, email=email, next=target, errors={"form": EXPIRED}
+        )
+    if submission.data is None:
+        return _sso_page(
+            request, db, status_code=400, email=email, next=target, errors=submission.errors
+        )
+    try:
+        url, browser = sso.begin(db, email=submission.data.email, target=target)
+    except Invalid as exc:
+        return _sso_page(
+            request, db, status_code=400, email=email, next=target, errors={"email": exc.detail}
+        )
+    except sso.SsoProblem as exc:
+        logger.info("single sign-on not started: %s", exc.reason)
+        status = 503 if exc.code == "unavailable" else 400
+        return _sso_page(
+            request, db, status_code=status, email=email, next=target, errors={"email": exc.message}
+        )
+    response = RedirectResponse(url, status_code=303)
+    set_site_cookie(response, SSO_COOKIE, browser, max_age=sso.LOGIN_MINUTES * 60)
+    return response
+
+
+@router.get("/login/sso/callback")
+def sso_callback(
+    request: Request,
+    db: DbSession,
+    state: str | None = None,
+    code: str | None = None,
+    error: str | None = None,
+    iss: str | None = None,
+) -> Response:
+    """Where the provider sends the browser back. Whatever the outcome, the sign-in under
+    way is used up; a refusal goes back to the sign-in page with the reason in words."""
+    try:
+        outcome = sso.finish(
+            db,
+            state=state,
+            code=code,
+            error=error,
+            browser=request.cookies.get(SSO_COOKIE),
+            issuer=iss,
+        )
+    except sso.SsoProblem as exc:
+        logger.info("single sign-on refused: %s", exc.reason)
+        response: Response = RedirectResponse(f"/login?sso={exc.code}", status_code=303)
+    else:
+        response = enter(request, db, user=outcome.user, target=outcome.target, method="sso")
+    response.delete_cookie(SSO_COOKIE, path="/")
+    return response
+
+
+def _sso_settings_page(db: DbSession, actor: AdminUser, **extra: Any) -> dict[str, Any]:
+    current = sso.view_settings(db, actor=actor)
+    return {
+        "sso": current,
+        "secret_variable": "TANDEM_SSO_CLIENT_SECRETS",
+        "org_key": str(actor.org_id),
+        **extra,
+    }
+
+
+def _sso_values(current: sso.SettingsView) -> dict[str, Any]:
+    return SsoSettingsForm.initial(
+        enabled="yes" if current.enabled else "no",
+        issuer=current.issuer,
+        client_id=current.client_id,
+        domains="\n".join(current.domains),
+        button_label=current.button_label,
+        trust_provider_emails=current.trust_provider_emails,
+    )
+
+
+@router.get("/admin/sso", response_class=HTMLResponse)
+def sso_settings(request: Request, db: DbSession, actor: AdminUser) -> HTMLResponse:
+    context = _sso_settings_page(db, actor)
+    return render(
+        request,
+        "auth/sso_settings.html",
+        {**context, "values": _sso_values(context["sso"]), "errors": {}},
+    )
+
+
+@router.get("/admin/sso/check", response_class=HTMLResponse)
+def sso_check(request: Request, db: DbSession, actor: AdminUser) -> HTMLResponse:
+    """Fetch the saved provider's discovery document and keys, and say what was found."""
+    context = _sso_settings_page(db, actor, check=sso.check_provider(db, actor=actor))
+    return render(
+        request,
+        "auth/sso_settings.html",
+        {**context, "values": _sso_values(context["sso"]), "errors": {}},
+    )
+
+
+@router.post("/admin/sso", response_class=HTMLResponse)
+def save_sso_settings(
+    request: Request, db: DbSession, actor: AdminUser, form: FormData
+) -> Response:
+    submission = SsoSettingsForm.read(form)
+    if data := submission.data:
+        with submission.saving(conflict_field="domains"):
+            sso.save_settings(
+                db,
+                actor=actor,
+                enabled=data.enabled == "yes",
+                issuer=data.issuer or "",
+                client_id=data.client_id or "",
+                domains=(data.domains or "").replace(",", "\n").splitlines(),
+                button_label=data.button_label,
+                trust_provider_emails=data.trust_provider_emails,
+            )
+            state = "on" if data.enabled == "yes" else "off"
+            return redirect(
+                request,
+                "/admin/sso",
+                notice=f"Single sign-on settings saved. Single sign-on is {state}.",
+            )
+    return show_again(
+        request, db, "auth/sso_settings.html", lambda: _sso_settings_page(db, actor), submission
     )
