@@ -14,7 +14,7 @@ from fastapi import Depends, Request
 from starlette.exceptions import HTTPException
 
 from app.auth import mfa, service
-from app.auth.models import Organisation, Role, User
+from app.auth.models import TWO_STEP_METHODS, Organisation, Role, User
 from app.auth.security import tokens_match
 from app.auth.service import Principal
 from app.db import READ_METHODS, DbSession
@@ -90,10 +90,14 @@ def optional_principal(request: Request, db: DbSession) -> Principal | None:
 
 
 def _mfa_due(principal: Principal) -> dt.datetime | None:
-    """When their grace period ends, while it runs (not for single sign-on, whose provider
-    runs its own second factor): the banner asking them to set it up."""
+    """When their grace period ends, while it runs (not for a single sign-on whose provider
+    ran a second factor): the banner asking them to set it up."""
     session = principal.session
-    if session is None or session.method == "sso" or mfa.requirement(principal.user) != "grace":
+    if (
+        session is None
+        or session.method in TWO_STEP_METHODS
+        or mfa.requirement(principal.user) != "grace"
+    ):
         return None
     return principal.user.mfa_setup_due
 
@@ -109,7 +113,7 @@ SETUP_FIRST = (
 
 def _setup_first(request: Request, principal: Principal) -> None:
     session = principal.session
-    if session is None or session.method == "sso":
+    if session is None or session.method in TWO_STEP_METHODS:
         return
     if mfa.requirement(principal.user) != "overdue":
         return

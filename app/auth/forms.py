@@ -283,3 +283,4 @@ class SsoSettingsForm(Form):
     domains: Annotated[OptionalText, Field(title="Email domains", max_length=5000)] = None
     button_label: Annotated[OptionalText, Field(title="Button label", max_length=80)] = None
     trust_provider_emails: Tick = False
+    trust_provider_mfa: Tick = False

@@ -2,8 +2,9 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Column, Index, false
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime, str_enum
@@ -133,6 +134,13 @@ class User(SQLModel, table=True):
         return self.mfa_enabled_at is not None
 
 
+# How someone proved who they are: a password; single sign-on; single sign-on whose provider
+# ran a second factor (its ID token's `amr`, or the organisation's word: app/auth/sso.py).
+SignInMethod = Literal["password", "sso", "sso_mfa"]
+# The ways in that meet an organisation's two-step requirement without Tandem's own code.
+TWO_STEP_METHODS = ("sso_mfa",)
+
+
 class WebSession(SQLModel, table=True):
     """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored."""
 
@@ -148,7 +156,7 @@ class WebSession(SQLModel, table=True):
     last_seen_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
-    # How they signed in: "password" or "sso" (whose provider runs its own second factor).
+    # How they signed in (SignInMethod): "password", "sso" or "sso_mfa".
     method: str = Field(default="password", max_length=16)
 
 
@@ -284,6 +292,11 @@ class SsoConfig(SQLModel, table=True):
     # Accept the provider's email addresses without an `email_verified` claim (Microsoft
     # Entra ID sends none): only for a provider that owns every address it issues.
     trust_provider_emails: bool = False
+    # Count a sign-in through this provider as two-step (the organisation's requirement met)
+    # when its ID token does not say so itself (`amr` with "mfa"): only for a provider that
+    # asks everyone for a second factor, such as an Entra ID tenant whose Conditional Access
+    # requires MFA for Tandem (Entra's v2 ID tokens carry no `amr`).
+    trust_provider_mfa: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 

@@ -211,6 +211,9 @@ class SsoSettingsPublic(BaseModel):
     trust_provider_emails: bool = Field(
         description="Accept the provider's addresses without email_verified (Entra ID)"
     )
+    trust_provider_mfa: bool = Field(
+        description="Count its sign-ins as two-step without `amr` (Conditional Access MFA)"
+    )
     client_secret_set: bool = Field(
         description="Whether TANDEM_SSO_CLIENT_SECRETS holds this organisation's secret"
     )
@@ -226,3 +229,4 @@ class SsoSettingsUpdate(BaseModel):
     domains: list[Annotated[str, Field(max_length=253)]] = Field(max_length=20)
     button_label: str | None = Field(default=None, max_length=80)
     trust_provider_emails: bool = False
+    trust_provider_mfa: bool = False

@@ -111,6 +111,7 @@ class SettingsView:
     domains: list[str]
     button_label: str
     trust_provider_emails: bool
+    trust_provider_mfa: bool
     client_secret_set: bool
     redirect_uri: str
 
@@ -140,6 +141,7 @@ def view_settings(db: Session, *, actor: User) -> SettingsView:
         domains=list(config.domains) if config else [],
         button_label=config.button_label if config else SSO_BUTTON_LABEL,
         trust_provider_emails=config.trust_provider_emails if config else False,
+        trust_provider_mfa=config.trust_provider_mfa if config else False,
         client_secret_set=client_secret(actor.org_id) is not None,
         redirect_uri=redirect_uri(),
     )
@@ -205,6 +207,7 @@ def save_settings(
     domains: list[str],
     button_label: str | None,
     trust_provider_emails: bool,
+    trust_provider_mfa: bool = False,
 ) -> SsoConfig:
     """Set the organisation's provider (admin). Every problem at once (422); a domain that
     another organisation's single sign-on serves is a conflict (409)."""
@@ -253,6 +256,7 @@ def save_settings(
         "domains": cleaned,
         "button_label": label,
         "trust_provider_emails": trust_provider_emails,
+        "trust_provider_mfa": trust_provider_mfa,
     }
     config = _stored(db, actor.org_id)
     if config is None:
@@ -467,6 +471,9 @@ class Outcome:
 
     user: User
     target: str
+    # The provider ran a second factor (its ID token's `amr`, or the organisation's word for
+    # it): the sign-in meets the organisation's two-step requirement (app/auth/entry.py).
+    provider_mfa: bool = False
 
 
 def _take_login(db: Session, *, state: str | None, browser: str | None) -> SsoLogin:
@@ -647,4 +654,30 @@ def finish(
         raise _refuse(db, user, "account of another organisation", "no_account")
     if not user.active:
         raise _refuse(db, user, "account inactive", "no_account")
-    return Outcome(user=user, target=login.target)
+    return Outcome(
+        user=user,
+        target=login.target,
+        provider_mfa=config.trust_provider_mfa or provider_asserts_mfa(claims),
+    )
+
+
+# RFC 8176 authentication method references, by kind of factor: something known, held or
+# been. "mfa" says outright that more than one factor was used.
+AMR_FACTORS = {
+    **dict.fromkeys(("pwd", "pin", "kba"), "known"),
+    **dict.fromkeys(("otp", "sms", "tel", "hwk", "swk", "sc", "pop"), "held"),
+    **dict.fromkeys(("fpt", "face", "iris", "retina", "vbm", "geo"), "been"),
+}
+
+
+def provider_asserts_mfa(claims: dict[str, Any]) -> bool:
+    """Whether the ID token says a second factor was used (OpenID Connect `amr`, RFC 8176):
+    "mfa", or methods of two kinds (a password and a one-time code, say). No `amr` counts as
+    one factor (ASVS 5.0 V6.8.4: assume the weakest method when the provider does not say)."""
+    amr = claims.get("amr")
+    if isinstance(amr, str):
+        amr = [amr]
+    if not isinstance(amr, list):
+        return False
+    methods = {value.lower() for value in amr if isinstance(value, str)}
+    return "mfa" in methods or len({AMR_FACTORS[m] for m in methods if m in AMR_FACTORS}) >= 2

@@ -46,7 +46,7 @@ from app.auth.forms import (
     UserForm,
     weight_field,
 )
-from app.auth.models import Organisation, Role, User
+from app.auth.models import Organisation, Role, SignInMethod, User
 from app.auth.schemas import WEIGHT_LABELS
 from app.auth.security import new_token, tokens_match
 from app.db import DbSession
@@ -847,7 +847,8 @@ def sso_callback(
         logger.info("single sign-on refused: %s", exc.reason)
         response: Response = RedirectResponse(f"/login?sso={exc.code}", status_code=303)
     else:
-        response = enter(request, db, user=outcome.user, target=outcome.target, method="sso")
+        method: SignInMethod = "sso_mfa" if outcome.provider_mfa else "sso"
+        response = enter(request, db, user=outcome.user, target=outcome.target, method=method)
     response.delete_cookie(SSO_COOKIE, path="/")
     return response
 
@@ -870,6 +871,7 @@ def _sso_values(current: sso.SettingsView) -> dict[str, Any]:
         domains="\n".join(current.domains),
         button_label=current.button_label,
         trust_provider_emails=current.trust_provider_emails,
+        trust_provider_mfa=current.trust_provider_mfa,
     )
 
 
@@ -910,6 +912,7 @@ def save_sso_settings(
                 domains=(data.domains or "").replace(",", "\n").splitlines(),
                 button_label=data.button_label,
                 trust_provider_emails=data.trust_provider_emails,
+                trust_provider_mfa=data.trust_provider_mfa,
             )
             state = "on" if data.enabled == "yes" else "off"
             return redirect(

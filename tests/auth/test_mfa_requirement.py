@@ -230,14 +230,30 @@ def test_sign_out_is_allowed_while_set_up_is_due(
     assert_redirect(anon.post("/logout", data={"csrf_token": csrf}), "/login")
 
 
-def test_single_sign_on_never_forces_set_up(app: FastAPI, people: People, db: Session) -> None:
+def test_a_single_sign_on_with_the_providers_second_factor_never_forces_set_up(
+    app: FastAPI, people: People, db: Session
+) -> None:
     overdue(db, people.lead)
-    raw, session = auth_service.start_session(db, user=people.lead, method="sso")
+    raw, session = auth_service.start_session(db, user=people.lead, method="sso_mfa")
     db.commit()
     client = PageClient(app, session_cookie=raw, csrf_token=session.csrf_token)
     response = client.get("/curriculum")
     assert response.status_code == 200
     assert "Set up two-step sign-in by" not in response.text
+
+
+def test_a_single_sign_on_of_one_factor_is_held_like_a_password(
+    app: FastAPI, people: People, db: Session
+) -> None:
+    """ASVS 5.0 V6.8.4: a provider that does not say a second factor was used counts as one."""
+    stamp = auth_service.now() - timedelta(days=1)
+    save(db, people.lead, mfa_required_since=stamp, mfa_setup_due=stamp + timedelta(days=14))
+    raw, session = auth_service.start_session(db, user=people.lead, method="sso")
+    db.commit()
+    client = PageClient(app, session_cookie=raw, csrf_token=session.csrf_token)
+    assert "Set up two-step sign-in by" in client.get("/curriculum").text
+    overdue(db, people.lead)
+    assert_redirect(client.get("/curriculum"), SETUP_PAGE)
 
 
 def test_an_existing_password_session_is_held_once_grace_ends(

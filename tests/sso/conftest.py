@@ -48,7 +48,9 @@ def configure_sso(
     """Organisation A's single sign-on through `issuer`, with the client secret in the
     environment (stored directly: the settings' own rules are tested through the API)."""
 
-    def configure(issuer: str, *, trust_provider_emails: bool = False) -> SsoConfig:
+    def configure(
+        issuer: str, *, trust_provider_emails: bool = False, trust_provider_mfa: bool = False
+    ) -> SsoConfig:
         secrets({str(people.org.id): CLIENT_SECRET})
         config = SsoConfig(
             org_id=people.org.id or 0,
@@ -58,6 +60,7 @@ def configure_sso(
             domains=["org-a.example.org"],
             updated_at=datetime.now(UTC),
             trust_provider_emails=trust_provider_emails,
+            trust_provider_mfa=trust_provider_mfa,
         )
         db.add(config)
         db.commit()

@@ -46,6 +46,7 @@ def test_an_admin_sees_empty_settings_first(admin_api: TestClient) -> None:
         "domains": [],
         "button_label": "Sign in with your organisation's account",
         "trust_provider_emails": False,
+        "trust_provider_mfa": False,
         "client_secret_set": False,
         "redirect_uri": "http://testserver/login/sso/callback",
     }
