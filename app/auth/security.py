@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -63,6 +64,56 @@ def is_common(password: str) -> bool:
     return password.strip().lower() in common_passwords()
 
 
+# Words about Tandem and the work it is used for (ASVS 5.0 V6.1.2 and V6.2.11, listed in
+# docs/security.md): a password made of nothing else, with any digits and symbols, is easy
+# to guess for anyone who knows where it is used.
+CONTEXT_WORDS = (
+    "tandem",
+    "mentor",
+    "mentoring",
+    "mentee",
+    "facilitator",
+    "befriending",
+    "visitor",
+    "fostering",
+    "foster",
+    "carer",
+    "children",
+    "child",
+    "care",
+    "council",
+    "social",
+    "services",
+    "fhfpt",
+    "fidelity",
+    "cohort",
+    "welcome",
+    "password",
+    "letmein",
+)
+CONTEXTUAL = (
+    "This password is made of words about Tandem, your work or your email address, which are "
+    "easy to guess. Choose another, such as three or four random words"
+)
+
+
+def _context_words(email: str) -> list[str]:
+    """The list above and the parts of this person's email address (name and domain)."""
+    local, _, domain = email.strip().lower().partition("@")
+    own = re.split(r"[^a-z]+", local + "." + domain)
+    return [*CONTEXT_WORDS, *(part for part in own if part)]
+
+
+def is_contextual(password: str, email: str) -> bool:
+    """Whether the password's letters are only context words (repeated or together), such as
+    "Tandem2026!!" or "MentorMentor1", or there are no letters at all beside them."""
+    letters = re.sub(r"[^a-z]", "", password.lower())
+    if not letters:
+        return False  # digits and symbols alone: the common-password list and length judge
+    words = sorted(set(_context_words(email)), key=len, reverse=True)
+    return re.fullmatch("(?:" + "|".join(map(re.escape, words)) + ")+", letters) is not None
+
+
 def password_problem(password: str, email: str) -> str | None:
     """Why this password may not be used, or None. Every way of setting a password asks
     this: adding a user, changing one's own, a reset or invitation link, the command line."""
@@ -74,6 +125,8 @@ def password_problem(password: str, email: str) -> str | None:
         return "Password must not be the same as the email address"
     if is_common(password):
         return COMMON_PASSWORD
+    if is_contextual(password, email):
+        return CONTEXTUAL
     return None
 
 

@@ -185,6 +185,9 @@ def serve(
         "TANDEM_WORKERS": str(workers),
         "TANDEM_DEMO_PASSWORD": DEMO_PASSWORD,
         "PYTHONUNBUFFERED": "1",
+        # The server's worker sends what the tests cause (invitations, reminders) to files
+        # of this test's own, never the checkout's var/mail/.
+        "TANDEM_MAIL_DIR": str(tmp / "mail"),
         **(env or {}),
     }
     url = databases.copy_of(_template(databases, base_env, demo=demo))
