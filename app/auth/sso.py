@@ -78,6 +78,10 @@ PROBLEMS = {
         "Your organisation's sign-in service has not confirmed your email address, so Tandem "
         "cannot use it. Ask your IT team, or sign in with your password."
     ),
+    "locked": (
+        "This account is locked after too many failed sign-ins. Try again later, or ask your "
+        "organisation's Tandem admin to send you a password reset."
+    ),
     "no_account": (
         "There is no active Tandem account for the address you signed in with. Ask your "
         "organisation's Tandem admin to add you or to reactivate your account."
@@ -654,6 +658,10 @@ def finish(
         raise _refuse(db, user, "account of another organisation", "no_account")
     if not user.active:
         raise _refuse(db, user, "account inactive", "no_account")
+    if user.locked_until is not None and user.locked_until > now():
+        # A lock holds whatever the way in: someone guessing the password may hold the
+        # person's provider account too.
+        raise _refuse(db, user, "account locked", "locked")
     return Outcome(
         user=user,
         target=login.target,

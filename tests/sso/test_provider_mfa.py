@@ -19,7 +19,7 @@ from app.auth.sso import provider_asserts_mfa
 from tests.sso.conftest import ConfigureSso
 from tests.sso.provider import Provider
 from tests.sso.test_flow import back_from_provider, finish
-from tests.support.auth import save
+from tests.support.auth import audit_events, save
 from tests.support.people import People
 
 
@@ -98,3 +98,21 @@ def test_the_setting_is_saved_and_shown(admin_api: TestClient) -> None:
     assert (
         admin_api.put("/api/v1/organisation/sso", json=body).json()["trust_provider_mfa"] is False
     )
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("sso-provider")
+def test_a_locked_account_is_refused_through_single_sign_on_too(
+    anon: TestClient, provider: Provider, configure_sso: ConfigureSso, db: Session, people: People
+) -> None:
+    """A lock after wrong passwords holds whatever the way in, until it ends."""
+    configure_sso(provider.issuer)
+    save(db, people.lead, locked_until=auth_service.now() + timedelta(minutes=10))
+    response = finish(anon, back_from_provider(anon, provider, "lead", "lead@org-a.example.org"))
+    assert response.headers["location"] == "/login?sso=locked"
+    assert "This account is locked" in anon.get("/login?sso=locked").text
+    assert db.exec(select(WebSession).where(WebSession.user_id == people.lead.id)).first() is None
+    assert audit_events(db, entity_id=people.lead.id)[-1].changes["reason"] == [
+        None,
+        "account locked",
+    ]
