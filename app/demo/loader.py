@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from app.auth.models import Organisation, Role, User
@@ -17,12 +18,16 @@ from app.cohorts.models import Cohort
 from app.curriculum.service import latest_curricula
 from app.demo.builder import build_cohorts, build_mentoring
 from app.demo.story import DEMO_ORG, DEMO_USERS, FIRST_WAVE, LEAD, MORE_WAVE
+from app.mail.models import OutboxMessage, OutboxStatus
 from app.mentoring.models import MentorProfile
 
 
 def load_demo(db: Session, *, password: str, today: dt.date | None = None) -> None:
     """Create (or refresh) the demo organisation, as of `today` (default: the lead's date),
-    committing each step."""
+    committing each step. The story happened in the past: the emails its steps queue (new
+    mentees, a safeguarding concern) are dropped, not sent; the worker's reminders about
+    where the demo stands now (a register not recorded, a DBS check running out) still go."""
+    already_queued = db.exec(select(func.max(OutboxMessage.id))).one() or 0
     organisation = _people(db, password)
     db.commit()
     org_id = organisation.id or 0
@@ -66,6 +71,13 @@ def load_demo(db: Session, *, password: str, today: dt.date | None = None) -> No
             today=day,
         )
         build_mentoring(db, org_id=org_id, wave=MORE_WAVE, cohorts=cohorts, today=day)
+    db.execute(
+        delete(OutboxMessage).where(
+            col(OutboxMessage.org_id) == org_id,
+            col(OutboxMessage.id) > already_queued,
+            col(OutboxMessage.status) == OutboxStatus.queued,
+        )
+    )
     db.commit()
 
 
