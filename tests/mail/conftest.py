@@ -7,13 +7,25 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 from sqlalchemy import Engine, delete
 
 from app.config import get_settings
 from app.db import create_db_engine
+from app.mail import delivery
 from app.mail.models import OutboxMessage
+from app.notify import worker
 from tests.support.databases import DatabaseFactory
 from tests.support.smtp import SmtpServer
+
+
+@pytest.fixture(autouse=True)
+def _fresh_loggers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app caches each structlog logger on first use (app/logs.py), after which
+    structlog.testing.capture_logs cannot see it: whichever test used the mail loggers first
+    would leave the others blind. Each test gets loggers not yet used."""
+    for module in (delivery, worker):
+        monkeypatch.setattr(module, "log", structlog.get_logger(module.__name__))
 
 
 @pytest.fixture
