@@ -25,6 +25,7 @@ from app.children.models import Child
 from app.cohorts.models import GroupSession, SessionStatus
 from app.db import create_db_engine
 from app.demo import story
+from app.mail.models import OutboxMessage
 from app.mentoring.matching import service as matching
 from app.mentoring.models import (
     CheckIn,
@@ -307,3 +308,10 @@ def test_a_bad_date_is_one_line() -> None:
     result = CliRunner().invoke(cli.app, ["demo", "--today", "26/11/2026"])
     assert result.exit_code == 2
     assert "is not a date like 2026-11-26" in result.output
+
+
+def test_the_story_sends_no_email_about_its_past(db: Session) -> None:
+    """Building the demo matches mentors and raises a concern through the services, which
+    queue emails; they describe the story's past and are dropped, not sent (the worker's
+    reminders about the demo's present are another matter)."""
+    assert db.exec(select(func.count()).select_from(OutboxMessage)).one() == 0
