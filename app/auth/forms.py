@@ -283,3 +283,11 @@ class SsoSettingsForm(Form):
     domains: Annotated[OptionalText, Field(title="Email domains", max_length=5000)] = None
     button_label: Annotated[OptionalText, Field(title="Button label", max_length=80)] = None
     trust_provider_emails: Tick = False
+
+
+class EndOthersForm(Form):
+    """ "Sign out everywhere else": the current password, or (without one) a code. Either goes
+    to the service as typed: a blank one is a missing one (devices.end_others judges)."""
+
+    password: Annotated[OptionalSecret, Field(title="Your password")] = None
+    code: Annotated[OptionalText, Field(title="Code", max_length=64)] = None
