@@ -119,8 +119,9 @@ def list_signed_in(
 def end_one(db: Session, *, actor: User, kind: Kind, item_id: int) -> None:
     """End one of `actor`'s own browsers or tokens (404 for anyone else's, or one already
     ended)."""
-    model = WebSession if kind == "browser" else ApiToken
-    row = db.get(model, item_id)
+    row: WebSession | ApiToken | None = (
+        db.get(WebSession, item_id) if kind == "browser" else db.get(ApiToken, item_id)
+    )
     what = "signed-in browser" if kind == "browser" else "API token"
     if (
         row is None
