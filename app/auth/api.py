@@ -379,7 +379,7 @@ def my_sessions(
 
 
 @router.delete(
-    "/me/sessions/{session_id}",
+    "/me/sessions/{session_id:int}",
     status_code=204,
     summary="Sign one of my browsers out (404 if it is not mine or has ended)",
     responses=problem_responses(401, 404),
