@@ -58,6 +58,7 @@ from tests.matrix_rows import (
     mentoring_pages,
     mfa,
     notifications,
+    sessions,
     site,
     sso,
 )
@@ -332,6 +333,7 @@ MATRIX += [
         sso,
         notifications,
         mail,
+        sessions,
     )
     for row in module.ROWS
 ]

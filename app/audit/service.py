@@ -117,7 +117,15 @@ def update(
 # What the sign-ins view shows (app/auth: a web sign-in and sign-out, an API token issued
 # or revoked, an account locked after too many wrong passwords). The changes view leaves
 # them out; the API shows every event unless asked for one kind.
-SIGN_IN_ACTIONS = ("sign_in", "sign_out", "issue_token", "revoke_token", "lock", "sign_in_refused")
+SIGN_IN_ACTIONS = (
+    "sign_in",
+    "sign_out",
+    "end_sessions",
+    "issue_token",
+    "revoke_token",
+    "lock",
+    "sign_in_refused",
+)
 LONDON = ZoneInfo("Europe/London")  # the organisation's days, as the pages show them
 
 

@@ -115,6 +115,7 @@ ACTION_WORDS = {
     "sign_in": "Signed in",
     "sign_in_refused": "Single sign-on refused",
     "sign_out": "Signed out",
+    "end_sessions": "Signed out of other browsers or API tokens ended",
     "issue_token": "API token issued (signed in to the API)",
     "revoke_token": "API token revoked",
     "lock": "Account locked after too many wrong passwords",

@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 
-from app.auth import links, mfa, notifications, service, signin, sso
+from app.auth import devices, links, mfa, notifications, service, signin, sso
 from app.auth.deps import AdminUser, CurrentPrincipal, CurrentUser, bearer_token, client_address
 from app.auth.models import Organisation
 from app.auth.schemas import (
+    EndOthersBody,
     ForgotRequest,
     LinkSent,
     MePublic,
@@ -22,6 +23,7 @@ from app.auth.schemas import (
     OrganisationUpdate,
     RecoveryCodesPublic,
     ResetRequestBody,
+    SignedInPublic,
     SsoSettingsPublic,
     SsoSettingsUpdate,
     TokenPublic,
@@ -29,6 +31,7 @@ from app.auth.schemas import (
     UserPublic,
     UserUpdate,
 )
+from app.auth.service import Principal
 from app.db import DbSession
 from app.errors import problem_responses
 from app.exceptions import NotAuthenticated
@@ -340,3 +343,91 @@ def get_sso_settings(db: DbSession, actor: AdminUser) -> SsoSettingsPublic:
 def put_sso_settings(db: DbSession, actor: AdminUser, body: SsoSettingsUpdate) -> SsoSettingsPublic:
     sso.save_settings(db, actor=actor, **body.model_dump())
     return SsoSettingsPublic.model_validate(sso.view_settings(db, actor=actor))
+
+
+# Signed-in browsers and API tokens (app/auth/devices.py) -------------------------------------
+
+
+def _current_ids(
+    request: Request, db: DbSession, principal: Principal
+) -> tuple[int | None, int | None]:
+    """The session or token this request came with: (session id, token id)."""
+    if principal.via == "token":
+        return None, devices.current_token_id(db, bearer_token(request))
+    return (principal.session.id if principal.session else None), None
+
+
+@router.get(
+    "/me/sessions",
+    response_model=list[SignedInPublic],
+    summary="The browsers I am signed in on, then my API tokens (never their values)",
+    responses=problem_responses(401),
+)
+def my_sessions(
+    request: Request, db: DbSession, principal: CurrentPrincipal
+) -> list[SignedInPublic]:
+    session_id, token_id = _current_ids(request, db, principal)
+    return [
+        SignedInPublic.model_validate(item)
+        for item in devices.list_signed_in(
+            db,
+            actor=principal.user,
+            current_session_id=session_id,
+            current_token_id=token_id,
+        )
+    ]
+
+
+@router.delete(
+    "/me/sessions/{session_id:int}",
+    status_code=204,
+    summary="Sign one of my browsers out (404 if it is not mine or has ended)",
+    responses=problem_responses(401, 404),
+)
+def end_my_session(db: DbSession, user: CurrentUser, session_id: PathId) -> Response:
+    devices.end_one(db, actor=user, kind="browser", item_id=session_id)
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/me/tokens/{token_id}",
+    status_code=204,
+    summary="Revoke one of my API tokens (404 if it is not mine or has ended)",
+    responses=problem_responses(401, 404),
+)
+def end_my_token(db: DbSession, user: CurrentUser, token_id: PathId) -> Response:
+    devices.end_one(db, actor=user, kind="token", item_id=token_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/me/sessions/end-others",
+    status_code=204,
+    summary="Sign out everywhere else: every browser and API token but this one, with my "
+    "password (or, without one, a code) again",
+    responses=problem_responses(401, 422, 429),
+)
+def end_other_sessions(
+    request: Request, db: DbSession, principal: CurrentPrincipal, body: EndOthersBody
+) -> Response:
+    session_id, token_id = _current_ids(request, db, principal)
+    devices.end_others(
+        db,
+        actor=principal.user,
+        session=principal.session if session_id is not None else None,
+        token_id=token_id,
+        password=body.password,
+        code=body.code,
+    )
+    return Response(status_code=204)
+
+
+@router.post(
+    "/users/{user_id}/sign-out",
+    status_code=204,
+    summary="Sign a person out of every browser and revoke their API tokens (admin)",
+    responses=problem_responses(401, 403, 404),
+)
+def sign_user_out(db: DbSession, actor: AdminUser, user_id: PathId) -> Response:
+    devices.sign_out_everywhere(db, actor=actor, user_id=user_id)
+    return Response(status_code=204)

@@ -284,3 +284,11 @@ class SsoSettingsForm(Form):
     button_label: Annotated[OptionalText, Field(title="Button label", max_length=80)] = None
     trust_provider_emails: Tick = False
     trust_provider_mfa: Tick = False
+
+
+class EndOthersForm(Form):
+    """ "Sign out everywhere else": the current password, or (without one) a code. Either goes
+    to the service as typed: a blank one is a missing one (devices.end_others judges)."""
+
+    password: Annotated[OptionalSecret, Field(title="Your password")] = None
+    code: Annotated[OptionalText, Field(title="Code", max_length=64)] = None

@@ -32,7 +32,7 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.auth.models import Organisation, RecoveryCode, Role, SignInChallenge, User
 from app.auth.security import new_token, token_digest
-from app.auth.service import get_user, note_mfa_requirement, now
+from app.auth.service import end_sessions, get_user, note_mfa_requirement, now
 from app.auth.signin import (
     ACCOUNT_LOCKED,
     _clear_failures,
@@ -355,7 +355,8 @@ def disable(db: Session, *, actor: User, code: str) -> None:
 
 def admin_reset(db: Session, *, actor: User, user_id: int) -> User:
     """An admin turns someone's MFA off (a lost phone): they set it up again at their next
-    sign-in if their role requires it. 409 if it is not on or being set up."""
+    sign-in if their role requires it, and every browser and API token of theirs ends. 409
+    if it is not on or being set up."""
     if actor.role != Role.admin:
         raise Forbidden("Only an admin can reset two-step sign-in.")
     user = get_user(db, actor=actor, user_id=user_id)
@@ -363,5 +364,7 @@ def admin_reset(db: Session, *, actor: User, user_id: int) -> User:
         raise Conflict(f"{user.name} has not set up two-step sign-in.")
     _turn_off(db, user)
     _audit(db, actor=actor, user=user, action="mfa_reset", what="reset by an admin")
+    # A lost phone may be in someone else's hands, signed in: every browser and token ends.
+    end_sessions(db, actor=actor, user=user, reason="two-step sign-in reset by an admin")
     _tell(db, user, "reset by your organisation's admin")
     return user

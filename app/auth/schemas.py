@@ -230,3 +230,33 @@ class SsoSettingsUpdate(BaseModel):
     button_label: str | None = Field(default=None, max_length=80)
     trust_provider_emails: bool = False
     trust_provider_mfa: bool = False
+
+
+# Signed-in browsers and API tokens (app/auth/devices.py) -------------------------------------
+
+
+class SignedInPublic(BaseModel):
+    """A browser signed in as me, or one of my API tokens (never the token itself)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int = Field(description="The session's id (kind browser) or the token's (kind token)")
+    kind: Literal["browser", "token"]
+    method: Literal["password", "sso", "sso_mfa"] = Field(
+        description="How it was signed in (sso_mfa: single sign-on, the provider's two steps)"
+    )
+    created_at: datetime
+    last_seen_at: datetime | None = Field(description="Last request (browsers only)")
+    expires_at: datetime = Field(description="When it ends unless used (browsers) or at all")
+    current: bool = Field(description="The one this request came with")
+
+
+class EndOthersBody(BaseModel):
+    """Proof of who I am, again: my current password, or (without a password) a code from
+    my authenticator app or a recovery code. Without either (single sign-on only), a
+    browser signed in within the last ten minutes may send {}."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    password: str | None = Field(default=None, max_length=1024)
+    code: str | None = Field(default=None, max_length=64)

@@ -502,3 +502,65 @@ def note_mfa_requirement(org: Organisation, users: list[User]) -> None:
                 user.mfa_required_since, user.mfa_setup_due = since, due
         elif user.mfa_required_since is not None or user.mfa_setup_due is not None:
             user.mfa_required_since, user.mfa_setup_due = None, None
+
+
+# Ending someone's sessions and tokens, audited (app/auth/devices.py) -------------------------
+
+
+def end_sessions(
+    db: Session,
+    *,
+    actor: User,
+    user: User,
+    keep_session_id: int | None = None,
+    keep_token_id: int | None = None,
+    only_session_id: int | None = None,
+    only_token_id: int | None = None,
+    reason: str,
+) -> tuple[list[int], list[int]]:
+    """End `user`'s signed-in browsers and API tokens that have not ended yet, but those
+    kept (or only the one named): (session ids, token ids) ended. One audit event names
+    them (ids only, never a token); nothing ended writes none."""
+    stamp = now()
+    only = only_session_id is not None or only_token_id is not None
+    sessions = select(WebSession.id).where(
+        WebSession.user_id == user.id, col(WebSession.revoked_at).is_(None)
+    )
+    if keep_session_id is not None:
+        sessions = sessions.where(WebSession.id != keep_session_id)
+    if only:
+        sessions = sessions.where(WebSession.id == only_session_id)
+    tokens = select(ApiToken.id).where(
+        ApiToken.user_id == user.id, col(ApiToken.revoked_at).is_(None)
+    )
+    if keep_token_id is not None:
+        tokens = tokens.where(ApiToken.id != keep_token_id)
+    if only:
+        tokens = tokens.where(ApiToken.id == only_token_id)
+    session_ids = [i for i in db.exec(sessions).all() if i is not None]
+    token_ids = [i for i in db.exec(tokens).all() if i is not None]
+    if session_ids:
+        db.execute(
+            update(WebSession)
+            .where(col(WebSession.id).in_(session_ids))
+            .values(revoked_at=stamp)
+            .execution_options(synchronize_session="fetch")
+        )
+    if token_ids:
+        db.execute(
+            update(ApiToken)
+            .where(col(ApiToken.id).in_(token_ids))
+            .values(revoked_at=stamp)
+            .execution_options(synchronize_session="fetch")
+        )
+    if session_ids or token_ids:
+        audit.record(
+            db,
+            org_id=user.org_id,
+            actor=actor,
+            action="end_sessions",
+            entity="user",
+            entity_id=user.id,
+            changes={"sessions": session_ids, "tokens": token_ids, "reason": reason},
+        )
+    return session_ids, token_ids

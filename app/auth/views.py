@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
-from app.auth import links, mfa, notifications, service, signin, sso
+from app.auth import devices, links, mfa, notifications, service, signin, sso
 from app.auth.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -30,6 +30,7 @@ from app.auth.forms import (
     REGION_OPTIONS,
     ROLE_OPTIONS,
     CodeForm,
+    EndOthersForm,
     ForgotForm,
     MfaSettingsForm,
     NewPasswordForm,
@@ -922,4 +923,85 @@ def save_sso_settings(
             )
     return show_again(
         request, db, "auth/sso_settings.html", lambda: _sso_settings_page(db, actor), submission
+    )
+
+
+# Signed-in browsers (app/auth/devices.py) ----------------------------------------------------
+
+SIGNED_OUT_ONE = "That browser has been signed out."
+SIGNED_OUT_OTHERS = "You have been signed out everywhere else."
+NOTHING_ELSE = "You were not signed in anywhere else."
+
+
+def _sessions_page(db: DbSession, principal: Any, **extra: Any) -> dict[str, Any]:
+    session_id = principal.session.id if principal.session else None
+    items = devices.list_signed_in(db, actor=principal.user, current_session_id=session_id)
+    browsers = [i for i in items if i.kind == "browser"]
+    return {
+        "browsers": browsers,
+        "others": [b for b in browsers if not b.current],
+        "tokens": [i for i in items if i.kind == "token"],
+        "proof": devices.proof_needed(principal.user),
+        "errors": {},
+        "values": {},
+        **extra,
+    }
+
+
+@router.get("/account/sessions", response_class=HTMLResponse)
+def sessions_page(request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
+    return render(request, "auth/sessions.html", _sessions_page(db, principal))
+
+
+@router.post("/account/sessions/{session_id}/end", response_class=HTMLResponse)
+def end_session_page(
+    request: Request, db: DbSession, principal: CurrentPrincipal, session_id: PathId
+) -> Response:
+    devices.end_one(db, actor=principal.user, kind="browser", item_id=session_id)
+    return redirect(request, "/account/sessions", notice=SIGNED_OUT_ONE)
+
+
+@router.post("/account/sessions/end-others", response_class=HTMLResponse)
+def end_others_page(
+    request: Request, db: DbSession, principal: CurrentPrincipal, form: FormData
+) -> Response:
+    submission = EndOthersForm.read(form)
+    if data := submission.data:
+        try:
+            with submission.saving():
+                sessions, tokens = devices.end_others(
+                    db,
+                    actor=principal.user,
+                    session=principal.session,
+                    token_id=None,
+                    password=data.password,
+                    code=data.code,
+                )
+                notice = SIGNED_OUT_OTHERS if sessions or tokens else NOTHING_ELSE
+                return redirect(request, "/account/sessions", notice=notice)
+        except TooManyRequests as exc:
+            return render(
+                request,
+                "auth/sessions.html",
+                _sessions_page(db, principal, errors={"form": exc.detail}),
+                status_code=429,
+                headers={"Retry-After": str(exc.retry_after)},
+            )
+    return show_again(
+        request,
+        db,
+        "auth/sessions.html",
+        lambda: _sessions_page(db, principal),
+        submission,
+    )
+
+
+@router.post("/admin/users/{user_id}/sign-out", response_class=HTMLResponse)
+def sign_user_out(request: Request, db: DbSession, actor: AdminUser, user_id: PathId) -> Response:
+    user = devices.sign_out_everywhere(db, actor=actor, user_id=user_id)
+    return redirect(
+        request,
+        f"/admin/users/{user_id}",
+        notice=f"{user.name} has been signed out of every browser, and their API tokens "
+        "no longer work.",
     )
