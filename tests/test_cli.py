@@ -124,7 +124,7 @@ def test_demo_on_todays_date_twice(tmp_path: Path) -> None:
     for args in (["db", "upgrade"], ["curriculum", "load"]):
         done = tandem(*args, database_url=url)
         assert done.returncode == 0, done.stderr
-    env = {"TANDEM_DEMO_PASSWORD": "demo password 1234", "TANDEM_PASSWORD_HASH_FAST": "true"}
+    env = {"TANDEM_DEMO_PASSWORD": "a walk in the demo 1234", "TANDEM_PASSWORD_HASH_FAST": "true"}
     engine = create_engine(url)
 
     def counts() -> dict[str, int]:
@@ -138,7 +138,7 @@ def test_demo_on_todays_date_twice(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr
     lines = first.stdout.splitlines()
     assert lines[0] == "Demo organisation: Tandem demo council"
-    assert "(password: demo password 1234)" in lines[1]
+    assert "(password: a walk in the demo 1234)" in lines[1]
     assert [line.split()[:2] for line in lines[2:]] == [[r, e] for e, _n, r in DEMO_USERS]
     built = counts()
     assert built["cohort"] == 3
