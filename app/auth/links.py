@@ -123,37 +123,31 @@ def _organisation_name(db: Session, user: User) -> str:
 
 def invite(db: Session, *, actor: User | None, user: User) -> None:
     """Send `user` (who has no password yet) a new invitation; older ones stop working."""
-    raw, link = _issue(db, user=user, purpose=LinkPurpose.invitation, sender=actor)
-    mail.send(
-        db,
-        recipient=user,
-        kind=Kind.invitation,
-        context={
-            "inviter": actor.name if actor else None,
-            "organisation": _organisation_name(db, user),
-            "path": link_path(raw),
-            "expires_at": link.expires_at,
-        },
-    )
-    audit.record(
-        db,
-        org_id=user.org_id,
-        actor=actor,
-        action="invite",
-        entity="user",
-        entity_id=user.id,
-        changes={"expires_at": link.expires_at.isoformat()},
-    )
+    _send_link(db, user=user, sender=actor, purpose=LinkPurpose.invitation)
+
+
+# What each kind of link is sent as: its email, its audit action, and the template's name
+# for who sent it.
+_SENDING = {
+    LinkPurpose.invitation: (Kind.invitation, "invite", "inviter"),
+    LinkPurpose.reset: (Kind.password_reset, "send_reset", "sender"),
+}
 
 
 def _send_reset(db: Session, *, user: User, sender: User | None) -> None:
-    raw, link = _issue(db, user=user, purpose=LinkPurpose.reset, sender=sender)
+    _send_link(db, user=user, sender=sender, purpose=LinkPurpose.reset)
+
+
+def _send_link(db: Session, *, user: User, sender: User | None, purpose: LinkPurpose) -> None:
+    """A new link of this purpose (older ones stop working), its email, and its audit event."""
+    kind, action, sent_by = _SENDING[purpose]
+    raw, link = _issue(db, user=user, purpose=purpose, sender=sender)
     mail.send(
         db,
         recipient=user,
-        kind=Kind.password_reset,
+        kind=kind,
         context={
-            "sender": sender.name if sender else None,
+            sent_by: sender.name if sender else None,
             "organisation": _organisation_name(db, user),
             "path": link_path(raw),
             "expires_at": link.expires_at,
@@ -163,7 +157,7 @@ def _send_reset(db: Session, *, user: User, sender: User | None) -> None:
         db,
         org_id=user.org_id,
         actor=sender,
-        action="send_reset",
+        action=action,
         entity="user",
         entity_id=user.id,
         changes={"expires_at": link.expires_at.isoformat()},
