@@ -31,7 +31,7 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.models import Organisation, RecoveryCode, Role, SignInChallenge, User
-from app.auth.security import new_token, token_digest
+from app.auth.security import hash_password, new_token, token_digest, verify_password
 from app.auth.service import end_sessions, get_user, note_mfa_requirement, now
 from app.auth.signin import (
     ACCOUNT_LOCKED,
@@ -105,9 +105,10 @@ def _digits(code: str) -> str | None:
     return plain if re.fullmatch(r"\d{6}", plain) else None
 
 
-def _recovery_digest(code: str) -> str | None:
+def _recovery_plain(code: str) -> str | None:
+    """A recovery code as typed ("abcde-fghij", any case) as its ten characters, else None."""
     plain = re.sub(r"[\s-]", "", code).lower()
-    return token_digest(plain) if re.fullmatch(r"[a-z2-7]{10}", plain) else None
+    return plain if re.fullmatch(r"[a-z2-7]{10}", plain) else None
 
 
 def _matching_step(secret: str, digits: str) -> int | None:
@@ -141,16 +142,24 @@ def _use_totp(db: Session, user: User, secret: str, code: str) -> bool:
 
 
 def _use_recovery_code(db: Session, user: User, code: str) -> bool:
-    digest = _recovery_digest(code)
-    if digest is None:
+    """Accept a recovery code once. Each is kept as an Argon2 hash (50 random bits is less
+    than the 112 a plain digest would need, ASVS 5.0 V6.5.2), so the unused ones (ten at
+    most) are checked in turn; using the match is one conditional UPDATE, so two requests
+    with the same code cannot both use it."""
+    plain = _recovery_plain(code)
+    if plain is None:
+        return False
+    unused = db.exec(
+        select(RecoveryCode.id, RecoveryCode.code_hash).where(
+            RecoveryCode.user_id == user.id, col(RecoveryCode.used_at).is_(None)
+        )
+    ).all()
+    match = next((row_id for row_id, hashed in unused if verify_password(plain, hashed)[0]), None)
+    if match is None:
         return False
     used = db.execute(
         update(RecoveryCode)
-        .where(
-            col(RecoveryCode.user_id) == user.id,
-            col(RecoveryCode.code_hash) == digest,
-            col(RecoveryCode.used_at).is_(None),
-        )
+        .where(col(RecoveryCode.id) == match, col(RecoveryCode.used_at).is_(None))
         .values(used_at=now())
         .execution_options(synchronize_session=False)
     )
@@ -310,7 +319,7 @@ def confirm(db: Session, *, actor: User, code: str) -> None:
 
 
 def new_recovery_codes(db: Session, *, user: User) -> list[str]:
-    """Ten new single-use codes (the old set ends): shown once, kept as SHA-256."""
+    """Ten new single-use codes (the old set ends): shown once, kept as Argon2 hashes."""
     db.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
     stamp = now()
     codes: list[str] = []
@@ -318,7 +327,7 @@ def new_recovery_codes(db: Session, *, user: User) -> list[str]:
     for _ in range(RECOVERY_CODES):
         plain = "".join(secrets.choice(alphabet) for _ in range(10))
         codes.append(f"{plain[:5]}-{plain[5:]}")
-        db.add(RecoveryCode(user_id=user.id or 0, code_hash=token_digest(plain), created_at=stamp))
+        db.add(RecoveryCode(user_id=user.id or 0, code_hash=hash_password(plain), created_at=stamp))
     return codes
 
 

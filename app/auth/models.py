@@ -226,13 +226,13 @@ class ResetRequest(SQLModel, table=True):
 
 
 class RecoveryCode(SQLModel, table=True):
-    """A single-use code for signing in without the phone: only its SHA-256 is kept."""
+    """A single-use code for signing in without the phone: only its Argon2 hash is kept."""
 
     __tablename__ = "recovery_code"
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE", index=True)
-    code_hash: str = Field(max_length=64)
+    code_hash: str = Field(max_length=255)  # Argon2 (app/auth/mfa.py)
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from app.auth import mfa
 from app.auth.models import RecoveryCode, User
-from app.auth.security import token_digest
+from app.auth.security import verify_password
 from tests.auth.mfa_support import STEP, code_at, mails, turn_on
 from tests.support.auth import (
     TOKEN_URL,
@@ -160,9 +160,13 @@ def test_recovery_codes_work_once_each(client: TestClient, people: People, db: S
     _, codes = turn_on(db, people.mentor)
     assert len(codes) == 10
     assert len(set(codes)) == 10
-    # Kept as digests, never as typed.
+    # Kept as salted Argon2 hashes (ASVS 5.0 V6.5.2), never as typed.
     rows = db.exec(select(RecoveryCode).where(RecoveryCode.user_id == people.mentor.id)).all()
-    assert {r.code_hash for r in rows} == {token_digest(c.replace("-", "")) for c in codes}
+    assert all(r.code_hash.startswith("$argon2id$") for r in rows)
+    assert not {c.replace("-", "") for c in codes} & {r.code_hash for r in rows}
+    plain = sorted(c.replace("-", "") for c in codes)
+    matched = sorted(p for p in plain for r in rows if verify_password(p, r.code_hash)[0])
+    assert matched == plain
     assert token_with(client, people.mentor, codes[0]).status_code == 200
     reused = assert_problem(token_with(client, people.mentor, codes[0]), 401)
     assert reused["mfa_required"] is True
