@@ -34,6 +34,7 @@ from app.mentoring.models import (
     MentorVisit,
     VisitAssignment,
 )
+from app.outcomes.models import Assessment, LifeEvent, Measure
 from app.sessions.models import (
     Attendance,
     Coverage,
@@ -49,6 +50,7 @@ __all__ = [
     "AccountLink",
     "Activity",
     "ApiToken",
+    "Assessment",
     "Attendance",
     "AuditEvent",
     "CalendarFeed",
@@ -65,8 +67,10 @@ __all__ = [
     "FlagAcknowledgement",
     "GroupSession",
     "IdempotencyKey",
+    "LifeEvent",
     "LoginFailure",
     "Match",
+    "Measure",
     "MentorProfile",
     "MentorVisit",
     "Organisation",

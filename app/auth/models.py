@@ -1,5 +1,6 @@
 """Organisations (tenants), users, and the credentials people and clients hold."""
 
+import secrets
 from datetime import datetime
 from enum import StrEnum
 from typing import Literal
@@ -93,6 +94,16 @@ class Organisation(SQLModel, table=True):
         sa_column=Column(JSON, nullable=False, server_default='["admin", "lead"]'),
     )
     mfa_grace_days: int = Field(default=DEFAULT_MFA_GRACE_DAYS, ge=0, le=90)
+    # Outcomes (app/outcomes): each timepoint's window, in weeks. Baseline: from this many
+    # weeks before the child's first session to their second; end: from the cohort's last
+    # session to this many weeks after; follow-ups: 6 and 12 months after the last session,
+    # give or take this many weeks.
+    outcome_baseline_weeks: int = Field(default=6, ge=0, le=26)
+    outcome_end_weeks: int = Field(default=6, ge=1, le=26)
+    outcome_follow_up_weeks: int = Field(default=6, ge=1, le=13)
+    # The key of the evaluators' file's pseudonyms (HMAC-SHA256 of the child's id): random,
+    # never shown, so a pseudonym is stable across exports and cannot be reversed.
+    pseudonym_key: str = Field(default_factory=lambda: secrets.token_hex(32), max_length=64)
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 

@@ -1,0 +1,21 @@
+"""Issue 17: the measures' loader (PLACEHOLDER: filled by its helper; if no schema change is needed, say why here)
+
+Revision ID: i17_measures
+Revises: i17_outcomes
+Create Date: 2026-12-01 03:10:00
+"""
+
+from collections.abc import Sequence
+
+revision: str = "i17_measures"
+down_revision: str | Sequence[str] | None = "i17_outcomes"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
