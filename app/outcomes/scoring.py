@@ -86,7 +86,8 @@ def score(
                 problems.append(
                     _problem(
                         f"items.{item.key}",
-                        f"Item {number} must be from {scale_range.min} to {scale_range.max}",
+                        f"Item {number} must be a whole number"
+                        f" from {scale_range.min} to {scale_range.max}",
                     )
                 )
     if problems:
