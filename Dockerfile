@@ -27,10 +27,11 @@ COPY --from=build /opt/venv /opt/venv
 COPY alembic.ini ./
 COPY migrations ./migrations
 COPY curriculum ./curriculum
+COPY outcomes ./outcomes
 RUN mkdir var && chown tandem:tandem var
 USER tandem
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
     CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status != 200)"
-# Migrate, load the curriculum (a no-op when unchanged), then serve with TANDEM_WORKERS workers.
-CMD ["sh", "-c", "tandem db upgrade && tandem curriculum load && exec tandem serve"]
+# Migrate, load the curriculum and the measures (no-ops when unchanged), then serve with TANDEM_WORKERS workers.
+CMD ["sh", "-c", "tandem db upgrade && tandem curriculum load && tandem outcomes load && exec tandem serve"]

@@ -8,7 +8,7 @@ CHROMIUM := /usr/bin/chromium
 .PHONY: run test install install-dev lint importlint fmt typecheck unit e2e bench load browser sso-provider lock vendor-check clean help
 
 help:
-	@echo "make run    - install, migrate a SQLite database under var/, load the curriculum, serve on http://127.0.0.1:8000"
+	@echo "make run    - install, migrate a SQLite database under var/, load the curriculum and measures, serve on http://127.0.0.1:8000"
 	@echo "make test   - install what tests need, lint, type-check and run the whole suite"
 	@echo "make lint   - ruff, ruff format --check and the import contracts (make importlint alone)"
 	@echo "make fmt    - fix what ruff can fix, then format the code"
@@ -35,6 +35,7 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(BIN)/tandem db upgrade
 	$(BIN)/tandem curriculum load
+	$(BIN)/tandem outcomes load
 	$(BIN)/tandem demo
 	@echo "Tandem is starting on http://127.0.0.1:8000 (Ctrl+C stops it)."
 	$(BIN)/tandem serve

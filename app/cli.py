@@ -31,9 +31,11 @@ app = typer.Typer(
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 curriculum_app = typer.Typer(help="Programme content in curriculum/.", no_args_is_help=True)
 users_app = typer.Typer(help="People who sign in to Tandem.", no_args_is_help=True)
+outcomes_app = typer.Typer(help="Outcome measures in outcomes/.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(curriculum_app, name="curriculum")
+app.add_typer(outcomes_app, name="outcomes")
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -142,6 +144,59 @@ def curriculum_load(
     for result in results:
         state = "loaded as" if result.created else "unchanged, still"
         typer.echo(f"{result.slug}: {state} version {result.version}")
+
+
+def _print_measure_problems(exc: Exception) -> None:
+    from app.outcomes.measures.source import MeasureError
+
+    assert isinstance(exc, MeasureError)
+    for problem in exc.problems:
+        typer.echo(str(problem), err=True)
+    count = len(exc.problems)
+    typer.echo(f"{count} problem{'s' if count != 1 else ''}; nothing was loaded.", err=True)
+
+
+@outcomes_app.command("validate")
+def outcomes_validate(
+    path: Annotated[Path, typer.Argument(help="A measure file, or a folder of them.")],
+) -> None:
+    """Check measure files without touching the database."""
+    from app.outcomes.measures.source import MeasureError, read_all
+
+    try:
+        measures = read_all(path)
+    except MeasureError as exc:
+        _print_measure_problems(exc)
+        raise typer.Exit(1) from None
+    for measure in measures:
+        typer.echo(f"{measure.key}: {len(measure.scales)} scales, valid")
+
+
+@outcomes_app.command("load")
+def outcomes_load(
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="A measure file, or a folder of them (default: outcomes/)."),
+    ] = None,
+) -> None:
+    """Load measures; changed content becomes a new version, unchanged content is left alone."""
+    from app.outcomes.measures.service import load_path
+    from app.outcomes.measures.source import MeasureError
+
+    settings = get_settings()
+    target = path or Path("outcomes")
+    with database_errors():
+        engine = create_db_engine(settings.database_url)
+        try:
+            with Session(engine) as db:
+                results = load_path(db, target)
+                db.commit()
+        except MeasureError as exc:
+            _print_measure_problems(exc)
+            raise typer.Exit(1) from None
+    for result in results:
+        state = "loaded as" if result.created else "unchanged, still"
+        typer.echo(f"{result.key}: {state} version {result.version}")
 
 
 def _session() -> Session:

@@ -40,6 +40,8 @@ from app.mentoring.visits import views as visits_views
 from app.mentoring.week import views as week_views
 from app.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from app.notify.worker import SERVE_WORKER_ENV, Worker
+from app.outcomes.measures import api as measures_api
+from app.outcomes.measures import views as measures_views
 from app.records import api as records_api
 from app.sessions import api as sessions_api
 from app.sessions import views as sessions_views
@@ -55,6 +57,7 @@ def _api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
     router.include_router(auth_api.router)
     router.include_router(curriculum_api.router)
+    router.include_router(measures_api.router)
     router.include_router(audit_api.router)
     router.include_router(children_api.router)
     router.include_router(children_api.lists_router)
@@ -137,6 +140,7 @@ def create_app() -> FastAPI:
     app.include_router(auth_views.router)
     app.include_router(audit_views.router)
     app.include_router(curriculum_views.router)
+    app.include_router(measures_views.router)
     app.include_router(children_views.router)
     app.include_router(cohorts_views.router)
     app.include_router(sessions_views.router)

@@ -44,10 +44,11 @@ class Band(Strict):
 
 class Norms(Strict):
     """For one informant: the scale's standard deviation and reliability (for the reliable
-    change index), and its bands, each from a published source."""
+    change index), and its bands, each from a published source. A figure that is not
+    published for this informant is left out (no reliable change without both)."""
 
-    sd: float = Field(gt=0)
-    reliability: float = Field(gt=0, lt=1)
+    sd: float | None = Field(default=None, gt=0)
+    reliability: float | None = Field(default=None, gt=0, lt=1)
     source: Source
     bands: list[Band] = Field(default_factory=list)
 

@@ -53,7 +53,11 @@ def score(
             value = scores.get(scale.key)
             if value is None:
                 problems.append(_problem(f"scores.{scale.key}", f"Enter the {scale.name} score"))
-            elif isinstance(value, bool) or not math.isfinite(float(value)):
+            elif (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(float(value))
+            ):
                 problems.append(_problem(f"scores.{scale.key}", f"Enter {scale.name} as a number"))
             elif not scale.min <= float(value) <= scale.max:
                 problems.append(
@@ -74,11 +78,16 @@ def score(
             answer = items.get(item.key)
             if answer is None:
                 problems.append(_problem(f"items.{item.key}", f"Answer item {number}"))
-            elif isinstance(answer, bool) or not scale_range.min <= answer <= scale_range.max:
+            elif (
+                isinstance(answer, bool)
+                or not isinstance(answer, int)
+                or not scale_range.min <= answer <= scale_range.max
+            ):
                 problems.append(
                     _problem(
                         f"items.{item.key}",
-                        f"Item {number} must be from {scale_range.min} to {scale_range.max}",
+                        f"Item {number} must be a whole number"
+                        f" from {scale_range.min} to {scale_range.max}",
                     )
                 )
     if problems:
@@ -107,7 +116,7 @@ def reliable_change(
     which way is better. None when the scale has no norms for this informant."""
     scale = _scale(definition, scale_key)
     norms = scale.norms.get(informant)
-    if norms is None:
+    if norms is None or norms.sd is None or norms.reliability is None:
         return None
     se_diff = norms.sd * math.sqrt(2) * math.sqrt(1 - norms.reliability)
     rci = (after - before) / se_diff

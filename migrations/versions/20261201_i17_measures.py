@@ -1,4 +1,8 @@
-"""Issue 17: the measures' loader (PLACEHOLDER: filled by its helper; if no schema change is needed, say why here)
+"""Issue 17: the measures' loader. No schema change: the measure table (key, version, name,
+content_hash, definition JSON, loaded_at; unique key and version) made by i17_outcomes holds
+everything `tandem outcomes load` stores, and the measures are loaded from outcomes/ by that
+command, not by a migration (like the curriculum), so that changed files load as new
+versions without a new revision.
 
 Revision ID: i17_measures
 Revises: i17_outcomes

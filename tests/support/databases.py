@@ -16,9 +16,11 @@ from sqlmodel import Session
 
 from app.curriculum.service import load_path
 from app.db import create_db_engine, parse_database_url
+from app.outcomes.measures.service import load_path as load_measures
 
 ROOT = Path(__file__).resolve().parents[2]
 CURRICULUM = ROOT / "curriculum"
+OUTCOMES = ROOT / "outcomes"
 
 
 def _given_url() -> str | None:
@@ -53,6 +55,7 @@ class DatabaseFactory:
             engine = create_db_engine(url)
             with Session(engine) as db:
                 load_path(db, CURRICULUM)
+                load_measures(db, OUTCOMES)
                 db.commit()
             engine.dispose()
         return url

@@ -164,6 +164,7 @@ def _template(databases: DatabaseFactory, env: Mapping[str, str], *, demo: bool)
         made = {**env, "TANDEM_DATABASE_URL": url}
         run_tandem(["db", "upgrade"], made)
         run_tandem(["curriculum", "load"], made)
+        run_tandem(["outcomes", "load"], made)
         if demo:
             run_tandem(["demo"], made)
         _TEMPLATES[key] = url

@@ -1,0 +1,1 @@
+"""The measures as data: outcomes/*.yaml read and checked, loaded, and shown."""
