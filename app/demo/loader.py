@@ -17,6 +17,7 @@ from app.clock import today_for
 from app.cohorts.models import Cohort
 from app.curriculum.service import latest_curricula
 from app.demo.builder import build_cohorts, build_mentoring
+from app.demo.outcomes import build_outcomes
 from app.demo.story import DEMO_ORG, DEMO_USERS, FIRST_WAVE, LEAD, MORE_WAVE
 from app.mail.models import OutboxMessage, OutboxStatus
 from app.mentoring.models import MentorProfile
@@ -78,6 +79,10 @@ def load_demo(db: Session, *, password: str, today: dt.date | None = None) -> No
             col(OutboxMessage.status) == OutboxStatus.queued,
         )
     )
+    db.commit()
+
+    # The children's assessments (each measure that is loaded) and their life events.
+    build_outcomes(db, org_id=org_id, today=day)
     db.commit()
 
 

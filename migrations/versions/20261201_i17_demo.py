@@ -1,4 +1,7 @@
-"""Issue 17: the demo's and seed-scale's assessments and events (PLACEHOLDER: filled by its helper; if no schema change is needed, say why here)
+"""Issue 17: the demo's assessments and life events. No schema change: `tandem demo`
+(app/demo/outcomes.py) writes rows into the assessment and life_event tables that
+i17_outcomes created, with the columns they already have; nothing of the demo lives in the
+schema.
 
 Revision ID: i17_demo
 Revises: i17_report
