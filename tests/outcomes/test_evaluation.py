@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from app.auth.models import Organisation
 from app.cohorts.models import Cohort, GroupSession, SessionStatus
 from app.csvout import BOM
+from app.mentoring.models import Match, MentorVisit, VisitStatus
 from app.outcomes.evaluation import service
 from app.outcomes.models import EventKind, Measure, Timepoint
 from app.sessions.models import Attendance, AttendanceStatus
@@ -272,3 +273,43 @@ def test_data_dictionary_describes_every_column(
     assert signed.pages(people.facilitator).get("/outcomes/evaluation").status_code == 403
     assert signed.api(people.facilitator).get("/api/v1/evaluation.csv").status_code == 403
     assert signed.api(people.mentor).get("/api/v1/evaluation.csv").status_code == 403
+
+
+def test_mentoring_hours_and_weeks_in_band_per_child(
+    lead_api: TestClient, db: Session, people: People, cohort: dict[str, Any]
+) -> None:
+    org = people.lead.org_id
+    child_id = enrolled_child(db, org_id=org, cohort_id=cohort["id"], start=MONDAY, reference="M-1")
+    now = datetime.now(UTC)
+    match = Match(
+        org_id=org,
+        child_id=child_id,
+        mentor_id=people.mentor.id or 0,
+        start_date=dt.date(2027, 2, 15),
+        end_date=dt.date(2027, 2, 28),  # two match-weeks: 15 and 22 February
+        score=0.5,
+        created_by=people.lead.id or 0,
+        created_at=now,
+    )
+    db.add(match)
+    db.flush()
+    for day, minutes in ((dt.date(2027, 2, 16), 150), (dt.date(2027, 2, 23), 60)):
+        db.add(
+            MentorVisit(
+                org_id=org,
+                match_id=match.id or 0,
+                mentor_id=people.mentor.id or 0,
+                child_id=child_id,
+                date=day,
+                minutes=minutes,
+                status=VisitStatus.completed,
+                created_by=people.mentor.id or 0,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    db.commit()
+    row = _read(lead_api.get("/api/v1/evaluation.csv"))[0]
+    assert row["match_weeks"] == "2"
+    assert row["mentoring_hours_per_week"] == "1.75"  # 210 minutes over 2 weeks
+    assert row["weeks_in_band"] == "1"  # 2.5 hours is in the band of 2 to 4; 1 hour is not

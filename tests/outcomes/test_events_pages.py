@@ -114,3 +114,27 @@ def test_facilitators_and_mentors_see_no_life_events(
     assert response.status_code == 403
     admin = signed.pages(people.admin)
     assert "SENSITIVE" in admin.get(f"/children/{child['id']}").text
+
+
+def test_the_childs_facilitator_sees_the_child_but_not_their_life_events(
+    lead_api: TestClient,
+    signed: Signed,
+    people: People,
+    make_child: MakeChild,
+    cohort: dict[str, Any],
+) -> None:
+    child = make_child()
+    enrolled = lead_api.post(
+        f"/api/v1/cohorts/{cohort['id']}/enrolments",
+        json={"child_id": child["id"], "start_date": "2026-09-07"},
+    )
+    assert enrolled.status_code == 201, enrolled.text
+    lead_api.post(
+        f"/api/v1/children/{child['id']}/events",
+        json={"kind": "police_contact", "date": "2027-01-04", "note": "SENSITIVE"},
+    )
+    page = signed.pages(people.facilitator).get(f"/children/{child['id']}")
+    assert page.status_code == 200  # the facilitator runs the child's group
+    assert 'id="life-events"' not in page.text
+    assert "SENSITIVE" not in page.text
+    assert "Add a life event" not in page.text
