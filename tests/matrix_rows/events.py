@@ -68,6 +68,19 @@ ROWS: list[dict[str, Any]] = [
         "pages": True,
     },
     {
+        "method": "GET",
+        "path": "/children/{child_id}/events/{missing_id}/edit",
+        "expect": _expect({"admin": 404, "lead": 404}, anonymous=303),
+        "pages": True,
+    },
+    {
+        "method": "POST",
+        "path": "/children/{child_id}/events/{missing_id}",
+        "form": EVENT_FORM,
+        "expect": _expect({"admin": 404, "lead": 404}, anonymous=303),
+        "pages": True,
+    },
+    {
         "method": "POST",
         "path": "/children/{child_id}/events/{missing_id}/delete",
         "form": {},

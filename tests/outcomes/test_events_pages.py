@@ -138,3 +138,33 @@ def test_the_childs_facilitator_sees_the_child_but_not_their_life_events(
     assert 'id="life-events"' not in page.text
     assert "SENSITIVE" not in page.text
     assert "Add a life event" not in page.text
+
+
+def test_correct_one_on_its_page(
+    lead_pages: PageClient, lead_api: TestClient, make_child: MakeChild
+) -> None:
+    child = make_child()
+    made = lead_api.post(
+        f"/api/v1/children/{child['id']}/events",
+        json={"kind": "adoption", "date": "2027-01-04", "note": "Kept"},
+    ).json()
+    url = f"/children/{child['id']}/events/{made['id']}"
+    assert f'href="{url}/edit"' in lead_pages.get(f"/children/{child['id']}").text
+    form = lead_pages.get(f"{url}/edit")
+    assert form.status_code == 200
+    assert "Correct a life event" in form.text
+    assert 'value="adoption" checked' in form.text
+    assert ">Kept</textarea>" in form.text
+    bad = post(lead_pages, url, _form(kind="adoption", **date_fields("date", "2030-01-01")))
+    assert bad.status_code == 422
+    assert "Correct a life event" in bad.text
+    saved = post(
+        lead_pages, url, _form(kind="special_guardianship", note="Kept"), follow_redirects=False
+    )
+    assert saved.status_code == 303
+    shown = lead_pages.get(saved.headers["location"]).text
+    assert "Special guardianship order on 3 February 2027 has been corrected" in shown
+    listed = lead_api.get(f"/api/v1/children/{child['id']}/events").json()
+    assert [(e["kind"], e["date"], e["note"]) for e in listed] == [
+        ("special_guardianship", "2027-02-03", "Kept")
+    ]
