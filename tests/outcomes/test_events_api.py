@@ -140,3 +140,16 @@ def test_only_leads_and_admins_of_the_organisation(
     # Another child's event is not found through this child.
     other = make_child()
     assert lead_api.delete(f"{_url(other)}/{made['id']}").status_code == 404
+
+
+def test_the_audit_page_shows_life_events_without_the_note(
+    lead_api: TestClient, signed: Signed, people: People, make_child: MakeChild
+) -> None:
+    child = make_child()
+    lead_api.post(
+        _url(child), json={"kind": "police_contact", "date": "2027-02-01", "note": "SECRET-NOTE"}
+    )
+    page = signed.pages(people.lead).get("/audit", params={"entity": "life_event"})
+    assert page.status_code == 200
+    assert "Kind set to Police contact" in page.text
+    assert "SECRET-NOTE" not in page.text
