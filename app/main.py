@@ -40,6 +40,10 @@ from app.mentoring.visits import views as visits_views
 from app.mentoring.week import views as week_views
 from app.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from app.notify.worker import SERVE_WORKER_ENV, Worker
+from app.outcomes.evaluation import api as evaluation_api
+from app.outcomes.evaluation import views as evaluation_views
+from app.outcomes.events import api as events_api
+from app.outcomes.events import views as events_views
 from app.outcomes.measures import api as measures_api
 from app.outcomes.measures import views as measures_views
 from app.records import api as records_api
@@ -68,6 +72,8 @@ def _api_router() -> APIRouter:
     router.include_router(mentoring_api.router)
     router.include_router(fidelity_api.router)
     router.include_router(mail_api.router)
+    router.include_router(events_api.router)
+    router.include_router(evaluation_api.router)
     return router
 
 
@@ -151,6 +157,8 @@ def create_app() -> FastAPI:
     app.include_router(visits_views.router)
     app.include_router(fidelity_views.router)
     app.include_router(mail_views.router)
+    app.include_router(events_views.router)
+    app.include_router(evaluation_views.router)
     app.include_router(calendar_api.feeds)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

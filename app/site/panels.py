@@ -14,6 +14,8 @@ from app.children.models import Child
 from app.children.panels import CHILD_PANELS
 from app.cohorts import enrolments
 from app.mentoring.matching import service as mentoring
+from app.outcomes.events import service as life_events
+from app.outcomes.events.schemas import KIND_WORDS
 
 
 def child_enrolments(db: Session, actor: User, child: Child) -> Any:
@@ -29,5 +31,15 @@ def child_mentoring(db: Session, actor: User, child: Child) -> dict[str, Any]:
     return {"staff": True, "current": current[0] if current else None}
 
 
+def child_life_events(db: Session, actor: User, child: Child) -> dict[str, Any] | None:
+    """The child's life events, for leads and admins (None: the section is not shown)."""
+    if actor.role not in STAFF_ROLES or child.id is None:
+        return None
+    events = life_events.list_events(db, actor=actor, child_id=child.id)
+    return {"events": events, "words": KIND_WORDS}
+
+
 def register() -> None:
-    CHILD_PANELS.update(enrolments=child_enrolments, mentoring=child_mentoring)
+    CHILD_PANELS.update(
+        enrolments=child_enrolments, mentoring=child_mentoring, life_events=child_life_events
+    )

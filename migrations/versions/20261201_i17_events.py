@@ -1,4 +1,7 @@
-"""Issue 17: life events and the evaluators' file (PLACEHOLDER: filled by its helper; if no schema change is needed, say why here)
+"""Issue 17: life events and the evaluators' file. No schema change: the life_event table, its
+(org_id, child_id, date) index and the organisation's pseudonym_key come with i17_outcomes;
+the evaluators' file is computed from existing tables, and a correction edits the row in
+place (the audit trail keeps what changed), so no column is added.
 
 Revision ID: i17_events
 Revises: i17_assessments
