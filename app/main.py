@@ -40,6 +40,8 @@ from app.mentoring.visits import views as visits_views
 from app.mentoring.week import views as week_views
 from app.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from app.notify.worker import SERVE_WORKER_ENV, Worker
+from app.outcomes.assessments import api as assessments_api
+from app.outcomes.assessments import views as assessments_views
 from app.records import api as records_api
 from app.sessions import api as sessions_api
 from app.sessions import views as sessions_views
@@ -65,6 +67,7 @@ def _api_router() -> APIRouter:
     router.include_router(mentoring_api.router)
     router.include_router(fidelity_api.router)
     router.include_router(mail_api.router)
+    router.include_router(assessments_api.router)
     return router
 
 
@@ -147,6 +150,7 @@ def create_app() -> FastAPI:
     app.include_router(visits_views.router)
     app.include_router(fidelity_views.router)
     app.include_router(mail_views.router)
+    app.include_router(assessments_views.router)
     app.include_router(calendar_api.feeds)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
