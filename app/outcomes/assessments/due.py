@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from sqlmodel import Session, col, select
 
@@ -125,3 +126,52 @@ def child_plan(db: Session, *, actor: User, child: Child, as_of: dt.date) -> lis
                 )
             )
     return out
+
+
+HOME_SHOWN = 10
+"""How many due or overdue assessments the lead's home lists before "and N more"."""
+
+
+@dataclass(frozen=True)
+class DueLine:
+    child_id: int
+    child: str  # "Ada (FID-0001)"
+    measure_name: str
+    timepoint_name: str
+    due: DueAssessment
+
+    @property
+    def href(self) -> str:
+        return (
+            f"/children/{self.child_id}/assessments/new?measure={quote(self.due.measure)}"
+            f"&timepoint={self.due.timepoint.value}"
+        )
+
+
+@dataclass(frozen=True)
+class HomePanel:
+    first: list[DueLine]
+    total: int
+    overdue: int
+
+
+def home_panel(db: Session, *, actor: User, as_of: dt.date) -> HomePanel:
+    """The lead's home: the first due and overdue assessments (overdue first), each linking
+    to the form, with the child named as the children's list names them (five queries)."""
+    found = due_assessments(db, actor=actor, as_of=as_of)
+    ordered = sorted(found, key=lambda d: (not d.overdue, d.due_by))[:HOME_SHOWN]
+    names = {row.key: definition.name for row, definition in measures.measures(db)}
+    wanted = {d.child_id for d in ordered}
+    kids = {
+        c.id: f"{c.first_name} ({c.reference})"
+        for c in db.exec(
+            select(Child).where(children.visible(actor), col(Child.id).in_(wanted))
+        ).all()
+    }
+    lines = [
+        DueLine(
+            d.child_id, kids.get(d.child_id, ""), names[d.measure], TIMEPOINT_NAMES[d.timepoint], d
+        )
+        for d in ordered
+    ]
+    return HomePanel(lines, len(found), sum(d.overdue for d in found))
