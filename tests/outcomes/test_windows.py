@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from app.auth.models import Organisation
 from app.outcomes.assessments.windows import (
     Anchors,
     Widths,
@@ -21,7 +22,7 @@ from app.outcomes.assessments.windows import (
 from app.outcomes.models import Timepoint
 from tests.outcomes.conftest import FIRST, LAST, Programme
 from tests.support.clock import Clock
-from tests.support.people import People, Signed
+from tests.support.people import PageClient, People, Signed
 
 D = dt.date
 
@@ -199,3 +200,51 @@ def test_the_organisations_widths_through_patch(
 )
 def test_bad_widths_are_refused(admin_api: TestClient, body: dict[str, Any]) -> None:
     assert admin_api.patch("/api/v1/organisation", json=body).status_code == 422
+
+
+def _settings(client: PageClient, **outcomes: str) -> dict[str, str]:
+    return {
+        "csrf_token": client.csrf_token,
+        "holiday_region": "england",
+        "dosage_threshold": "0.75",
+        "dbs_renewal_years": "3",
+        "mentoring_hours_min": "2",
+        "mentoring_hours_max": "4",
+        "session_checklist": "",
+        **outcomes,
+    }
+
+
+def test_the_outcomes_fieldset_on_the_settings_page(
+    db: Session, signed: Signed, people: People
+) -> None:
+    admin = signed.pages(people.admin)
+    page = admin.get("/admin/organisation")
+    assert '<h2 class="govuk-fieldset__heading">Outcomes</h2>' in page.text
+    assert 'id="outcome_end_weeks" name="outcome_end_weeks" type="text" value="6"' in page.text
+    bad = admin.post(
+        "/admin/organisation",
+        data=_settings(admin, outcome_end_weeks="0", outcome_baseline_weeks="x"),
+    )
+    assert bad.status_code == 422
+    assert "Enter whole weeks from 1 to 26 after the last session" in bad.text
+    assert "Enter whole weeks from 0 to 26 before the first session" in bad.text
+    saved = admin.post(
+        "/admin/organisation",
+        data=_settings(
+            admin, outcome_baseline_weeks="0", outcome_end_weeks="8", outcome_follow_up_weeks="2"
+        ),
+    )
+    assert saved.status_code == 303
+    org = db.get(Organisation, people.org.id)
+    assert org is not None
+    db.refresh(org)
+    assert (org.outcome_baseline_weeks, org.outcome_end_weeks, org.outcome_follow_up_weeks) == (
+        0,
+        8,
+        2,
+    )
+    # A form without the fieldset (an older page) leaves the widths as they are.
+    assert admin.post("/admin/organisation", data=_settings(admin)).status_code == 303
+    db.refresh(org)
+    assert org.outcome_end_weeks == 8
