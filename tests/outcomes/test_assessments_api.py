@@ -3,13 +3,18 @@ clear 4xx that stores nothing, corrections audited, and who may."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event, insert
 from sqlmodel import Session
 
 from app.auth.models import Role
+from app.exceptions import Conflict
+from app.outcomes.assessments import service
+from app.outcomes.assessments.schemas import AssessmentCreate
 from app.outcomes.models import Assessment
 from tests.outcomes.conftest import Programme
 from tests.support.auth import audit_events
@@ -210,3 +215,48 @@ def test_the_childs_facilitator_may_enter_others_may_not(
         signed.api(people.other_lead).patch(f"/api/v1/assessments/{made['id']}", json=patch)
     ).status_code == 404
     assert count_rows(db, Assessment) == 1
+
+
+def test_a_second_one_stored_at_the_same_moment_is_a_conflict(
+    db: Session, people: People, programme: Programme
+) -> None:
+    """Another request stores the same assessment between the check and the insert: the
+    unique constraint refuses ours, and the answer is the same 409."""
+    stamp = dt.datetime(2027, 3, 10, tzinfo=dt.UTC)
+
+    done: list[bool] = []
+
+    def the_other_request(session: Any, *_: Any) -> None:
+        if done:
+            return
+        done.append(True)
+        session.connection().execute(
+            insert(Assessment.__table__).values(  # type: ignore[attr-defined]
+                org_id=people.org.id,
+                child_id=programme.child_id,
+                measure_key="kids_scores",
+                measure_version=1,
+                informant="carer",
+                timepoint="end",
+                completed_on=dt.date(2027, 3, 9),
+                scores={"worry": 1, "mood": 1, "total": 2},
+                items={},
+                created_at=stamp,
+                updated_at=stamp,
+                version=1,
+            )
+        )
+
+    event.listen(db, "before_flush", the_other_request)
+    try:
+        with pytest.raises(Conflict):
+            service.create_assessment(
+                db,
+                actor=people.lead,
+                child_id=programme.child_id,
+                data=AssessmentCreate.model_validate(END),
+                today=dt.date(2027, 3, 10),
+            )
+    finally:
+        event.remove(db, "before_flush", the_other_request)
+    assert done  # the other request's row was there first: ours met the constraint
