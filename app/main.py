@@ -40,6 +40,8 @@ from app.mentoring.visits import views as visits_views
 from app.mentoring.week import views as week_views
 from app.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from app.notify.worker import SERVE_WORKER_ENV, Worker
+from app.outcomes.assessments import api as assessments_api
+from app.outcomes.assessments import views as assessments_views
 from app.outcomes.evaluation import api as evaluation_api
 from app.outcomes.evaluation import views as evaluation_views
 from app.outcomes.events import api as events_api
@@ -74,6 +76,7 @@ def _api_router() -> APIRouter:
     router.include_router(mail_api.router)
     router.include_router(events_api.router)
     router.include_router(evaluation_api.router)
+    router.include_router(assessments_api.router)
     return router
 
 
@@ -159,6 +162,7 @@ def create_app() -> FastAPI:
     app.include_router(mail_views.router)
     app.include_router(events_views.router)
     app.include_router(evaluation_views.router)
+    app.include_router(assessments_views.router)
     app.include_router(calendar_api.feeds)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -167,6 +167,23 @@ class OrganisationFields(Form):
         Field(title="In calendar feeds, show each child as"),
     ]
 
+    # When assessments may be taken (the "Outcomes" fieldset; app/outcomes/assessments).
+    outcome_baseline_weeks: Annotated[
+        WholeNumber,
+        _same_words("Enter whole weeks from 0 to 26 before the first session"),
+        Field(title="Baseline opens, weeks before the first session", ge=0, le=26),
+    ]
+    outcome_end_weeks: Annotated[
+        WholeNumber,
+        _same_words("Enter whole weeks from 1 to 26 after the last session"),
+        Field(title="End closes, weeks after the last session", ge=1, le=26),
+    ]
+    outcome_follow_up_weeks: Annotated[
+        WholeNumber,
+        _same_words("Enter whole weeks from 1 to 13 for the follow-ups"),
+        Field(title="Follow-ups, weeks early or late", ge=1, le=13),
+    ]
+
     def changes(self) -> dict[str, Any]:
         """The settings as the service takes them (the API's `OrganisationUpdate` names)."""
         changes = self.model_dump(include=set(OrganisationFields.model_fields))
@@ -185,6 +202,9 @@ class OrganisationFields(Form):
             mentoring_hours_max=org.mentoring_hours_max,
             session_checklist="\n".join(org.session_checklist),
             calendar_child_label=org.calendar_child_label,
+            outcome_baseline_weeks=org.outcome_baseline_weeks,
+            outcome_end_weeks=org.outcome_end_weeks,
+            outcome_follow_up_weeks=org.outcome_follow_up_weeks,
             **{weight_field(key): weights.get(key, 0) for key in WEIGHT_LABELS},
         )
 

@@ -102,6 +102,15 @@ class OrganisationPublic(BaseModel):
     mfa_grace_days: int = Field(
         default=14, description="Days a person may sign in without it once it applies to them"
     )
+    outcome_baseline_weeks: int = Field(
+        default=6, description="Baseline assessments open this many weeks before the first session"
+    )
+    outcome_end_weeks: int = Field(
+        default=6, description="End assessments close this many weeks after the last session"
+    )
+    outcome_follow_up_weeks: int = Field(
+        default=6, description="Follow-ups at 6 and 12 months may be this many weeks early or late"
+    )
 
 
 MatchCharacteristic = Literal["gender", "ethnicity", "languages", "interests", "care_experience"]
@@ -147,6 +156,15 @@ class OrganisationUpdate(BaseModel):
         le=90,
         description="Days (0 to 90) a person may still sign in without two-step sign-in once "
         "the requirement applies to them",
+    )
+    outcome_baseline_weeks: StrictInt | None = Field(
+        default=None, ge=0, le=26, description="Weeks (0 to 26) before the first session"
+    )
+    outcome_end_weeks: StrictInt | None = Field(
+        default=None, ge=1, le=26, description="Weeks (1 to 26) after the last session"
+    )
+    outcome_follow_up_weeks: StrictInt | None = Field(
+        default=None, ge=1, le=13, description="Weeks (1 to 13) either side of 6 and 12 months"
     )
 
 

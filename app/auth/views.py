@@ -534,6 +534,8 @@ def update_organisation(
     weights = {weight_field(key): stored[weight_field(key)] for key in WEIGHT_LABELS}
     # So does one without the calendar feeds' setting.
     weights["calendar_child_label"] = stored["calendar_child_label"]
+    for name in ("outcome_baseline_weeks", "outcome_end_weeks", "outcome_follow_up_weeks"):
+        weights[name] = stored[name]  # and one without the outcomes' windows
     submission = OrganisationForm.read({**weights, **form})
     if data := submission.data:
         with submission.saving():

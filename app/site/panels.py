@@ -12,8 +12,11 @@ from app.auth.models import User
 from app.auth.service import STAFF_ROLES
 from app.children.models import Child
 from app.children.panels import CHILD_PANELS
+from app.clock import today_for
 from app.cohorts import enrolments
 from app.mentoring.matching import service as mentoring
+from app.outcomes.assessments import due as outcomes
+from app.outcomes.assessments.service import ENTERERS
 from app.outcomes.events import service as life_events
 from app.outcomes.events.schemas import KIND_WORDS
 
@@ -39,7 +42,18 @@ def child_life_events(db: Session, actor: User, child: Child) -> dict[str, Any] 
     return {"events": events, "words": KIND_WORDS}
 
 
+def child_outcomes(db: Session, actor: User, child: Child) -> dict[str, Any] | None:
+    """Each measure's timepoints for the child (due, done, not yet), for those who enter
+    assessments: leads, admins and the child's facilitators."""
+    if actor.role not in ENTERERS:
+        return None
+    return {"lines": outcomes.child_plan(db, actor=actor, child=child, as_of=today_for(db, actor))}
+
+
 def register() -> None:
     CHILD_PANELS.update(
-        enrolments=child_enrolments, mentoring=child_mentoring, life_events=child_life_events
+        enrolments=child_enrolments,
+        mentoring=child_mentoring,
+        life_events=child_life_events,
+        outcomes=child_outcomes,
     )

@@ -12,6 +12,7 @@ from app.auth.models import Role
 from app.curriculum import service as curriculum_service
 from app.db import DbSession
 from app.mentoring.overview.service import mentoring_panel
+from app.outcomes.assessments import due as outcomes_due
 from app.sessions import service as sessions_service
 from app.site import service
 from app.web import render
@@ -32,4 +33,5 @@ def home(request: Request, db: DbSession, user: CurrentUser, today: Today) -> Re
         context["week"] = service.week_sessions(db, actor=user, today=today)
         context["attention"] = service.attention(db, actor=user, today=today)
         context["today"] = today
+        context["outcomes_due"] = outcomes_due.home_panel(db, actor=user, as_of=today)
     return render(request, f"home/{user.role.value}.html", context)

@@ -1,4 +1,7 @@
-"""Issue 17: assessments: entry, corrections, due dates (PLACEHOLDER: filled by its helper; if no schema change is needed, say why here)
+"""Issue 17: assessments: entry, corrections, due dates. No schema change: i17_outcomes made
+the assessment table (with its unique child/measure/informant/timepoint constraint, which
+refuses a second one under a race, and its version for corrections) and the organisation's
+three window widths; the windows and what is due are worked out from the sessions on read.
 
 Revision ID: i17_assessments
 Revises: i17_measures

@@ -1,0 +1,170 @@
+"""When each timepoint's assessment may be taken: its window, from the child's sessions.
+
+Definitions (dates are the organisation's, every bound inclusive):
+
+- A child's *sessions* are the scheduled or delivered (never cancelled) sessions of a cohort
+  they are enrolled in, dated while that enrolment runs (started by then and not ended
+  before): the sessions whose register the child is on (DESIGN.md, "Attendance rows that
+  count"; app/fidelity/sql.py `on_register`).
+- Their *first enrolment* is the earliest (by start date, then by id) with at least one such
+  session; their *first* and *second session* are its first two such sessions by date. With
+  only one session so far, the second is taken to be the first.
+- Their *cohort* is that of their latest enrolment with a session (by start date, then id),
+  and the *last session* is that cohort's last scheduled or delivered session, whether or
+  not the child is still enrolled (a child who left early is still assessed at the end).
+
+Windows, with the organisation's widths (weeks):
+
+- baseline: from `outcome_baseline_weeks` before the first session to the second session;
+- end: from the last session to `outcome_end_weeks` after it;
+- follow_up_6m / follow_up_12m: 6 / 12 calendar months after the last session (the 31st
+  becomes the month's last day), give or take `outcome_follow_up_weeks`.
+
+A child with no session has no windows: nothing is due and nothing can be entered.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Table, and_, func, select
+from sqlmodel import Session
+from sqlmodel.sql.expression import SelectOfScalar
+
+from app.auth.models import Organisation
+from app.cohorts.models import Enrolment, GroupSession, SessionStatus, enrolled_on
+from app.outcomes.models import Timepoint
+
+
+@dataclass(frozen=True)
+class Widths:
+    baseline_weeks: int = 6
+    end_weeks: int = 6
+    follow_up_weeks: int = 6
+
+    @classmethod
+    def of(cls, org: Organisation) -> Widths:
+        return cls(org.outcome_baseline_weeks, org.outcome_end_weeks, org.outcome_follow_up_weeks)
+
+
+@dataclass(frozen=True)
+class Anchors:
+    """The sessions a child's windows count from."""
+
+    first: dt.date
+    second: dt.date
+    last: dt.date
+
+
+@dataclass(frozen=True)
+class Window:
+    timepoint: Timepoint
+    opens: dt.date
+    closes: dt.date
+
+    def holds(self, day: dt.date) -> bool:
+        return self.opens <= day <= self.closes
+
+    def words(self) -> str:
+        return f"from {day_words(self.opens)} to {day_words(self.closes)}"
+
+
+def day_words(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+TIMEPOINT_NAMES = {
+    Timepoint.baseline: "Baseline",
+    Timepoint.end: "End of programme",
+    Timepoint.follow_up_6m: "6-month follow-up",
+    Timepoint.follow_up_12m: "12-month follow-up",
+}
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later; past the month's end, its last day (31 August + 6 months
+    is 28 or 29 February)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def windows(anchors: Anchors, widths: Widths) -> dict[Timepoint, Window]:
+    """Every timepoint's window for a child with these sessions."""
+    week = dt.timedelta(weeks=1)
+    follow = widths.follow_up_weeks * week
+    six, twelve = add_months(anchors.last, 6), add_months(anchors.last, 12)
+    return {
+        Timepoint.baseline: Window(
+            Timepoint.baseline, anchors.first - widths.baseline_weeks * week, anchors.second
+        ),
+        Timepoint.end: Window(Timepoint.end, anchors.last, anchors.last + widths.end_weeks * week),
+        Timepoint.follow_up_6m: Window(Timepoint.follow_up_6m, six - follow, six + follow),
+        Timepoint.follow_up_12m: Window(Timepoint.follow_up_12m, twelve - follow, twelve + follow),
+    }
+
+
+def anchors_of(rows: Iterable[tuple[int, dt.date, int, dt.date, dt.date]]) -> dict[int, Anchors]:
+    """From (child id, enrolment start, enrolment id, session date, the cohort's last
+    session) rows, one per session on a child's register: each child's anchors (pure)."""
+    by_enrolment: dict[int, dict[tuple[dt.date, int], tuple[list[dt.date], dt.date]]] = {}
+    for child_id, start, enrolment_id, day, cohort_last in rows:
+        enrolments = by_enrolment.setdefault(child_id, {})
+        days, _ = enrolments.setdefault((start, enrolment_id), ([], cohort_last))
+        days.append(day)
+    out: dict[int, Anchors] = {}
+    for child_id, enrolments in by_enrolment.items():
+        ordered = sorted(enrolments)
+        first_days = sorted(enrolments[ordered[0]][0])
+        last = enrolments[ordered[-1]][1]
+        second = first_days[1] if len(first_days) > 1 else first_days[0]
+        out[child_id] = Anchors(first=first_days[0], second=second, last=last)
+    return out
+
+
+def load_anchors(
+    db: Session, *, org_id: int, child_ids: Iterable[int] | SelectOfScalar[int]
+) -> dict[int, Anchors]:
+    """The anchors of these children of the organisation (ids, or a query of them), in one
+    query."""
+    ids: list[int] | SelectOfScalar[int]
+    if isinstance(child_ids, SelectOfScalar):
+        ids = child_ids
+    else:
+        ids = list(child_ids)
+        if not ids:
+            return {}
+    sessions: Table = GroupSession.__table__  # type: ignore[attr-defined]
+    enrolments: Table = Enrolment.__table__  # type: ignore[attr-defined]
+    s, e, other = sessions.c, enrolments.c, sessions.alias("other").c
+    cohort_last = (
+        select(func.max(other.date))
+        .where(other.cohort_id == s.cohort_id, other.status != SessionStatus.cancelled.value)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(e.child_id, e.start_date, e.id, s.date, cohort_last)
+        .select_from(enrolments)
+        .join(
+            sessions,
+            and_(
+                s.cohort_id == e.cohort_id,
+                s.status != SessionStatus.cancelled.value,
+                enrolled_on(s.date, e),
+            ),
+        )
+        .where(e.org_id == org_id, e.child_id.in_(ids))
+    )
+    return anchors_of(tuple(row) for row in db.execute(stmt).all())
+
+
+def windows_of(
+    db: Session, *, org: Organisation, child_ids: Iterable[int]
+) -> dict[int, dict[Timepoint, Window]]:
+    """Each child's windows (children with no session are left out), in one query."""
+    widths = Widths.of(org)
+    anchors = load_anchors(db, org_id=org.id or 0, child_ids=child_ids)
+    return {child_id: windows(a, widths) for child_id, a in anchors.items()}
