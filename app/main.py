@@ -39,6 +39,8 @@ from app.mentoring.profiles import views as profiles_views
 from app.mentoring.visits import views as visits_views
 from app.mentoring.week import views as week_views
 from app.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from app.outcomes.report import api as outcomes_report_api
+from app.outcomes.report import views as outcomes_report_views
 from app.notify.worker import SERVE_WORKER_ENV, Worker
 from app.records import api as records_api
 from app.sessions import api as sessions_api
@@ -64,6 +66,7 @@ def _api_router() -> APIRouter:
     router.include_router(calendar_api.router)
     router.include_router(mentoring_api.router)
     router.include_router(fidelity_api.router)
+    router.include_router(outcomes_report_api.router)
     router.include_router(mail_api.router)
     return router
 
@@ -146,6 +149,7 @@ def create_app() -> FastAPI:
     app.include_router(week_views.router)
     app.include_router(visits_views.router)
     app.include_router(fidelity_views.router)
+    app.include_router(outcomes_report_views.router)
     app.include_router(mail_views.router)
     app.include_router(calendar_api.feeds)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
