@@ -39,9 +39,9 @@ from app.mentoring.profiles import views as profiles_views
 from app.mentoring.visits import views as visits_views
 from app.mentoring.week import views as week_views
 from app.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from app.notify.worker import SERVE_WORKER_ENV, Worker
 from app.outcomes.report import api as outcomes_report_api
 from app.outcomes.report import views as outcomes_report_views
-from app.notify.worker import SERVE_WORKER_ENV, Worker
 from app.records import api as records_api
 from app.sessions import api as sessions_api
 from app.sessions import views as sessions_views

@@ -142,14 +142,14 @@ class Rows:
 
 def _assessments(db: Session, scope: Scope, measure: str | None) -> Rows:
     a = Assessment
-    query = select(a.child_id, a.measure_key, a.informant, a.timepoint, a.scores).where(
-        a.org_id == scope.org_id, col(a.completed_on) <= scope.as_of
-    )
+    query = select(
+        col(a.child_id), col(a.measure_key), col(a.informant), col(a.timepoint), col(a.scores)
+    ).where(col(a.org_id) == scope.org_id, col(a.completed_on) <= scope.as_of)
     if measure is not None:
-        query = query.where(a.measure_key == measure)
+        query = query.where(col(a.measure_key) == measure)
     if scope.cohort_ids is not None:
-        enrolled = select(Enrolment.child_id).where(
-            Enrolment.org_id == scope.org_id, col(Enrolment.cohort_id).in_(scope.cohort_ids)
+        enrolled = select(col(Enrolment.child_id)).where(
+            col(Enrolment.org_id) == scope.org_id, col(Enrolment.cohort_id).in_(scope.cohort_ids)
         )
         query = query.where(col(a.child_id).in_(enrolled))
     scores: dict[tuple[str, str, Timepoint], dict[int, dict[str, float]]] = defaultdict(dict)

@@ -113,8 +113,8 @@ def _page(
         chosen = None
         report = service.outcomes(db, actor=actor, as_of=day, cohort_id=which)
     cohorts = db.execute(
-        select(Cohort.id, Cohort.name)
-        .where(Cohort.org_id == actor.org_id)
+        select(col(Cohort.id), col(Cohort.name))
+        .where(col(Cohort.org_id) == actor.org_id)
         .order_by(col(Cohort.start_date).desc(), col(Cohort.name))
     ).all()
     names: dict[int, str] = {int(cid): str(name) for cid, name in cohorts}
