@@ -63,46 +63,72 @@ def event_rates(db: Session, scope: Scope) -> list[EventRate]:
 # Figures ------------------------------------------------------------------------------------
 
 
-def cell(definition: MeasureFile, scale: str, informant: str, pairs: Sequence[Pair]) -> Cell:
-    """The figures of one group's (baseline, later) pairs; all null (suppressed) under five."""
-    n = len(pairs)
-    if stats.suppressed(n):
-        return Cell(
-            n_paired=None,
-            suppressed=True,
-            baseline_mean=None,
-            end_mean=None,
-            mean_change=None,
-            ci_low=None,
-            ci_high=None,
-            improved=None,
-            no_reliable_change=None,
-            deteriorated=None,
-            high_at_baseline=None,
-            left_high_share=None,
-        )
-    changes = {"improved": 0, "no_reliable_change": 0, "deteriorated": 0}
-    high = left = 0
-    for before, after in pairs:
-        change = scoring.reliable_change(definition, scale, informant, before, after)
-        if change is not None:
-            changes[change] += 1
+@dataclass(frozen=True)
+class Obs:
+    """One child's pair: the scores, their reliable change, and the high band."""
+
+    before: float
+    after: float
+    change: scoring.Change | None  # None: the scale has no norms for the informant
+    high: bool  # in a high band at baseline
+    left: bool  # ... and in none at the later timepoint
+
+
+def observe(
+    definition: MeasureFile, scale: str, informant: str, pairs: dict[int, Pair]
+) -> dict[int, Obs]:
+    """Each child's pair, classified once (scoring.reliable_change and scoring.band)."""
+    out = {}
+    for child, (before, after) in pairs.items():
         start = scoring.band(definition, scale, informant, before)
-        if start is not None and start.high:
-            high += 1
-            end = scoring.band(definition, scale, informant, after)
-            left += end is None or not end.high
-    interval = stats.paired_ci([after - before for before, after in pairs])
+        high = start is not None and start.high
+        end = scoring.band(definition, scale, informant, after) if high else None
+        out[child] = Obs(
+            before,
+            after,
+            scoring.reliable_change(definition, scale, informant, before, after),
+            high,
+            high and (end is None or not end.high),
+        )
+    return out
+
+
+SUPPRESSED = Cell(
+    n_paired=None,
+    suppressed=True,
+    baseline_mean=None,
+    end_mean=None,
+    mean_change=None,
+    ci_low=None,
+    ci_high=None,
+    improved=None,
+    no_reliable_change=None,
+    deteriorated=None,
+    high_at_baseline=None,
+    left_high_share=None,
+)
+
+
+def cell(observations: Sequence[Obs], has_norms: bool) -> Cell:
+    """The figures of one group's pairs; all null (suppressed) under five children."""
+    n = len(observations)
+    if stats.suppressed(n):
+        return SUPPRESSED
+    changes = {"improved": 0, "no_reliable_change": 0, "deteriorated": 0}
+    for o in observations:
+        if o.change is not None:
+            changes[o.change] += 1
+    high = sum(o.high for o in observations)
+    left = sum(o.left for o in observations)
+    differences = [o.after - o.before for o in observations]
+    interval = stats.paired_ci(differences)
     assert interval is not None  # n >= 5
-    baseline_mean = stats.mean([before for before, _ in pairs])
-    end_mean = stats.mean([after for _, after in pairs])
-    has_norms = informant in next(s for s in definition.scales if s.key == scale).norms
     return Cell(
         n_paired=n,
         suppressed=False,
-        baseline_mean=baseline_mean,
-        end_mean=end_mean,
-        mean_change=stats.mean([after - before for before, after in pairs]),
+        baseline_mean=stats.mean([o.before for o in observations]),
+        end_mean=stats.mean([o.after for o in observations]),
+        mean_change=stats.mean(differences),
         ci_low=interval.low,
         ci_high=interval.high,
         improved=changes["improved"] if has_norms else None,
@@ -113,23 +139,14 @@ def cell(definition: MeasureFile, scale: str, informant: str, pairs: Sequence[Pa
     )
 
 
-def by_dosage(
-    definition: MeasureFile,
-    scale: str,
-    informant: str,
-    pairs: dict[int, Pair],
-    met: set[int],
-) -> Dosage:
+def by_dosage(observations: dict[int, Obs], met: set[int], has_norms: bool) -> Dosage:
     """The cells of the children who met the dosage threshold and of those below it. When
     only one of them is suppressed, both are: the other and the whole would give it away."""
-    met_pairs = [pair for child, pair in sorted(pairs.items()) if child in met]
-    below_pairs = [pair for child, pair in sorted(pairs.items()) if child not in met]
-    if stats.suppressed(len(met_pairs)) != stats.suppressed(len(below_pairs)):
-        met_pairs, below_pairs = [], []
-    return Dosage(
-        met=cell(definition, scale, informant, met_pairs),
-        below=cell(definition, scale, informant, below_pairs),
-    )
+    met_obs = [o for child, o in observations.items() if child in met]
+    below_obs = [o for child, o in observations.items() if child not in met]
+    if stats.suppressed(len(met_obs)) != stats.suppressed(len(below_obs)):
+        met_obs, below_obs = [], []
+    return Dosage(met=cell(met_obs, has_norms), below=cell(below_obs, has_norms))
 
 
 @dataclass(frozen=True)
@@ -186,18 +203,20 @@ def _row(
     row: Measure, definition: MeasureFile, informant: str, scale_key: str, rows: Rows, met: set[int]
 ) -> MeasureRow:
     scale = next(s for s in definition.scales if s.key == scale_key)
-    end = _pairs(rows, row.key, informant, scale_key, Timepoint.end)
+    has_norms = informant in scale.norms
     follow_ups = {}
     for timepoint in FOLLOW_UPS:
         later = _pairs(rows, row.key, informant, scale_key, timepoint)
-        figures = cell(definition, scale_key, informant, list(later.values()))
+        found = observe(definition, scale_key, informant, later)
         follow_ups[timepoint.value] = FollowUp(
-            **figures.model_dump(),
-            by_dosage=by_dosage(definition, scale_key, informant, later, met),
+            **cell(list(found.values()), has_norms).model_dump(),
+            by_dosage=by_dosage(found, met, has_norms),
         )
-    figures = cell(definition, scale_key, informant, list(end.values()))
+    end = observe(
+        definition, scale_key, informant, _pairs(rows, row.key, informant, scale_key, Timepoint.end)
+    )
     return MeasureRow(
-        **figures.model_dump(),
+        **cell(list(end.values()), has_norms).model_dump(),
         measure=row.key,
         measure_name=definition.name,
         informant=informant,
@@ -205,7 +224,7 @@ def _row(
         scale=scale_key,
         scale_name=scale.name,
         higher_is=scale.higher_is,
-        by_dosage=by_dosage(definition, scale_key, informant, end, met),
+        by_dosage=by_dosage(end, met, has_norms),
         follow_ups=follow_ups,
     )
 
