@@ -79,17 +79,22 @@ def observe(
 ) -> dict[int, Obs]:
     """Each child's pair, classified once (scoring.reliable_change and scoring.band)."""
     out = {}
-    for child, (before, after) in pairs.items():
-        start = scoring.band(definition, scale, informant, before)
-        high = start is not None and start.high
-        end = scoring.band(definition, scale, informant, after) if high else None
-        out[child] = Obs(
-            before,
-            after,
-            scoring.reliable_change(definition, scale, informant, before, after),
-            high,
-            high and (end is None or not end.high),
-        )
+    seen: dict[Pair, Obs] = {}  # scores repeat (whole numbers): classify each pair once
+    for child, pair in pairs.items():
+        found = seen.get(pair)
+        if found is None:
+            before, after = pair
+            start = scoring.band(definition, scale, informant, before)
+            high = start is not None and start.high
+            end = scoring.band(definition, scale, informant, after) if high else None
+            found = seen[pair] = Obs(
+                before,
+                after,
+                scoring.reliable_change(definition, scale, informant, before, after),
+                high,
+                high and (end is None or not end.high),
+            )
+        out[child] = found
     return out
 
 
