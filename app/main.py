@@ -48,6 +48,8 @@ from app.outcomes.events import api as events_api
 from app.outcomes.events import views as events_views
 from app.outcomes.measures import api as measures_api
 from app.outcomes.measures import views as measures_views
+from app.outcomes.report import api as outcomes_report_api
+from app.outcomes.report import views as outcomes_report_views
 from app.records import api as records_api
 from app.sessions import api as sessions_api
 from app.sessions import views as sessions_views
@@ -73,6 +75,7 @@ def _api_router() -> APIRouter:
     router.include_router(calendar_api.router)
     router.include_router(mentoring_api.router)
     router.include_router(fidelity_api.router)
+    router.include_router(outcomes_report_api.router)
     router.include_router(mail_api.router)
     router.include_router(events_api.router)
     router.include_router(evaluation_api.router)
@@ -159,6 +162,7 @@ def create_app() -> FastAPI:
     app.include_router(week_views.router)
     app.include_router(visits_views.router)
     app.include_router(fidelity_views.router)
+    app.include_router(outcomes_report_views.router)
     app.include_router(mail_views.router)
     app.include_router(events_views.router)
     app.include_router(evaluation_views.router)

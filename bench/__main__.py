@@ -10,10 +10,22 @@ import logging
 import os
 from pathlib import Path
 
-from bench import curriculum_weeks, fidelity_dashboard, mentor_suggestions, record_session
+from bench import (
+    curriculum_weeks,
+    fidelity_dashboard,
+    mentor_suggestions,
+    outcomes_report,
+    record_session,
+)
 from bench.harness import ROOT, migrated_database
 
-BENCHMARKS = [curriculum_weeks, record_session, mentor_suggestions, fidelity_dashboard]
+BENCHMARKS = [
+    curriculum_weeks,
+    record_session,
+    mentor_suggestions,
+    fidelity_dashboard,
+    outcomes_report,
+]
 
 
 def main() -> None:

@@ -1,4 +1,7 @@
-"""Issue 17: the outcomes report (PLACEHOLDER: filled by its helper; if no schema change is needed, say why here)
+"""Issue 17: the outcomes report. No schema change: the report is computed on request from
+the assessment, life_event, measure and attendance tables (i17_outcomes made them, with the
+index on assessment (org_id, measure_key, timepoint) its one query of assessments uses), and
+it stores nothing.
 
 Revision ID: i17_report
 Revises: i17_events

@@ -4,7 +4,8 @@
 mentors with ready profiles, about ten children a cohort with their enrolments, the 30
 lessons planned on weekly slots (cancelled occurrences re-planned a week later, as the
 planner does), registers, coverage, facilitators present, session records, practice
-assignments, matches and about two mentor visits a week for each match.
+assignments, matches and about two mentor visits a week for each match, and each child's
+assessments on the measures loaded and a few life events (outcomes.py).
 
 Rows are built in Python from one seeded random generator (the same seed and `as_of`
 give the same rows) and written with Core `INSERT` executemany in chunks, one
@@ -37,6 +38,8 @@ from app.demo.scale.cohorts import cohort
 from app.demo.scale.people import organisation
 from app.demo.scale.rows import ID_TABLES, INSERT_ORDER, REGION, Batch, Ids, Lesson, Run
 from app.models import metadata
+from app.outcomes.schemas import MeasureFile
+from app.outcomes.service import measures as latest_measures
 
 CHUNK = 10_000  # rows a statement (executemany)
 COHORTS_PER_TRANSACTION = 25
@@ -112,6 +115,14 @@ def _load_curriculum(conn: Connection) -> tuple[int, int, dict[int, Lesson]]:
         for week in range(1, weeks + 1)
     }
     return curriculum_id, weeks, lessons
+
+
+def _load_measures(conn: Connection) -> tuple[tuple[str, int, MeasureFile], ...]:
+    """The latest version of each measure loaded (none: the children get no assessments)."""
+    from sqlmodel import Session
+
+    with Session(bind=conn) as db:
+        return tuple((row.key, row.version, found) for row, found in latest_measures(db))
 
 
 def _org_names(conn: Connection, cohorts: int, organisations: int) -> list[str]:
@@ -192,6 +203,8 @@ def seed_scale(
             lessons=lessons,
             password_hash=hash_password(password),
             closed=_closed_days(REGION, as_of),
+            measures=_load_measures(conn),
+            seed=seed,
         )
         batch = Batch()
         orgs = [organisation(run, batch, name) for name in names]

@@ -9,6 +9,7 @@ import datetime as dt
 
 from app.cohorts.schedule import weekly_slots
 from app.demo.scale.matches import mentoring
+from app.demo.scale.outcomes import outcomes
 from app.demo.scale.people import user
 from app.demo.scale.registers import delivery
 from app.demo.scale.rows import (
@@ -94,6 +95,7 @@ def cohort(run: Run, batch: Batch, org: Org, number: int, position: float) -> No
         run, batch, org, children, first=first, weekday=weekday, last_live=last_live
     )
     delivery(run, batch, org, pair, sessions, children, matches)
+    outcomes(run, batch, org, number, children, last_live=last_live)
 
 
 def _sessions(

@@ -48,6 +48,8 @@ INSERT_ORDER = (
     "session_record",
     "practice_assignment",
     "mentor_visit",
+    "assessment",
+    "life_event",
     "audit_event",
 )
 
@@ -147,6 +149,9 @@ class Run:
     lessons: dict[int, Lesson]
     password_hash: str
     closed: frozenset[dt.date]
+    # The measures loaded (key, version, definition): each child is assessed on each.
+    measures: tuple[tuple[str, int, Any], ...] = ()
+    seed: int = 0  # the run's, for the generators parts keep of their own
     setup_at: dt.datetime = field(init=False)
 
     def __post_init__(self) -> None:

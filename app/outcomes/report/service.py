@@ -1,0 +1,289 @@
+"""The outcomes report: for each measure x informant x scale, over the children in scope (the
+organisation's, or those enrolled in one cohort) with both a baseline and an end assessment
+completed by `as_of`, the paired figures of app/outcomes/report/stats.py; the same for each
+follow-up paired with baseline; each split by dosage (app/fidelity child_dosage against the
+organisation's threshold); and the completion of each timepoint.
+
+A fixed number of queries whatever the number of children: the organisation (and the
+cohort), the measures, the assessments in scope, and the children's dosage.
+
+Hooks the other parts of issue 17 fill: `due_list` (assessments due and not done, from the
+assessments sub-package's due_assessments) and `event_rates` (from the events sub-package);
+both return [] until wired in."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from app.auth.models import Role, User
+from app.cohorts.models import Enrolment
+from app.exceptions import Forbidden, Invalid
+from app.fidelity.service import Scope, child_dosage, scope_for
+from app.outcomes import scoring
+from app.outcomes.models import Assessment, Measure, Timepoint
+from app.outcomes.report import stats
+from app.outcomes.report.schemas import (
+    Cell,
+    Completion,
+    Dosage,
+    Due,
+    EventRate,
+    FollowUp,
+    MeasureRow,
+    OutcomesReport,
+)
+from app.outcomes.schemas import MeasureFile
+from app.outcomes.service import measures as latest_measures
+
+FOLLOW_UPS = (Timepoint.follow_up_6m, Timepoint.follow_up_12m)
+Pair = tuple[float, float]  # (baseline, later)
+
+
+# Hooks for the other parts of issue 17 --------------------------------------------------------
+
+
+def due_list(db: Session, scope: Scope, measure_keys: Sequence[str]) -> list[Due]:
+    """HOOK: the assessments due and not yet done in scope (API.md `due`). Returns [] until
+    the assessments sub-package's due_assessments(...) is wired in here."""
+    return []
+
+
+def event_rates(db: Session, scope: Scope) -> list[EventRate]:
+    """HOOK: life-event rates before and during/after the programme (API.md `events`).
+    Returns [] until the events sub-package's event_rates(...) is wired in here."""
+    return []
+
+
+# Figures ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Obs:
+    """One child's pair: the scores, their reliable change, and the high band."""
+
+    before: float
+    after: float
+    change: scoring.Change | None  # None: the scale has no norms for the informant
+    high: bool  # in a high band at baseline
+    left: bool  # ... and in none at the later timepoint
+
+
+def observe(
+    definition: MeasureFile, scale: str, informant: str, pairs: dict[int, Pair]
+) -> dict[int, Obs]:
+    """Each child's pair, classified once (scoring.reliable_change and scoring.band)."""
+    out = {}
+    seen: dict[Pair, Obs] = {}  # scores repeat (whole numbers): classify each pair once
+    for child, pair in pairs.items():
+        found = seen.get(pair)
+        if found is None:
+            before, after = pair
+            start = scoring.band(definition, scale, informant, before)
+            high = start is not None and start.high
+            end = scoring.band(definition, scale, informant, after) if high else None
+            found = seen[pair] = Obs(
+                before,
+                after,
+                scoring.reliable_change(definition, scale, informant, before, after),
+                high,
+                high and (end is None or not end.high),
+            )
+        out[child] = found
+    return out
+
+
+SUPPRESSED = Cell(
+    n_paired=None,
+    suppressed=True,
+    baseline_mean=None,
+    end_mean=None,
+    mean_change=None,
+    ci_low=None,
+    ci_high=None,
+    improved=None,
+    no_reliable_change=None,
+    deteriorated=None,
+    high_at_baseline=None,
+    left_high_share=None,
+)
+
+
+def cell(observations: Sequence[Obs], has_norms: bool) -> Cell:
+    """The figures of one group's pairs; all null (suppressed) under five children."""
+    n = len(observations)
+    if stats.suppressed(n):
+        return SUPPRESSED
+    changes = {"improved": 0, "no_reliable_change": 0, "deteriorated": 0}
+    for o in observations:
+        if o.change is not None:
+            changes[o.change] += 1
+    high = sum(o.high for o in observations)
+    left = sum(o.left for o in observations)
+    differences = [o.after - o.before for o in observations]
+    interval = stats.paired_ci(differences)
+    assert interval is not None  # n >= 5
+    return Cell(
+        n_paired=n,
+        suppressed=False,
+        baseline_mean=stats.mean([o.before for o in observations]),
+        end_mean=stats.mean([o.after for o in observations]),
+        mean_change=stats.mean(differences),
+        ci_low=interval.low,
+        ci_high=interval.high,
+        improved=changes["improved"] if has_norms else None,
+        no_reliable_change=changes["no_reliable_change"] if has_norms else None,
+        deteriorated=changes["deteriorated"] if has_norms else None,
+        high_at_baseline=high if has_norms else None,
+        left_high_share=left / high if has_norms and not stats.suppressed(high) else None,
+    )
+
+
+def by_dosage(observations: dict[int, Obs], met: set[int], has_norms: bool) -> Dosage:
+    """The cells of the children who met the dosage threshold and of those below it. When
+    only one of them is suppressed, both are: the other and the whole would give it away."""
+    met_obs = [o for child, o in observations.items() if child in met]
+    below_obs = [o for child, o in observations.items() if child not in met]
+    if stats.suppressed(len(met_obs)) != stats.suppressed(len(below_obs)):
+        met_obs, below_obs = [], []
+    return Dosage(met=cell(met_obs, has_norms), below=cell(below_obs, has_norms))
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The assessments in scope: {(measure, informant, timepoint): {child: scores}}."""
+
+    scores: dict[tuple[str, str, Timepoint], dict[int, dict[str, float]]]
+    assessed: dict[tuple[str, Timepoint], set[int]]
+
+
+def _assessments(db: Session, scope: Scope, measure: str | None) -> Rows:
+    a = Assessment
+    query = select(
+        col(a.child_id), col(a.measure_key), col(a.informant), col(a.timepoint), col(a.scores)
+    ).where(col(a.org_id) == scope.org_id, col(a.completed_on) <= scope.as_of)
+    if measure is not None:
+        query = query.where(col(a.measure_key) == measure)
+    if scope.cohort_ids is not None:
+        enrolled = select(col(Enrolment.child_id)).where(
+            col(Enrolment.org_id) == scope.org_id, col(Enrolment.cohort_id).in_(scope.cohort_ids)
+        )
+        query = query.where(col(a.child_id).in_(enrolled))
+    scores: dict[tuple[str, str, Timepoint], dict[int, dict[str, float]]] = defaultdict(dict)
+    assessed: dict[tuple[str, Timepoint], set[int]] = defaultdict(set)
+    for child_id, key, informant, timepoint, values in db.execute(query):
+        scores[(key, informant, Timepoint(timepoint))][child_id] = values
+        assessed[(key, Timepoint(timepoint))].add(child_id)
+    return Rows(scores, assessed)
+
+
+def dosage_met(db: Session, scope: Scope) -> set[int]:
+    """The children whose lessons attended over lessons delivered while enrolled (summed over
+    their cohorts in scope) reach the organisation's threshold by as_of. A child with no
+    lesson delivered has not met it."""
+    delivered: dict[int, int] = defaultdict(int)
+    attended: dict[int, int] = defaultdict(int)
+    for row in child_dosage(db, scope):
+        delivered[row.child_id] += row.lessons_delivered
+        attended[row.child_id] += row.lessons_attended
+    return {c for c, n in delivered.items() if n > 0 and attended[c] / n >= scope.threshold}
+
+
+def _pairs(rows: Rows, key: str, informant: str, scale: str, later: Timepoint) -> dict[int, Pair]:
+    before = rows.scores.get((key, informant, Timepoint.baseline), {})
+    after = rows.scores.get((key, informant, later), {})
+    return {
+        child: (float(before[child][scale]), float(after[child][scale]))
+        for child in sorted(before.keys() & after.keys())
+        if scale in before[child] and scale in after[child]
+    }
+
+
+def _row(
+    row: Measure, definition: MeasureFile, informant: str, scale_key: str, rows: Rows, met: set[int]
+) -> MeasureRow:
+    scale = next(s for s in definition.scales if s.key == scale_key)
+    has_norms = informant in scale.norms
+    follow_ups = {}
+    for timepoint in FOLLOW_UPS:
+        later = _pairs(rows, row.key, informant, scale_key, timepoint)
+        found = observe(definition, scale_key, informant, later)
+        follow_ups[timepoint.value] = FollowUp(
+            **cell(list(found.values()), has_norms).model_dump(),
+            by_dosage=by_dosage(found, met, has_norms),
+        )
+    end = observe(
+        definition, scale_key, informant, _pairs(rows, row.key, informant, scale_key, Timepoint.end)
+    )
+    return MeasureRow(
+        **cell(list(end.values()), has_norms).model_dump(),
+        measure=row.key,
+        measure_name=definition.name,
+        informant=informant,
+        informant_name=definition.informants[informant],
+        scale=scale_key,
+        scale_name=scale.name,
+        higher_is=scale.higher_is,
+        by_dosage=by_dosage(end, met, has_norms),
+        follow_ups=follow_ups,
+    )
+
+
+def outcomes(
+    db: Session,
+    *,
+    actor: User,
+    as_of: dt.date,
+    cohort_id: int | None = None,
+    measure: str | None = None,
+) -> OutcomesReport:
+    """The report (lead and admin; anyone else 403; another organisation's cohort 404; an
+    unknown measure 422)."""
+    if actor.role not in (Role.lead, Role.admin):
+        raise Forbidden("The outcomes report is for programme leads.")
+    scope = scope_for(db, actor=actor, as_of=as_of, cohort_id=cohort_id)
+    found = latest_measures(db)
+    if measure is not None:
+        found = [(row, definition) for row, definition in found if row.key == measure]
+        if not found:
+            problem = {"loc": ["query", "measure"], "msg": "There is no such measure"}
+            raise Invalid(f"There is no measure {measure!r}.", [{**problem, "type": "value_error"}])
+    rows = _assessments(db, scope, measure)
+    met = dosage_met(db, scope)
+    out = [
+        _row(row, definition, informant, scale.key, rows, met)
+        for row, definition in found
+        for informant in definition.informants
+        for scale in definition.scales
+    ]
+    due = due_list(db, scope, [row.key for row, _ in found])
+    outstanding: dict[tuple[str, Timepoint], int] = defaultdict(int)
+    for item in due:
+        if item.child_id not in rows.assessed.get((item.measure, item.timepoint), set()):
+            outstanding[(item.measure, item.timepoint)] += 1
+    completion = []
+    for row, definition in found:
+        for timepoint in definition.timepoints:
+            assessed = len(rows.assessed.get((row.key, timepoint), set()))
+            completion.append(
+                Completion(
+                    measure=row.key,
+                    timepoint=timepoint,
+                    assessed=assessed,
+                    due=assessed + outstanding[(row.key, timepoint)],
+                )
+            )
+    return OutcomesReport(
+        as_of=as_of,
+        cohort_id=cohort_id,
+        dosage_threshold=scope.threshold,
+        measures=out,
+        events=event_rates(db, scope),
+        due=due,
+        completion=completion,
+    )
