@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from app.outcomes.models import Measure
 from app.outcomes.schemas import MeasureFile
+from tests.outcomes.report_support import only_test_measures
 from tests.support.builder import Builder
 from tests.support.people import People
 
@@ -86,6 +87,7 @@ ITEMS_MEASURE: dict[str, Any] = {
 
 
 def add_measure(db: Session, data: dict[str, Any]) -> MeasureFile:
+    only_test_measures(db)
     definition = MeasureFile.model_validate(data)
     db.add(
         Measure(

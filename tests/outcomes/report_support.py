@@ -7,8 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import insert
-from sqlmodel import Session
+from sqlalchemy import delete, insert
+from sqlmodel import Session, col
 
 from app.outcomes.models import Assessment, Measure, Timepoint
 from app.outcomes.schemas import MeasureFile
@@ -70,8 +70,16 @@ MEASURE = MeasureFile.model_validate(DEFINITION)
 # wellbeing 10 x sqrt(2) x sqrt(0.1) = 4.472 (reliable beyond 8.77).
 
 
+def only_test_measures(db: Session) -> None:
+    """The suite's database holds the real measures (outcomes/, loaded by
+    tests/support/databases.py): a test written around its own measure sees only its own
+    (the test's transaction is rolled back, so the real ones come back after it)."""
+    db.execute(delete(Measure).where(col(Measure.key).in_(("sdq", "who5"))))
+
+
 def add_measure(db: Session, definition: dict[str, Any] | None = None) -> None:
     data = definition or DEFINITION
+    only_test_measures(db)
     db.execute(
         insert(Measure).values(
             key=data["key"],

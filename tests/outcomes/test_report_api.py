@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.auth.models import Role
-from app.outcomes.models import Timepoint
+from app.outcomes.models import EventKind, Timepoint
 from tests.outcomes.report_support import add_measure, assess, paired
 from tests.support.builder import Builder
 from tests.support.people import People, Signed
@@ -64,7 +64,9 @@ def test_the_figures_by_hand(build: Builder, db: Session, lead_api: TestClient) 
     assert w["no_reliable_change"] == 5
     # The child informant has no assessments: suppressed; and no norms for wellbeing.
     assert row(body, informant="child")["suppressed"] is True
-    assert body["events"] == []
+    # Every kind, each rate withheld: fewer than five children are enrolled here.
+    assert [e["kind"] for e in body["events"]] == [k.value for k in EventKind]
+    assert {(e["rate_before"], e["rate_during_after"]) for e in body["events"]} == {(None, None)}
     assert body["due"] == []
 
 

@@ -26,6 +26,8 @@ from app.cohorts.models import Enrolment
 from app.exceptions import Forbidden, Invalid
 from app.fidelity.service import Scope, child_dosage, scope_for
 from app.outcomes import scoring
+from app.outcomes.assessments.due import due_assessments
+from app.outcomes.events import service as life_events
 from app.outcomes.models import Assessment, Measure, Timepoint
 from app.outcomes.report import stats
 from app.outcomes.report.schemas import (
@@ -48,16 +50,46 @@ Pair = tuple[float, float]  # (baseline, later)
 # Hooks for the other parts of issue 17 --------------------------------------------------------
 
 
-def due_list(db: Session, scope: Scope, measure_keys: Sequence[str]) -> list[Due]:
-    """HOOK: the assessments due and not yet done in scope (API.md `due`). Returns [] until
-    the assessments sub-package's due_assessments(...) is wired in here."""
-    return []
+def due_list(
+    db: Session, *, actor: User, scope: Scope, cohort_id: int | None, measure_keys: Sequence[str]
+) -> list[Due]:
+    """The assessments due and not yet done in scope (API.md `due`): the assessments
+    sub-package's reading (app/outcomes/assessments/due.py), for the measures reported."""
+    keys = set(measure_keys)
+    return [
+        Due(
+            child_id=item.child_id,
+            measure=item.measure,
+            timepoint=item.timepoint,
+            due_from=item.due_from,
+            due_by=item.due_by,
+        )
+        for item in due_assessments(db, actor=actor, cohort_id=cohort_id, as_of=scope.as_of)
+        if item.measure in keys
+    ]
 
 
-def event_rates(db: Session, scope: Scope) -> list[EventRate]:
-    """HOOK: life-event rates before and during/after the programme (API.md `events`).
-    Returns [] until the events sub-package's event_rates(...) is wired in here."""
-    return []
+def event_rates(db: Session, *, actor: User, scope: Scope) -> list[EventRate]:
+    """Life events per child-year before the first session and since (API.md `events`), for
+    the children enrolled in scope (app/outcomes/events/service.py defines both). Fewer than
+    MIN_CELL children: every rate is withheld (None), as every other figure is."""
+    child_ids = list(
+        db.execute(
+            select(col(Enrolment.child_id))
+            .where(col(Enrolment.org_id) == scope.org_id, scope.cohorts(col(Enrolment.cohort_id)))
+            .distinct()
+        ).scalars()
+    )
+    rates = life_events.event_rates(db, actor=actor, child_ids=child_ids, as_of=scope.as_of)
+    few = len(child_ids) < stats.MIN_CELL
+    return [
+        EventRate(
+            kind=rate.kind,
+            rate_before=None if few else rate.rate_before,
+            rate_during_after=None if few else rate.rate_during_after,
+        )
+        for rate in rates
+    ]
 
 
 # Figures ------------------------------------------------------------------------------------
@@ -261,7 +293,13 @@ def outcomes(
         for informant in definition.informants
         for scale in definition.scales
     ]
-    due = due_list(db, scope, [row.key for row, _ in found])
+    due = due_list(
+        db,
+        actor=actor,
+        scope=scope,
+        cohort_id=cohort_id,
+        measure_keys=[row.key for row, _ in found],
+    )
     outstanding: dict[tuple[str, Timepoint], int] = defaultdict(int)
     for item in due:
         if item.child_id not in rows.assessed.get((item.measure, item.timepoint), set()):
@@ -283,7 +321,7 @@ def outcomes(
         cohort_id=cohort_id,
         dosage_threshold=scope.threshold,
         measures=out,
-        events=event_rates(db, scope),
+        events=event_rates(db, actor=actor, scope=scope),
         due=due,
         completion=completion,
     )

@@ -19,6 +19,7 @@ from app.cohorts.models import Cohort
 from app.db import DbSession
 from app.exceptions import Forbidden, Invalid, NotFound
 from app.fidelity.forms import AsOfForm
+from app.outcomes.events.schemas import KIND_WORDS
 from app.outcomes.report import service
 from app.outcomes.report.charts import reliable_change_chart, slope_chart
 from app.outcomes.report.schemas import MeasureRow, OutcomesReport
@@ -129,6 +130,7 @@ def _page(
         {
             "report": report,
             "groups": groups(report),
+            "event_words": KIND_WORDS,
             "organisation": org.name,
             "cohort_name": names.get(which) if which else None,
             "cohort_options": [("", "All cohorts")] + [(str(c), n) for c, n in cohorts],
