@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine, delete, func
 from sqlmodel import Session, col, select
 
 from app.audit.models import AuditEvent
@@ -126,7 +126,18 @@ WHO5 = MeasureFile.model_validate(
 )
 
 
+def no_measures(url: str) -> None:
+    """The suite's databases come with the real measures loaded (tests/support/databases.py):
+    these tests are written around their own definitions (and one around none at all)."""
+    engine = create_db_engine(url)
+    with Session(engine) as db:
+        db.execute(delete(Measure))
+        db.commit()
+    engine.dispose()
+
+
 def load_measures(url: str, *measures: MeasureFile) -> None:
+    no_measures(url)
     engine = create_db_engine(url)
     with Session(engine) as db:
         for m in measures:
@@ -454,6 +465,7 @@ def test_a_measure_not_loaded_is_skipped_then_added(databases: DatabaseFactory) 
     """Like the groups without a curriculum: no SDQ or WHO-5 until `tandem outcomes load`;
     the next `tandem demo` adds them (the life events are there from the first)."""
     url = databases.migrated("demo_outcomes_later")
+    no_measures(url)
     run_demo(url, "--today", ENDED.isoformat())
     engine = create_db_engine(url)
     try:
