@@ -82,12 +82,17 @@ class Served:
     log: Path
     port: int
     workers: int = 1
+    # The email worker runs inside `tandem serve` by default; the served tests measure the
+    # HTTP side alone unless they ask for it (tests/mail start their own server with it).
+    worker: bool = False
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     def start(self, timeout: float = 30) -> None:
         assert self.proc is None or self.proc.poll() is not None, "already running"
         args = ["serve", "--host", "127.0.0.1", "--port", str(self.port)]
         args += ["--workers", str(self.workers)]
+        if not self.worker:
+            args.append("--no-worker")
         # Output goes to a file, not a pipe: a pipe nobody reads fills up and stalls it.
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
