@@ -28,7 +28,7 @@ D = dt.date
 
 
 def test_windows_from_the_anchors() -> None:
-    found = windows(Anchors(D(2027, 1, 4), D(2027, 1, 11), D(2027, 3, 8)), Widths())
+    found = windows(Anchors(D(2027, 1, 4), D(2027, 1, 11), D(2027, 3, 8), 1), Widths())
     assert [(w.opens, w.closes) for w in found.values()] == [
         (D(2026, 11, 23), D(2027, 1, 11)),
         (D(2027, 3, 8), D(2027, 4, 19)),
@@ -39,7 +39,7 @@ def test_windows_from_the_anchors() -> None:
 
 
 def test_widths_are_the_organisations() -> None:
-    found = windows(Anchors(D(2027, 1, 4), D(2027, 1, 11), D(2027, 3, 8)), Widths(0, 2, 1))
+    found = windows(Anchors(D(2027, 1, 4), D(2027, 1, 11), D(2027, 3, 8), 1), Widths(0, 2, 1))
     assert found[Timepoint.baseline].opens == D(2027, 1, 4)
     assert found[Timepoint.end].closes == D(2027, 3, 22)
     assert found[Timepoint.follow_up_6m].opens == D(2027, 9, 1)
@@ -61,7 +61,9 @@ def test_months_later(day: dt.date, months: int, expected: dt.date) -> None:
 
 def test_anchors_from_the_sessions(db: Session, programme: Programme, people: People) -> None:
     found = load_anchors(db, org_id=people.org.id or 0, child_ids=[programme.child_id])
-    assert found == {programme.child_id: Anchors(FIRST, FIRST + dt.timedelta(weeks=1), LAST)}
+    assert found == {
+        programme.child_id: Anchors(FIRST, FIRST + dt.timedelta(weeks=1), LAST, programme.cohort_id)
+    }
 
 
 def test_cancelled_sessions_and_those_before_the_enrolment_do_not_count(
@@ -78,7 +80,7 @@ def test_cancelled_sessions_and_those_before_the_enrolment_do_not_count(
     late = build.child("Late")
     build.enrol(late, cohort, days[1])  # joined after the first session
     found = load_anchors(db, org_id=people.org.id or 0, child_ids=[late])
-    assert found[late] == Anchors(days[2], days[3], days[3])
+    assert found[late] == Anchors(days[2], days[3], days[3], cohort)
 
 
 def test_a_withdrawn_child_keeps_the_cohorts_last_session_and_a_move_counts_the_new_cohort(
@@ -94,8 +96,11 @@ def test_a_withdrawn_child_keeps_the_cohorts_last_session_and_a_move_counts_the_
     build.enrol(moved, programme.cohort_id, D(2027, 1, 1), D(2027, 1, 12), withdrawn=True)
     build.enrol(moved, later, D(2027, 2, 1))
     found = load_anchors(db, org_id=people.org.id or 0, child_ids=[left, moved])
-    assert found[left] == Anchors(FIRST, FIRST + dt.timedelta(weeks=1), LAST)
-    assert found[moved] == Anchors(FIRST, FIRST + dt.timedelta(weeks=1), D(2027, 2, 16))
+    assert found[left] == Anchors(FIRST, FIRST + dt.timedelta(weeks=1), LAST, programme.cohort_id)
+    # the first session (and its cohort) is the first enrolment's; the last, the new cohort's
+    assert found[moved] == Anchors(
+        FIRST, FIRST + dt.timedelta(weeks=1), D(2027, 2, 16), programme.cohort_id
+    )
 
 
 def test_no_sessions_no_windows(db: Session, programme: Programme, people: People) -> None:

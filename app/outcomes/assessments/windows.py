@@ -57,6 +57,7 @@ class Anchors:
     first: dt.date
     second: dt.date
     last: dt.date
+    cohort_id: int  # the cohort of the first enrolment: the one the first session is in
 
 
 @dataclass(frozen=True)
@@ -107,21 +108,26 @@ def windows(anchors: Anchors, widths: Widths) -> dict[Timepoint, Window]:
     }
 
 
-def anchors_of(rows: Iterable[tuple[int, dt.date, int, dt.date, dt.date]]) -> dict[int, Anchors]:
+Row = tuple[int, dt.date, int, dt.date, dt.date, int]
+
+
+def anchors_of(rows: Iterable[Row]) -> dict[int, Anchors]:
     """From (child id, enrolment start, enrolment id, session date, the cohort's last
-    session) rows, one per session on a child's register: each child's anchors (pure)."""
-    by_enrolment: dict[int, dict[tuple[dt.date, int], tuple[list[dt.date], dt.date]]] = {}
-    for child_id, start, enrolment_id, day, cohort_last in rows:
+    session, cohort id) rows, one per session on a child's register: each child's anchors
+    (pure)."""
+    by_enrolment: dict[int, dict[tuple[dt.date, int], tuple[list[dt.date], dt.date, int]]] = {}
+    for child_id, start, enrolment_id, day, cohort_last, cohort_id in rows:
         enrolments = by_enrolment.setdefault(child_id, {})
-        days, _ = enrolments.setdefault((start, enrolment_id), ([], cohort_last))
+        days, _, _ = enrolments.setdefault((start, enrolment_id), ([], cohort_last, cohort_id))
         days.append(day)
     out: dict[int, Anchors] = {}
     for child_id, enrolments in by_enrolment.items():
         ordered = sorted(enrolments)
-        first_days = sorted(enrolments[ordered[0]][0])
+        first_days, _, cohort_id = enrolments[ordered[0]]
+        first_days = sorted(first_days)
         last = enrolments[ordered[-1]][1]
         second = first_days[1] if len(first_days) > 1 else first_days[0]
-        out[child_id] = Anchors(first=first_days[0], second=second, last=last)
+        out[child_id] = Anchors(first_days[0], second, last, cohort_id)
     return out
 
 
@@ -146,7 +152,7 @@ def load_anchors(
         .scalar_subquery()
     )
     stmt = (
-        select(e.child_id, e.start_date, e.id, s.date, cohort_last)
+        select(e.child_id, e.start_date, e.id, s.date, cohort_last, e.cohort_id)
         .select_from(enrolments)
         .join(
             sessions,

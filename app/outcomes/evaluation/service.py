@@ -21,13 +21,14 @@ from app.auth.models import Organisation, User
 from app.auth.service import STAFF_ROLES
 from app.children.models import Child
 from app.children.service import age_on
-from app.cohorts.models import Cohort
+from app.cohorts.models import Cohort, Enrolment
 from app.csvout import csv_text
 from app.exceptions import Forbidden
 from app.fidelity import drilldown
 from app.fidelity import service as fidelity
 from app.fidelity.sql import ASSIGNMENTS, MATCHES
 from app.outcomes import service as measures_service
+from app.outcomes.assessments.windows import load_anchors
 from app.outcomes.events import service as events
 from app.outcomes.events.schemas import KIND_WORDS
 from app.outcomes.models import Assessment, EventKind, Timepoint
@@ -206,13 +207,30 @@ def _share(value: float | None) -> Any:
     return "" if value is None else round(value, 4)
 
 
+def _first_sessions(db: Session, *, org_id: int) -> dict[int, tuple[int, dt.date | None]]:
+    """{child id: (cohort, first session)} for every child with an enrolment: the first
+    session and its cohort as the assessment windows count them, and for a child with no
+    session yet, their first enrolment's cohort (by start date, then id) and None. Two
+    queries."""
+    out: dict[int, tuple[int, dt.date | None]] = {}
+    for child_id, cohort_id in db.exec(
+        select(Enrolment.child_id, Enrolment.cohort_id)
+        .where(Enrolment.org_id == org_id)
+        .order_by(col(Enrolment.child_id), col(Enrolment.start_date), col(Enrolment.id))
+    ).all():
+        out.setdefault(child_id, (cohort_id, None))
+    for child_id, anchors in load_anchors(db, org_id=org_id, child_ids=list(out)).items():
+        out[child_id] = (anchors.cohort_id, anchors.first)
+    return out
+
+
 def rows(db: Session, *, actor: User, as_of: dt.date) -> list[list[Any]]:
     """The header and one row per child with an enrolment, in pseudonym order."""
     _require_lead(actor)
     org = db.get(Organisation, actor.org_id)
     assert org is not None
     scope = fidelity.scope_for(db, actor=actor, as_of=as_of)
-    firsts = events.first_sessions(db, org_id=actor.org_id)
+    firsts = _first_sessions(db, org_id=actor.org_id)
     child_ids = list(firsts)
     children = {
         c.id: c

@@ -14,7 +14,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, select
 from sqlmodel import Session, col
 from sqlmodel import select as select_rows
 
@@ -23,8 +22,8 @@ from app.auth.models import User
 from app.auth.service import STAFF_ROLES
 from app.children import service as children
 from app.children.models import Child
-from app.cohorts.models import Enrolment, GroupSession, SessionStatus
 from app.exceptions import Forbidden, Invalid, NotFound
+from app.outcomes.assessments.windows import load_anchors
 from app.outcomes.events.schemas import NOTE_MAX, EventCreate, EventUpdate
 from app.outcomes.models import EventKind, LifeEvent
 
@@ -186,43 +185,15 @@ def delete_event(db: Session, *, actor: User, child_id: int, event_id: int) -> L
 # Before and since the first session -----------------------------------------------------------
 
 
-def first_sessions(
-    db: Session, *, org_id: int, child_ids: Iterable[int] | None = None
-) -> dict[int, tuple[int, dt.date | None]]:
-    """{child id: (cohort id of their first enrolment, date of its first session or None)}.
-
-    A child's first enrolment is the one that started first (the lower id on the same day);
-    its first session is the earliest session of that cohort, not cancelled, dated on or
-    after the enrolment's start. One query (enrolments, outer-joined to their sessions)."""
-    e, s = Enrolment.__table__.c, GroupSession.__table__.c  # type: ignore[attr-defined]
-    stmt = (
-        select(e.child_id, e.id, e.start_date, e.cohort_id, s.date)
-        .select_from(
-            Enrolment.__table__.outerjoin(  # type: ignore[attr-defined]
-                GroupSession.__table__,  # type: ignore[attr-defined]
-                and_(
-                    s.org_id == e.org_id,
-                    s.cohort_id == e.cohort_id,
-                    s.status != SessionStatus.cancelled.value,
-                    s.date >= e.start_date,
-                ),
-            )
-        )
-        .where(e.org_id == org_id)
-    )
-    if child_ids is not None:
-        stmt = stmt.where(e.child_id.in_(list(child_ids)))
-    best: dict[int, tuple[tuple[dt.date, int], int, dt.date | None]] = {}
-    for child_id, enrolment_id, start, cohort_id, day in db.execute(stmt):
-        key = (start, enrolment_id)
-        found = best.get(child_id)
-        if (
-            found is None
-            or key < found[0]
-            or (key == found[0] and day is not None and (found[2] is None or day < found[2]))
-        ):
-            best[child_id] = (key, cohort_id, day)
-    return {child_id: (cohort_id, day) for child_id, (_, cohort_id, day) in best.items()}
+def first_sessions(db: Session, *, org_id: int, child_ids: Iterable[int]) -> dict[int, dt.date]:
+    """{child id: the date of their first session} for those of `child_ids` who have one:
+    the same first session the assessment windows count from (the first session on their
+    register in their first enrolment with one; app/outcomes/assessments/windows.py). One
+    query."""
+    return {
+        child_id: anchors.first
+        for child_id, anchors in load_anchors(db, org_id=org_id, child_ids=child_ids).items()
+    }
 
 
 @dataclass(frozen=True)
@@ -245,10 +216,8 @@ def event_counts(
     _require_lead(actor)
     firsts = {
         child_id: day
-        for child_id, (_, day) in first_sessions(
-            db, org_id=actor.org_id, child_ids=child_ids
-        ).items()
-        if day is not None and day <= as_of
+        for child_id, day in first_sessions(db, org_id=actor.org_id, child_ids=child_ids).items()
+        if day <= as_of
     }
     counted: dict[int, EventCounts] = {
         child_id: EventCounts(day, BEFORE_DAYS, (as_of - day).days + 1, {}, {})
@@ -291,9 +260,9 @@ def event_rates(
     session. Two queries, whatever the number of children.
 
     Definitions:
-    - A child counts when their first session (the earliest session, not cancelled, of the
-      cohort of their first enrolment, dated on or after its start: `first_sessions`) is on
-      or before as_of. Children without one are left out of both windows.
+    - A child counts when their first session (the first on their register, the one the
+      baseline window counts from: `first_sessions`) is on or before as_of. Children
+      without one are left out of both windows.
     - Before: events dated in the 365 days before the first session (first - 365 days up to
       the day before the first session); each counted child adds 365 days.
     - During and after: events dated from the first session to as_of, both included; each
