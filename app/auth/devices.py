@@ -16,7 +16,7 @@ from app.auth import mfa
 from app.auth.models import ApiToken, Role, User, WebSession
 from app.auth.security import token_digest, verify_password
 from app.auth.service import end_sessions, get_user, now
-from app.auth.signin import _clear_failures, _record_failure, _reserve_attempt
+from app.auth.signin import clear_failures, record_failure, reserve_attempt
 from app.config import get_settings
 from app.exceptions import Forbidden, Invalid, NotFound
 
@@ -155,12 +155,12 @@ def _reauthenticate(
     """One factor again, counted like a sign-in (committed before the check; too many
     lock the account: TooManyRequests). Invalid names the field at fault."""
     if password and user.password_hash:
-        attempt = _reserve_attempt(db, user, locked=LOCKED)
+        attempt = reserve_attempt(db, user, locked=LOCKED)
         ok, _ = verify_password(password, user.password_hash)
         if ok:
-            _clear_failures(db, user)
+            clear_failures(db, user)
             return
-        _record_failure(db, user=user, attempt=attempt)
+        record_failure(db, user=user, attempt=attempt)
         db.commit()
         raise Invalid(WRONG_PASSWORD, [{"loc": ["body", "password"], "msg": WRONG_PASSWORD}])
     if code and user.mfa_enabled_at is not None:

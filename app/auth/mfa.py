@@ -8,7 +8,7 @@ password, single-use recovery codes for a lost phone, and the organisation's req
   cannot both pass. One step (30 seconds) of clock drift is allowed each way.
 - Recovery codes: ten, each 50 random bits, kept as SHA-256 (they are as random as a
   token); each works once, a new set ends the old one.
-- Wrong codes count like wrong passwords (signin.py's `_reserve_attempt`): counted, and
+- Wrong codes count like wrong passwords (signin.py's `reserve_attempt`): counted, and
   committed, before they are checked; enough of them lock the account.
 - The requirement: the roles in `organisation.require_mfa_for` must use it. A person it
   covers without it may still sign in until `mfa_setup_due` (service.note_mfa_requirement,
@@ -35,9 +35,9 @@ from app.auth.security import hash_password, new_token, token_digest, verify_pas
 from app.auth.service import end_sessions, get_user, note_mfa_requirement, now
 from app.auth.signin import (
     ACCOUNT_LOCKED,
-    _clear_failures,
-    _record_failure,
-    _reserve_attempt,
+    clear_failures,
+    record_failure,
+    reserve_attempt,
 )
 from app.config import get_settings
 from app.exceptions import Conflict, Forbidden, Invalid, NotAuthenticated
@@ -178,11 +178,11 @@ def _accept(db: Session, user: User, code: str) -> Literal["totp", "recovery"] |
 def _counted(db: Session, user: User, code: str, *, locked: str) -> bool:
     """Check a code as a sign-in attempt: counted and committed first, like a password
     (TooManyRequests while the account is locked); a wrong one is committed as a failure."""
-    attempt = _reserve_attempt(db, user, locked=locked)
+    attempt = reserve_attempt(db, user, locked=locked)
     if _accept(db, user, code):
-        _clear_failures(db, user)
+        clear_failures(db, user)
         return True
-    _record_failure(db, user=user, attempt=attempt)
+    record_failure(db, user=user, attempt=attempt)
     db.commit()
     return False
 
@@ -209,9 +209,9 @@ def token_second_factor(db: Session, *, user: User, otp: str | None) -> None:
     field must be a right, unused code. Otherwise 401 with `mfa_required` (the attempt,
     already counted by the password check, stays counted)."""
     if otp and _accept(db, user, otp):
-        _clear_failures(db, user)
+        clear_failures(db, user)
         return
-    _record_failure(db, user=user, attempt=user.failed_logins)
+    record_failure(db, user=user, attempt=user.failed_logins)
     db.commit()
     detail = WRONG_CODE if otp else "Two-step sign-in is on: send the code as the field otp."
     raise NotAuthenticated(detail, mfa_required=True)

@@ -39,7 +39,7 @@ def authenticate(db: Session, *, email: str, password: str, address: str) -> Use
     statements that are each atomic: a parallel burst checks no more passwords than the
     limits allow (issue 13).
 
-    - The account (`_reserve_attempt`): one UPDATE ... RETURNING adds the attempt to
+    - The account (`reserve_attempt`): one UPDATE ... RETURNING adds the attempt to
       `failed_logins`. The attempt that reaches `login_max_failures` locks the account for
       `lockout_minutes` and is still checked; later ones are refused (429) unchecked until
       the lock ends. The right password sets the count back to 0 and clears any lock.
@@ -59,20 +59,20 @@ def authenticate(db: Session, *, email: str, password: str, address: str) -> Use
     attempt = 0
     if user is not None:
         try:
-            attempt = _reserve_attempt(db, user, locked=ACCOUNT_LOCKED)
+            attempt = reserve_attempt(db, user, locked=ACCOUNT_LOCKED)
         except TooManyRequests:
             _withdraw_address(db, reservation)
             db.commit()
             raise
     ok, new_hash = verify_password(password, user.password_hash if user else None)
     if not ok or user is None or not user.active:
-        _record_failure(db, user=user, attempt=attempt)
+        record_failure(db, user=user, attempt=attempt)
         # The writes a refused request keeps: without them the limits could not count.
         db.commit()
         raise NotAuthenticated(WRONG_CREDENTIALS)
     _withdraw_address(db, reservation)
     if user.mfa_enabled_at is None:
-        _clear_failures(db, user)
+        clear_failures(db, user)
     # else: the attempt stays counted until its second step succeeds (app/auth/mfa.py), so
     # the right password cannot reset the count between guesses at the code.
     if new_hash:
@@ -120,7 +120,7 @@ def _withdraw_address(db: Session, reservation: int) -> None:
     db.execute(delete(LoginFailure).where(col(LoginFailure.id) == reservation))
 
 
-def _reserve_attempt(db: Session, user: User, *, locked: str) -> int:
+def reserve_attempt(db: Session, user: User, *, locked: str) -> int:
     """Add one attempt to the account's count, atomically and committed, before the
     password is checked: the attempt's number (1 to `login_max_failures`), or
     TooManyRequests(`locked`) while the account is locked. A lock that has ended starts
@@ -156,7 +156,7 @@ def _reserve_attempt(db: Session, user: User, *, locked: str) -> int:
     return int(row[0])
 
 
-def _clear_failures(db: Session, user: User) -> None:
+def clear_failures(db: Session, user: User) -> None:
     db.execute(
         update(User)
         .where(col(User.id) == user.id)
@@ -167,7 +167,7 @@ def _clear_failures(db: Session, user: User) -> None:
     set_committed_value(user, "locked_until", None)
 
 
-def _record_failure(db: Session, *, user: User | None, attempt: int) -> None:
+def record_failure(db: Session, *, user: User | None, attempt: int) -> None:
     """A wrong password (or an unknown or inactive account): the address's row stays; the
     attempt that reached the limit has locked the account, which the audit records."""
     db.execute(delete(LoginFailure).where(col(LoginFailure.at) < now() - timedelta(days=1)))
@@ -197,12 +197,12 @@ def change_password(
 ) -> None:
     # Guessing the current password from a session counts like failed sign-ins, counted
     # before the check as they are (see authenticate).
-    attempt = _reserve_attempt(db, actor, locked="Too many wrong passwords. Try again later.")
+    attempt = reserve_attempt(db, actor, locked="Too many wrong passwords. Try again later.")
     ok, _ = verify_password(current, actor.password_hash)
     if ok:
-        _clear_failures(db, actor)
+        clear_failures(db, actor)
     else:
-        _record_failure(db, user=actor, attempt=attempt)
+        record_failure(db, user=actor, attempt=attempt)
     # The check's outcome stands even if the new password is refused below.
     db.commit()
     errors: list[dict[str, Any]] = []

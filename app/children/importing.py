@@ -36,7 +36,7 @@ from app.auth.models import User
 from app.auth.service import require_staff
 from app.children.models import Child
 from app.children.schemas import ChildCreate, Preferences
-from app.children.service import _check_dates
+from app.children.service import check_dates
 from app.exceptions import Conflict, DomainError, Invalid
 from app.forms import message_for
 
@@ -349,7 +349,7 @@ def check(rows: list[list[str]], *, today: date) -> Checked:
                 out.errors.append(RowError(number, column, _message(error, column, item)))
             continue
         try:
-            _check_dates(child.date_of_birth, child.consent_given_on, today)
+            check_dates(child.date_of_birth, child.consent_given_on, today)
         except Invalid as exc:
             for problem in exc.errors:
                 out.errors.append(RowError(number, str(problem["loc"][-1]), problem["msg"]))

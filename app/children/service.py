@@ -49,7 +49,7 @@ def visible(actor: User) -> ColumnElement[bool]:
     return false()
 
 
-def _check_dates(
+def check_dates(
     date_of_birth: date, consent_given_on: date | None, today: date, *, check_age: bool = True
 ) -> None:
     errors: list[dict[str, Any]] = []
@@ -84,7 +84,7 @@ def _flush_unique(db: Session, reference: str) -> None:
 
 def create_child(db: Session, *, actor: User, data: ChildCreate, today: date) -> Child:
     require_staff(actor)
-    _check_dates(data.date_of_birth, data.consent_given_on, today)
+    check_dates(data.date_of_birth, data.consent_given_on, today)
     exists = db.exec(
         select(Child.id).where(Child.org_id == actor.org_id, Child.reference == data.reference)
     ).first()
@@ -166,9 +166,9 @@ def update_child(
     # have another detail corrected.
     new_birth = changes.get("date_of_birth")
     if new_birth is not None and new_birth != child.date_of_birth:
-        _check_dates(new_birth, changes.get("consent_given_on"), today)
+        check_dates(new_birth, changes.get("consent_given_on"), today)
     elif changes.get("consent_given_on") is not None:
-        _check_dates(child.date_of_birth, changes["consent_given_on"], today, check_age=False)
+        check_dates(child.date_of_birth, changes["consent_given_on"], today, check_age=False)
     if "reference" in changes and changes["reference"] != child.reference:
         taken = db.exec(
             select(Child.id).where(

@@ -148,7 +148,7 @@ class _Loader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def _read_yaml(path: Path) -> tuple[Any, Node | None]:
+def read_yaml(path: Path) -> tuple[Any, Node | None]:
     text = path.read_text(encoding="utf-8")
     loader = _Loader(text)
     try:
@@ -159,7 +159,7 @@ def _read_yaml(path: Path) -> tuple[Any, Node | None]:
     return data, node
 
 
-def _line_of(node: Node | None, loc: tuple[int | str, ...]) -> int | None:
+def line_of(node: Node | None, loc: tuple[int | str, ...]) -> int | None:
     """1-based line of the deepest node `loc` reaches in the YAML tree."""
     if node is None:
         return None
@@ -185,7 +185,7 @@ def _line_of(node: Node | None, loc: tuple[int | str, ...]) -> int | None:
     return line
 
 
-def _key_path(loc: tuple[int | str, ...]) -> str:
+def key_path(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
@@ -212,13 +212,13 @@ def _from_validation(path: Path, node: Node | None, exc: ValidationError) -> lis
             message += f" (got {err['input']!r})"
         if err["type"] in ("too_short", "too_long") and loc:
             message = err["msg"].replace("List", "this list")
-        problems.append(Problem(path, _line_of(node, loc), _key_path(loc) or None, message))
+        problems.append(Problem(path, line_of(node, loc), key_path(loc) or None, message))
     return problems
 
 
 def _parse(path: Path, model: type[BaseModel]) -> tuple[Any, Node | None, list[Problem]]:
     try:
-        data, node = _read_yaml(path)
+        data, node = read_yaml(path)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -261,7 +261,7 @@ def read_curriculum(folder: Path) -> tuple[CurriculumSource, list[Warning_]]:
             problems.append(
                 Problem(
                     path,
-                    _line_of(node, ("week",)),
+                    line_of(node, ("week",)),
                     "week",
                     f"week {week.week} is also in {week_origin[week.week]}",
                 )
@@ -272,7 +272,7 @@ def read_curriculum(folder: Path) -> tuple[CurriculumSource, list[Warning_]]:
             problems.append(
                 Problem(
                     path,
-                    _line_of(node, ("unit",)),
+                    line_of(node, ("unit",)),
                     "unit",
                     f"unknown unit {week.unit!r}; {HEADER_FILE} declares {sorted(units)}",
                 )
@@ -281,7 +281,7 @@ def read_curriculum(folder: Path) -> tuple[CurriculumSource, list[Warning_]]:
             problems.append(
                 Problem(
                     path,
-                    _line_of(node, ("activities",)),
+                    line_of(node, ("activities",)),
                     "activities",
                     "no core activity: mark at least one activity core: true",
                 )
@@ -297,7 +297,7 @@ def read_curriculum(folder: Path) -> tuple[CurriculumSource, list[Warning_]]:
                     problems.append(
                         Problem(
                             path,
-                            _line_of(node, (kind, i, "key")),
+                            line_of(node, (kind, i, "key")),
                             f"{kind}[{i}].key",
                             f"duplicate key {key!r}: already used {other}",
                         )

@@ -180,7 +180,7 @@ def child_detail(db: Session, scope: Scope, child_id: int) -> ChildDetail:
         .select_from(ASSIGNMENTS.join(SESSIONS, s.id == p.session_id))
         .where(p.child_id == child_id, p.kind == "catch_up", s.date <= scope.as_of)
     ).one()
-    weeks, match_weeks, minutes = _weekly_hours(db, scope, MATCHES.c.child_id == child_id).get(
+    weeks, match_weeks, minutes = weekly_hours(db, scope, MATCHES.c.child_id == child_id).get(
         child_id, ([], 0, 0)
     )
     cohorts = list(
@@ -234,7 +234,7 @@ def first_names(db: Session, scope: Scope, child_ids: list[int]) -> dict[int, st
     return {int(child_id): str(name) for child_id, name in rows.all()}
 
 
-def _weekly_hours(
+def weekly_hours(
     db: Session, scope: Scope, which: Any, *, key: str = "child"
 ) -> dict[int, tuple[list[tuple[dt.date, float]], int, int]]:
     """{child or match id: ([(Monday, hours)] over its match-weeks, match-weeks, minutes)}:
@@ -307,7 +307,7 @@ def mentor_detail(db: Session, scope: Scope, mentor_id: int) -> tuple[Any, list[
         .where(m.mentor_id == mentor_id, m.org_id == scope.org_id, m.start_date <= scope.as_of)
         .order_by(m.start_date)
     ).all()
-    hours = _weekly_hours(db, scope, m.mentor_id == mentor_id, key="match") if rows else {}
+    hours = weekly_hours(db, scope, m.mentor_id == mentor_id, key="match") if rows else {}
     return mentor, [
         MenteeHours(mid, cid, ref, name, start, end, hours.get(mid, ([], 0, 0))[0])
         for mid, cid, ref, name, start, end in rows

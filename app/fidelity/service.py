@@ -262,7 +262,7 @@ def _retention_sums(db: Session, scope: Scope, sums: dict[int, Sums]) -> None:
         sums[cohort_id].enrolments, sums[cohort_id].retained = int(total), int(kept or 0)
 
 
-def _practice_sums(db: Session, scope: Scope, key: Any, sums: dict[Any, Sums]) -> None:
+def practice_sums(db: Session, scope: Scope, key: Any, sums: dict[Any, Sums]) -> None:
     """Assignments due (their session dated more than 7 days before as_of) and completed."""
     a, s = ASSIGNMENTS.c, SESSIONS.c
     due_by = scope.as_of - dt.timedelta(days=7)
@@ -509,7 +509,7 @@ def report(db: Session, scope: Scope) -> Report:
     by_cohort: dict[int, Sums] = defaultdict(Sums)
     _session_sums(db, scope, by_cohort)
     _retention_sums(db, scope, by_cohort)
-    _practice_sums(db, scope, SESSIONS.c.cohort_id, by_cohort)
+    practice_sums(db, scope, SESSIONS.c.cohort_id, by_cohort)
     by_mentor: dict[int, Sums] = defaultdict(Sums)
     org = _mentoring_sums(db, scope, by_cohort, by_mentor)
     cohorts = _cohort_names(db, scope)
@@ -519,7 +519,7 @@ def report(db: Session, scope: Scope) -> Report:
     # The organisation's mentoring counts each match once, however many cohorts hold it.
     for name in ("minutes", "match_weeks", "weeks_with_visit", "weeks_in_band"):
         setattr(total, name, getattr(org, name))
-    _practice_sums(db, scope, ASSIGNMENTS.c.mentor_id, by_mentor)
+    practice_sums(db, scope, ASSIGNMENTS.c.mentor_id, by_mentor)
     mentors = _mentor_rows(db, scope, by_mentor)
     return Report(
         scope=scope,

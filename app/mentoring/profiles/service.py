@@ -81,7 +81,7 @@ class MentorRow:
     readiness: Readiness
 
 
-def _check_dates(data: MentorCreate | MentorUpdate, today: dt.date) -> None:
+def check_dates(data: MentorCreate | MentorUpdate, today: dt.date) -> None:
     errors = [
         {"loc": ["body", name], "msg": "Give a date today or earlier"}
         for name in ("dbs_checked_on", "interviewed_on", "training_completed_on")
@@ -98,7 +98,7 @@ def create_profile(
     user = db.exec(select(User).where(User.id == data.user_id, User.org_id == actor.org_id)).first()
     if user is None or user.role != Role.mentor:
         raise invalid("user_id", f"User {data.user_id} is not a mentor in this organisation")
-    _check_dates(data, today)
+    check_dates(data, today)
     if db.get(MentorProfile, user.id) is not None:
         raise Conflict(f"{user.name} already has a mentor profile.")
     stamp = dt.datetime.now(dt.UTC)
@@ -186,7 +186,7 @@ def update_profile(
     ).first()
     if profile is None:
         raise NotFound(f"There is no mentor {mentor_id}.")
-    _check_dates(data, today)
+    check_dates(data, today)
     changes = data.model_dump(exclude_unset=True)
     for nullable in ("gender", "ethnicity", "availability", "about"):
         if nullable in changes and changes[nullable] == "":

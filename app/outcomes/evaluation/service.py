@@ -242,9 +242,9 @@ def rows(db: Session, *, actor: User, as_of: dt.date) -> list[list[Any]]:
         db.exec(select(Cohort.id, Cohort.name).where(Cohort.org_id == actor.org_id)).all()
     )
     dosage = {(d.child_id, d.cohort_id): d for d in fidelity.child_dosage(db, scope)}
-    hours = drilldown._weekly_hours(db, scope, MATCHES.c.org_id == scope.org_id)
+    hours = drilldown.weekly_hours(db, scope, MATCHES.c.org_id == scope.org_id)
     practice: dict[Any, fidelity.Sums] = defaultdict(fidelity.Sums)
-    fidelity._practice_sums(db, scope, ASSIGNMENTS.c.child_id, practice)
+    fidelity.practice_sums(db, scope, ASSIGNMENTS.c.child_id, practice)
     score_columns = _score_columns(db)
     scores: dict[tuple[int, str, str, Timepoint], dict[str, float]] = {}
     for a in db.exec(

@@ -19,7 +19,7 @@ import yaml
 from pydantic import ValidationError
 from yaml.nodes import Node
 
-from app.curriculum.source import Problem, _key_path, _line_of, _read_yaml
+from app.curriculum.source import Problem, key_path, line_of, read_yaml
 from app.outcomes.schemas import MeasureFile
 
 __all__ = ["MeasureError", "Problem", "content_hash", "find_files", "read_all", "read_measure"]
@@ -49,7 +49,7 @@ _MESSAGES = {
 
 def _parse(path: Path) -> tuple[MeasureFile | None, Node | None, list[Problem]]:
     try:
-        data, node = _read_yaml(path)
+        data, node = read_yaml(path)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -65,7 +65,7 @@ def _parse(path: Path) -> tuple[MeasureFile | None, Node | None, list[Problem]]:
         for err in exc.errors(include_url=False):
             loc = tuple(err["loc"])
             message = _MESSAGES.get(err["type"], err["msg"])
-            problems.append(Problem(path, _line_of(node, loc), _key_path(loc) or None, message))
+            problems.append(Problem(path, line_of(node, loc), key_path(loc) or None, message))
         return None, node, problems
 
 
@@ -74,7 +74,7 @@ def _check(path: Path, node: Node | None, m: MeasureFile) -> list[Problem]:
     problems: list[Problem] = []
 
     def add(loc: tuple[int | str, ...], message: str) -> None:
-        problems.append(Problem(path, _line_of(node, loc), _key_path(loc), message))
+        problems.append(Problem(path, line_of(node, loc), key_path(loc), message))
 
     if path.stem != m.key:
         add(("key",), f"the key must be the file's name ({path.stem!r})")
