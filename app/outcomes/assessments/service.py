@@ -6,6 +6,7 @@ import datetime as dt
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import Table, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -23,6 +24,7 @@ from app.outcomes.models import Assessment, Timepoint
 from app.outcomes.schemas import MeasureFile
 
 ENTERERS = (*STAFF_ROLES, Role.facilitator)
+ASSESSMENTS: Table = Assessment.__table__  # type: ignore[attr-defined]
 
 
 def _problem(field: str, message: str) -> dict[str, Any]:
@@ -204,16 +206,20 @@ def get_assessment(db: Session, *, actor: User, assessment_id: int) -> Assessmen
     return row
 
 
+def stale(current_version: int) -> Conflict:
+    return Conflict(
+        "Someone else corrected this assessment since you opened it: "
+        "read it again and make your correction there.",
+        current_version=current_version,
+    )
+
+
 def correct_assessment(
     db: Session, *, actor: User, assessment_id: int, data: AssessmentUpdate, today: dt.date
 ) -> Assessment:
     row = get_assessment(db, actor=actor, assessment_id=assessment_id)
     if data.version != row.version:
-        raise Conflict(
-            "Someone else corrected this assessment since you opened it: "
-            "read it again and make your correction there.",
-            current_version=row.version,
-        )
+        raise stale(row.version)
     measure_row, definition = measures.get_measure(db, row.measure_key)
     child = children.get_child(db, actor=actor, child_id=row.child_id)
     completed_on = data.completed_on or row.completed_on
@@ -243,11 +249,17 @@ def correct_assessment(
     diff = audit.changes_between({key: getattr(row, key) for key in changes}, changes)
     if not diff:
         return row
-    for key, value in changes.items():
-        setattr(row, key, value)
-    row.version += 1
-    row.updated_at = datetime.now(UTC)
-    db.add(row)
+    # Optimistic lock: applied only if nobody else's correction came first. Two tabs that
+    # read the same version both pass the check above; on PostgreSQL the second UPDATE waits
+    # for the first to commit, then finds the version moved on and changes nothing (409).
+    claimed = db.execute(
+        update(ASSESSMENTS)
+        .where(ASSESSMENTS.c.id == row.id, ASSESSMENTS.c.version == data.version)
+        .values(version=data.version + 1, updated_at=datetime.now(UTC), **changes)
+    )
+    db.refresh(row)
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise stale(row.version)
     audit.record(
         db,
         org_id=actor.org_id,
