@@ -128,8 +128,8 @@ def acknowledge(
     if body.kind not in flags.ACKNOWLEDGEABLE:
         raise Invalid(
             "This flag is current: deal with its cause and it goes. Only a past flag (a "
-            "session not recorded, or delivered with fewer than two facilitators) can be "
-            "acknowledged.",
+            "session not recorded, or delivered with fewer than two facilitators, or an "
+            "assessment whose window has closed) can be acknowledged.",
             [
                 {
                     "loc": ["body", "kind"],
@@ -138,18 +138,23 @@ def acknowledge(
                 }
             ],
         )
-    ids: dict[str, int | None] = {
+    ids: dict[str, Any] = {
         "cohort_id": body.cohort_id,
         "child_id": body.child_id,
         "session_id": body.session_id,
         "mentor_id": body.mentor_id,
+        "measure": body.measure,
+        "timepoint": body.timepoint,
     }
     subject = flags.subject_for(body.kind, ids)
-    need = flags.ACKNOWLEDGEABLE[body.kind]
     if subject is None:
+        missing = [key for key in flags.ACKNOWLEDGEABLE[body.kind] if ids[key] is None]
         raise Invalid(
-            f"Give the {need} of the flag.",
-            [{"loc": ["body", need], "msg": f"Give the {need}", "type": "missing"}],
+            f"Give the {' and the '.join(missing)} of the flag.",
+            [
+                {"loc": ["body", key], "msg": f"Give the {key}", "type": "missing"}
+                for key in missing
+            ],
         )
     k = flags.ACKNOWLEDGEMENTS.c
     done = db.execute(
@@ -187,6 +192,12 @@ def acknowledge(
         "note": [None, body.note],
         "on_date": [None, today.isoformat()],
     }
+    if flag.measure is not None:  # a missed assessment: whose, which measure and timepoint
+        changes.update(
+            child_id=[None, flag.child_id],
+            measure=[None, flag.measure],
+            timepoint=[None, flag.timepoint],
+        )
     record(
         db,
         org_id=actor.org_id,

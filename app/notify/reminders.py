@@ -46,6 +46,7 @@ from app.mail.service import render, wants
 from app.mentoring.models import Match, MentorProfile, MentorVisit, VisitStatus
 from app.mentoring.profiles.service import dbs_run_out_by
 from app.mentoring.shared import add_years
+from app.outcomes.assessments import due as _assessments  # noqa: F401  (flags' ASSESSMENT_FLAGS)
 from app.sessions.models import SessionRecord
 
 NOT_RECORDED_FROM = dt.time(8, 0)  # the morning after the session
