@@ -41,7 +41,7 @@ def fidelity(
     db: Session, *, actor: User, as_of: dt.date, cohort_id: int | None = None
 ) -> FidelityReport:
     """Leads: the organisation or one cohort; a facilitator: their own cohorts. A fixed
-    number of queries (about 22), whatever the number of cohorts, children or visits."""
+    number of queries (about 26), whatever the number of cohorts, children or visits."""
     scope = service.scope_for(db, actor=actor, as_of=as_of, cohort_id=cohort_id)
     org = db.get(Organisation, actor.org_id)
     assert org is not None
@@ -94,7 +94,7 @@ def kinds_for(actor: User) -> frozenset[str] | None:
 
 def flag_count(db: Session, *, actor: User, as_of: dt.date) -> int:
     """The number of flags as of a day in the actor's scope, for the navigation's badge:
-    the flags alone (about twelve queries), without the rest of the report."""
+    the flags alone (about sixteen queries), without the rest of the report."""
     scope = service.scope_for(db, actor=actor, as_of=as_of)
     org = db.get(Organisation, actor.org_id)
     assert org is not None

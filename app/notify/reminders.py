@@ -19,7 +19,7 @@ is named (their reference, or "your mentee").
 `run_due` sends a fixed number of SQL statements whatever the number of sessions, visits or
 mentors: one per kind to find what is due, one for the leads, one for the keys already
 taken and one insert (per 500 messages). The digest reads the flags of an organisation
-(about twelve queries) only on a Monday when one of its leads has not had it yet."""
+(about sixteen queries) only on a Monday when one of its leads has not had it yet."""
 
 from __future__ import annotations
 
