@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlmodel import Session
@@ -30,6 +33,7 @@ from app.fidelity.sql import (
     on_register,
     withdrawn_by,
 )
+from app.hooks import Hook
 from app.mentoring.profiles.service import dbs_run_out_by
 
 KINDS: dict[str, str] = {
@@ -42,6 +46,8 @@ KINDS: dict[str, str] = {
     "small_cohort": "Cohorts with fewer than 8 children",
     "one_facilitator": "Sessions with fewer than two facilitators",
     "unassigned_practice": "Practice tasks with no mentor",
+    "assessment_due": "Outcome assessments due",
+    "assessment_missed": "Outcome assessments missed (window closed)",
 }
 NOT_RECORDED_AFTER_DAYS = 2
 DBS_WARNING_DAYS = 60
@@ -50,21 +56,33 @@ CURRICULA = Curriculum.__table__  # type: ignore[attr-defined]
 ACKNOWLEDGEMENTS = FlagAcknowledgement.__table__  # type: ignore[attr-defined]
 
 # The kinds a lead may acknowledge: those whose cause is over, a session on a day that has
-# passed (never recorded, or delivered with fewer than two facilitators). Nothing done now
-# changes that day, so a lead may say why and take the flag off the list. Every other kind is
-# current (a concern not reviewed, a child enrolled and still below the threshold or absent,
-# a match still running without visits, a DBS check, a cohort still running, a task still
-# without a mentor): it leaves the list only when the cause is dealt with.
-ACKNOWLEDGEABLE: dict[str, str] = {
-    "session_not_recorded": "session_id",
-    "one_facilitator": "session_id",
+# passed (never recorded, or delivered with fewer than two facilitators), or an outcome
+# assessment whose window has closed with nothing recorded (entry is refused outside the
+# window). Nothing done now changes that, so a lead may say why ("carer declined") and take
+# the flag off the list. Every other kind is current (a concern not reviewed, a child
+# enrolled and still below the threshold or absent, a match still running without visits, a
+# DBS check, a cohort still running, a task still without a mentor, an assessment whose
+# window is open): it leaves the list only when the cause is dealt with.
+# Each maps to the fields that pick one flag out among those of its kind (its `subject`).
+ACKNOWLEDGEABLE: dict[str, tuple[str, ...]] = {
+    "session_not_recorded": ("session_id",),
+    "one_facilitator": ("session_id",),
+    "assessment_missed": ("child_id", "measure", "timepoint"),
 }
 # What a facilitator can act on, in their own cohorts: the registers of their sessions
-# (not recorded, or the facilitators present) and the children's attendance. The rest is a
-# lead's (concerns, mentoring, DBS checks, enrolment, matching).
+# (not recorded, or the facilitators present), the children's attendance and the outcome
+# assessments due for them (a facilitator may enter those). The rest is a lead's (concerns,
+# mentoring, DBS checks, enrolment, matching, missed assessments to explain).
 FACILITATOR_KINDS = frozenset(
-    {"session_not_recorded", "absent_twice", "below_threshold", "one_facilitator"}
+    {
+        "session_not_recorded",
+        "absent_twice",
+        "below_threshold",
+        "one_facilitator",
+        "assessment_due",
+    }
 )
+SUBJECT_MAX = 80  # flag_acknowledgement.subject
 
 
 @dataclass(frozen=True)
@@ -77,16 +95,16 @@ class Flag:
     session_id: int | None = None
     mentor_id: int | None = None
     match_id: int | None = None
+    measure: str | None = None  # the assessment kinds: which measure and timepoint
+    timepoint: str | None = None
 
     @property
     def subject(self) -> str:
         """The ids that pick this flag out among those of its kind ("session=12")."""
         keys: tuple[str, ...] = ("cohort_id", "child_id", "session_id", "mentor_id", "match_id")
         if self.kind in ACKNOWLEDGEABLE:
-            keys = (ACKNOWLEDGEABLE[self.kind],)
-        return ",".join(
-            f"{k.removesuffix('_id')}={getattr(self, k)}" for k in keys if getattr(self, k)
-        )
+            keys = ACKNOWLEDGEABLE[self.kind]
+        return _subject({k: getattr(self, k) for k in keys})
 
     @property
     def past(self) -> bool:
@@ -94,13 +112,38 @@ class Flag:
         return self.kind in ACKNOWLEDGEABLE
 
     def as_dict(self) -> dict[str, Any]:
+        # The measure and timepoint stay out: the flags' JSON has a fixed set of keys
+        # (API.md); an assessment flag's href carries them (`assessment_in`).
         out: dict[str, Any] = {"kind": self.kind, "message": self.message, "href": self.href}
-        for key in ("cohort_id", "child_id", "session_id", "mentor_id", "match_id"):
+        for key in IDS:
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         if self.past:
             out["acknowledgeable"] = True
         return out
+
+
+IDS = ("cohort_id", "child_id", "session_id", "mentor_id", "match_id")
+
+
+def assessment_in(href: str) -> tuple[str, str] | None:
+    """The measure and timepoint an assessment flag's link carries in its query
+    ("/children/7?measure=sdq&timepoint=end#outcomes"), or None."""
+    query = parse_qs(urlsplit(href).query)
+    measure, timepoint = query.get("measure"), query.get("timepoint")
+    return (measure[0], timepoint[0]) if measure and timepoint else None
+
+
+def _subject(values: dict[str, object]) -> str:
+    """ "session=12", "child=7,measure=sdq,timepoint=end": the fields given, in order. A
+    subject longer than the column (a measure key may have 64 characters) keeps the child
+    and timepoint and replaces the measure key by a digest of it: still one per flag."""
+    text = ",".join(f"{k.removesuffix('_id')}={v}" for k, v in values.items() if v)
+    if len(text) > SUBJECT_MAX:
+        key = str(values.get("measure", ""))
+        digest = hashlib.sha256(key.encode()).hexdigest()[:20]
+        text = f"child={values.get('child_id')},timepoint={values.get('timepoint')},md={digest}"
+    return text
 
 
 def _day(day: dt.date) -> str:
@@ -117,12 +160,22 @@ class Acknowledged:
     note: str
 
 
-def subject_for(kind: str, ids: dict[str, int | None]) -> str | None:
-    """The subject of a flag of an acknowledgeable kind from the ids given, or None when
-    the id it needs is missing."""
-    key = ACKNOWLEDGEABLE[kind]
-    value = ids.get(key)
-    return None if value is None else f"{key.removesuffix('_id')}={value}"
+def subject_for(kind: str, ids: dict[str, Any]) -> str | None:
+    """The subject of a flag of an acknowledgeable kind from the ids (and, for a missed
+    assessment, the measure and timepoint) given, or None when one it needs is missing."""
+    keys = ACKNOWLEDGEABLE[kind]
+    if any(ids.get(key) is None for key in keys):
+        return None
+    return _subject({key: ids[key] for key in keys})
+
+
+AssessmentFlags = Callable[[Session, Scope], list[Flag]]
+ASSESSMENT_FLAGS: Hook[AssessmentFlags] = Hook(
+    "the outcome assessments due and missed", "app.outcomes.assessments.due"
+)
+"""The `assessment_due` and `assessment_missed` flags in a scope, as of its date: outcomes
+knows the measures, the windows and what is recorded (app/outcomes/assessments/due.py), and
+sits above fidelity, so it supplies them. A fixed number of queries."""
 
 
 def flags(
@@ -152,7 +205,7 @@ def flags_and_acknowledged(
     raised = [
         f for f in _raised(db, scope, children, renewal_years) if kinds is None or f.kind in kinds
     ]
-    seen = _acknowledgements(db, scope)  # always: the same queries whatever is raised
+    seen = acknowledgements(db, scope)  # always: the same queries whatever is raised
     current, acknowledged = [], []
     for f in raised:
         found = seen.get((f.kind, f.subject)) if f.past else None
@@ -163,9 +216,10 @@ def flags_and_acknowledged(
     return current, acknowledged
 
 
-def _acknowledgements(
+def acknowledgements(
     db: Session, scope: Scope
 ) -> dict[tuple[str, str], tuple[str, dt.datetime, str]]:
+    """(kind, subject) -> (who, when, note) of the flags acknowledged on or before as_of."""
     k = ACKNOWLEDGEMENTS.c
     rows = db.execute(
         select(k.kind, k.subject, USERS.c.name, k.acknowledged_at, k.note)
@@ -177,8 +231,12 @@ def _acknowledgements(
 
 def current_flag(db: Session, scope: Scope, kind: str, subject: str) -> Flag | None:
     """The flag of an acknowledgeable kind with this subject raised as of `scope.as_of`."""
-    find = {"session_not_recorded": _not_recorded, "one_facilitator": _one_facilitator}[kind]
-    return next((f for f in find(db, scope) if f.subject == subject), None)
+    find: dict[str, Callable[[Session, Scope], list[Flag]]] = {
+        "session_not_recorded": _not_recorded,
+        "one_facilitator": _one_facilitator,
+        "assessment_missed": ASSESSMENT_FLAGS(),
+    }
+    return next((f for f in find[kind](db, scope) if f.kind == kind and f.subject == subject), None)
 
 
 def _raised(
@@ -206,6 +264,7 @@ def _raised(
     out += _small_cohorts(db, scope)
     out += _one_facilitator(db, scope)
     out += _unassigned(db, scope)
+    out += ASSESSMENT_FLAGS()(db, scope)
     return out
 
 

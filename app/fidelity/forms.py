@@ -15,9 +15,10 @@ from app.forms import (
     Form,
     Msg,
     OptionalDateInput,
+    OptionalText,
+    OptionalWholeNumber,
     Submission,
     Text,
-    WholeNumber,
 )
 
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
@@ -54,12 +55,16 @@ NOTE_MAX = 1000
 
 
 class AcknowledgeForm(Form):
-    """A lead's note on a past flag: which flag (hidden fields the page fills in) and why
-    it needs no action. One form per flag on the dashboard, so the page names each note box
-    after its flag (`note_id`)."""
+    """A lead's note on a past flag: which flag (hidden fields the page fills in: the
+    session of a session's flag; the child, measure and timepoint of a missed assessment)
+    and why it needs no action. One form per flag on the dashboard, so the page names each
+    note box after its flag (`note_id`)."""
 
     kind: Annotated[str, Field(title="Kind of flag", max_length=40)]
-    session_id: Annotated[WholeNumber, Field(title="Session", ge=1, le=2**31 - 1)]
+    session_id: Annotated[OptionalWholeNumber, Field(title="Session", ge=1, le=2**31 - 1)] = None
+    child_id: Annotated[OptionalWholeNumber, Field(title="Child", ge=1, le=2**31 - 1)] = None
+    measure: Annotated[OptionalText, Field(title="Measure", max_length=64)] = None
+    timepoint: Annotated[OptionalText, Field(title="Timepoint", max_length=20)] = None
     note: Annotated[
         Text,
         Msg(
@@ -70,6 +75,8 @@ class AcknowledgeForm(Form):
     ]
 
 
-def note_id(kind: str, session_id: object) -> str:
-    """The id of a flag's note box on the dashboard (unique on the page)."""
-    return f"note-{kind}-{session_id}"
+def note_id(kind: str, *ids: object) -> str:
+    """The id of a flag's note box on the dashboard (unique on the page): its kind and the
+    ids that pick it out ("note-session_not_recorded-12",
+    "note-assessment_missed-7-sdq-baseline")."""
+    return "-".join(["note", kind, *(str(i) for i in ids if i not in (None, ""))])

@@ -53,7 +53,11 @@ class MentorFigures(BaseModel):
 class FlagOut(BaseModel):
     kind: str
     message: str
-    href: str = Field(description="The page where a lead acts on it")
+    href: str = Field(
+        description="The page where a lead acts on it. An assessment_due or assessment_missed "
+        "flag's link carries its measure and timepoint in the query "
+        "(?measure=sdq&timepoint=end)"
+    )
     cohort_id: int | None = None
     child_id: int | None = None
     session_id: int | None = None
@@ -61,8 +65,9 @@ class FlagOut(BaseModel):
     match_id: int | None = None
     acknowledgeable: bool = Field(
         False,
-        description="Its cause is over (a session on a day that has passed): a lead may "
-        "acknowledge it with a note (POST /flags/acknowledgements)",
+        description="Its cause is over (a session on a day that has passed, an assessment "
+        "window that has closed): a lead may acknowledge it with a note "
+        "(POST /flags/acknowledgements)",
     )
 
 
@@ -78,11 +83,25 @@ Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 class AcknowledgementIn(BaseModel):
     """Which flag (its kind and the ids it carries in `flags`) and why it needs no action."""
 
-    kind: str = Field(description="session_not_recorded or one_facilitator: the past kinds")
+    kind: str = Field(
+        description="The past kinds: session_not_recorded, one_facilitator, assessment_missed"
+    )
     cohort_id: Id | None = None
-    child_id: Id | None = None
-    session_id: Id | None = Field(None, description="Required for both kinds")
+    child_id: Id | None = Field(None, description="Required for assessment_missed")
+    session_id: Id | None = Field(
+        None, description="Required for session_not_recorded and one_facilitator"
+    )
     mentor_id: Id | None = None
+    measure: str | None = Field(
+        None,
+        max_length=64,
+        description="Required for assessment_missed: the measure in the flag's href",
+    )
+    timepoint: str | None = Field(
+        None,
+        max_length=20,
+        description="Required for assessment_missed: the timepoint in the flag's href",
+    )
     note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 
 

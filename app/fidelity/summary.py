@@ -41,7 +41,7 @@ def fidelity(
     db: Session, *, actor: User, as_of: dt.date, cohort_id: int | None = None
 ) -> FidelityReport:
     """Leads: the organisation or one cohort; a facilitator: their own cohorts. A fixed
-    number of queries (about 22), whatever the number of cohorts, children or visits."""
+    number of queries (about 26), whatever the number of cohorts, children or visits."""
     scope = service.scope_for(db, actor=actor, as_of=as_of, cohort_id=cohort_id)
     org = db.get(Organisation, actor.org_id)
     assert org is not None
@@ -94,7 +94,7 @@ def kinds_for(actor: User) -> frozenset[str] | None:
 
 def flag_count(db: Session, *, actor: User, as_of: dt.date) -> int:
     """The number of flags as of a day in the actor's scope, for the navigation's badge:
-    the flags alone (about twelve queries), without the rest of the report."""
+    the flags alone (about sixteen queries), without the rest of the report."""
     scope = service.scope_for(db, actor=actor, as_of=as_of)
     org = db.get(Organisation, actor.org_id)
     assert org is not None
@@ -128,8 +128,8 @@ def acknowledge(
     if body.kind not in flags.ACKNOWLEDGEABLE:
         raise Invalid(
             "This flag is current: deal with its cause and it goes. Only a past flag (a "
-            "session not recorded, or delivered with fewer than two facilitators) can be "
-            "acknowledged.",
+            "session not recorded, or delivered with fewer than two facilitators, or an "
+            "assessment whose window has closed) can be acknowledged.",
             [
                 {
                     "loc": ["body", "kind"],
@@ -138,18 +138,23 @@ def acknowledge(
                 }
             ],
         )
-    ids: dict[str, int | None] = {
+    ids: dict[str, Any] = {
         "cohort_id": body.cohort_id,
         "child_id": body.child_id,
         "session_id": body.session_id,
         "mentor_id": body.mentor_id,
+        "measure": body.measure,
+        "timepoint": body.timepoint,
     }
     subject = flags.subject_for(body.kind, ids)
-    need = flags.ACKNOWLEDGEABLE[body.kind]
     if subject is None:
+        missing = [key for key in flags.ACKNOWLEDGEABLE[body.kind] if ids[key] is None]
         raise Invalid(
-            f"Give the {need} of the flag.",
-            [{"loc": ["body", need], "msg": f"Give the {need}", "type": "missing"}],
+            f"Give the {' and the '.join(missing)} of the flag.",
+            [
+                {"loc": ["body", key], "msg": f"Give the {key}", "type": "missing"}
+                for key in missing
+            ],
         )
     k = flags.ACKNOWLEDGEMENTS.c
     done = db.execute(
@@ -187,6 +192,12 @@ def acknowledge(
         "note": [None, body.note],
         "on_date": [None, today.isoformat()],
     }
+    if flag.measure is not None:  # a missed assessment: whose, which measure and timepoint
+        changes.update(
+            child_id=[None, flag.child_id],
+            measure=[None, flag.measure],
+            timepoint=[None, flag.timepoint],
+        )
     record(
         db,
         org_id=actor.org_id,

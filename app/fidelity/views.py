@@ -217,6 +217,7 @@ def _dashboard(
         "band": report.mentoring_band,
         "can_acknowledge": actor.role in LEADS,
         "note_id": note_id,
+        "assessment_in": flags.assessment_in,
         "ack_values": {},
         "ack_errors": {},
     }
@@ -230,7 +231,14 @@ def acknowledge(
     dashboard with a banner, or the dashboard again with the problem beside that flag's
     note and nothing saved."""
     submission = AcknowledgeForm.read(form)
-    box = note_id(submission.values["kind"], submission.values["session_id"])
+    values = submission.values
+    box = note_id(
+        values["kind"],
+        values["session_id"],
+        values["child_id"],
+        values["measure"],
+        values["timepoint"],
+    )
     if submission.data:
         data = submission.data
         try:
@@ -240,7 +248,12 @@ def acknowledge(
                     actor=actor,
                     today=today,
                     body=AcknowledgementIn(
-                        kind=data.kind, session_id=data.session_id, note=data.note
+                        kind=data.kind,
+                        session_id=data.session_id,
+                        child_id=data.child_id,
+                        measure=data.measure,
+                        timepoint=data.timepoint,
+                        note=data.note,
                     ),
                 )
                 return redirect(

@@ -19,7 +19,7 @@ is named (their reference, or "your mentee").
 `run_due` sends a fixed number of SQL statements whatever the number of sessions, visits or
 mentors: one per kind to find what is due, one for the leads, one for the keys already
 taken and one insert (per 500 messages). The digest reads the flags of an organisation
-(about twelve queries) only on a Monday when one of its leads has not had it yet."""
+(about sixteen queries) only on a Monday when one of its leads has not had it yet."""
 
 from __future__ import annotations
 
@@ -46,6 +46,7 @@ from app.mail.service import render, wants
 from app.mentoring.models import Match, MentorProfile, MentorVisit, VisitStatus
 from app.mentoring.profiles.service import dbs_run_out_by
 from app.mentoring.shared import add_years
+from app.outcomes.assessments import due as _assessments  # noqa: F401  (flags' ASSESSMENT_FLAGS)
 from app.sessions.models import SessionRecord
 
 NOT_RECORDED_FROM = dt.time(8, 0)  # the morning after the session
