@@ -14,8 +14,10 @@ from app.auth.models import Organisation
 from app.outcomes.assessments.windows import (
     Anchors,
     Widths,
+    Window,
     add_months,
     load_anchors,
+    suits_age,
     windows,
     windows_of,
 )
@@ -253,3 +255,19 @@ def test_the_outcomes_fieldset_on_the_settings_page(
     assert admin.post("/admin/organisation", data=_settings(admin)).status_code == 303
     db.refresh(org)
     assert org.outcome_end_weeks == 8
+
+
+def test_a_measure_suits_a_child_of_its_ages_on_any_day_of_the_window() -> None:
+    window = Window(Timepoint.baseline, D(2027, 1, 4), D(2027, 2, 15))
+    nine_to_seventeen = (9, 17)
+    # Turns 9 on the window's last day: they may take it then.
+    assert suits_age(nine_to_seventeen, D(2018, 2, 15), window)
+    # Turns 9 the day after it closes: not for them.
+    assert not suits_age(nine_to_seventeen, D(2018, 2, 16), window)
+    # Turns 18 on the day it opens: too old on every day of it.
+    assert not suits_age(nine_to_seventeen, D(2009, 1, 4), window)
+    # Turns 18 the day after it opens: still 17 on its first day.
+    assert suits_age(nine_to_seventeen, D(2009, 1, 5), window)
+    # No ages on the measure, or no birth date (an anonymised record): it suits.
+    assert suits_age(None, D(2024, 1, 1), window)
+    assert suits_age(nine_to_seventeen, None, window)

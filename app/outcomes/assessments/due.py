@@ -1,6 +1,7 @@
 """What is due and overdue: for each child of the organisation with an enrolment, each
 measure's timepoints whose window is open (due) or has closed (overdue) with no assessment
-from any informant completed by then. Three queries whatever the number of children: the
+from any informant completed by then, when the measure suits the child's age in the window
+(its `ages`: `suits_age`). Three queries whatever the number of children: the
 measures, the children's sessions (app/outcomes/assessments/windows.py) and the assessments
 on record.
 
@@ -38,6 +39,7 @@ from app.outcomes.assessments.windows import (
     Window,
     day_words,
     load_anchors,
+    suits_age,
     windows,
 )
 from app.outcomes.models import Assessment, Measure, Timepoint
@@ -91,7 +93,11 @@ def _pending(
         for row, definition in found:
             for timepoint in definition.timepoints:
                 window = child_windows[timepoint]
-                if window.opens > as_of or (child_id, row.key, timepoint) in done:
+                if (
+                    window.opens > as_of
+                    or (child_id, row.key, timepoint) in done
+                    or not suits_age(definition.ages, child_anchors.born, window)
+                ):
                     continue
                 out.append(
                     DueAssessment(
@@ -186,7 +192,7 @@ class PlanLine:
     timepoint: Timepoint
     timepoint_name: str
     window: Window | None
-    status: str  # "done", "due", "overdue", "not_yet", "no_window"
+    status: str  # "done", "due", "overdue", "not_yet", "no_window", "not_for_age"
     assessments: tuple[Assessment, ...]
 
 
@@ -210,6 +216,8 @@ def child_plan(db: Session, *, actor: User, child: Child, as_of: dt.date) -> lis
                 status = "done"
             elif window is None:
                 status = "no_window"
+            elif not suits_age(definition.ages, child.date_of_birth, window):
+                status = "not_for_age"
             elif window.opens > as_of:
                 status = "not_yet"
             else:

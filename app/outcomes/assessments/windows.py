@@ -28,13 +28,15 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Table, and_, func, select
 from sqlmodel import Session
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app.auth.models import Organisation
+from app.children.models import Child
+from app.children.service import age_on
 from app.cohorts.models import Enrolment, GroupSession, SessionStatus, enrolled_on
 from app.outcomes.models import Timepoint
 
@@ -58,6 +60,9 @@ class Anchors:
     second: dt.date
     last: dt.date
     cohort_id: int  # the cohort of the first enrolment: the one the first session is in
+    # The child's date of birth (which measures suit their age); not part of the anchors'
+    # identity, and None when not loaded.
+    born: dt.date | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,17 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def suits_age(ages: tuple[int, int] | None, born: dt.date | None, window: Window) -> bool:
+    """Whether a measure validated for `ages` (years, inclusive; None: any) suits a child
+    born on `born` in this window: they are of those ages on at least one of its days (a
+    child turning 9 during the window may take a measure for 9-year-olds then). Unknown
+    birth dates (anonymised records) suit every measure."""
+    if ages is None or born is None:
+        return True
+    low, high = ages
+    return age_on(born, window.closes) >= low and age_on(born, window.opens) <= high
+
+
 def windows(anchors: Anchors, widths: Widths) -> dict[Timepoint, Window]:
     """Every timepoint's window for a child with these sessions."""
     week = dt.timedelta(weeks=1)
@@ -108,15 +124,17 @@ def windows(anchors: Anchors, widths: Widths) -> dict[Timepoint, Window]:
     }
 
 
-Row = tuple[int, dt.date, int, dt.date, dt.date, int]
+Row = tuple[int, dt.date, int, dt.date, dt.date, int, dt.date | None]
 
 
 def anchors_of(rows: Iterable[Row]) -> dict[int, Anchors]:
     """From (child id, enrolment start, enrolment id, session date, the cohort's last
-    session, cohort id) rows, one per session on a child's register: each child's anchors
-    (pure)."""
+    session, cohort id, date of birth) rows, one per session on a child's register: each
+    child's anchors (pure)."""
     by_enrolment: dict[int, dict[tuple[dt.date, int], tuple[list[dt.date], dt.date, int]]] = {}
-    for child_id, start, enrolment_id, day, cohort_last, cohort_id in rows:
+    born: dict[int, dt.date | None] = {}
+    for child_id, start, enrolment_id, day, cohort_last, cohort_id, birth in rows:
+        born[child_id] = birth
         enrolments = by_enrolment.setdefault(child_id, {})
         days, _, _ = enrolments.setdefault((start, enrolment_id), ([], cohort_last, cohort_id))
         days.append(day)
@@ -127,7 +145,7 @@ def anchors_of(rows: Iterable[Row]) -> dict[int, Anchors]:
         first_days = sorted(first_days)
         last = enrolments[ordered[-1]][1]
         second = first_days[1] if len(first_days) > 1 else first_days[0]
-        out[child_id] = Anchors(first_days[0], second, last, cohort_id)
+        out[child_id] = Anchors(first_days[0], second, last, cohort_id, born[child_id])
     return out
 
 
@@ -146,14 +164,16 @@ def load_anchors(
     sessions: Table = GroupSession.__table__  # type: ignore[attr-defined]
     enrolments: Table = Enrolment.__table__  # type: ignore[attr-defined]
     s, e, other = sessions.c, enrolments.c, sessions.alias("other").c
+    kids = Child.__table__.c  # type: ignore[attr-defined]
     cohort_last = (
         select(func.max(other.date))
         .where(other.cohort_id == s.cohort_id, other.status != SessionStatus.cancelled.value)
         .scalar_subquery()
     )
     stmt = (
-        select(e.child_id, e.start_date, e.id, s.date, cohort_last, e.cohort_id)
+        select(e.child_id, e.start_date, e.id, s.date, cohort_last, e.cohort_id, kids.date_of_birth)
         .select_from(enrolments)
+        .join(Child.__table__, kids.id == e.child_id)  # type: ignore[attr-defined]
         .join(
             sessions,
             and_(
