@@ -32,14 +32,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=11, help="timing rounds (median reported)")
     parser.add_argument("--output", type=Path, default=ROOT / "var" / "bench.json")
+    names = [module.__name__.rsplit(".", 1)[-1] for module in BENCHMARKS]
+    parser.add_argument(
+        "--only", action="append", choices=names, help="this benchmark (again: more)"
+    )
     args = parser.parse_args()
+    chosen = [
+        m for m in BENCHMARKS if args.only is None or m.__name__.rsplit(".", 1)[-1] in args.only
+    ]
     logging.disable(logging.INFO)
 
     servers = [None, os.environ.get("TANDEM_BENCH_DATABASE_URL") or None]
     results: dict[str, dict[str, object]] = {}
     print(f"{'benchmark':<28} {'n':>6} {'queries':>8} {'ratio':>7} {'goal':>6}  database")
     for server in dict.fromkeys(servers):
-        for module in BENCHMARKS:
+        for module in chosen:
             with migrated_database(server) as engine:
                 result = module.run(engine, rounds=args.rounds)
             results.setdefault(result.database, {})[result.name] = result.as_json()
@@ -50,7 +57,7 @@ def main() -> None:
             )
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"written {args.output.relative_to(ROOT)}")
+    print(f"written {args.output}")
 
 
 if __name__ == "__main__":

@@ -5,11 +5,12 @@ follow-up paired with baseline; each split by dosage (app/fidelity child_dosage 
 organisation's threshold); and the completion of each timepoint.
 
 A fixed number of queries whatever the number of children: the organisation (and the
-cohort), the measures, the assessments in scope, and the children's dosage.
+cohort), the measures, the assessments in scope (paired, and counted per timepoint), and the
+children's dosage.
 
-Hooks the other parts of issue 17 fill: `due_list` (assessments due and not done, from the
-assessments sub-package's due_assessments) and `event_rates` (from the events sub-package);
-both return [] until wired in."""
+Beside them, the readings of the other parts of issue 17, with their own fixed queries:
+`due_list` (assessments due and not done, the assessments sub-package's due_assessments)
+and `event_rates` (the events sub-package's)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Table, and_, func, select
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlmodel import Session, col
 
 from app.auth.models import Role, User
@@ -47,7 +50,7 @@ FOLLOW_UPS = (Timepoint.follow_up_6m, Timepoint.follow_up_12m)
 Pair = tuple[float, float]  # (baseline, later)
 
 
-# Hooks for the other parts of issue 17 --------------------------------------------------------
+# The other parts of issue 17 ---------------------------------------------------------------
 
 
 def due_list(
@@ -186,32 +189,89 @@ def by_dosage(observations: dict[int, Obs], met: set[int], has_norms: bool) -> D
     return Dosage(met=cell(met_obs, has_norms), below=cell(below_obs, has_norms))
 
 
-@dataclass(frozen=True)
-class Rows:
-    """The assessments in scope: {(measure, informant, timepoint): {child: scores}}."""
-
-    scores: dict[tuple[str, str, Timepoint], dict[int, dict[str, float]]]
-    assessed: dict[tuple[str, Timepoint], set[int]]
+ASSESSMENTS: Table = Assessment.__table__  # type: ignore[attr-defined]  # SQLModel's stubs
 
 
-def _assessments(db: Session, scope: Scope, measure: str | None) -> Rows:
-    a = Assessment
-    query = select(
-        col(a.child_id), col(a.measure_key), col(a.informant), col(a.timepoint), col(a.scores)
-    ).where(col(a.org_id) == scope.org_id, col(a.completed_on) <= scope.as_of)
-    if measure is not None:
-        query = query.where(col(a.measure_key) == measure)
+def _in_scope(a: ReadOnlyColumnCollection[str, Any], scope: Scope) -> list[ColumnElement[bool]]:
+    """The assessments (of table or alias `a`) of children in scope completed by as_of."""
+    conditions = [a.org_id == scope.org_id, a.completed_on <= scope.as_of]
     if scope.cohort_ids is not None:
         enrolled = select(col(Enrolment.child_id)).where(
             col(Enrolment.org_id) == scope.org_id, col(Enrolment.cohort_id).in_(scope.cohort_ids)
         )
-        query = query.where(col(a.child_id).in_(enrolled))
-    scores: dict[tuple[str, str, Timepoint], dict[int, dict[str, float]]] = defaultdict(dict)
-    assessed: dict[tuple[str, Timepoint], set[int]] = defaultdict(set)
-    for child_id, key, informant, timepoint, values in db.execute(query):
-        scores[(key, informant, Timepoint(timepoint))][child_id] = values
-        assessed[(key, Timepoint(timepoint))].add(child_id)
-    return Rows(scores, assessed)
+        conditions.append(a.child_id.in_(enrolled))
+    return conditions
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The assessments in scope: each child's (baseline, later) scores by (measure,
+    informant, scale, later timepoint), and how many children were assessed at each
+    (measure, timepoint) by any informant."""
+
+    pairs: dict[tuple[str, str, str, Timepoint], dict[int, Pair]]
+    assessed: dict[tuple[str, Timepoint], int]
+
+
+def _assessments(
+    db: Session, scope: Scope, measure: str | None, found: Sequence[tuple[Measure, MeasureFile]]
+) -> Rows:
+    """Two queries. The pairs: each later assessment joined to the same child's baseline from
+    the same informant (one of each at most: the unique key), with every reported scale's
+    score taken out of the JSON by the database, so Python decodes no JSON and pairs nothing.
+    A scale missing from either assessment is NULL there, and that child is not paired on it."""
+    keys = sorted({scale.key for _, definition in found for scale in definition.scales})
+    slot = {key: i for i, key in enumerate(keys)}
+    scales = {row.key: [(s.key, slot[s.key]) for s in d.scales] for row, d in found}
+    b, later = ASSESSMENTS.alias("baseline"), ASSESSMENTS.alias("later")
+    stmt = (
+        select(
+            later.c.child_id,
+            later.c.measure_key,
+            later.c.informant,
+            later.c.timepoint,
+            *(b.c.scores[key].as_float() for key in keys),
+            *(later.c.scores[key].as_float() for key in keys),
+        )
+        .select_from(
+            b.join(
+                later,
+                and_(
+                    later.c.org_id == b.c.org_id,
+                    later.c.child_id == b.c.child_id,
+                    later.c.measure_key == b.c.measure_key,
+                    later.c.informant == b.c.informant,
+                ),
+            )
+        )
+        .where(
+            *_in_scope(b.c, scope),
+            b.c.timepoint == Timepoint.baseline.value,
+            later.c.timepoint != Timepoint.baseline.value,
+            later.c.completed_on <= scope.as_of,
+        )
+    )
+    counts = (
+        select(
+            ASSESSMENTS.c.measure_key,
+            ASSESSMENTS.c.timepoint,
+            func.count(ASSESSMENTS.c.child_id.distinct()),
+        )
+        .where(*_in_scope(ASSESSMENTS.c, scope))
+        .group_by(ASSESSMENTS.c.measure_key, ASSESSMENTS.c.timepoint)
+    )
+    if measure is not None:
+        stmt = stmt.where(b.c.measure_key == measure)
+        counts = counts.where(ASSESSMENTS.c.measure_key == measure)
+    n = len(keys)
+    pairs: dict[tuple[str, str, str, Timepoint], dict[int, Pair]] = defaultdict(dict)
+    for child_id, key, informant, timepoint, *values in db.execute(stmt):
+        for scale, i in scales.get(key, ()):
+            before, after = values[i], values[n + i]
+            if before is not None and after is not None:
+                pairs[(key, informant, scale, timepoint)][child_id] = (float(before), float(after))
+    assessed = {(key, Timepoint(tp)): int(c) for key, tp, c in db.execute(counts)}
+    return Rows(pairs, assessed)
 
 
 def dosage_met(db: Session, scope: Scope) -> set[int]:
@@ -226,16 +286,6 @@ def dosage_met(db: Session, scope: Scope) -> set[int]:
     return {c for c, n in delivered.items() if n > 0 and attended[c] / n >= scope.threshold}
 
 
-def _pairs(rows: Rows, key: str, informant: str, scale: str, later: Timepoint) -> dict[int, Pair]:
-    before = rows.scores.get((key, informant, Timepoint.baseline), {})
-    after = rows.scores.get((key, informant, later), {})
-    return {
-        child: (float(before[child][scale]), float(after[child][scale]))
-        for child in sorted(before.keys() & after.keys())
-        if scale in before[child] and scale in after[child]
-    }
-
-
 def _row(
     row: Measure, definition: MeasureFile, informant: str, scale_key: str, rows: Rows, met: set[int]
 ) -> MeasureRow:
@@ -243,14 +293,17 @@ def _row(
     has_norms = informant in scale.norms
     follow_ups = {}
     for timepoint in FOLLOW_UPS:
-        later = _pairs(rows, row.key, informant, scale_key, timepoint)
+        later = rows.pairs.get((row.key, informant, scale_key, timepoint), {})
         found = observe(definition, scale_key, informant, later)
         follow_ups[timepoint.value] = FollowUp(
             **cell(list(found.values()), has_norms).model_dump(),
             by_dosage=by_dosage(found, met, has_norms),
         )
     end = observe(
-        definition, scale_key, informant, _pairs(rows, row.key, informant, scale_key, Timepoint.end)
+        definition,
+        scale_key,
+        informant,
+        rows.pairs.get((row.key, informant, scale_key, Timepoint.end), {}),
     )
     return MeasureRow(
         **cell(list(end.values()), has_norms).model_dump(),
@@ -285,7 +338,7 @@ def outcomes(
         if not found:
             problem = {"loc": ["query", "measure"], "msg": "There is no such measure"}
             raise Invalid(f"There is no measure {measure!r}.", [{**problem, "type": "value_error"}])
-    rows = _assessments(db, scope, measure)
+    rows = _assessments(db, scope, measure, found)
     met = dosage_met(db, scope)
     out = [
         _row(row, definition, informant, scale.key, rows, met)
@@ -300,14 +353,15 @@ def outcomes(
         cohort_id=cohort_id,
         measure_keys=[row.key for row, _ in found],
     )
+    # Due means no assessment on record at all (due_assessments), so none of these children
+    # is among those assessed: the two add up.
     outstanding: dict[tuple[str, Timepoint], int] = defaultdict(int)
     for item in due:
-        if item.child_id not in rows.assessed.get((item.measure, item.timepoint), set()):
-            outstanding[(item.measure, item.timepoint)] += 1
+        outstanding[(item.measure, item.timepoint)] += 1
     completion = []
     for row, definition in found:
         for timepoint in definition.timepoints:
-            assessed = len(rows.assessed.get((row.key, timepoint), set()))
+            assessed = rows.assessed.get((row.key, timepoint), 0)
             completion.append(
                 Completion(
                     measure=row.key,
