@@ -116,9 +116,9 @@ def test_every_kind_of_flag_is_raised(built: tuple[Session, dt.date, FidelityRep
     # baseline (the demo leaves out one in twenty); by February the Wednesday group has
     # ended and the end assessments not returned yet are due.
     missed = {"assessment_missed"}
-    expected = {dt.date(2026, 11, 18): missed, dt.date(2027, 2, 4): missed | {"assessment_due"}}
+    by_day = {dt.date(2026, 11, 18): missed, dt.date(2027, 2, 4): missed | {"assessment_due"}}
     assert kinds["assessment_missed"] == 2
-    expected = expected[today]
+    expected = by_day[today]
     assert set(kinds) & OUTCOME_KINDS == expected, kinds
     # A handful of each, not a wall of red: a lead can act on every one.
     assert len(report.flags) <= 20

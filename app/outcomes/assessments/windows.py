@@ -30,7 +30,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Table, and_, func, select
+from sqlalchemy import Table, and_, case, func, select
 from sqlmodel import Session
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -124,36 +124,13 @@ def windows(anchors: Anchors, widths: Widths) -> dict[Timepoint, Window]:
     }
 
 
-Row = tuple[int, dt.date, int, dt.date, dt.date, int, dt.date | None]
-
-
-def anchors_of(rows: Iterable[Row]) -> dict[int, Anchors]:
-    """From (child id, enrolment start, enrolment id, session date, the cohort's last
-    session, cohort id, date of birth) rows, one per session on a child's register: each
-    child's anchors (pure)."""
-    by_enrolment: dict[int, dict[tuple[dt.date, int], tuple[list[dt.date], dt.date, int]]] = {}
-    born: dict[int, dt.date | None] = {}
-    for child_id, start, enrolment_id, day, cohort_last, cohort_id, birth in rows:
-        born[child_id] = birth
-        enrolments = by_enrolment.setdefault(child_id, {})
-        days, _, _ = enrolments.setdefault((start, enrolment_id), ([], cohort_last, cohort_id))
-        days.append(day)
-    out: dict[int, Anchors] = {}
-    for child_id, enrolments in by_enrolment.items():
-        ordered = sorted(enrolments)
-        first_days, _, cohort_id = enrolments[ordered[0]]
-        first_days = sorted(first_days)
-        last = enrolments[ordered[-1]][1]
-        second = first_days[1] if len(first_days) > 1 else first_days[0]
-        out[child_id] = Anchors(first_days[0], second, last, cohort_id, born[child_id])
-    return out
-
-
 def load_anchors(
     db: Session, *, org_id: int, child_ids: Iterable[int] | SelectOfScalar[int]
 ) -> dict[int, Anchors]:
     """The anchors of these children of the organisation (ids, or a query of them), in one
-    query."""
+    query that returns one row per child: the database ranks each child's enrolments and
+    the sessions on their register (window functions, SQLite and PostgreSQL alike), so no
+    session row leaves it."""
     ids: list[int] | SelectOfScalar[int]
     if isinstance(child_ids, SelectOfScalar):
         ids = child_ids
@@ -163,28 +140,56 @@ def load_anchors(
             return {}
     sessions: Table = GroupSession.__table__  # type: ignore[attr-defined]
     enrolments: Table = Enrolment.__table__  # type: ignore[attr-defined]
-    s, e, other = sessions.c, enrolments.c, sessions.alias("other").c
-    kids = Child.__table__.c  # type: ignore[attr-defined]
-    cohort_last = (
-        select(func.max(other.date))
-        .where(other.cohort_id == s.cohort_id, other.status != SessionStatus.cancelled.value)
-        .scalar_subquery()
-    )
-    stmt = (
-        select(e.child_id, e.start_date, e.id, s.date, cohort_last, e.cohort_id, kids.date_of_birth)
-        .select_from(enrolments)
-        .join(Child.__table__, kids.id == e.child_id)  # type: ignore[attr-defined]
-        .join(
-            sessions,
-            and_(
-                s.cohort_id == e.cohort_id,
-                s.status != SessionStatus.cancelled.value,
-                enrolled_on(s.date, e),
-            ),
+    kids: Table = Child.__table__  # type: ignore[attr-defined]
+    s, e = sessions.c, enrolments.c
+    live = s.status != SessionStatus.cancelled.value
+    # Every session on a child's register, with the rank of its enrolment among the child's
+    # enrolments that have one (first by start date, then id; and last), and its place
+    # among the enrolment's sessions.
+    by_start = (e.start_date, e.id)
+    on_register = (
+        select(
+            e.child_id,
+            e.cohort_id,
+            s.date,
+            func.dense_rank().over(partition_by=e.child_id, order_by=by_start).label("first"),
+            func.dense_rank()
+            .over(partition_by=e.child_id, order_by=(e.start_date.desc(), e.id.desc()))
+            .label("last"),
+            func.row_number().over(partition_by=e.id, order_by=s.date).label("nth"),
         )
+        .select_from(enrolments)
+        .join(sessions, and_(s.cohort_id == e.cohort_id, live, enrolled_on(s.date, e)))
         .where(e.org_id == org_id, e.child_id.in_(ids))
+        .subquery("on_register")
     )
-    return anchors_of(tuple(row) for row in db.execute(stmt).all())
+    r = on_register.c
+    cohort_last = (
+        select(s.cohort_id, func.max(s.date).label("day"))
+        .where(s.org_id == org_id, live)
+        .group_by(s.cohort_id)
+        .subquery("cohort_last")
+    )
+    in_first = r.first == 1
+    stmt = (
+        select(
+            r.child_id,
+            func.min(case((and_(in_first, r.nth == 1), r.date))),
+            # the second session of the first enrolment, or its first when it has one
+            func.max(case((and_(in_first, r.nth <= 2), r.date))),
+            func.max(case((r.last == 1, cohort_last.c.day))),
+            func.max(case((in_first, r.cohort_id))),
+            func.max(kids.c.date_of_birth),
+        )
+        .select_from(on_register)
+        .join(cohort_last, cohort_last.c.cohort_id == r.cohort_id)
+        .join(kids, kids.c.id == r.child_id)
+        .group_by(r.child_id)
+    )
+    return {
+        child_id: Anchors(first, second, last, cohort_id, born)
+        for child_id, first, second, last, cohort_id, born in db.execute(stmt).all()
+    }
 
 
 def windows_of(
