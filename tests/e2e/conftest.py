@@ -15,7 +15,8 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -82,27 +83,32 @@ def _server_output(proc: subprocess.Popen[bytes], log: Path) -> str:
     return log.read_text(errors="replace")
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of a running `tandem serve`, migrated and with the curriculum loaded."""
-    tmp = tmp_path_factory.mktemp("e2e")
+@contextmanager
+def served_demo(
+    tmp: Path, *, loads: Sequence[Sequence[str]] = (("curriculum", "load"),), worker: bool = True
+) -> Iterator[str]:
+    """Serve a fresh SQLite database in `tmp` with `tandem serve`: migrated, each of `loads`
+    run (`tandem curriculum load`...), then the demo; yields the base URL once /healthz
+    answers, and stops the server after."""
     env = {
         **os.environ,
-        "TANDEM_DATABASE_URL": f"sqlite:///{tmp / 'e2e.db'}",
+        "TANDEM_DATABASE_URL": f"sqlite:///{tmp / 'served.db'}",
         "TANDEM_WORKERS": "1",  # uvicorn's worker processes would not share the clock
         "PYTHONUNBUFFERED": "1",
     }
     _run_cli(["db", "upgrade"], env)
-    _run_cli(["curriculum", "load"], env)
+    for load in loads:
+        _run_cli(list(load), env)
     _run_cli(["demo"], {**env, "TANDEM_DEMO_PASSWORD": DEMO_PASSWORD})
 
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     # Output goes to a file, not a pipe: a pipe nobody reads fills up and stalls the server.
     log = tmp / "server.log"
+    serve = ["serve", "--host", "127.0.0.1", "--port", str(port)]
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            _tandem(["serve", "--host", "127.0.0.1", "--port", str(port)]),
+            _tandem(serve if worker else [*serve, "--no-worker"]),
             cwd=ROOT,
             env=env,
             stdout=out,
@@ -134,6 +140,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base_url
     finally:
         _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of a running `tandem serve`, migrated and with the curriculum loaded."""
+    with served_demo(tmp_path_factory.mktemp("e2e")) as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="session")

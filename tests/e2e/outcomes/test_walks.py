@@ -127,6 +127,10 @@ def test_an_sdq_by_scores_one_out_of_range_then_corrected(
 ) -> None:
     page = _home(pages)
     page.get_by_role("link", name=re.compile(r"Strengths and Difficulties.*\(SDQ\)")).first.click()
+    # The home's SDQ is overdue (its window has closed): its link opens the child's outcome
+    # measures, where a paper form completed in the window is entered.
+    expect(page.get_by_role("heading", level=1)).to_have_text("DEMO-18")
+    page.get_by_role("link", name=re.compile(r"Enter it\W+Strengths and Difficulties")).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Strengths and Difficulties")
     timepoint = page.get_by_label("Timepoint")
     chosen = timepoint.locator("option:checked").inner_text()
@@ -171,6 +175,12 @@ def test_an_sdq_by_scores_one_out_of_range_then_corrected(
 def test_a_who5_item_by_item(pages: BrowserPage, js_errors: list[str], clock: Clock) -> None:
     page = _home(pages)
     page.get_by_role("link", name=re.compile(r"WHO-Five Well-Being Index.*baseline")).first.click()
+    # A missed baseline (its window has closed) opens the child's outcome measures, where a
+    # paper form completed in the window is still entered.
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^DEMO-\d+$"))
+    page.get_by_role(
+        "link", name=re.compile(r"Enter it\W+WHO-Five Well-Being Index.*baseline")
+    ).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("WHO-Five")
     chosen = page.get_by_label("Timepoint").locator("option:checked").inner_text()
     _check(page, "who5-form")
