@@ -43,7 +43,7 @@ from app.outcomes.report.schemas import (
     MeasureRow,
     OutcomesReport,
 )
-from app.outcomes.schemas import MeasureFile
+from app.outcomes.schemas import MeasureFile, Norms
 from app.outcomes.service import measures as latest_measures
 
 FOLLOW_UPS = (Timepoint.follow_up_6m, Timepoint.follow_up_12m)
@@ -149,7 +149,27 @@ SUPPRESSED = Cell(
 )
 
 
-def cell(observations: Sequence[Obs], has_norms: bool) -> Cell:
+@dataclass(frozen=True)
+class Published:
+    """What the measure publishes for a scale and informant: an SD and reliability (reliable
+    change can be counted) and a high band (leaving it can be counted). Without one, its
+    figures are null, never zero: nobody can be counted as reliably changed on a scale
+    with no published SD."""
+
+    reliable_change: bool
+    high_band: bool
+
+    @classmethod
+    def of(cls, norms: Norms | None) -> Published:
+        if norms is None:
+            return cls(False, False)
+        return cls(
+            norms.sd is not None and norms.reliability is not None,
+            any(band.high for band in norms.bands),
+        )
+
+
+def cell(observations: Sequence[Obs], published: Published) -> Cell:
     """The figures of one group's pairs; all null (suppressed) under five children."""
     n = len(observations)
     if stats.suppressed(n):
@@ -171,22 +191,24 @@ def cell(observations: Sequence[Obs], has_norms: bool) -> Cell:
         mean_change=stats.mean(differences),
         ci_low=interval.low,
         ci_high=interval.high,
-        improved=changes["improved"] if has_norms else None,
-        no_reliable_change=changes["no_reliable_change"] if has_norms else None,
-        deteriorated=changes["deteriorated"] if has_norms else None,
-        high_at_baseline=high if has_norms else None,
-        left_high_share=left / high if has_norms and not stats.suppressed(high) else None,
+        improved=changes["improved"] if published.reliable_change else None,
+        no_reliable_change=changes["no_reliable_change"] if published.reliable_change else None,
+        deteriorated=changes["deteriorated"] if published.reliable_change else None,
+        high_at_baseline=high if published.high_band else None,
+        left_high_share=(
+            left / high if published.high_band and not stats.suppressed(high) else None
+        ),
     )
 
 
-def by_dosage(observations: dict[int, Obs], met: set[int], has_norms: bool) -> Dosage:
+def by_dosage(observations: dict[int, Obs], met: set[int], published: Published) -> Dosage:
     """The cells of the children who met the dosage threshold and of those below it. When
     only one of them is suppressed, both are: the other and the whole would give it away."""
     met_obs = [o for child, o in observations.items() if child in met]
     below_obs = [o for child, o in observations.items() if child not in met]
     if stats.suppressed(len(met_obs)) != stats.suppressed(len(below_obs)):
         met_obs, below_obs = [], []
-    return Dosage(met=cell(met_obs, has_norms), below=cell(below_obs, has_norms))
+    return Dosage(met=cell(met_obs, published), below=cell(below_obs, published))
 
 
 ASSESSMENTS: Table = Assessment.__table__  # type: ignore[attr-defined]  # SQLModel's stubs
@@ -290,14 +312,14 @@ def _row(
     row: Measure, definition: MeasureFile, informant: str, scale_key: str, rows: Rows, met: set[int]
 ) -> MeasureRow:
     scale = next(s for s in definition.scales if s.key == scale_key)
-    has_norms = informant in scale.norms
+    published = Published.of(scale.norms.get(informant))
     follow_ups = {}
     for timepoint in FOLLOW_UPS:
         later = rows.pairs.get((row.key, informant, scale_key, timepoint), {})
         found = observe(definition, scale_key, informant, later)
         follow_ups[timepoint.value] = FollowUp(
-            **cell(list(found.values()), has_norms).model_dump(),
-            by_dosage=by_dosage(found, met, has_norms),
+            **cell(list(found.values()), published).model_dump(),
+            by_dosage=by_dosage(found, met, published),
         )
     end = observe(
         definition,
@@ -306,7 +328,7 @@ def _row(
         rows.pairs.get((row.key, informant, scale_key, Timepoint.end), {}),
     )
     return MeasureRow(
-        **cell(list(end.values()), has_norms).model_dump(),
+        **cell(list(end.values()), published).model_dump(),
         measure=row.key,
         measure_name=definition.name,
         informant=informant,
@@ -314,7 +336,7 @@ def _row(
         scale=scale_key,
         scale_name=scale.name,
         higher_is=scale.higher_is,
-        by_dosage=by_dosage(end, met, has_norms),
+        by_dosage=by_dosage(end, met, published),
         follow_ups=follow_ups,
     )
 
