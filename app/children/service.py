@@ -117,6 +117,15 @@ def create_child(db: Session, *, actor: User, data: ChildCreate, today: date) ->
     return child
 
 
+def refuse_if_anonymised(child: Child) -> None:
+    """An anonymised record (app/records/retention.py) is kept for the figures only."""
+    if child.anonymised_at is not None:
+        raise Conflict(
+            f"{child.reference}'s record was anonymised after the retention period: "
+            "it cannot be changed."
+        )
+
+
 def get_child(db: Session, *, actor: User, child_id: int) -> Child:
     child = db.exec(select(Child).where(Child.id == child_id, visible(actor))).first()
     if child is None:
@@ -146,6 +155,7 @@ def update_child(
 ) -> Child:
     require_staff(actor)
     child = get_child(db, actor=actor, child_id=child_id)
+    refuse_if_anonymised(child)
     changes = data.model_dump(exclude_unset=True, mode="python")
     if "preferences" in changes:
         # Sent as null, the lists and preferences are cleared (their columns hold no null).

@@ -385,6 +385,7 @@ def edit_child_form(
     request: Request, db: DbSession, actor: LeadUser, child_id: PathId
 ) -> HTMLResponse:
     child = service.get_child(db, actor=actor, child_id=child_id)
+    service.refuse_if_anonymised(child)
     return _form_page(request, values=values_of(child), child=child)
 
 
