@@ -370,6 +370,7 @@ def run(
     day: dt.date | None = None,
     dry_run: bool = False,
     org_name: str | None = None,
+    record_empty: bool = True,
 ) -> list[Outcome]:
     """Find (and unless `dry_run`, anonymise) who is past retention on `day` (by default
     each organisation's own today at `now`) in each organisation (or the one named), in the
@@ -381,7 +382,7 @@ def run(
     outcomes = []
     for org in db.exec(stmt).all():
         found = find_due(db, org=org, day=day or now.astimezone(ZoneInfo(org.timezone)).date())
-        if not dry_run:
+        if not dry_run and (record_empty or found.children or found.users):
             anonymise_children(
                 db, org_id=found.org_id, child_ids=[d.child_id for d in found.children], now=now
             )
@@ -819,6 +820,7 @@ def ran_today(db: Session, *, org_id: int, since: dt.datetime) -> bool:
 
 
 __all__ = [
+    "DailyRun",
     "Due",
     "DueUser",
     "Outcome",
@@ -833,18 +835,27 @@ __all__ = [
 ]
 
 
-def run_daily(db: Session, now: dt.datetime) -> int:
+class DailyRun:
     """The worker's job: each organisation's run once a day, at the first tick of its
-    (local) day with no run yet; the number of children anonymised. The guard is the run's
-    own audit event, so a restart or a second worker the same day finds it and does nothing
-    (two at the very same moment would find the same children; the second updates none)."""
-    count = 0
-    for org in db.exec(select_rows(Organisation).order_by(col(Organisation.id))).all():
-        zone = ZoneInfo(org.timezone)
-        local = now.astimezone(zone)
-        midnight = dt.datetime.combine(local.date(), dt.time(), tzinfo=zone)
-        if ran_today(db, org_id=org.id or 0, since=midnight):
-            continue
-        for outcome in run(db, day=local.date(), now=now, org_name=org.name):
-            count += len(outcome.children)
-    return count
+    (local) day; the number of children anonymised. Each process remembers the days it has
+    run; across processes and restarts, a run that anonymised anyone leaves its audit event,
+    which the next worker finds (an empty run writes nothing, so a worker that only reads
+    never waits on a writer: it asks again once a day, in each process)."""
+
+    def __init__(self) -> None:
+        self.done: dict[int, dt.date] = {}
+
+    def __call__(self, db: Session, now: dt.datetime) -> int:
+        count = 0
+        for org in db.exec(select_rows(Organisation).order_by(col(Organisation.id))).all():
+            zone = ZoneInfo(org.timezone)
+            today = now.astimezone(zone).date()
+            org_id = org.id or 0
+            if self.done.get(org_id) == today:
+                continue
+            midnight = dt.datetime.combine(today, dt.time(), tzinfo=zone)
+            if not ran_today(db, org_id=org_id, since=midnight):
+                for outcome in run(db, now=now, day=today, org_name=org.name, record_empty=False):
+                    count += len(outcome.children)
+            self.done[org_id] = today
+        return count

@@ -158,10 +158,28 @@ def test_figures_for_past_dates_stay_the_same(
         for path in after:
             assert old not in after[path]
             before[path] = before[path].replace(old, new)
-    assert json.loads(after[f"/api/v1/fidelity?as_of={mentees.today}"]) == json.loads(
-        before[f"/api/v1/fidelity?as_of={mentees.today}"]
-    )
-    assert after == before
+    # The new references sort differently: rows are compared as sets, figures exactly.
+    for path in after:
+        assert _canonical(after[path]) == _canonical(before[path]), path
+
+
+def _canonical(body: str) -> Any:
+    """A report with its lists' order set aside (JSON), or its lines sorted (CSV)."""
+    try:
+        return _sorted(json.loads(body))
+    except json.JSONDecodeError:
+        head, *lines = body.splitlines()
+        return head, sorted(lines)
+
+
+def _sorted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _sorted(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return sorted(
+            (_sorted(item) for item in value), key=lambda x: json.dumps(x, sort_keys=True)
+        )
+    return value
 
 
 def test_anonymised_child_is_not_findable_by_old_name_or_reference(
@@ -480,23 +498,26 @@ def test_the_worker_runs_it_once_a_day(
 ) -> None:
     from app.notify.jobs import default_jobs
 
-    assert retention.run_daily in default_jobs()
+    assert isinstance(default_jobs()[-1], retention.DailyRun)
+    job = retention.DailyRun()
     child = make_child()
     _created(db, child["id"], dt.date(2015, 1, 1))
-    assert retention.run_daily(db, clock.now) == 1
+    assert job(db, clock.now) == 1
     db.commit()
     later = make_child()
     _created(db, later["id"], dt.date(2015, 1, 1))
     clock.shift(dt.timedelta(hours=10))  # 20:00 the same day: already run
-    assert retention.run_daily(db, clock.now) == 0
+    assert job(db, clock.now) == 0
+    # Nor does another worker (or a restart): the day's run left its audit event.
+    assert retention.DailyRun()(db, clock.now) == 0
     db.commit()
     assert _child(db, later["id"]).anonymised_at is None
     clock.shift(dt.timedelta(hours=5))  # 01:00 the next day
-    assert retention.run_daily(db, clock.now) == 1
+    assert job(db, clock.now) == 1
     db.commit()
     assert _child(db, later["id"]).anonymised_at is not None
     runs = db.exec(select(AuditEvent).where(AuditEvent.action == "retention_run")).all()
-    assert len(runs) == 4  # twice for each of the two organisations
+    assert len(runs) == 2  # organisation A's two runs; B found nobody and wrote nothing
 
 
 # The organisation's setting ------------------------------------------------------------------
