@@ -456,6 +456,64 @@ def serve(
     )
 
 
+retention_app = typer.Typer(
+    help="Retention: anonymise children's records past the retention period.",
+    no_args_is_help=True,
+)
+app.add_typer(retention_app, name="retention")
+
+
+@retention_app.command("run")
+def retention_run(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List who would be anonymised; change nothing.")
+    ] = False,
+    org: Annotated[str | None, typer.Option(help="This organisation only (its name).")] = None,
+    today: Annotated[
+        str | None,
+        typer.Option(hidden=True, help="Run as if today were this date (YYYY-MM-DD)."),
+    ] = None,
+) -> None:
+    """Anonymise every child (and ended mentor or deactivated account) past the retention
+    period today, unless on legal hold; the worker runs it daily. --dry-run lists each one
+    with their last involvement, and changes nothing."""
+    from app.records import retention
+
+    try:
+        day = dt.date.fromisoformat(today) if today else None
+    except ValueError:
+        raise fail(f"--today {today!r} is not a date like 2026-11-26", 2) from None
+    with database_errors(), _session() as db:
+        outcomes = retention.run(
+            db, now=dt.datetime.now(dt.UTC), day=day, dry_run=dry_run, org_name=org
+        )
+        if dry_run:
+            db.rollback()
+        else:
+            db.commit()
+    if org is not None and not outcomes:
+        raise fail(f"there is no organisation {org!r}")
+    for outcome in outcomes:
+        verb = "would anonymise" if dry_run else "anonymised"
+        typer.echo(
+            f"{outcome.org_name}: {verb} {len(outcome.children)} children and"
+            f" {len(outcome.users)} people (kept {outcome.years} years after the last"
+            f" involvement; today {outcome.day.isoformat()})"
+        )
+        if dry_run:
+            for due in outcome.children:
+                typer.echo(
+                    f"  child {due.reference}: last involvement {due.last_involvement.isoformat()},"
+                    f" kept until {due.kept_until.isoformat()}, not on legal hold"
+                )
+            for user in outcome.users:
+                why = "deactivated" if not user.active else "mentor with no active match"
+                typer.echo(
+                    f"  person {user.user_id} ({user.role}): {why}, no activity in"
+                    f" {outcome.years} years"
+                )
+
+
 @app.command("worker")
 def worker_command(
     once: Annotated[

@@ -2,7 +2,7 @@
 
 from sqlmodel import SQLModel
 
-from app.audit.models import AuditEvent
+from app.audit.models import AuditEvent, RecordView
 from app.auth.models import (  # issue 16: set-password links
     AccountLink,
     ApiToken,
@@ -77,6 +77,7 @@ __all__ = [
     "OutboxMessage",
     "PracticeAssignment",
     "PracticeTask",
+    "RecordView",
     "ResetRequest",
     "SessionFacilitatorPresent",
     "SessionObservation",

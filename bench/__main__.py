@@ -16,6 +16,7 @@ from bench import (
     mentor_suggestions,
     outcomes_report,
     record_session,
+    retention,
 )
 from bench.harness import ROOT, migrated_database
 
@@ -25,6 +26,7 @@ BENCHMARKS = [
     mentor_suggestions,
     fidelity_dashboard,
     outcomes_report,
+    retention,
 ]
 
 

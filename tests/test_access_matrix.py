@@ -48,6 +48,7 @@ from tests.matrix_rows import (
     cohort_changes,
     cohort_pages,
     concerns,
+    erasure,
     evaluation,
     events,
     fidelity_api,
@@ -63,9 +64,13 @@ from tests.matrix_rows import (
     mfa,
     notifications,
     outcomes_report,
+    privacy,
+    retention,
     sessions,
     site,
     sso,
+    subject_access,
+    who_looked,
 )
 from tests.support.people import PASSWORD, People, Signed
 
@@ -344,6 +349,11 @@ MATRIX += [
         events,
         outcomes_report,
         evaluation,
+        retention,
+        erasure,
+        subject_access,
+        who_looked,
+        privacy,
     )
     for row in module.ROWS
 ]

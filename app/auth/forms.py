@@ -184,6 +184,13 @@ class OrganisationFields(Form):
         Field(title="Follow-ups, weeks early or late", ge=1, le=13),
     ]
 
+    # How long a child's record is kept (the "Records" fieldset; app/records/retention.py).
+    retention_years_after_last_involvement: Annotated[
+        WholeNumber,
+        _same_words("Enter whole years from 1 to 100 after the last involvement"),
+        Field(title="Keep a child's record, years after their last involvement", ge=1, le=100),
+    ]
+
     def changes(self) -> dict[str, Any]:
         """The settings as the service takes them (the API's `OrganisationUpdate` names)."""
         changes = self.model_dump(include=set(OrganisationFields.model_fields))
@@ -205,6 +212,7 @@ class OrganisationFields(Form):
             outcome_baseline_weeks=org.outcome_baseline_weeks,
             outcome_end_weeks=org.outcome_end_weeks,
             outcome_follow_up_weeks=org.outcome_follow_up_weeks,
+            retention_years_after_last_involvement=org.retention_years_after_last_involvement,
             **{weight_field(key): weights.get(key, 0) for key in WEIGHT_LABELS},
         )
 

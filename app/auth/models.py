@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from sqlalchemy import JSON, Column, Index, false
+from sqlalchemy import JSON, Column, Index, Text, false
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime, str_enum
@@ -104,6 +104,11 @@ class Organisation(SQLModel, table=True):
     # The key of the evaluators' file's pseudonyms (HMAC-SHA256 of the child's id): random,
     # never shown, so a pseudonym is stable across exports and cannot be reversed.
     pseudonym_key: str = Field(default_factory=lambda: secrets.token_hex(32), max_length=64)
+    # Records (app/records): how many years a child's identifiable record is kept after
+    # their last involvement before it is anonymised (UK GDPR storage limitation), and the
+    # organisation's privacy notice (plain text, shown at /privacy; None: not written yet).
+    retention_years_after_last_involvement: int = Field(default=6, ge=1, le=100)
+    privacy_notice: str | None = Field(default=None, sa_column=Column(Text()))
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
@@ -138,6 +143,9 @@ class User(SQLModel, table=True):
     # When the organisation's requirement first applied to them (None: it does not), and
     # the end of their grace period (kept here so no request has to ask the organisation).
     mfa_required_since: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # When retention replaced their name and email (an ended mentor's or a deactivated
+    # account's personal details, app/records/retention.py); None: not anonymised.
+    anonymised_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     mfa_setup_due: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
     @property

@@ -111,6 +111,11 @@ class OrganisationPublic(BaseModel):
     outcome_follow_up_weeks: int = Field(
         default=6, description="Follow-ups at 6 and 12 months may be this many weeks early or late"
     )
+    retention_years_after_last_involvement: int = Field(
+        default=6,
+        description="A child's identifiable record is kept this many years after their last "
+        "involvement, then anonymised (app/records/retention.py)",
+    )
 
 
 MatchCharacteristic = Literal["gender", "ethnicity", "languages", "interests", "care_experience"]
@@ -165,6 +170,12 @@ class OrganisationUpdate(BaseModel):
     )
     outcome_follow_up_weeks: StrictInt | None = Field(
         default=None, ge=1, le=13, description="Weeks (1 to 13) either side of 6 and 12 months"
+    )
+    retention_years_after_last_involvement: StrictInt | None = Field(
+        default=None,
+        ge=1,
+        le=100,
+        description="Years (1 to 100) a child's record is kept after their last involvement",
     )
 
 

@@ -536,6 +536,10 @@ def update_organisation(
     weights["calendar_child_label"] = stored["calendar_child_label"]
     for name in ("outcome_baseline_weeks", "outcome_end_weeks", "outcome_follow_up_weeks"):
         weights[name] = stored[name]  # and one without the outcomes' windows
+    # and one without the retention period
+    weights["retention_years_after_last_involvement"] = stored[
+        "retention_years_after_last_involvement"
+    ]
     submission = OrganisationForm.read({**weights, **form})
     if data := submission.data:
         with submission.saving():

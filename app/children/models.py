@@ -4,7 +4,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, Index, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime, str_enum
@@ -28,7 +28,9 @@ class Child(SQLModel, table=True):
     org_id: int = Field(foreign_key="organisation.id")
     reference: str = Field(max_length=40)  # pseudonymous: used in exports instead of names
     first_name: str = Field(max_length=60)  # for the register, nothing more
-    date_of_birth: date
+    # None once the record is anonymised (app/records/retention.py): only the age at the
+    # first session is kept then.
+    date_of_birth: date | None
     placement_type: PlacementType = Field(
         sa_column=Column(str_enum(PlacementType, "placement_type"), nullable=False)
     )
@@ -47,3 +49,12 @@ class Child(SQLModel, table=True):
     consent_given_on: date
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # Records (app/records): a legal hold keeps the record from retention's anonymisation
+    # (with the reason, audited); anonymised_at is when retention removed what identifies
+    # the child, keeping age_at_first_session (whole years) for the figures.
+    legal_hold: bool = Field(
+        default=False, sa_column=Column(Boolean(), nullable=False, server_default=false())
+    )
+    legal_hold_reason: str | None = Field(default=None, max_length=500)
+    anonymised_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    age_at_first_session: int | None = None

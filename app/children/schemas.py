@@ -132,7 +132,10 @@ class ChildPublic(BaseModel):
     id: int
     reference: str
     first_name: str
-    date_of_birth: date
+    date_of_birth: date | None = Field(
+        description="None once the record is anonymised (only the age at the first session"
+        " is kept then)"
+    )
     placement_type: PlacementType
     gender: str | None = Field(description="A key of the gender list (GET /api/v1/lists)")
     gender_other: str | None = None
@@ -146,6 +149,13 @@ class ChildPublic(BaseModel):
     consent_given_on: date
     created_at: datetime
     updated_at: datetime
+    legal_hold: bool = Field(
+        default=False, description="Kept from retention's anonymisation while true"
+    )
+    legal_hold_reason: str | None = None
+    anonymised_at: datetime | None = Field(
+        default=None, description="When retention removed what identifies the child"
+    )
 
 
 class ListEntry(BaseModel):

@@ -28,6 +28,11 @@ def age_on(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+def age_of(child: Child, day: date) -> int | None:
+    """The child's age on `day`; None once their record is anonymised (no date of birth)."""
+    return None if child.date_of_birth is None else age_on(child.date_of_birth, day)
+
+
 ChildIds = Callable[[User], SelectOfScalar[int]]
 
 SEEN_BY_FACILITATOR: Hook[ChildIds] = Hook("a facilitator's children", "app.cohorts.enrolments")
@@ -112,6 +117,15 @@ def create_child(db: Session, *, actor: User, data: ChildCreate, today: date) ->
     return child
 
 
+def refuse_if_anonymised(child: Child) -> None:
+    """An anonymised record (app/records/retention.py) is kept for the figures only."""
+    if child.anonymised_at is not None:
+        raise Conflict(
+            f"{child.reference}'s record was anonymised after the retention period: "
+            "it cannot be changed."
+        )
+
+
 def get_child(db: Session, *, actor: User, child_id: int) -> Child:
     child = db.exec(select(Child).where(Child.id == child_id, visible(actor))).first()
     if child is None:
@@ -141,6 +155,7 @@ def update_child(
 ) -> Child:
     require_staff(actor)
     child = get_child(db, actor=actor, child_id=child_id)
+    refuse_if_anonymised(child)
     changes = data.model_dump(exclude_unset=True, mode="python")
     if "preferences" in changes:
         # Sent as null, the lists and preferences are cleared (their columns hold no null).
@@ -167,7 +182,7 @@ def update_child(
     new_birth = changes.get("date_of_birth")
     if new_birth is not None and new_birth != child.date_of_birth:
         check_dates(new_birth, changes.get("consent_given_on"), today)
-    elif changes.get("consent_given_on") is not None:
+    elif changes.get("consent_given_on") is not None and child.date_of_birth is not None:
         check_dates(child.date_of_birth, changes["consent_given_on"], today, check_age=False)
     if "reference" in changes and changes["reference"] != child.reference:
         taken = db.exec(

@@ -204,7 +204,7 @@ def children_page(
 ) -> HTMLResponse:
     q = (q or "").strip() or None
     found = service.list_children(db, actor=user, q=q)
-    rows = [(child, service.age_on(child.date_of_birth, today)) for child in found]
+    rows = [(child, service.age_of(child, today)) for child in found]
     return render(
         request,
         "children/index.html",
@@ -367,7 +367,7 @@ def child_page(
         "children/view.html",
         {
             "child": child,
-            "age": service.age_on(child.date_of_birth, today),
+            "age": service.age_of(child, today),
             "placement": PLACEMENT_NAMES.get(child.placement_type.value, child.placement_type),
             "prefs": prefs,
             "same_ethnicity": "No preference" if same is None else ("Yes" if same else "No"),
@@ -385,6 +385,7 @@ def edit_child_form(
     request: Request, db: DbSession, actor: LeadUser, child_id: PathId
 ) -> HTMLResponse:
     child = service.get_child(db, actor=actor, child_id=child_id)
+    service.refuse_if_anonymised(child)
     return _form_page(request, values=values_of(child), child=child)
 
 

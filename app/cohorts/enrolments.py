@@ -53,6 +53,10 @@ def enrol(
     curriculum = db.get(Curriculum, cohort.curriculum_id)
     programme = curriculum.programme if curriculum else {}
     low, high = int(programme.get("age_min", 9)), int(programme.get("age_max", 11))
+    if child.date_of_birth is None:
+        raise invalid(
+            "child_id", f"{child.reference}'s record is anonymised: it cannot be enrolled"
+        )
     age = age_on(child.date_of_birth, cohort.start_date)
     if not low <= age <= high and not data.eligibility_override:
         raise invalid(

@@ -147,6 +147,7 @@ class _Child:
 
     def age_on(self, day: dt.date) -> int:
         born = self.child.date_of_birth
+        assert born is not None  # the demo's children are never anonymised
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 

@@ -1,4 +1,4 @@
-"""JSON API for a child's whole record (subject access)."""
+"""JSON API for a child's whole record: subject access, and retention's legal hold."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from typing import Any
 from fastapi import APIRouter
 
 from app.auth.deps import LeadUser
+from app.children.schemas import ChildPublic
 from app.db import DbSession
 from app.errors import problem_responses
-from app.records import service
+from app.records import retention, service
+from app.records.schemas import LegalHoldIn
 from app.web import PathId
 
 router = APIRouter(prefix="/children", tags=["children"], responses=problem_responses(401))
@@ -22,3 +24,27 @@ router = APIRouter(prefix="/children", tags=["children"], responses=problem_resp
 )
 def export_child(db: DbSession, actor: LeadUser, child_id: PathId) -> dict[str, Any]:
     return service.export_child(db, actor=actor, child_id=child_id)
+
+
+@router.put(
+    "/{child_id}/legal-hold",
+    response_model=ChildPublic,
+    summary="Keep the child's record from retention's anonymisation, with a reason (lead)",
+    responses=problem_responses(403, 404, 409, 422),
+)
+def place_legal_hold(
+    db: DbSession, actor: LeadUser, child_id: PathId, body: LegalHoldIn
+) -> ChildPublic:
+    child = retention.place_legal_hold(db, actor=actor, child_id=child_id, reason=body.reason)
+    return ChildPublic.model_validate(child)
+
+
+@router.delete(
+    "/{child_id}/legal-hold",
+    response_model=ChildPublic,
+    summary="Lift the legal hold: retention applies to the record again (lead)",
+    responses=problem_responses(403, 404),
+)
+def lift_legal_hold(db: DbSession, actor: LeadUser, child_id: PathId) -> ChildPublic:
+    child = retention.lift_legal_hold(db, actor=actor, child_id=child_id)
+    return ChildPublic.model_validate(child)

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.auth.models import User
+from app.auth.models import Organisation, User
 from app.auth.service import STAFF_ROLES
 from app.children.models import Child
 from app.children.panels import CHILD_PANELS
@@ -19,6 +19,7 @@ from app.outcomes.assessments import due as outcomes
 from app.outcomes.assessments.service import ENTERERS
 from app.outcomes.events import service as life_events
 from app.outcomes.events.schemas import KIND_WORDS
+from app.records import retention
 
 
 def child_enrolments(db: Session, actor: User, child: Child) -> Any:
@@ -50,10 +51,25 @@ def child_outcomes(db: Session, actor: User, child: Child) -> dict[str, Any] | N
     return {"lines": outcomes.child_plan(db, actor=actor, child=child, as_of=today_for(db, actor))}
 
 
+def child_retention(db: Session, actor: User, child: Child) -> dict[str, Any] | None:
+    """When the record will be anonymised, and its legal hold, for leads and admins."""
+    if actor.role not in STAFF_ROLES:
+        return None
+    org = db.get(Organisation, child.org_id)
+    assert org is not None
+    return {
+        "anonymised": child.anonymised_at is not None,
+        "legal_hold": child.legal_hold,
+        "kept": retention.kept_until(db, child=child, org=org),
+        "years": org.retention_years_after_last_involvement,
+    }
+
+
 def register() -> None:
     CHILD_PANELS.update(
         enrolments=child_enrolments,
         mentoring=child_mentoring,
         life_events=child_life_events,
         outcomes=child_outcomes,
+        retention=child_retention,
     )

@@ -130,6 +130,7 @@ def test_a_child_past_the_age_range_can_still_be_corrected(
     child = make_child()
     row = db.get(Child, child["id"])
     assert row is not None
+    assert row.date_of_birth is not None
     row.date_of_birth = row.date_of_birth.replace(year=2000)  # has since turned 19+
     db.add(row)
     db.commit()

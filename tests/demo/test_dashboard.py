@@ -71,6 +71,7 @@ def test_three_cohorts_at_different_points_of_the_year(
     starts = {c.id: c.start_date for c in cohorts}
     for e in db.exec(select(Enrolment)):
         born = children[e.child_id].date_of_birth
+        assert born is not None
         age = (starts[e.cohort_id] - born).days // 365.25
         assert 9 <= age <= 11, children[e.child_id]
         assert e.eligibility_override is None

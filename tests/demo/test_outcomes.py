@@ -205,6 +205,7 @@ def children(db: Session) -> dict[str, Child]:
 
 def age(child: Child, on: dt.date) -> int:
     born = child.date_of_birth
+    assert born is not None
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 

@@ -203,6 +203,13 @@ def _met(dosage: float | None, threshold: float) -> str:
     return "yes" if dosage >= threshold else "no"
 
 
+def _age_at_first(child: Child, first: dt.date | None) -> Any:
+    """Age in whole years at the first session: kept when the record is anonymised."""
+    if child.date_of_birth is None:
+        return "" if child.age_at_first_session is None else child.age_at_first_session
+    return age_on(child.date_of_birth, first) if first else ""
+
+
 def _share(value: float | None) -> Any:
     return "" if value is None else round(value, 4)
 
@@ -269,7 +276,7 @@ def rows(db: Session, *, actor: User, as_of: dt.date) -> list[list[Any]]:
         row: list[Any] = [
             pseudonym(org.pseudonym_key, child_id),
             cohorts.get(cohort_id, ""),
-            age_on(child.date_of_birth, first) if first else "",
+            _age_at_first(child, first),
             child.placement_type.value,
             d.lessons_delivered if d else 0,
             d.lessons_attended if d else 0,

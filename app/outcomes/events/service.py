@@ -44,7 +44,7 @@ def _check(child: Child, *, day: dt.date, note: str | None, today: dt.date) -> N
     problems = []
     if day > today:
         problems.append(_problem("date", "The date of the event must be today or earlier"))
-    elif day < child.date_of_birth:
+    elif child.date_of_birth is not None and day < child.date_of_birth:
         problems.append(
             _problem("date", "The date of the event must be on or after the child's birth")
         )
