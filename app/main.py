@@ -51,6 +51,7 @@ from app.outcomes.measures import views as measures_views
 from app.outcomes.report import api as outcomes_report_api
 from app.outcomes.report import views as outcomes_report_views
 from app.records import api as records_api
+from app.records import views as records_views
 from app.sessions import api as sessions_api
 from app.sessions import views as sessions_views
 from app.site import api as site_api
@@ -154,6 +155,7 @@ def create_app() -> FastAPI:
     app.include_router(curriculum_views.router)
     app.include_router(measures_views.router)
     app.include_router(children_views.router)
+    app.include_router(records_views.router)
     app.include_router(cohorts_views.router)
     app.include_router(sessions_views.router)
     app.include_router(calendar_views.router)

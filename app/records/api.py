@@ -1,15 +1,16 @@
-"""JSON API for a child's whole record (subject access)."""
+"""JSON API for a child's whole record: subject access, and erasing a record made in error."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
-from app.auth.deps import LeadUser
+from app.auth.deps import AdminUser, LeadUser
 from app.db import DbSession
 from app.errors import problem_responses
-from app.records import service
+from app.records import erasure, service
+from app.records.schemas import EraseRequest
 from app.web import PathId
 
 router = APIRouter(prefix="/children", tags=["children"], responses=problem_responses(401))
@@ -22,3 +23,15 @@ router = APIRouter(prefix="/children", tags=["children"], responses=problem_resp
 )
 def export_child(db: DbSession, actor: LeadUser, child_id: PathId) -> dict[str, Any]:
     return service.export_child(db, actor=actor, child_id=child_id)
+
+
+@router.post(
+    "/{child_id}/erase",
+    status_code=204,
+    response_class=Response,
+    summary="Erase a child's record made in error (admin); 409 once it has been used",
+    responses=problem_responses(403, 404, 409, 422),
+)
+def erase_child(db: DbSession, actor: AdminUser, child_id: PathId, body: EraseRequest) -> Response:
+    erasure.erase_child(db, actor=actor, child_id=child_id, reason=body.reason)
+    return Response(status_code=204)

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.auth.models import User
+from app.auth.models import Role, User
 from app.auth.service import STAFF_ROLES
 from app.children.models import Child
 from app.children.panels import CHILD_PANELS
@@ -50,10 +50,17 @@ def child_outcomes(db: Session, actor: User, child: Child) -> dict[str, Any] | N
     return {"lines": outcomes.child_plan(db, actor=actor, child=child, as_of=today_for(db, actor))}
 
 
+def child_records(db: Session, actor: User, child: Child) -> dict[str, bool]:
+    """What a person may do with the child's whole record: leads and admins read the
+    printable subject access page; admins may erase a record made in error."""
+    return {"export": actor.role in STAFF_ROLES, "erase": actor.role == Role.admin}
+
+
 def register() -> None:
     CHILD_PANELS.update(
         enrolments=child_enrolments,
         mentoring=child_mentoring,
         life_events=child_life_events,
         outcomes=child_outcomes,
+        records=child_records,
     )
