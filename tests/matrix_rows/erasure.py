@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 
-
 def _only_admin(allowed: int, *, anonymous: int) -> dict[str, int]:
     # Another organisation's admin passes the role check: tenancy alone refuses it (404).
     return {
