@@ -17,8 +17,8 @@ from app.cohorts.models import Enrolment
 from app.fidelity.models import FlagAcknowledgement
 from app.mentoring.models import CheckIn, Match
 from app.outcomes.models import Assessment, LifeEvent, Timepoint
-from tests.support.fixtures import MakeChild, MakeMentor
-from tests.support.mentoring import Mentees, make_match
+from tests.support.fixtures import MakeChild
+from tests.support.mentoring import MakeMentor, Mentees, make_match
 from tests.support.pages import post
 from tests.support.people import People, Signed
 

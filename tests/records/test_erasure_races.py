@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.auth import service as auth
 from app.auth.models import Role
@@ -151,15 +151,11 @@ def _no_orphans(engine: Engine) -> None:
     with Session(engine) as db:
         children = select(Child.id)
         assert (
-            db.exec(
-                select(func.count()).where(Attendance.child_id.not_in(children))  # type: ignore[union-attr]
-            ).one()
+            db.exec(select(func.count()).where(col(Attendance.child_id).not_in(children))).one()
             == 0
         )
         assert (
-            db.exec(
-                select(func.count()).where(MentorVisit.child_id.not_in(children))  # type: ignore[union-attr]
-            ).one()
+            db.exec(select(func.count()).where(col(MentorVisit.child_id).not_in(children))).one()
             == 0
         )
 
