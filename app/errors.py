@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DataError, DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -307,7 +307,25 @@ async def _database_exception(request: Request, exc: Exception) -> Response:
             title="Service unavailable",
             headers={"Retry-After": "30"},
         )
+    if _reference_gone(exc):
+        # A row written while what it points to was deleted at the same moment (a child's
+        # record erased while their register was saved, say): nothing was saved.
+        return problem(
+            request,
+            409,
+            "Something this change refers to was removed at the same moment, so nothing "
+            "was saved. Reload the page and check.",
+        )
     return await _unhandled_exception(request, exc)
+
+
+def _reference_gone(exc: Exception) -> bool:
+    """A foreign key refused (PostgreSQL's SQLSTATE 23503, SQLite's message)."""
+    if not isinstance(exc, IntegrityError):
+        return False
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return code == "23503" or "FOREIGN KEY constraint failed" in str(orig)
 
 
 async def _unhandled_exception(request: Request, exc: Exception) -> Response:

@@ -52,6 +52,7 @@ from app.outcomes.report import api as outcomes_report_api
 from app.outcomes.report import views as outcomes_report_views
 from app.records import api as records_api
 from app.records import retention_views
+from app.records import views as records_views
 from app.sessions import api as sessions_api
 from app.sessions import views as sessions_views
 from app.site import api as site_api
@@ -156,6 +157,7 @@ def create_app() -> FastAPI:
     app.include_router(measures_views.router)
     app.include_router(children_views.router)
     app.include_router(retention_views.router)
+    app.include_router(records_views.router)
     app.include_router(cohorts_views.router)
     app.include_router(sessions_views.router)
     app.include_router(calendar_views.router)

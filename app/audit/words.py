@@ -132,6 +132,7 @@ ACTION_WORDS = {
     "safeguarding_concern": "Safeguarding concern raised",
     "review_concern": "Safeguarding concern reviewed",
     "export": "Record downloaded (subject access request)",
+    "erase": "Record erased (made in error)",
 }
 
 HIDDEN = "changed (not shown)"

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.auth.models import Organisation, User
+from app.auth.models import Organisation, Role, User
 from app.auth.service import STAFF_ROLES
 from app.children.models import Child
 from app.children.panels import CHILD_PANELS
@@ -65,6 +65,12 @@ def child_retention(db: Session, actor: User, child: Child) -> dict[str, Any] | 
     }
 
 
+def child_records(db: Session, actor: User, child: Child) -> dict[str, bool]:
+    """What a person may do with the child's whole record: leads and admins read the
+    printable subject access page; admins may erase a record made in error."""
+    return {"export": actor.role in STAFF_ROLES, "erase": actor.role == Role.admin}
+
+
 def register() -> None:
     CHILD_PANELS.update(
         enrolments=child_enrolments,
@@ -72,4 +78,5 @@ def register() -> None:
         life_events=child_life_events,
         outcomes=child_outcomes,
         retention=child_retention,
+        records=child_records,
     )
