@@ -23,6 +23,7 @@ from app.sessions.models import PracticeAssignment
 
 def export_child(db: Session, *, actor: User, child_id: int) -> dict[str, Any]:
     """Everything held on one child (a subject access request), in one document."""
+    audit.looked(db, actor=actor, child_id=child_id, what="export")
     require_staff(actor)
     child = children.get_child(db, actor=actor, child_id=child_id)
     enrolments = db.exec(
