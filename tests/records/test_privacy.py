@@ -94,7 +94,9 @@ def test_only_admins_write_it(signed: Signed, people: People, db: Session) -> No
     # Another organisation's admin writes their own, never A's.
     assert signed.api(people.other_admin).put(API, json={"text": "B's"}).status_code == 200
     assert reload(db, people.org).privacy_notice is None
-    assert db.get(Organisation, people.other_org.id).privacy_notice == "B's"
+    other = db.get(Organisation, people.other_org.id)
+    assert other is not None
+    assert other.privacy_notice == "B's"
 
 
 def test_the_page_shows_paragraphs_and_escapes_html(
