@@ -53,11 +53,15 @@ from app.outcomes.report import views as outcomes_report_views
 from app.records import api as records_api
 from app.records import retention_views
 from app.records import views as records_views
+from app.records.looked import api as looked_api
+from app.records.looked import views as looked_views
 from app.sessions import api as sessions_api
 from app.sessions import views as sessions_views
 from app.site import api as site_api
 from app.site import panels
 from app.site import views as site_views
+from app.site.privacy import api as privacy_api
+from app.site.privacy import views as privacy_views
 from app.web import STATIC_DIR
 
 API_PREFIX = "/api/v1"
@@ -72,6 +76,8 @@ def _api_router() -> APIRouter:
     router.include_router(children_api.router)
     router.include_router(children_api.lists_router)
     router.include_router(records_api.router)
+    router.include_router(looked_api.router)
+    router.include_router(privacy_api.router)
     router.include_router(cohorts_api.router)
     router.include_router(sessions_api.router)
     router.include_router(calendar_api.router)
@@ -171,6 +177,8 @@ def create_app() -> FastAPI:
     app.include_router(events_views.router)
     app.include_router(evaluation_views.router)
     app.include_router(assessments_views.router)
+    app.include_router(looked_views.router)
+    app.include_router(privacy_views.router)
     app.include_router(calendar_api.feeds)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -92,7 +92,13 @@ def list_audit(
 ) -> AuditPage:
     service.check_filter(db, org_id=user.org_id, flt=flt)
     rows, total = service.list_events(db, org_id=user.org_id, where=flt, limit=limit, offset=offset)
-    names = service.names(db, org_id=user.org_id, wanted=words.wanted(e for e, _ in rows))
+    wanted = words.wanted(e for e, _ in rows)
+    child_id = flt.entity_id if flt.entity == "child" else None
+    if child_id is not None:
+        wanted.setdefault("child", set()).add(child_id)
+    names = service.names(db, org_id=user.org_id, wanted=wanted)
+    if child_id is not None and child_id in names.get("child", {}):  # one of theirs
+        service.looked(db, actor=user, child_id=child_id, what="audit")
     items = []
     for event, name in rows:
         shown = words.readable(event, name, names)

@@ -10,12 +10,15 @@ from zoneinfo import ZoneInfo
 
 from asgi_correlation_id import correlation_id
 from sqlalchemy import column, func, insert, table
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from app.audit.models import AuditEvent
+from app.audit.models import AuditEvent, RecordView
+from app.db import after_commit
 from app.exceptions import Invalid
 
 _INSERT = insert(AuditEvent.__table__)  # type: ignore[attr-defined]
+_LOOKED = insert(RecordView.__table__)  # type: ignore[attr-defined]
 # Auth's table of people, named here rather than imported: every domain writes the trail,
 # auth too, so the trail imports no domain (CONVENTIONS.md, "import only downwards").
 _users = table("user_account", column("id"), column("name"))
@@ -112,6 +115,100 @@ def update(
         changes=diff,
     )
     return diff
+
+
+# Who looked at a child's record (UK GDPR accountability) ---------------------------------
+
+# What a person opened, by the `what` that `looked` records, in words.
+LOOKED_WORDS = {
+    "record": "The child's page",
+    "export": "Their whole record (subject access download)",
+    "outcomes": "Their outcomes (assessments)",
+    "events": "Their life events",
+    "audit": "The audit of their record",
+}
+
+
+def looked(db: Session, *, actor: Actor, child_id: int, what: str) -> None:
+    """Note that `actor` opened one child's record: their page, their export, their
+    outcomes or life events, or the audit of their record (`what`, a key of LOOKED_WORDS).
+
+    Call it once the child has been found for the actor (so a refused or missing child is
+    never noted). It costs one INSERT and no SELECT: the row is written in a transaction of
+    its own just after the request's commits (app/db.py `after_commit`), so a page that
+    only reads stays a read on SQLite, and a request that fails notes nothing. Lists of
+    children (the children index, a register, a cohort) are not noted: only opening one
+    child's record is."""
+    values = {
+        "org_id": actor.org_id,
+        "child_id": child_id,
+        "user_id": actor.id,
+        "at": datetime.now(UTC),
+        "what": what,
+        "request_id": correlation_id.get(),
+    }
+    after_commit(db, lambda session: session.execute(_LOOKED, values))
+
+
+_viewers = table("user_account", column("id"), column("name"), column("role"))
+
+
+@dataclass(frozen=True)
+class View:
+    """One look at a child's record: who (None once their account has gone), their role,
+    when and what."""
+
+    at: datetime
+    user_id: int | None
+    name: str | None
+    role: str | None
+    what: str
+
+    @property
+    def what_words(self) -> str:
+        return LOOKED_WORDS.get(self.what, self.what.replace("_", " ").capitalize())
+
+
+def list_views(
+    db: Session,
+    *,
+    org_id: int,
+    child_id: int,
+    since: datetime | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[View], int]:
+    """Who looked at one child's record, newest first, with their name and role; and how
+    many looks there are in all. Two queries, whatever the page's size."""
+    where: list[Any] = [RecordView.org_id == org_id, RecordView.child_id == child_id]
+    if since is not None:
+        where.append(col(RecordView.at) >= since)
+    total = db.exec(select(func.count()).select_from(RecordView).where(*where)).one()
+    rows = db.execute(
+        sa_select(
+            col(RecordView.at),
+            col(RecordView.user_id),
+            _viewers.c.name,
+            _viewers.c.role,
+            col(RecordView.what),
+        )
+        .join(_viewers, _viewers.c.id == col(RecordView.user_id), isouter=True)
+        .where(*where)
+        .order_by(col(RecordView.at).desc(), col(RecordView.id).desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    views = [
+        View(
+            at=at,
+            user_id=user_id,
+            name=name,
+            role=getattr(role, "value", role),
+            what=what,
+        )
+        for at, user_id, name, role, what in rows
+    ]
+    return views, int(total)
 
 
 # What the sign-ins view shows (app/auth: a web sign-in and sign-out, an API token issued

@@ -13,7 +13,7 @@ from app.audit import service, words
 from app.audit.forms import AuditFilterForm
 from app.audit.service import EventFilter
 from app.auth.deps import LeadUser
-from app.auth.models import User
+from app.auth.models import Role, User
 from app.db import DbSession
 from app.web import render
 
@@ -30,8 +30,9 @@ def audit_page(
     db: DbSession,
     user: LeadUser,
     page: int = Query(default=1, ge=1, le=100_000),  # from the page links, not typed
+    views_page: int = Query(default=1, ge=1, le=100_000),  # "Who looked", a child's trail
 ) -> HTMLResponse:
-    return _trail(request, db, user, page=page, kind="changes")
+    return _trail(request, db, user, page=page, kind="changes", views_page=views_page)
 
 
 @router.get("/audit/sign-ins", response_class=HTMLResponse)
@@ -44,7 +45,9 @@ def sign_ins_page(
     return _trail(request, db, user, page=page, kind="sign_ins")
 
 
-def _trail(request: Request, db: Session, user: User, *, page: int, kind: str) -> HTMLResponse:
+def _trail(
+    request: Request, db: Session, user: User, *, page: int, kind: str, views_page: int = 1
+) -> HTMLResponse:
     submission = AuditFilterForm.read(request.query_params)
     errors, form = submission.errors, submission.data
     people = service.actors(db, org_id=user.org_id)
@@ -67,6 +70,7 @@ def _trail(request: Request, db: Session, user: User, *, page: int, kind: str) -
         "record": None,
         "query": "",
         "csv_query": "",
+        "looked": None,
     }
     if form is None or errors:
         return _render(request, context, status_code=422)
@@ -108,7 +112,38 @@ def _trail(request: Request, db: Session, user: User, *, page: int, kind: str) -
         query=urlencode(filters),
         csv_query=urlencode(_api_params(flt)),
     )
+    child_id = flt.entity_id if flt.entity == "child" else None
+    if child_id is not None and child_id in names.get("child", {}):  # one of theirs
+        service.looked(db, actor=user, child_id=child_id, what="audit")
+        if user.role == Role.admin:
+            context["looked"] = _looked(db, user, child_id, views_page, filters)
     return _render(request, context)
+
+
+def _looked(
+    db: Session, user: User, child_id: int, page: int, filters: dict[str, str]
+) -> dict[str, Any]:
+    """The "Who looked" section of a child's trail (admins): every look, newest first."""
+    views, total = service.list_views(
+        db, org_id=user.org_id, child_id=child_id, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+    )
+    pages = max(1, -(-total // PAGE_SIZE))
+    if not views and total:  # past the last page: the last page
+        page = pages
+        views, total = service.list_views(
+            db,
+            org_id=user.org_id,
+            child_id=child_id,
+            limit=PAGE_SIZE,
+            offset=(page - 1) * PAGE_SIZE,
+        )
+    return {
+        "views": views,
+        "total": total,
+        "page": page,
+        "pages": pages,
+        "query": urlencode(filters),
+    }
 
 
 def _typed(values: dict[str, Any]) -> dict[str, str]:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 
+from app.audit import service as audit
 from app.auth.deps import CurrentUser, LeadUser, Today
 from app.children import importing, lists, service
 from app.children.schemas import ChildCreate, ChildPublic, ChildUpdate, Lists
@@ -113,7 +114,9 @@ def list_children(
     "/{child_id}", response_model=ChildPublic, summary="One child", responses=problem_responses(404)
 )
 def get_child(db: DbSession, actor: CurrentUser, child_id: PathId) -> ChildPublic:
-    return ChildPublic.model_validate(service.get_child(db, actor=actor, child_id=child_id))
+    child = service.get_child(db, actor=actor, child_id=child_id)
+    audit.looked(db, actor=actor, child_id=child_id, what="record")
+    return ChildPublic.model_validate(child)
 
 
 @router.patch(

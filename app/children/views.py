@@ -14,6 +14,7 @@ from pydantic import BeforeValidator, Field
 from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
+from app.audit import service as audit
 from app.auth.deps import CurrentUser, LeadUser, Today
 from app.auth.models import User
 from app.children import importing, lists, service
@@ -360,6 +361,7 @@ def child_page(
     saved: int | None = Query(default=None),
 ) -> HTMLResponse:
     child = service.get_child(db, actor=user, child_id=child_id)
+    audit.looked(db, actor=user, child_id=child_id, what="record")
     prefs = child.preferences or {}
     same = prefs.get("same_ethnicity")
     return render(

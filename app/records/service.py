@@ -157,6 +157,7 @@ def gather(db: Session, *, actor: User, child_id: int) -> Gathered:
     """Every row held on the child, in a fixed number of queries (see the module's doc)."""
     require_staff(actor)
     child = children.get_child(db, actor=actor, child_id=child_id)
+    audit.looked(db, actor=actor, child_id=child_id, what="export")  # JSON and page alike
     org = actor.org_id
     enrolments = db.exec(
         select(Enrolment, Cohort.name)

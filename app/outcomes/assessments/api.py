@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from app.audit import service as audit
 from app.auth.deps import CurrentUser, Today
 from app.db import DbSession
 from app.errors import problem_responses
@@ -40,6 +41,7 @@ def create_assessment(
 )
 def list_assessments(db: DbSession, actor: CurrentUser, child_id: PathId) -> list[AssessmentPublic]:
     rows = service.list_assessments(db, actor=actor, child_id=child_id)
+    audit.looked(db, actor=actor, child_id=child_id, what="outcomes")
     return [service.public(row) for row in rows]
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
+from app.audit import service as audit
 from app.auth.deps import CurrentUser, Today
 from app.auth.models import User
 from app.children.models import Child
@@ -78,6 +79,7 @@ def new_assessment(
     timepoint: str = "",
 ) -> Response:
     child = service.child_for(db, actor=actor, child_id=child_id)
+    audit.looked(db, actor=actor, child_id=child_id, what="outcomes")
     if not measure:
         return _chooser(request, db, child, error=None, timepoint=timepoint)
     try:
@@ -150,6 +152,7 @@ def edit_assessment(
 ) -> Response:
     row = service.get_assessment(db, actor=actor, assessment_id=assessment_id)
     _, definition, context = _edit_context(db, actor, row)
+    audit.looked(db, actor=actor, child_id=row.child_id, what="outcomes")
     context["values"] = initial_values(
         definition, completed_on=row.completed_on, scores=row.scores, items=row.items
     )

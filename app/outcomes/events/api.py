@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from app.audit import service as audit
 from app.auth.deps import LeadUser, Today
 from app.db import DbSession
 from app.errors import problem_responses
@@ -36,6 +37,7 @@ def add_event(
 )
 def list_events(db: DbSession, actor: LeadUser, child_id: PathId) -> list[EventPublic]:
     events = service.list_events(db, actor=actor, child_id=child_id)
+    audit.looked(db, actor=actor, child_id=child_id, what="events")
     return [EventPublic.model_validate(e) for e in events]
 
 

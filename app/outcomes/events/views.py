@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from app.audit import service as audit
 from app.auth.deps import LeadUser, Today
 from app.children.models import Child
 from app.db import DbSession
@@ -74,6 +75,7 @@ def edit_event_form(
 ) -> HTMLResponse:
     event = service.get_event(db, actor=actor, child_id=child_id, event_id=event_id)
     child = service.child_of(db, actor=actor, child_id=child_id)
+    audit.looked(db, actor=actor, child_id=child_id, what="events")
     values = EventForm.initial(kind=event.kind, date=event.date, note=event.note)
     return render(request, TEMPLATE, _context(child, event) | {"values": values})
 
