@@ -126,6 +126,7 @@ LOOKED_WORDS = {
     "outcomes": "Their outcomes (assessments)",
     "events": "Their life events",
     "audit": "The audit of their record",
+    "fidelity": "Their attendance, dosage and mentoring (fidelity)",
 }
 
 

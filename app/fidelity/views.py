@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from sqlmodel import Session
 
+from app.audit import service as audit
 from app.auth.deps import CurrentOrg, CurrentUser, LeadUser, Today
 from app.auth.models import Role, User
 from app.db import DbSession
@@ -347,6 +348,7 @@ def child_page(
     as_of = as_of_from(request, today)
     scope = service.scope_for(db, actor=actor, as_of=as_of.day)
     detail = drilldown.child_detail(db, scope, child_id)
+    audit.looked(db, actor=actor, child_id=child_id, what="fidelity")
     dosages = [d for d in service.child_dosage(db, scope) if d.child_id == child_id]
     chart = bar_chart(
         "Mentoring hours by week",

@@ -12,10 +12,11 @@ from sqlalchemy import event, insert
 from sqlmodel import Session
 
 from app.auth.models import Role
+from app.children.models import Child
 from app.exceptions import Conflict
 from app.outcomes.assessments import service
 from app.outcomes.assessments.schemas import AssessmentCreate
-from app.outcomes.models import Assessment
+from app.outcomes.models import Assessment, LifeEvent
 from tests.outcomes.conftest import Programme
 from tests.support.auth import audit_events
 from tests.support.people import People, Signed
@@ -260,3 +261,37 @@ def test_a_second_one_stored_at_the_same_moment_is_a_conflict(
     finally:
         event.remove(db, "before_flush", the_other_request)
     assert done  # the other request's row was there first: ours met the constraint
+
+
+def test_an_anonymised_record_takes_no_new_assessment_correction_or_event(
+    db: Session, lead_api: TestClient, programme: Programme
+) -> None:
+    made = lead_api.post(url(programme), json=END)
+    assert made.status_code == 201, made.text
+    event = lead_api.post(
+        f"/api/v1/children/{programme.child_id}/events",
+        json={"kind": "placement_move", "date": "2027-03-01"},
+    )
+    assert event.status_code == 201, event.text
+    child = db.get(Child, programme.child_id)
+    assert child is not None
+    child.anonymised_at = dt.datetime(2027, 3, 10, tzinfo=dt.UTC)  # as retention leaves it
+    db.add(child)
+    db.commit()
+    before = count_rows(db, Assessment), count_rows(db, LifeEvent)
+    refused = [
+        lead_api.post(url(programme), json={**END, "informant": "teacher"}),
+        lead_api.patch(
+            f"/api/v1/assessments/{made.json()['id']}",
+            json={"scores": {"worry": 1, "mood": 1}, "version": 1},
+        ),
+        lead_api.post(
+            f"/api/v1/children/{programme.child_id}/events",
+            json={"kind": "adoption", "date": "2027-03-02"},
+        ),
+        lead_api.delete(f"/api/v1/children/{programme.child_id}/events/{event.json()['id']}"),
+    ]
+    for response in refused:
+        assert response.status_code == 409, response.text
+        assert "anonymised" in response.json()["detail"]
+    assert (count_rows(db, Assessment), count_rows(db, LifeEvent)) == before

@@ -11,11 +11,13 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.auth.models import Organisation
+from app.children.service import age_on
 from app.outcomes.assessments.windows import (
     Anchors,
     Widths,
     Window,
     add_months,
+    estimated_birth,
     load_anchors,
     suits_age,
     windows,
@@ -271,3 +273,13 @@ def test_a_measure_suits_a_child_of_its_ages_on_any_day_of_the_window() -> None:
     # No ages on the measure, or no birth date (an anonymised record): it suits.
     assert suits_age(None, D(2024, 1, 1), window)
     assert suits_age(nine_to_seventeen, None, window)
+
+
+def test_an_anonymised_record_keeps_its_age_at_the_first_session_for_the_measures() -> None:
+    first = D(2027, 3, 1)
+    assert estimated_birth(D(2016, 5, 5), first, 10) == D(2016, 5, 5)  # known: kept
+    assert estimated_birth(None, first, None) is None
+    born = estimated_birth(None, first, 10)
+    assert born == D(2017, 3, 1)
+    assert age_on(born, first) == 10
+    assert estimated_birth(None, D(2028, 2, 29), 9) == D(2019, 2, 28)

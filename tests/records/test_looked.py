@@ -70,6 +70,7 @@ def test_every_opening_of_the_record_is_noted(
         (pages, f"/children/{cid}/events/{event.json()['id']}/edit", "events"),
         (lead_api, f"/api/v1/audit?entity=child&entity_id={cid}", "audit"),
         (admin, f"/audit?entity=child&entity_id={cid}", "audit"),
+        (pages, f"/fidelity/children/{cid}", "fidelity"),
     ]
     for client, path, _ in opened:
         response = client.get(path)

@@ -131,6 +131,7 @@ def create_assessment(
     db: Session, *, actor: User, child_id: int, data: AssessmentCreate, today: dt.date
 ) -> Assessment:
     child = child_for(db, actor=actor, child_id=child_id)
+    children.refuse_if_anonymised(child)
     version, definition = _measure(db, data.measure)
     windows = windows_for(db, actor=actor, child=child)
     date_problems = _check_date(definition, data.timepoint, data.completed_on, windows, today)
@@ -222,6 +223,7 @@ def correct_assessment(
         raise stale(row.version)
     measure_row, definition = measures.get_measure(db, row.measure_key)
     child = children.get_child(db, actor=actor, child_id=row.child_id)
+    children.refuse_if_anonymised(child)
     completed_on = data.completed_on or row.completed_on
     windows = windows_for(db, actor=actor, child=child)
     date_problems = (

@@ -61,7 +61,8 @@ class Anchors:
     last: dt.date
     cohort_id: int  # the cohort of the first enrolment: the one the first session is in
     # The child's date of birth (which measures suit their age); not part of the anchors'
-    # identity, and None when not loaded.
+    # identity. For an anonymised record (no date of birth), the day they turned the age
+    # they were at their first session, on that session's date (`estimated_birth`).
     born: dt.date | None = field(default=None, compare=False)
 
 
@@ -96,6 +97,17 @@ def add_months(day: dt.date, months: int) -> dt.date:
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def estimated_birth(
+    born: dt.date | None, first: dt.date, age_at_first: int | None
+) -> dt.date | None:
+    """The date of birth, or for an anonymised record (which keeps only the age at the first
+    session) the latest birth date with that age on the first session's day: the age at
+    the first session is exact, later ages may be a year high for part of the year."""
+    if born is not None or age_at_first is None:
+        return born
+    return add_months(first, -12 * age_at_first)
 
 
 def suits_age(ages: tuple[int, int] | None, born: dt.date | None, window: Window) -> bool:
@@ -180,6 +192,7 @@ def load_anchors(
             func.max(case((r.last == 1, cohort_last.c.day))),
             func.max(case((in_first, r.cohort_id))),
             func.max(kids.c.date_of_birth),
+            func.max(kids.c.age_at_first_session),
         )
         .select_from(on_register)
         .join(cohort_last, cohort_last.c.cohort_id == r.cohort_id)
@@ -187,8 +200,8 @@ def load_anchors(
         .group_by(r.child_id)
     )
     return {
-        child_id: Anchors(first, second, last, cohort_id, born)
-        for child_id, first, second, last, cohort_id, born in db.execute(stmt).all()
+        child_id: Anchors(first, second, last, cohort_id, estimated_birth(born, first, age))
+        for child_id, first, second, last, cohort_id, born, age in db.execute(stmt).all()
     }
 
 

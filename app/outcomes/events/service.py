@@ -85,6 +85,7 @@ def add_event(
     db: Session, *, actor: User, child_id: int, data: EventCreate, today: dt.date
 ) -> LifeEvent:
     child = _child(db, actor, child_id)
+    children.refuse_if_anonymised(child)
     note = _clean(data.note)
     _check(child, day=data.date, note=note, today=today)
     event = LifeEvent(
@@ -129,6 +130,7 @@ def update_event(
     """Correct an event: only the fields given change."""
     event = get_event(db, actor=actor, child_id=child_id, event_id=event_id)
     child = _child(db, actor, child_id)
+    children.refuse_if_anonymised(child)
     given = data.model_fields_set
     if "kind" in given and data.kind is None:
         raise Invalid("Choose what happened", [_problem("kind", "Choose what happened")])
@@ -163,6 +165,7 @@ def update_event(
 def delete_event(db: Session, *, actor: User, child_id: int, event_id: int) -> LifeEvent:
     """Delete an event recorded in error (the trail keeps its kind and date)."""
     event = get_event(db, actor=actor, child_id=child_id, event_id=event_id)
+    children.refuse_if_anonymised(_child(db, actor, child_id))
     audit.record(
         db,
         org_id=actor.org_id,
