@@ -121,6 +121,7 @@ class Enrolment(SQLModel, table=True):
     __tablename__ = "enrolment"
     __table_args__ = (
         Index(None, "org_id", "cohort_id"),
+        Index(None, "org_id", "child_id"),  # retention's NOT EXISTS per child (i18)
         Index(
             "uq_enrolment_one_active_per_child",
             "child_id",

@@ -34,8 +34,9 @@ notes, their practice tasks' notes, their life events' notes, their enrolments' 
 reason and eligibility override (the fact that there was one stays, as "Removed"). Text of
 a session that names several children (the session's notes, coverage notes, observation
 comments, flag acknowledgements of its cohort) cannot be split: it is cleared when it
-contains the child's first name or reference, case-insensitively (a LIKE search: a short
-first name inside a longer word clears it too, the safe side). Audit events about the child
+contains the child's first name or reference, case-insensitively (a substring search: a
+short first name inside a longer word clears it too, the safe side; the candidate texts are
+read in one query and matched in Python against every name at once). Audit events about the child
 keep their keys with every value "removed"; events about their rows (enrolments, matches,
 visits, events, assessments, sessions they were on) lose the child's free text. Emails in
 the outbox that mention the first name or reference have their subject and body replaced.
@@ -47,8 +48,9 @@ over the ids chosen, and a few executemany statements for what differs per row).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -64,6 +66,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    null,
     or_,
     select,
     union_all,
@@ -288,8 +291,12 @@ def users_past_retention(org_id: int, day: dt.date, years: int) -> ColumnElement
         or_(u.role == Role.mentor.value, u.active.is_(False)),
         u.created_at < after,
         u.password_changed_at < after,
-        ~exists().where(m.mentor_id == u.id, m.end_date.is_(None)),
-        ~exists().where(m.mentor_id == u.id, or_(m.start_date > last_kept, m.end_date > last_kept)),
+        ~exists().where(m.org_id == org_id, m.mentor_id == u.id, m.end_date.is_(None)),
+        ~exists().where(
+            m.org_id == org_id,
+            m.mentor_id == u.id,
+            or_(m.start_date > last_kept, m.end_date > last_kept),
+        ),
         ~exists().where(v.mentor_id == u.id, v.org_id == org_id, v.date > last_kept),
         ~exists().where(ws.user_id == u.id, ws.last_seen_at >= after),
         ~exists().where(tok.user_id == u.id, tok.created_at >= after),
@@ -415,10 +422,11 @@ def anonymise_children(db: Session, *, org_id: int, child_ids: list[int], now: d
     db.flush()
     anchors = load_anchors(db, org_id=org_id, child_ids=child_ids)
     for ids in _chunks(child_ids):
-        _scrub_audit(db, org_id=org_id, child_ids=ids)
-        _clear_shared_text(db, org_id=org_id, child_ids=ids)
+        names = _names(db, ids)
+        _scrub_audit(db, org_id=org_id, child_ids=ids, names=names)
+        _clear_shared_text(db, org_id=org_id, child_ids=ids, names=names)
         _clear_own_text(db, org_id=org_id, child_ids=ids)
-    # The child rows last: the LIKE searches above read their names and references.
+    # The child rows last: the searches above read their names and references.
     c = CHILDREN.c
     taken = set(db.execute(select(c.reference).where(c.org_id == org_id)).scalars().all())
     rows = []
@@ -493,7 +501,11 @@ def _clear_own_text(db: Session, *, org_id: int, child_ids: list[int]) -> None:
     )
     db.execute(
         update(VISITS)
-        .where(v.org_id == org_id, v.child_id.in_(child_ids))
+        .where(
+            v.org_id == org_id,
+            v.child_id.in_(child_ids),
+            or_(v.summary.is_not(None), v.cancel_reason.is_not(None)),
+        )
         .values(summary=None, cancel_reason=None)
     )
     their_visits = select(v.id).where(v.org_id == org_id, v.child_id.in_(child_ids))
@@ -505,14 +517,14 @@ def _clear_own_text(db: Session, *, org_id: int, child_ids: list[int]) -> None:
     )
     db.execute(
         update(MATCHES)
-        .where(m.org_id == org_id, m.child_id.in_(child_ids))
+        .where(m.org_id == org_id, m.child_id.in_(child_ids), m.closure_note.is_not(None))
         .values(closure_note=None)
     )
     their_matches = select(m.id).where(m.org_id == org_id, m.child_id.in_(child_ids))
     ci = _t(CheckIn).c
     db.execute(
         update(_t(CheckIn))
-        .where(ci.org_id == org_id, ci.match_id.in_(their_matches))
+        .where(ci.org_id == org_id, ci.match_id.in_(their_matches), ci.notes.is_not(None))
         .values(notes=None)
     )
     p = _t(PracticeAssignment).c
@@ -523,7 +535,9 @@ def _clear_own_text(db: Session, *, org_id: int, child_ids: list[int]) -> None:
     )
     ev = EVENTS.c
     db.execute(
-        update(EVENTS).where(ev.org_id == org_id, ev.child_id.in_(child_ids)).values(note=None)
+        update(EVENTS)
+        .where(ev.org_id == org_id, ev.child_id.in_(child_ids), ev.note.is_not(None))
+        .values(note=None)
     )
     e = ENROLMENTS.c
     db.execute(
@@ -538,62 +552,94 @@ def _clear_own_text(db: Session, *, org_id: int, child_ids: list[int]) -> None:
     )
 
 
-def _mentions(text: Any, child_ids: list[int]) -> ColumnElement[bool]:
-    """The text contains the first name or reference of one of these children."""
-    c = CHILDREN.c
-    lowered = func.lower(text)
-    return exists().where(
-        c.id.in_(child_ids),
-        or_(
-            lowered.like(literal("%") + func.lower(c.first_name) + literal("%")),
-            lowered.like(literal("%") + func.lower(c.reference) + literal("%")),
-        ),
-    )
+def _names(db: Session, child_ids: list[int]) -> set[str]:
+    """The children's first names and references, lower-cased (one SELECT, before the child
+    rows change)."""
+    return {
+        text.lower()
+        for row in db.execute(
+            select(CHILDREN.c.first_name, CHILDREN.c.reference).where(CHILDREN.c.id.in_(child_ids))
+        ).all()
+        for text in row
+        if text
+    }
 
 
-def _clear_shared_text(db: Session, *, org_id: int, child_ids: list[int]) -> None:
-    """Text of the sessions and cohorts they were in that names them (module docstring)."""
+def _matcher(names: Iterable[str]) -> Callable[[str | None], bool]:
+    """Whether a text contains one of `names` (lower-cased), case-insensitively: one regular
+    expression shaped as a trie of the names, so a text is read once whatever their number
+    (a name that another begins with is enough on its own)."""
+    trie: dict[str, Any] = {}
+    for name in names:
+        node = trie
+        for char in name:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def pattern(node: dict[str, Any]) -> str:
+        if "" in node:
+            return ""
+        branches = [re.escape(char) + pattern(rest) for char, rest in sorted(node.items())]
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    if not trie:
+        return lambda text: False
+    search = re.compile(pattern(trie)).search
+    return lambda text: bool(text) and search(text.lower()) is not None  # type: ignore[union-attr]
+
+
+SHARED_TEXT = (  # (kind, table, key, text column, what a matching text becomes)
+    ("session_record", SessionRecord, "session_id", "notes", None),
+    ("coverage", Coverage, "id", "note", None),
+    ("session_observation", SessionObservation, "id", "comments", None),
+    ("flag_acknowledgement", FlagAcknowledgement, "id", "note", "Removed"),
+)
+
+
+def _clear_shared_text(db: Session, *, org_id: int, child_ids: list[int], names: set[str]) -> None:
+    """Text of the sessions and cohorts they were in, and emails, that name them (module
+    docstring): the candidate texts in one SELECT, matched here against every name at once,
+    then one UPDATE by id per table (a LIKE per child and row was most of a run's time)."""
     e, s = ENROLMENTS.c, SESSIONS.c
     their_cohorts = select(e.cohort_id).where(e.org_id == org_id, e.child_id.in_(child_ids))
     their_sessions = select(s.id).where(s.org_id == org_id, s.cohort_id.in_(their_cohorts))
-    for model, column, blank in (
-        (SessionRecord, "notes", None),
-        (Coverage, "note", None),
-        (SessionObservation, "comments", None),
-    ):
-        t = _t(model)
-        db.execute(
-            update(t)
-            .where(
-                t.c.org_id == org_id,
-                t.c.session_id.in_(their_sessions),
-                t.c[column].is_not(None),
-                _mentions(t.c[column], child_ids),
-            )
-            .values({column: blank})
+    parts = []
+    for kind, model, key, column, _blank in SHARED_TEXT:
+        t = _t(model).c
+        where = (
+            or_(t.cohort_id.in_(their_cohorts), t.session_id.in_(their_sessions))
+            if model is FlagAcknowledgement
+            else t.session_id.in_(their_sessions)
         )
-    f = _t(FlagAcknowledgement).c
-    db.execute(
-        update(_t(FlagAcknowledgement))
-        .where(
-            f.org_id == org_id,
-            or_(f.cohort_id.in_(their_cohorts), f.session_id.in_(their_sessions)),
-            _mentions(f.note, child_ids),
+        parts.append(
+            select(
+                literal(kind).label("kind"),
+                t[key].label("id"),
+                t[column].label("text"),
+                cast(null(), String).label("other"),
+            ).where(t.org_id == org_id, where, t[column].is_not(None), t[column] != "")
         )
-        .values(note="Removed")
-    )
     o = _t(OutboxMessage).c
+    parts.append(
+        select(literal("outbox_message"), o.id, o.subject, o.body_text).where(o.org_id == org_id)
+    )
+    mentions = _matcher(names)
+    hits: dict[str, list[int]] = {kind: [] for kind, *_ in SHARED_TEXT}
+    hits["outbox_message"] = []
+    for kind, row_id, text, other in db.execute(union_all(*parts)).all():
+        if mentions(text) or mentions(other):
+            hits[kind].append(row_id)
+    for kind, model, key, column, blank in SHARED_TEXT:
+        table = _t(model)
+        db.execute(update(table).where(table.c[key].in_(hits[kind])).values({column: blank}))
     db.execute(
         update(_t(OutboxMessage))
-        .where(
-            o.org_id == org_id,
-            or_(_mentions(o.body_text, child_ids), _mentions(o.subject, child_ids)),
-        )
+        .where(o.id.in_(hits["outbox_message"]))
         .values(subject="(removed)", body_text="(removed: it named an anonymised child)")
     )
 
 
-def _scrub_audit(db: Session, *, org_id: int, child_ids: list[int]) -> None:
+def _scrub_audit(db: Session, *, org_id: int, child_ids: list[int], names: set[str]) -> None:
     """Audit events about the child: every value "removed"; events about their rows (and the
     sessions they were on): their free text "removed". One SELECT, one executemany."""
     ev = _t(AuditEvent).c
@@ -620,13 +666,6 @@ def _scrub_audit(db: Session, *, org_id: int, child_ids: list[int]) -> None:
         *(and_(ev.entity == kind, ev.entity_id.in_(ids)) for kind, ids in rows_of.items()),
     )
     found = db.execute(select(ev.id, ev.entity, ev.changes).where(ev.org_id == org_id, about)).all()
-    names = {
-        text.lower()
-        for row in db.execute(
-            select(CHILDREN.c.first_name, CHILDREN.c.reference).where(CHILDREN.c.id.in_(child_ids))
-        ).all()
-        for text in row
-    }
     ids = set(child_ids)
     changed = []
     for event_id, entity, changes in found:

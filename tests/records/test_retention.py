@@ -297,6 +297,24 @@ def test_a_run_is_a_fixed_number_of_statements(
     assert counts[0] == counts[1]
 
 
+def test_names_are_found_in_text_whatever_their_case_and_number() -> None:
+    """The shared-text search (session notes, coverage, observations, flags, emails) finds
+    any of the children's first names or references inside a text, as a LIKE did."""
+    mentions = retention._matcher({"amira", "al", "sc-0042", "zoë"})
+    assert mentions("AMIRA led the warm-up")
+    assert mentions("Also present")  # a short name inside a longer word: the safe side
+    assert mentions("see sc-00421")
+    assert mentions("ZOË came late")
+    assert not mentions("Ben led the warm-up")
+    assert not mentions("sc-0043")
+    assert not mentions(None)
+    assert not mentions("")
+    assert not retention._matcher(set())("Amira")
+    many = retention._matcher({f"child{n:05d}" for n in range(5000)})
+    assert many("notes on CHILD04999 today")
+    assert not many("notes on child5 today")
+
+
 # Users -----------------------------------------------------------------------------------------
 
 
