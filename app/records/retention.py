@@ -464,6 +464,14 @@ def anonymise_children(db: Session, *, org_id: int, child_ids: list[int], now: d
         ),
         rows,
     )
+    _audit_anonymised(db, org_id=org_id, now=now, entity="child", ids=child_ids)
+    db.expire_all()
+
+
+def _audit_anonymised(
+    db: Session, *, org_id: int, now: dt.datetime, entity: str, ids: Sequence[int]
+) -> None:
+    """One "anonymise" audit event per child or person, by the system, in one INSERT."""
     db.execute(
         insert(_t(AuditEvent)),
         [
@@ -472,15 +480,14 @@ def anonymise_children(db: Session, *, org_id: int, child_ids: list[int], now: d
                 "actor_id": None,
                 "at": now,
                 "action": "anonymise",
-                "entity": "child",
-                "entity_id": child_id,
+                "entity": entity,
+                "entity_id": entity_id,
                 "changes": {"reason": "retention"},
                 "request_id": None,
             }
-            for child_id in child_ids
+            for entity_id in ids
         ],
     )
-    db.expire_all()
 
 
 def _random_reference(taken: set[str]) -> str:
@@ -780,22 +787,7 @@ def anonymise_users(db: Session, *, org_id: int, user_ids: list[int], now: dt.da
                 .values(changes=bindparam("b_changes")),
                 changed,
             )
-    db.execute(
-        insert(_t(AuditEvent)),
-        [
-            {
-                "org_id": org_id,
-                "actor_id": None,
-                "at": now,
-                "action": "anonymise",
-                "entity": "user",
-                "entity_id": user_id,
-                "changes": {"reason": "retention"},
-                "request_id": None,
-            }
-            for user_id in user_ids
-        ],
-    )
+    _audit_anonymised(db, org_id=org_id, now=now, entity="user", ids=user_ids)
     db.expire_all()
 
 

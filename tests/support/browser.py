@@ -108,3 +108,27 @@ def assert_accessible(page: Page) -> None:
     )
     violations = results["violations"]
     assert not violations, _format_violations(page.url, violations)
+
+
+def assert_focus_visible(page: Page, *, tabs: int) -> None:
+    """Tab (at most `tabs` times) from the top of the page to the first control in the main
+    content: the focused element is drawn differently from the same element unfocused
+    (GOV.UK's yellow focus)."""
+    page.locator("body").click(position={"x": 1, "y": 1})
+    for _ in range(tabs):
+        page.keyboard.press("Tab")
+        inside = page.evaluate(
+            "() => !!document.activeElement.closest('main') && ['A', 'INPUT', 'SELECT', "
+            "'BUTTON', 'TEXTAREA'].includes(document.activeElement.tagName)"
+        )
+        if inside:
+            break
+    else:
+        raise AssertionError("Tab never reached the main content")
+    style = """(el) => { const s = getComputedStyle(el);
+        return [s.outlineStyle, s.outlineWidth, s.boxShadow, s.backgroundColor].join('|'); }"""
+    element = page.evaluate_handle("() => document.activeElement")
+    focused = page.evaluate(style, element)
+    page.evaluate("(el) => el.blur()", element)
+    unfocused = page.evaluate(style, element)
+    assert focused != unfocused, f"focus changes nothing on the page: {focused}"

@@ -13,7 +13,13 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.browser import SCREENSHOTS, TABLET, BrowserPage, assert_accessible
+from tests.support.browser import (
+    SCREENSHOTS,
+    TABLET,
+    BrowserPage,
+    assert_accessible,
+    assert_focus_visible,
+)
 from tests.support.clock import Clock
 
 pytestmark = pytest.mark.e2e
@@ -29,32 +35,9 @@ def _shot(page: Page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"))
 
 
-def _focus_is_visible(page: Page) -> None:
-    """Tab from the top of the page to the first link in the main content: the focused
-    element is drawn differently from the same element unfocused (GOV.UK's yellow focus)."""
-    page.locator("body").click(position={"x": 1, "y": 1})
-    for _ in range(60):
-        page.keyboard.press("Tab")
-        inside = page.evaluate(
-            "() => !!document.activeElement.closest('main') && ['A', 'INPUT', 'SELECT', "
-            "'BUTTON', 'TEXTAREA'].includes(document.activeElement.tagName)"
-        )
-        if inside:
-            break
-    else:
-        raise AssertionError("Tab never reached the main content")
-    style = """(el) => { const s = getComputedStyle(el);
-        return [s.outlineStyle, s.outlineWidth, s.boxShadow, s.backgroundColor].join('|'); }"""
-    element = page.evaluate_handle("() => document.activeElement")
-    focused = page.evaluate(style, element)
-    page.evaluate("(el) => el.blur()", element)
-    unfocused = page.evaluate(style, element)
-    assert focused != unfocused, f"focus changes nothing on the page: {focused}"
-
-
 def _check(page: Page, name: str) -> None:
     assert_accessible(page)
-    _focus_is_visible(page)
+    assert_focus_visible(page, tabs=60)
     _shot(page, name)
 
 
