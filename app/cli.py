@@ -232,6 +232,9 @@ def users_add(
     from app.auth.models import Role
     from app.auth.service import create_user, get_or_create_organisation
     from app.exceptions import DomainError
+    from app.programmes import service as programmes  # gives a new organisation its programme
+
+    assert callable(programmes.create_default)
 
     try:
         chosen_role = Role(role)

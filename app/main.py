@@ -50,6 +50,7 @@ from app.outcomes.measures import api as measures_api
 from app.outcomes.measures import views as measures_views
 from app.outcomes.report import api as outcomes_report_api
 from app.outcomes.report import views as outcomes_report_views
+from app.programmes import api as programmes_api
 from app.records import api as records_api
 from app.records import retention_views
 from app.records import views as records_views
@@ -78,6 +79,7 @@ def _api_router() -> APIRouter:
     router.include_router(records_api.router)
     router.include_router(looked_api.router)
     router.include_router(privacy_api.router)
+    router.include_router(programmes_api.router)
     router.include_router(cohorts_api.router)
     router.include_router(sessions_api.router)
     router.include_router(calendar_api.router)

@@ -35,6 +35,7 @@ from app.mentoring.models import (
     VisitAssignment,
 )
 from app.outcomes.models import Assessment, LifeEvent, Measure
+from app.programmes.models import Programme
 from app.sessions.models import (
     Attendance,
     Coverage,
@@ -77,6 +78,7 @@ __all__ = [
     "OutboxMessage",
     "PracticeAssignment",
     "PracticeTask",
+    "Programme",
     "RecordView",
     "ResetRequest",
     "SessionFacilitatorPresent",

@@ -4,6 +4,7 @@ permissions itself, so the API and the pages get them for free."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -26,6 +27,7 @@ from app.clock import ORGANISATIONS, today_for
 from app.config import get_settings
 from app.db import after_commit as db_after_commit
 from app.exceptions import Conflict, Forbidden, Invalid, NotFound
+from app.hooks import Hook
 
 ORGANISATIONS.set(Organisation)  # the clock reads each organisation's timezone from it
 
@@ -56,6 +58,12 @@ def normalise_email(raw: str) -> str:
 # Organisations ----------------------------------------------------------------------------
 
 
+# What every new organisation is given by later domains (its first programme: app/programmes).
+organisation_created: Hook[Callable[[Session, Organisation], object]] = Hook(
+    "organisation_created", "app.programmes.service"
+)
+
+
 def get_or_create_organisation(db: Session, name: str) -> tuple[Organisation, bool]:
     name = name.strip()
     if not name:
@@ -67,6 +75,7 @@ def get_or_create_organisation(db: Session, name: str) -> tuple[Organisation, bo
     db.add(org)
     db.flush()
     assert org.id is not None
+    organisation_created()(db, org)
     audit.record(
         db,
         org_id=org.id,

@@ -40,6 +40,7 @@ router = APIRouter(tags=["cohorts and sessions"], responses=problem_responses(40
 def _public(cohort: Cohort, active: int, facilitators: list[Any]) -> dict[str, Any]:
     return {
         "id": cohort.id,
+        "programme_id": cohort.programme_id,
         "name": cohort.name,
         "curriculum_id": cohort.curriculum_id,
         "start_date": cohort.start_date,

@@ -28,6 +28,8 @@ class Cohort(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id")
+    # The programme it runs in: one whose kind has groups (issue 19).
+    programme_id: int = Field(foreign_key="programme.id", index=True)
     name: str = Field(max_length=120)
     curriculum_id: int = Field(foreign_key="curriculum.id")
     start_date: date

@@ -19,6 +19,10 @@ class CohortCreate(BaseModel):
 
     name: Name
     curriculum_id: Id
+    programme_id: Id | None = Field(
+        default=None,
+        description="The programme it belongs to; optional while the organisation has one.",
+    )
     start_date: Day = Field(description="The first session; may be in the past.")
     start_time: WallTime
     duration_minutes: int = Field(default=90, ge=30, le=240)
@@ -66,6 +70,7 @@ class EnrolmentPublic(BaseModel):
 
 class CohortPublic(BaseModel):
     id: int
+    programme_id: int
     name: str
     curriculum_id: int
     start_date: dt.date

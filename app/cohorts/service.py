@@ -35,6 +35,7 @@ from app.cohorts.schemas import CohortCreate
 from app.cohorts.shared import invalid, organisation
 from app.curriculum.models import Curriculum, CurriculumWeek
 from app.exceptions import Conflict, NotFound
+from app.programmes import service as programmes
 
 STAFF = STAFF_ROLES
 SESSIONS: Table = GroupSession.__table__  # type: ignore[attr-defined]
@@ -242,6 +243,7 @@ def create_cohort(db: Session, *, actor: User, data: CohortCreate) -> Cohort:
     """The cohort and all its lessons, planned on consecutive free weekly slots: a fixed
     number of statements whatever the number of lessons."""
     require_staff(actor)
+    in_programme = programmes.resolve(db, actor.org_id, data.programme_id, needs_groups=True)
     curriculum = db.get(Curriculum, data.curriculum_id)
     if curriculum is None:
         raise invalid("curriculum_id", f"There is no curriculum {data.curriculum_id}")
@@ -275,6 +277,7 @@ def create_cohort(db: Session, *, actor: User, data: CohortCreate) -> Cohort:
         raise Conflict(f"Double booking: {clash}")
     cohort = Cohort(
         org_id=actor.org_id,
+        programme_id=in_programme.id or 0,
         name=data.name,
         curriculum_id=data.curriculum_id,
         start_date=data.start_date,

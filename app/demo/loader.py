@@ -21,6 +21,7 @@ from app.demo.outcomes import build_outcomes
 from app.demo.story import DEMO_ORG, DEMO_USERS, FIRST_WAVE, LEAD, MORE_WAVE
 from app.mail.models import OutboxMessage, OutboxStatus
 from app.mentoring.models import MentorProfile
+from app.programmes import service as _programmes  # noqa: F401  (its hook: the demo org's programme)
 
 
 def load_demo(db: Session, *, password: str, today: dt.date | None = None) -> None:

@@ -103,6 +103,7 @@ def match_public(row: matching.MatchRow, today: dt.date) -> dict[str, Any]:
     m = row.match
     return {
         "id": m.id,
+        "programme_id": m.programme_id,
         "child_id": m.child_id,
         "child_first_name": row.child_first_name,
         "child_reference": row.child_reference,
@@ -138,6 +139,7 @@ def visit_public(visit: MentorVisit, assignment_ids: list[int]) -> VisitPublic:
     return VisitPublic(
         id=visit.id or 0,
         match_id=visit.match_id,
+        programme_id=visit.programme_id,
         mentor_id=visit.mentor_id,
         child_id=visit.child_id,
         date=visit.date,

@@ -70,9 +70,11 @@ class Match(SQLModel, table=True):
     __table_args__ = (
         Index(None, "org_id", "mentor_id"),
         Index(None, "org_id", "child_id"),
-        # One active match per child, even under concurrent requests.
+        # One active match per child in each programme, even under concurrent requests (a
+        # child in FHF-PT can also have an Independent Visitor).
         Index(
             "uq_mentor_match_active_child",
+            "programme_id",
             "child_id",
             unique=True,
             sqlite_where=text("end_date IS NULL"),
@@ -82,6 +84,7 @@ class Match(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id")
+    programme_id: int = Field(foreign_key="programme.id", index=True)
     child_id: int = Field(foreign_key="child.id")
     mentor_id: int = Field(foreign_key="user_account.id")
     start_date: date
@@ -89,6 +92,11 @@ class Match(SQLModel, table=True):
     score: float = Field(ge=0, le=1)
     reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     chosen_by_young_person: bool = False
+    # A child outside the programme's ages matched all the same: why (issue 19).
+    age_override: str | None = Field(default=None, max_length=500)
+    # An Independent Visitor is only for a child who wants one: when and how they said so.
+    child_agreed_on: date | None = None
+    child_agreed_how: str | None = Field(default=None, max_length=500)
     # The weekly visit slot (ISO weekday 1-7, start, minutes), once planned.
     visit_weekday: int | None = Field(default=None, ge=1, le=7)
     visit_start_time: time | None = None
@@ -153,7 +161,9 @@ class MentorVisit(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="organisation.id")
     match_id: int = Field(foreign_key="mentor_match.id")
-    # Copied from the match, so a mentor's week and clash checks need no join.
+    # Copied from the match, so a mentor's week, clash checks and a programme's figures need
+    # no join.
+    programme_id: int = Field(foreign_key="programme.id", index=True)
     mentor_id: int = Field(foreign_key="user_account.id")
     child_id: int = Field(foreign_key="child.id")
     date: date

@@ -140,6 +140,10 @@ class MatchCreate(BaseModel):
     mentor_id: Id
     start_date: Day
     chosen_by_young_person: bool = False
+    programme_id: Id | None = Field(
+        default=None,
+        description="The programme it belongs to; optional while the organisation has one.",
+    )
 
 
 class MatchEnd(BaseModel):
@@ -180,6 +184,7 @@ class CheckInPublic(BaseModel):
 
 class MatchPublic(BaseModel):
     id: int
+    programme_id: int
     child_id: int
     child_first_name: str
     child_reference: str
@@ -267,6 +272,7 @@ class VisitRestore(BaseModel):
 class VisitPublic(BaseModel):
     id: int
     match_id: int
+    programme_id: int
     mentor_id: int
     child_id: int
     date: dt.date

@@ -159,6 +159,7 @@ def add_visits(db: Session, mentee: dict[str, Any], rows: list[tuple[dt.date, in
             MentorVisit(
                 org_id=mentor.org_id,
                 match_id=match["id"],
+                programme_id=match["programme_id"],
                 mentor_id=mentor.id,
                 child_id=match["child_id"],
                 date=day,

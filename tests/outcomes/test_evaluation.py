@@ -283,6 +283,7 @@ def test_mentoring_hours_and_weeks_in_band_per_child(
     now = datetime.now(UTC)
     match = Match(
         org_id=org,
+        programme_id=cohort["programme_id"],
         child_id=child_id,
         mentor_id=people.mentor.id or 0,
         start_date=dt.date(2027, 2, 15),
@@ -298,6 +299,7 @@ def test_mentoring_hours_and_weeks_in_band_per_child(
             MentorVisit(
                 org_id=org,
                 match_id=match.id or 0,
+                programme_id=match.programme_id,
                 mentor_id=people.mentor.id or 0,
                 child_id=child_id,
                 date=day,

@@ -69,6 +69,7 @@ def cohort(run: Run, batch: Batch, org: Org, number: int, position: float) -> No
         {
             "id": cohort_id,
             "org_id": org.id,
+            "programme_id": org.programme_id,
             "name": f"Cohort {number:05d} ({first:%A}s)",
             "curriculum_id": run.curriculum_id,
             "start_date": first,

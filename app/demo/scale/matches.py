@@ -75,6 +75,7 @@ def _match(
         {
             "id": match_id,
             "org_id": org.id,
+            "programme_id": org.programme_id,
             "child_id": child_id,
             "mentor_id": mentor_id,
             "start_date": start,
@@ -161,6 +162,7 @@ def _visits(
                 "mentor_visit",
                 {
                     "org_id": org.id,
+                    "programme_id": org.programme_id,
                     "match_id": match.id,
                     "mentor_id": match.mentor_id,
                     "child_id": child_id,

@@ -15,6 +15,14 @@ from app.demo.scale.vocabulary import (
     LAST_NAMES,
     SECOND_LANGUAGES,
 )
+from app.programmes.models import (
+    FHF_PT_AGES,
+    FHF_PT_CASELOAD,
+    FHF_PT_MATCH_MONTHS,
+    FHF_PT_NAME,
+    BandPer,
+    ProgrammeKind,
+)
 
 
 def _name(run: Run) -> str:
@@ -60,8 +68,28 @@ def organisation(run: Run, batch: Batch, name: str) -> Org:
             "created_at": run.setup_at,
         },
     )
+    programme_id = run.ids.take("programme")
+    batch.add(
+        "programme",
+        {
+            "id": programme_id,
+            "org_id": org_id,
+            "name": FHF_PT_NAME,
+            "kind": ProgrammeKind.group_and_mentoring.value,
+            "curriculum_id": run.curriculum_id,
+            "caseload_max": FHF_PT_CASELOAD,
+            "band_per": BandPer.week.value,
+            "band_min_hours": 2.0,
+            "band_max_hours": 4.0,
+            "age_min": FHF_PT_AGES[0],
+            "age_max": FHF_PT_AGES[1],
+            "match_length_months": FHF_PT_MATCH_MONTHS,
+            "created_at": run.setup_at,
+            "version": 1,
+        },
+    )
     lead_id = user(run, batch, org_id, "lead", run.setup_at)
-    return Org(org_id, name, lead_id)
+    return Org(org_id, name, lead_id, programme_id)
 
 
 def mentor(run: Run, batch: Batch, org_id: int, before: dt.date) -> int:

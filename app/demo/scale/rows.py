@@ -25,6 +25,7 @@ FIRST_DATE_WINDOW = (-560, -70)
 # their ids from the database.
 ID_TABLES = (
     "organisation",
+    "programme",
     "user_account",
     "child",
     "cohort",
@@ -34,6 +35,7 @@ ID_TABLES = (
 )
 INSERT_ORDER = (
     "organisation",
+    "programme",
     "user_account",
     "mentor_profile",
     "child",
@@ -65,6 +67,7 @@ class Org:
     id: int
     name: str
     lead_id: int
+    programme_id: int  # its FHF-PT programme: every cohort, match and visit is in it
     cohorts: int = 0
     # The facilitator pair of the organisation's previous cohort, and its weekday.
     pair: tuple[int, int] | None = None

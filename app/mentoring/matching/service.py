@@ -34,6 +34,7 @@ from app.mentoring.profiles.service import (
 )
 from app.mentoring.schemas import CheckInCreate, MatchCreate, MatchEnd
 from app.mentoring.shared import add_months, invalid, organisation
+from app.programmes import service as programmes
 from app.sessions import service as sessions_service
 from app.sessions.models import AssignmentStatus, PracticeAssignment
 
@@ -145,6 +146,7 @@ def create_match(db: Session, *, actor: User, data: MatchCreate, today: dt.date)
     ).first()
     if child is None:
         raise invalid("child_id", f"There is no child {data.child_id}")
+    programme = programmes.resolve(db, actor.org_id, data.programme_id)
     mentor = get_mentor_for_match(db, actor=actor, mentor_id=data.mentor_id, today=today)
     if data.start_date > add_months(today, 3):
         raise invalid("start_date", "A match can start at most three months from today")
@@ -155,17 +157,28 @@ def create_match(db: Session, *, actor: User, data: MatchCreate, today: dt.date)
     active = db.exec(
         select(func.count())
         .select_from(Match)
-        .where(Match.mentor_id == data.mentor_id, col(Match.end_date).is_(None))
+        .where(
+            Match.mentor_id == data.mentor_id,
+            Match.programme_id == programme.id,
+            col(Match.end_date).is_(None),
+        )
     ).one()
-    if active >= mentor.profile.max_caseload:
+    # The caseload is counted in this programme: the mentor's own limit or the programme's,
+    # whichever is smaller.
+    limit = min(mentor.profile.max_caseload, programme.caseload_max)
+    if active >= limit:
         raise Conflict(
-            f"{mentor.user.name} already has {active} active mentees, "
-            f"the most their caseload allows ({mentor.profile.max_caseload})."
+            f"{mentor.user.name} already has {active} active mentees in {programme.name}, "
+            f"the most their caseload allows ({limit})."
         )
     current = db.exec(
         select(User.name)
         .join(Match, col(Match.mentor_id) == col(User.id))
-        .where(Match.child_id == child.id, col(Match.end_date).is_(None))
+        .where(
+            Match.child_id == child.id,
+            Match.programme_id == programme.id,
+            col(Match.end_date).is_(None),
+        )
     ).first()
     if current is not None:
         raise Conflict(
@@ -185,6 +198,7 @@ def create_match(db: Session, *, actor: User, data: MatchCreate, today: dt.date)
         reasons = ["the young person chose this mentor", *reasons]
     match = Match(
         org_id=actor.org_id,
+        programme_id=programme.id or 0,
         child_id=child.id or 0,
         mentor_id=data.mentor_id,
         start_date=data.start_date,

@@ -121,6 +121,7 @@ def plan_visits(
             {
                 "org_id": actor.org_id,
                 "match_id": match.id,
+                "programme_id": match.programme_id,
                 "mentor_id": match.mentor_id,
                 "child_id": match.child_id,
                 "date": day,

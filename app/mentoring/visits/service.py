@@ -375,6 +375,7 @@ def create_visit(db: Session, *, actor: User, data: VisitCreate, now: dt.datetim
     visit = MentorVisit(
         org_id=actor.org_id,
         match_id=match.id or 0,
+        programme_id=match.programme_id,
         mentor_id=match.mentor_id,
         child_id=match.child_id,
         date=data.date,
