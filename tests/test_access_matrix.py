@@ -65,6 +65,7 @@ from tests.matrix_rows import (
     notifications,
     outcomes_report,
     privacy,
+    programmes,
     retention,
     sessions,
     site,
@@ -354,6 +355,7 @@ MATRIX += [
         subject_access,
         who_looked,
         privacy,
+        programmes,
     )
     for row in module.ROWS
 ]
@@ -483,6 +485,7 @@ def world(db: Session, people: People, curriculum_id: int) -> World:
         "curriculum_id": curriculum_id,
         "week": 1,
         "cohort_id": cohort.id,
+        "programme_id": cohort.programme_id,
         "child_id": child.id,
         "spare_child_id": spare.id,
         "session_id": session.id,
