@@ -35,7 +35,8 @@ def _hours(value: object) -> object:
 
 
 Hours = Annotated[float, BeforeValidator(_hours)]
-OptionalHours = Annotated[float | None, BeforeValidator(_hours)]
+# Optional outside the number, so Field(ge=, le=) bounds the number and a blank stays None.
+OptionalHours = Hours | None
 
 HOURS_MSG = "Enter a number of hours from 0 to 200, like 2 or 1.5"
 

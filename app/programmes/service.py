@@ -98,12 +98,16 @@ def resolve(
     field: str = "programme_id",
 ) -> Programme:
     """The programme a new cohort or match goes in: the one named, or, when none is named,
-    the organisation's only live programme. 422 (naming `field`) when the id is not one of
+    the organisation's only live programme (only live programme with groups, when
+    `needs_groups`). 422 (naming `field`) when the id is not one of
     the organisation's live programmes, when none is named and there are several, or when
     `needs_groups` is True and its kind has no groups (a cohort in an Independent Visitor
     service, say)."""
     if programme_id is None:
         live = list_programmes(db, org_id)
+        if needs_groups:
+            # A cohort goes in the only programme with groups, whatever else is run beside it.
+            live = [p for p in live if ProgrammeKind(p.kind).has_groups]
         if len(live) != 1:
             names = ", ".join(p.name for p in live) or "none"
             raise _invalid(field, f"Choose a programme: this organisation runs {names}")
