@@ -51,6 +51,7 @@ from app.outcomes.measures import views as measures_views
 from app.outcomes.report import api as outcomes_report_api
 from app.outcomes.report import views as outcomes_report_views
 from app.programmes import api as programmes_api
+from app.programmes import views as programmes_views
 from app.records import api as records_api
 from app.records import retention_views
 from app.records import views as records_views
@@ -166,6 +167,7 @@ def create_app() -> FastAPI:
     app.include_router(children_views.router)
     app.include_router(retention_views.router)
     app.include_router(records_views.router)
+    app.include_router(programmes_views.router)
     app.include_router(cohorts_views.router)
     app.include_router(sessions_views.router)
     app.include_router(calendar_views.router)

@@ -203,6 +203,7 @@ NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
         ("/outcomes", "Outcomes"),
         ("/mentors", "Mentors"),
         ("/matches", "Matches"),
+        ("/admin/programmes", "Programmes"),
         ("/admin/users", "Users"),
         ("/admin/email", "Email"),
         ("/admin/organisation", "Settings"),

@@ -62,10 +62,18 @@ class CohortForm(Form):
         Msg(empty="Choose the second facilitator", invalid="Choose the second facilitator"),
         Field(title="Second facilitator", ge=1, le=MAX_ID),
     ]
+    # Shown only when the organisation runs more than one programme with groups; without it
+    # the service puts the cohort in the only one.
+    programme_id: Annotated[
+        OptionalWholeNumber,
+        Msg(invalid="Choose the programme from the list"),
+        Field(title="Programme", ge=1, le=MAX_ID),
+    ] = None
 
     def to_create(self) -> CohortCreate:
         # The same facilitator twice is the service's to refuse (the API's rule, one message).
         return CohortCreate(
+            programme_id=self.programme_id,
             name=self.name,
             curriculum_id=self.curriculum_id,
             start_date=self.start_date,

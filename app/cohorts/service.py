@@ -247,6 +247,12 @@ def create_cohort(db: Session, *, actor: User, data: CohortCreate) -> Cohort:
     curriculum = db.get(Curriculum, data.curriculum_id)
     if curriculum is None:
         raise invalid("curriculum_id", f"There is no curriculum {data.curriculum_id}")
+    if not programmes.curriculum_has_groups(curriculum):
+        raise invalid(
+            "curriculum_id",
+            f"{curriculum.title} has no group weeks: a cohort needs a curriculum of weekly "
+            "sessions",
+        )
     programme = curriculum.programme
     facilitators = _check_facilitators(
         db, actor, data.facilitator_ids, int(programme.get("facilitators", 2))

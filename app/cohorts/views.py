@@ -35,6 +35,8 @@ from app.curriculum.service import latest_curricula
 from app.db import DbSession
 from app.exceptions import Invalid
 from app.forms import Form, Msg, show_again
+from app.programmes import service as programmes
+from app.programmes.models import ProgrammeKind
 from app.web import FormData, PathId, WholeFormData, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -57,17 +59,38 @@ def cohorts_page(
             "facilitators": facilitators,
             "staff": actor.role in service.STAFF,
             "archived": archived,
+            "programme_names": _programme_names(db, actor.org_id),
         },
     )
 
 
 def _new_cohort_context(db: Session, actor: User) -> dict[str, Any]:
-    curricula = [(str(c.id), f"{c.title} (version {c.version})") for c in latest_curricula(db)]
+    curricula = [
+        (str(c.id), f"{c.title} (version {c.version})")
+        for c in latest_curricula(db)
+        if programmes.curriculum_has_groups(c)  # a guide without group weeks is no cohort's
+    ]
     people = service.facilitator_choices(db, actor=actor)
+    # Only the programmes that have groups, and only when there is a choice to make.
+    with_groups = [
+        p for p in programmes.list_programmes(db, actor.org_id) if ProgrammeKind(p.kind).has_groups
+    ]
     return {
         "curricula": curricula,
         "facilitators": [("", "Choose a facilitator")] + [(str(u.id), u.name) for u in people],
+        "programmes": (
+            [("", "Choose a programme")] + [(str(p.id), p.name) for p in with_groups]
+            if len(with_groups) > 1
+            else []
+        ),
     }
+
+
+def _programme_names(db: Session, org_id: int) -> dict[int, str]:
+    """Programme names by id, to show beside cohorts: none when the organisation runs one
+    programme (its pages look as they did before programmes)."""
+    live = programmes.list_programmes(db, org_id)
+    return {p.id or 0: p.name for p in live} if len(live) > 1 else {}
 
 
 @router.get("/cohorts/new", response_class=HTMLResponse)
@@ -109,6 +132,7 @@ def _cohort_context(
         **{name: panel(db, actor, overview.cohort) for name, panel in COHORT_PANELS.items()},
         "checklist_size": len(org.session_checklist),
         "today": today,
+        "programme_names": _programme_names(db, actor.org_id),
     }
 
 

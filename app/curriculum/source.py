@@ -29,6 +29,7 @@ Title = Annotated[
     str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=200)
 ]
 PositiveInt = Annotated[int, Field(strict=True, gt=0)]
+NonNegativeInt = Annotated[int, Field(strict=True, ge=0)]
 
 
 class _Strict(BaseModel):
@@ -36,9 +37,11 @@ class _Strict(BaseModel):
 
 
 class Programme(_Strict):
-    """The programme model: the numbers every rule reads instead of literals."""
+    """The programme model: the numbers every rule reads instead of literals. `weeks: 0` is
+    a curriculum without group weeks (a guide for mentors or befrienders, with no weeks/
+    folder): a programme without groups may use it, a cohort never."""
 
-    weeks: PositiveInt = 30
+    weeks: NonNegativeInt = 30
     session_minutes: PositiveInt = 90
     skills_minutes: PositiveInt = 60
     cohort_min: PositiveInt = 8
@@ -197,6 +200,7 @@ _MESSAGES = {
     "extra_forbidden": "unknown field (check the spelling)",
     "int_type": "must be a whole number",
     "greater_than": "must be a positive whole number",
+    "greater_than_equal": "must be 0 or a positive whole number",
     "bool_type": "must be true or false",
     "string_type": "must be text",
     "string_pattern_mismatch": "use lowercase letters, digits and hyphens, e.g. feelings-faces",
@@ -208,7 +212,13 @@ def _from_validation(path: Path, node: Node | None, exc: ValidationError) -> lis
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
         message = _MESSAGES.get(err["type"], err["msg"])
-        if err["type"] in ("int_type", "greater_than", "bool_type", "string_type"):
+        if err["type"] in (
+            "int_type",
+            "greater_than",
+            "greater_than_equal",
+            "bool_type",
+            "string_type",
+        ):
             message += f" (got {err['input']!r})"
         if err["type"] in ("too_short", "too_long") and loc:
             message = err["msg"].replace("List", "this list")
@@ -314,7 +324,18 @@ def read_curriculum(folder: Path) -> tuple[CurriculumSource, list[Warning_]]:
 
     if isinstance(header, Header):
         expected = header.programme.weeks
-        if not week_files:
+        if expected == 0:
+            if week_files:
+                problems.append(
+                    Problem(
+                        folder / WEEKS_DIR,
+                        None,
+                        None,
+                        f"programme.weeks is 0 (no group weeks) but there are {len(week_files)} "
+                        "week files: give the number of weeks, or remove the weeks folder",
+                    )
+                )
+        elif not week_files:
             problems.append(Problem(folder / WEEKS_DIR, None, None, "no week files (*.yaml)"))
         elif len(week_files) != expected or (
             not unreadable and set(week_origin) != set(range(1, expected + 1))

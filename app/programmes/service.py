@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import column, func, table, update
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
@@ -98,12 +98,16 @@ def resolve(
     field: str = "programme_id",
 ) -> Programme:
     """The programme a new cohort or match goes in: the one named, or, when none is named,
-    the organisation's only live programme. 422 (naming `field`) when the id is not one of
+    the organisation's only live programme (only live programme with groups, when
+    `needs_groups`). 422 (naming `field`) when the id is not one of
     the organisation's live programmes, when none is named and there are several, or when
     `needs_groups` is True and its kind has no groups (a cohort in an Independent Visitor
     service, say)."""
     if programme_id is None:
         live = list_programmes(db, org_id)
+        if needs_groups:
+            # A cohort goes in the only programme with groups, whatever else is run beside it.
+            live = [p for p in live if ProgrammeKind(p.kind).has_groups]
         if len(live) != 1:
             names = ", ".join(p.name for p in live) or "none"
             raise _invalid(field, f"Choose a programme: this organisation runs {names}")
@@ -132,9 +136,24 @@ def _require_admin(actor: User) -> None:
         raise Forbidden("Only an admin can set up programmes.")
 
 
-def _check_curriculum(db: Session, curriculum_id: int | None) -> None:
-    if curriculum_id is not None and db.get(Curriculum, curriculum_id) is None:
+def curriculum_has_groups(curriculum: Curriculum) -> bool:
+    """A curriculum whose header says `weeks: 0` is a guide for mentors or befrienders, with
+    no group weeks (app/curriculum/source.py)."""
+    return int(curriculum.programme.get("weeks", 30)) > 0
+
+
+def _check_curriculum(db: Session, curriculum_id: int | None, kind: ProgrammeKind) -> None:
+    if curriculum_id is None:
+        return
+    curriculum = db.get(Curriculum, curriculum_id)
+    if curriculum is None:
         raise _invalid("curriculum_id", f"There is no curriculum {curriculum_id}")
+    if kind.has_groups and not curriculum_has_groups(curriculum):
+        raise _invalid(
+            "curriculum_id",
+            f"{curriculum.title} has no group weeks: a programme with groups needs a "
+            "curriculum of weekly sessions",
+        )
 
 
 def _fields(values: dict[str, Any]) -> dict[str, Any]:
@@ -154,9 +173,17 @@ def _audit_values(p: Programme) -> dict[str, object]:
     return public(p).model_dump(mode="json", exclude={"id", "version", "archived_at"})
 
 
+def _stale(current: Programme) -> Conflict:
+    return Conflict(
+        "Someone else changed this programme: reload it and try again.",
+        current_version=current.version,
+        current=public(current).model_dump(mode="json"),
+    )
+
+
 def create_programme(db: Session, *, actor: User, data: ProgrammeCreate) -> Programme:
     _require_admin(actor)
-    _check_curriculum(db, data.curriculum_id)
+    _check_curriculum(db, data.curriculum_id, data.kind)
     if db.exec(
         select(Programme.id).where(Programme.org_id == actor.org_id, Programme.name == data.name)
     ).first():
@@ -188,9 +215,9 @@ def update_programme(
     _require_admin(actor)
     programme = get_programme(db, actor.org_id, programme_id)
     if programme.version != data.version:
-        raise Conflict("Someone else changed this programme: reload it and try again.")
+        raise _stale(programme)
     given = data.model_dump(mode="json", exclude_unset=True)
-    _check_curriculum(db, given.get("curriculum_id"))
+    _check_curriculum(db, given.get("curriculum_id"), ProgrammeKind(programme.kind))
     before = _audit_values(programme)
     values = _fields(given)
     age_min = int(values.get("age_min", programme.age_min))
@@ -208,11 +235,18 @@ def update_programme(
         ).one()
     ):
         raise Conflict(f"A programme called {name} already exists.")
-    for key, value in values.items():
-        setattr(programme, key, value)
-    programme.version += 1
-    db.add(programme)
-    db.flush()
+    # Claimed in one statement: of two saves of the same version, exactly one moves it on
+    # (the version read above may be older than a save that committed since).
+    claimed = db.execute(
+        update(Programme)
+        .where(col(Programme.id) == programme.id, col(Programme.version) == data.version)
+        .values(**values, version=data.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        db.rollback()
+        raise _stale(get_programme(db, actor.org_id, programme_id))
+    db.refresh(programme)
     changes = audit.changes_between(before, _audit_values(programme))
     if changes:
         audit.record(
@@ -225,3 +259,47 @@ def update_programme(
             changes=changes,
         )
     return programme
+
+
+# Tables of the domains above this one, named here only to read who works where: a
+# programme's cohorts and matches are theirs, but "the programmes a person works in" is asked
+# by the pages of every domain, so it lives here, as one query.
+_COHORT = table(
+    "cohort", column("id"), column("org_id"), column("programme_id"), column("archived_at")
+)
+_COHORT_FACILITATOR = table("cohort_facilitator", column("cohort_id"), column("user_id"))
+_MATCH = table(
+    "mentor_match",
+    column("org_id"),
+    column("programme_id"),
+    column("mentor_id"),
+    column("end_date"),
+)
+
+
+def programmes_of(db: Session, user: User) -> list[Programme]:
+    """The live programmes a person works in, in the order they were set up: an admin or a
+    lead, all of the organisation's; a facilitator, those of the cohorts they facilitate
+    (archived cohorts left out); a mentor, those of their active matches. One query."""
+    query = select(Programme).where(
+        Programme.org_id == user.org_id, col(Programme.archived_at).is_(None)
+    )
+    if user.role == Role.facilitator:
+        ids = (
+            select(_COHORT.c.programme_id)
+            .join(_COHORT_FACILITATOR, _COHORT_FACILITATOR.c.cohort_id == _COHORT.c.id)
+            .where(
+                _COHORT.c.org_id == user.org_id,
+                _COHORT_FACILITATOR.c.user_id == user.id,
+                _COHORT.c.archived_at.is_(None),
+            )
+        )
+        query = query.where(col(Programme.id).in_(ids))
+    elif user.role == Role.mentor:
+        ids = select(_MATCH.c.programme_id).where(
+            _MATCH.c.org_id == user.org_id,
+            _MATCH.c.mentor_id == user.id,
+            _MATCH.c.end_date.is_(None),
+        )
+        query = query.where(col(Programme.id).in_(ids))
+    return list(db.exec(query.order_by(col(Programme.id))).all())

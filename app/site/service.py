@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from app.auth.models import Role, User
 from app.clock import week_of
-from app.cohorts.models import Cohort, GroupSession, SessionStatus
+from app.cohorts.models import Cohort, CohortFacilitator, GroupSession, SessionStatus
 from app.fidelity import summary
 from app.fidelity.schemas import FlagOut
+from app.programmes.models import Programme
 
 ATTENTION_SHOWN = 5
 """How many flags the lead's home shows before "see all"."""
@@ -87,3 +88,45 @@ def attention(db: Session, *, actor: User, today: dt.date) -> Attention:
     own report: the same flags, in the same order, as /fidelity shows)."""
     report = summary.fidelity(db, actor=actor, as_of=today)
     return Attention(first=list(report.flags[:ATTENTION_SHOWN]), total=len(report.flags))
+
+
+@dataclass(frozen=True)
+class ProgrammeGroup:
+    """One programme on a facilitator's home: their cohorts in it, and which of the
+    sessions listed belong to it (a session they cover in another cohort too)."""
+
+    programme: Programme
+    cohorts: list[Cohort]
+    session_cohort_ids: frozenset[int]
+
+
+def by_programme(
+    db: Session, *, actor: User, programmes: list[Programme], session_cohort_ids: set[int]
+) -> list[ProgrammeGroup]:
+    """The facilitator's live cohorts and their sessions' cohorts, grouped under the
+    programmes they work in (one query)."""
+    mine = select(CohortFacilitator.cohort_id).where(
+        CohortFacilitator.org_id == actor.org_id, CohortFacilitator.user_id == actor.id
+    )
+    rows = db.exec(
+        select(Cohort, col(Cohort.id).in_(mine))
+        .where(
+            Cohort.org_id == actor.org_id,
+            or_(
+                col(Cohort.id).in_(session_cohort_ids),
+                col(Cohort.id).in_(mine) & col(Cohort.archived_at).is_(None),
+            ),
+        )
+        .order_by(col(Cohort.name))
+    ).all()
+    groups = []
+    for programme in programmes:
+        in_it = [(c, bool(is_mine)) for c, is_mine in rows if c.programme_id == programme.id]
+        groups.append(
+            ProgrammeGroup(
+                programme=programme,
+                cohorts=[c for c, is_mine in in_it if is_mine and c.archived_at is None],
+                session_cohort_ids=frozenset(c.id or 0 for c, _ in in_it),
+            )
+        )
+    return groups
