@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import column, func, table, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
@@ -195,8 +196,15 @@ def create_programme(db: Session, *, actor: User, data: ProgrammeCreate) -> Prog
             "created_at": dt.datetime.now(dt.UTC),
         }
     )
-    db.add(programme)
-    db.flush()
+    # Two admins creating the same name at once both pass the check above: the unique
+    # constraint decides, and the loser gets the same 409 (the savepoint keeps the
+    # transaction usable).
+    try:
+        with db.begin_nested():
+            db.add(programme)
+            db.flush()
+    except IntegrityError:
+        raise Conflict(f"A programme called {data.name} already exists.") from None
     audit.record(
         db,
         org_id=actor.org_id,
