@@ -26,8 +26,26 @@ from app.cohorts.service import closed_days, create_cohort
 from app.curriculum.models import PracticeTask
 from app.demo.story import (
     CONCERN_NOTE,
+    DEMO_USERS,
     ENDED_DAYS_AGO,
+    ENDED_EARLY,
+    ENDED_EARLY_DAYS_AGO,
     ENDING,
+    IV_AGES,
+    IV_BAND_HOURS,
+    IV_CALLED_OFF,
+    IV_CANCELLED,
+    IV_CASELOAD,
+    IV_CHECK_IN_NOTE,
+    IV_CHILDREN,
+    IV_MATCH_MONTHS,
+    IV_MATCHES,
+    IV_MENTORS,
+    IV_MISSED,
+    IV_MISSED_NOTES,
+    IV_PROGRAMME,
+    IV_SEED,
+    IV_VISIT_NOTES,
     LEAD,
     LOW_DOSAGE,
     MISSED_NOTES,
@@ -37,13 +55,15 @@ from app.demo.story import (
     Chance,
     DemoCohort,
     DemoMatch,
+    DemoMentor,
+    DemoVisitor,
     Draw,
     Story,
     Wave,
     Weighted,
 )
 from app.mentoring.matching import service as matching
-from app.mentoring.models import Match, VisitStatus
+from app.mentoring.models import Match, MentorVisit, VisitStatus
 from app.mentoring.profiles import service as profiles
 from app.mentoring.schemas import (
     CheckInCreate,
@@ -52,10 +72,14 @@ from app.mentoring.schemas import (
     MentorCreate,
     VisitCreate,
     VisitPlanIn,
+    VisitUpdate,
 )
 from app.mentoring.shared import add_months, add_years
 from app.mentoring.visits import planning
 from app.mentoring.visits import service as visits
+from app.programmes import service as programmes
+from app.programmes.models import Programme, ProgrammeKind
+from app.programmes.schemas import ProgrammeCreate
 from app.sessions import recording
 from app.sessions import service as sessions
 from app.sessions.models import AssignmentStatus, PracticeAssignment
@@ -265,13 +289,25 @@ def build_mentoring(
 
 
 def _profiles(built: _Mentoring) -> None:
+    _create_profiles(
+        built.db, org=built.org, users=built.users, mentors=built.wave.mentors, today=built.today
+    )
+
+
+def _create_profiles(
+    db: Session,
+    *,
+    org: Organisation,
+    users: dict[str, User],
+    mentors: Sequence[DemoMentor],
+    today: dt.date,
+) -> None:
     """Each mentor's profile: who they are, and their checks (interviewed three weeks
     before the DBS check)."""
-    db, today = built.db, built.today
-    lead = built.users[LEAD]
-    for mentor in built.wave.mentors:
+    lead = users[LEAD]
+    for mentor in mentors:
         if mentor.checked is None:
-            checked = add_years(today, -built.org.dbs_renewal_years) + 40 * DAY
+            checked = add_years(today, -org.dbs_renewal_years) + 40 * DAY
         else:
             checked = today - mentor.checked * DAY
         trained = checked if mentor.trained is None else today - mentor.trained * DAY
@@ -280,7 +316,7 @@ def _profiles(built: _Mentoring) -> None:
             actor=lead,
             today=today,
             data=MentorCreate(
-                user_id=built.users[mentor.email].id or 0,
+                user_id=users[mentor.email].id or 0,
                 dbs_checked_on=checked,
                 gender=mentor.gender,
                 ethnicity=mentor.ethnicity,
@@ -554,3 +590,236 @@ def _follow_up(built: _Mentoring, matches: dict[str, Match]) -> None:
         for pair in wave.matches:
             if pair.story != Story.ends:
                 plan(pair)
+
+
+# The Independent Visitor service -------------------------------------------------------------
+
+
+def _nth_weekday(year: int, month: int, weekday: int, nth: int) -> dt.date:
+    """The `nth` ISO `weekday` of a month (nth from 1; at most 4, so every month has one)."""
+    first = dt.date(year, month, 1)
+    return first + ((weekday - first.isoweekday()) % 7 + 7 * (nth - 1)) * DAY
+
+
+def _monthly_days(pair: DemoVisitor, since: dt.date, until: dt.date) -> list[dt.date]:
+    """The match's monthly visit day in each month, from `since` up to, not including,
+    `until`."""
+    days = []
+    year, month = since.year, since.month
+    while dt.date(year, month, 1) < until:
+        day = _nth_weekday(year, month, pair.weekday, pair.nth)
+        if since <= day < until:
+            days.append(day)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return days
+
+
+def build_visitors(db: Session, *, org_id: int, today: dt.date) -> Programme:
+    """The Independent Visitor programme beside FHF-PT (app/demo/story.py): its volunteers
+    (and an FHF-PT mentor who is one too), its children (and an FHF-PT child who has a
+    visitor too), each match with the child's agreement recorded, a year of monthly visits,
+    the lead's monthly supervision, one match ended early and each next visit planned."""
+    org = db.get(Organisation, org_id)
+    assert org is not None
+    users = {u.email: u for u in db.exec(select(User).where(User.org_id == org_id)).all()}
+    admin, lead = users[DEMO_USERS[0][0]], users[LEAD]
+    rng = random.Random(IV_SEED)  # noqa: S311 (reproducible demo data, not a secret)
+    programme = programmes.create_programme(
+        db,
+        actor=admin,
+        data=ProgrammeCreate.model_validate(
+            {
+                "name": IV_PROGRAMME,
+                "kind": ProgrammeKind.independent_visitor,
+                "caseload_max": IV_CASELOAD,
+                "visit_band": {
+                    "per": "month",
+                    "min_hours": IV_BAND_HOURS[0],
+                    "max_hours": IV_BAND_HOURS[1],
+                },
+                "age_min": IV_AGES[0],
+                "age_max": IV_AGES[1],
+                "match_length_months": IV_MATCH_MONTHS,
+            }
+        ),
+    )
+    started = {pair.child: today - pair.started * DAY for pair in IV_MATCHES}
+    for kid in IV_CHILDREN:
+        create_child(
+            db,
+            actor=lead,
+            today=today,
+            data=ChildCreate.model_validate(
+                {
+                    "reference": kid.reference,
+                    "first_name": kid.first_name,
+                    "date_of_birth": add_months(today, -kid.months),  # 8 to 17 today
+                    "placement_type": kid.placement,
+                    "gender": kid.gender,
+                    "ethnicity": kid.ethnicity,
+                    "ethnicity_other": kid.ethnicity_other,
+                    "languages": kid.languages,
+                    "interests": kid.interests,
+                    "preferences": kid.preferences,
+                    "consent_given_by": "Social worker",
+                    "consent_given_on": started[kid.reference] - 14 * DAY,
+                }
+            ),
+        )
+    _create_profiles(db, org=org, users=users, mentors=IV_MENTORS, today=today)
+    kids = {c.reference: c for c in db.exec(select(Child).where(Child.org_id == org_id)).all()}
+
+    for pair in IV_MATCHES:
+        match = _visitor_match(
+            db,
+            lead=lead,
+            mentor=users[pair.mentor],
+            programme=programme,
+            pair=pair,
+            kids=kids,
+            today=today,
+        )
+        child = kids[pair.child]
+        ended = today - ENDED_EARLY_DAYS_AGO * DAY if pair.ends else None
+        _visitor_visits(
+            db,
+            mentor=users[pair.mentor],
+            pair=pair,
+            match=match,
+            child=child,
+            until=ended or today,
+            today=today,
+            rng=rng,
+        )
+        on = match.start_date + 25 * DAY
+        while on <= (ended or today - 2 * DAY):
+            matching.add_check_in(
+                db,
+                actor=lead,
+                match_id=match.id or 0,
+                today=today,
+                data=CheckInCreate(
+                    date=on,
+                    with_mentor=True,
+                    with_child=rng.random() < 0.3,
+                    with_carer=rng.random() < 0.3,
+                    notes=IV_CHECK_IN_NOTE,
+                ),
+            )
+            on += 30 * DAY
+        if ended is not None:
+            reason, ended_by, note = ENDED_EARLY
+            matching.end_match(
+                db,
+                actor=lead,
+                match_id=match.id or 0,
+                today=today,
+                data=MatchEnd(end_date=ended, reason=reason, ended_by=ended_by, note=note),
+            )
+            continue
+        # The next visit, planned.
+        following = _monthly_days(pair, today, add_months(today, 2))[0]
+        visits.create_visit(
+            db,
+            actor=users[pair.mentor],
+            now=_morning_of(today),
+            data=VisitCreate(
+                match_id=match.id or 0,
+                date=following,
+                start_time=dt.time.fromisoformat(pair.start),
+                duration_minutes=pair.minutes,
+                status=VisitStatus.planned,
+            ),
+        )
+    return programme
+
+
+def _visitor_match(
+    db: Session,
+    *,
+    lead: User,
+    mentor: User,
+    programme: Programme,
+    pair: DemoVisitor,
+    kids: dict[str, Child],
+    today: dt.date,
+) -> Match:
+    """The match, with when and how the child said they wanted a visitor (a week before it
+    began): given to create_match where its body takes them, recorded on the match
+    otherwise."""
+    child = kids[pair.child]
+    agreed_on = today - (pair.started + 7) * DAY
+    agreement = {"child_agreed_on": agreed_on, "child_agreed_how": pair.agreed_how}
+    body: dict[str, Any] = {
+        "child_id": child.id or 0,
+        "mentor_id": mentor.id or 0,
+        "start_date": today - pair.started * DAY,
+        "chosen_by_young_person": pair.chosen,
+        "programme_id": programme.id,
+    }
+    body |= {k: v for k, v in agreement.items() if k in MatchCreate.model_fields}
+    match = matching.create_match(
+        db, actor=lead, today=today, data=MatchCreate.model_validate(body)
+    )
+    if match.child_agreed_on is None:
+        match.child_agreed_on, match.child_agreed_how = agreed_on, pair.agreed_how
+        db.add(match)
+        db.flush()
+    return match
+
+
+def _visitor_visits(
+    db: Session,
+    *,
+    mentor: User,
+    pair: DemoVisitor,
+    match: Match,
+    child: Child,
+    until: dt.date,
+    today: dt.date,
+    rng: random.Random,
+) -> None:
+    """A visit each month up to `until`: most completed, a few missed, a few called off and
+    rebooked for the week after."""
+    name = child.first_name
+    start = dt.time.fromisoformat(pair.start)
+
+    def visit(day: dt.date, status: VisitStatus, summary: str) -> MentorVisit:
+        return visits.create_visit(
+            db,
+            actor=mentor,
+            now=_evening_of(today),
+            data=VisitCreate(
+                match_id=match.id or 0,
+                date=day,
+                start_time=start,
+                duration_minutes=pair.minutes
+                + (rng.choice((-30, 0, 0, 30)) if status == VisitStatus.completed else 0),
+                status=status,
+                summary=summary.format(name=name),
+            ),
+        )
+
+    for day in _monthly_days(pair, match.start_date, until):
+        draw = rng.random()
+        if draw < IV_MISSED:
+            visit(day, VisitStatus.missed, rng.choice(IV_MISSED_NOTES))
+            continue
+        if draw < IV_MISSED + IV_CANCELLED and day + 7 * DAY < until:
+            by, why = rng.choice(IV_CALLED_OFF)
+            called_off = visit(day, VisitStatus.cancelled, why)
+            visits.update_visit(
+                db,
+                actor=mentor,
+                visit_id=called_off.id or 0,
+                now=_evening_of(today),
+                data=VisitUpdate.model_validate(
+                    {
+                        "version": called_off.version,
+                        "called_off_by": by,
+                        "cancel_reason": why.format(name=name),
+                    }
+                ),
+            )
+            day += 7 * DAY
+        visit(day, VisitStatus.completed, rng.choice(IV_VISIT_NOTES))

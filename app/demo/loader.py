@@ -16,12 +16,22 @@ from app.children.models import Child
 from app.clock import today_for
 from app.cohorts.models import Cohort
 from app.curriculum.service import latest_curricula
-from app.demo.builder import build_cohorts, build_mentoring
+from app.demo.builder import build_cohorts, build_mentoring, build_visitors
 from app.demo.outcomes import build_outcomes
-from app.demo.story import DEMO_ORG, DEMO_USERS, FIRST_WAVE, LEAD, MORE_WAVE
+from app.demo.story import (
+    DEMO_ORG,
+    DEMO_USERS,
+    FIRST_WAVE,
+    IV_PROGRAMME,
+    IV_SHARED_CHILD,
+    IV_SHARED_MENTOR,
+    LEAD,
+    MORE_WAVE,
+)
 from app.mail.models import OutboxMessage, OutboxStatus
 from app.mentoring.models import MentorProfile
 from app.programmes import service as _programmes  # noqa: F401  (its hook: the demo org's programme)
+from app.programmes.models import Programme
 
 
 def load_demo(db: Session, *, password: str, today: dt.date | None = None) -> None:
@@ -73,6 +83,17 @@ def load_demo(db: Session, *, password: str, today: dt.date | None = None) -> No
             today=day,
         )
         build_mentoring(db, org_id=org_id, wave=MORE_WAVE, cohorts=cohorts, today=day)
+    db.commit()
+
+    # The Independent Visitor service beside the groups, once their mentors and children
+    # are there (an FHF-PT mentor and child are in it too).
+    if (
+        _groups_mentored(db, org_id)
+        and not db.exec(
+            select(Programme.id).where(Programme.org_id == org_id, Programme.name == IV_PROGRAMME)
+        ).first()
+    ):
+        build_visitors(db, org_id=org_id, today=day)
     db.execute(
         delete(OutboxMessage).where(
             col(OutboxMessage.org_id) == org_id,
@@ -122,3 +143,17 @@ def _unmentored(db: Session, org_id: int) -> bool:
     return all(kid.reference in refs for kid in FIRST_WAVE.cohorts[0].children) and (
         db.exec(select(MentorProfile.user_id).where(MentorProfile.org_id == org_id)).first() is None
     )
+
+
+def _groups_mentored(db: Session, org_id: int) -> bool:
+    """The FHF-PT mentor and child the Independent Visitor service shares are there, the
+    mentor with a profile."""
+    child = db.exec(
+        select(Child.id).where(Child.org_id == org_id, Child.reference == IV_SHARED_CHILD)
+    ).first()
+    profile = db.exec(
+        select(MentorProfile.user_id)
+        .join(User, col(User.id) == col(MentorProfile.user_id))
+        .where(MentorProfile.org_id == org_id, User.email == IV_SHARED_MENTOR)
+    ).first()
+    return child is not None and profile is not None

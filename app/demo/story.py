@@ -40,6 +40,11 @@ DEMO_USERS = [
     ("mentor12@demo.tandem.example.org", "Owen Mentor", "mentor"),
     ("mentor13@demo.tandem.example.org", "Bea Mentor", "mentor"),
     ("mentor14@demo.tandem.example.org", "Ioana Mentor", "mentor"),
+    # The Independent Visitors (IV_WAVE): volunteers in that programme only.
+    ("visitor1@demo.tandem.example.org", "Hugh Visitor", "mentor"),
+    ("visitor2@demo.tandem.example.org", "Pat Visitor", "mentor"),
+    ("visitor3@demo.tandem.example.org", "Carmen Visitor", "mentor"),
+    ("visitor4@demo.tandem.example.org", "Yusuf Visitor", "mentor"),
 ]
 LEAD = DEMO_USERS[1][0]
 DEMO_NOTES = {
@@ -56,6 +61,11 @@ DEMO_NOTES = {
     "mentor12@demo.tandem.example.org": "no visit for two weeks",
     "mentor13@demo.tandem.example.org": "raised a safeguarding concern",
     "mentor14@demo.tandem.example.org": "one mentee, matched three weeks ago",
+    "mentor1@demo.tandem.example.org": "also an Independent Visitor",
+    "visitor1@demo.tandem.example.org": "Independent Visitor, one match ended early",
+    "visitor2@demo.tandem.example.org": "Independent Visitor, two children",
+    "visitor3@demo.tandem.example.org": "Independent Visitor, one child also in a group",
+    "visitor4@demo.tandem.example.org": "Independent Visitor",
 }
 
 
@@ -440,3 +450,220 @@ CONCERN_NOTE = (
     "{name} told me an older boy at school has been taking her lunch money and said not to"
     " tell anyone. I reassured her, told her carer, and raised it for the lead today."
 )
+
+
+# The Independent Visitor service (issue 19), beside the FHF-PT groups ---------------------
+#
+# Every council must offer an Independent Visitor to a looked-after child who would benefit
+# (Children Act 1989, s23ZB): a volunteer who visits, befriends and advises, usually once a
+# month, for years. The band is per month: at least one visit of an hour (a month with no
+# visit is out of band), at most eight hours (two long outings). The law sets no lower age;
+# the programme takes children from 5 to 17 and the demo's are 8 to 17. The relationship is
+# open-ended in law, but the service hopes each lasts at least two years: with an expected
+# length of 24 months an ending before it is an early ending, the kind the mentoring field's
+# standards track (an open-ended programme has no early endings to count).
+IV_PROGRAMME = "Independent Visitors"
+# An FHF-PT mentor who is a visitor too, and an FHF-PT child who has one too.
+IV_SHARED_MENTOR = "mentor1@demo.tandem.example.org"
+IV_SHARED_CHILD = "DEMO-05"
+IV_BAND_HOURS = (1.0, 8.0)  # a month
+IV_AGES = (5, 17)
+IV_CASELOAD = 2
+IV_MATCH_MONTHS = 24
+
+
+class DemoVisitor(NamedTuple):
+    """An Independent Visitor's match: the child (an IV child's reference, or an FHF-PT
+    child's), when it began, and when in the month they meet (the n-th such weekday)."""
+
+    mentor: str
+    child: str
+    started: int  # days before today
+    weekday: int  # ISO
+    nth: int  # the first, second or third such weekday of the month
+    start: str
+    minutes: int
+    agreed_how: str  # how the child said they wanted a visitor (a week before the start)
+    chosen: bool = False  # the child asked for this volunteer
+    ends: bool = False  # ended early: ENDED_EARLY
+
+
+IV_CHILDREN = (
+    # `months`: the child's age in months today.
+    DemoChild(
+        "IV-01",
+        "Callum",
+        196,
+        "residential",
+        "boy_or_man",
+        "white_british",
+        ["english"],
+        ["motorbikes", "gaming", "cooking"],
+        {"mentor_gender": "boy_or_man"},
+    ),
+    DemoChild(
+        "IV-02",
+        "Tomasz",
+        149,
+        "foster",
+        "boy_or_man",
+        "white_other",
+        ["english", "polish"],
+        ["football", "lego", "science"],
+        {},
+        ethnicity_other="Polish",
+    ),
+    DemoChild(
+        "IV-03",
+        "Precious",
+        161,
+        "foster",
+        "girl_or_woman",
+        "black_african",
+        ["english", "yoruba"],
+        ["singing", "hair braiding", "reading"],
+        {"mentor_gender": "girl_or_woman"},
+    ),
+    DemoChild(
+        "IV-04",
+        "Ruby",
+        208,
+        "residential",
+        "girl_or_woman",
+        "mixed_white_and_black_caribbean",
+        ["english"],
+        ["art", "music", "cooking"],
+        {"mentor_gender": "girl_or_woman"},
+    ),
+    DemoChild(
+        "IV-05",
+        "Hollie",
+        101,
+        "foster",
+        "girl_or_woman",
+        "white_british",
+        ["english"],
+        ["animals", "drawing", "swimming"],
+        {},
+    ),
+    DemoChild(
+        "IV-06",
+        "Jamal",
+        183,
+        "foster",
+        "boy_or_man",
+        "black_caribbean",
+        ["english"],
+        ["football", "music", "gaming"],
+        {"mentor_gender": "boy_or_man"},
+    ),
+    DemoChild(
+        "IV-07",
+        "Reece",
+        170,
+        "kinship",
+        "boy_or_man",
+        "white_british",
+        ["english"],
+        ["fishing", "bmx", "cooking"],
+        {},
+    ),
+)
+IV_MENTORS = (
+    DemoMentor(
+        "visitor1@demo.tandem.example.org",
+        "boy_or_man",
+        "white_british",
+        ["english"],
+        ["motorbikes", "football", "cooking", "fishing"],
+        False,
+        "Saturdays",
+        "Retired fire fighter; I restore old motorbikes and make a decent curry.",
+        520,
+    ),
+    DemoMentor(
+        "visitor2@demo.tandem.example.org",
+        "girl_or_woman",
+        "black_african",
+        ["english", "yoruba"],
+        ["singing", "art", "reading", "cooking"],
+        True,
+        "Sunday afternoons",
+        "I grew up in foster care; now I sing in a gospel choir and paint.",
+        610,
+    ),
+    DemoMentor(
+        "visitor3@demo.tandem.example.org",
+        "girl_or_woman",
+        "white_other",
+        ["english", "spanish"],
+        ["animals", "swimming", "drawing", "baking"],
+        False,
+        "Weekends",
+        "Dog groomer from Valencia; I bake for every birthday I hear of.",
+        480,
+        ethnicity_other="Spanish",
+    ),
+    DemoMentor(
+        "visitor4@demo.tandem.example.org",
+        "boy_or_man",
+        "asian_bangladeshi",
+        ["english", "bengali"],
+        ["fishing", "cooking", "bmx", "gaming"],
+        False,
+        "Saturday mornings",
+        "Chef at a hospital kitchen; I fish the canal most Sundays.",
+        300,
+    ),
+)
+# fmt: off
+IV_MATCHES = (
+    DemoVisitor("visitor1@demo.tandem.example.org", "IV-01", 355, 6, 1, "11:00", 180,
+                "Told his social worker at his review he wanted someone outside the system."),
+    DemoVisitor("visitor1@demo.tandem.example.org", "IV-02", 330, 6, 3, "13:00", 150,
+                "Said yes when his social worker explained what a visitor does.", ends=True),
+    DemoVisitor("visitor2@demo.tandem.example.org", "IV-03", 340, 7, 1, "14:00", 180,
+                "Asked her independent reviewing officer for a visitor."),
+    DemoVisitor("visitor2@demo.tandem.example.org", "IV-04", 360, 7, 3, "13:30", 180,
+                "Asked for one herself through her advocate."),
+    DemoVisitor("visitor3@demo.tandem.example.org", "IV-05", 300, 6, 2, "10:30", 150,
+                "Drew a picture of 'a grown-up friend' with her social worker and said yes."),
+    # Ellie, in the Monday group with a mentor, has a visitor too.
+    DemoVisitor("visitor3@demo.tandem.example.org", "DEMO-05", 120, 7, 2, "11:00", 120,
+                "Told her carer and social worker she would like a visitor of her own."),
+    # Mo, an FHF-PT mentor, is also an Independent Visitor.
+    DemoVisitor("mentor1@demo.tandem.example.org", "IV-06", 150, 7, 4, "14:00", 180,
+                "Met Mo at a football day and asked if he could be his visitor.", chosen=True),
+    DemoVisitor("visitor4@demo.tandem.example.org", "IV-07", 250, 6, 2, "09:30", 180,
+                "Said yes at his looked-after review, with his nan there."),
+)
+# fmt: on
+IV_SEED = 20270310
+# One in twelve visits missed, one in fifteen called off (and rebooked a week later).
+IV_MISSED = 1 / 12
+IV_CANCELLED = 1 / 15
+ENDED_EARLY_DAYS_AGO = 120
+ENDED_EARLY = (
+    EndReason.child_request,
+    EndedBy.young_person,
+    "Tomasz said he would rather spend Saturdays with his new football team. He knows he "
+    "can ask for a visitor again at any time.",
+)
+IV_VISIT_NOTES = [
+    "Lunch at the café by the market; {name} chose, and talked about school and friends.",
+    "A walk round the lake and chips after. {name} wants to try the climbing wall next time.",
+    "Cinema, then a milkshake. {name} told me about a review coming up and what to say there.",
+    "Visited the museum; {name} spent an hour in the natural history rooms.",
+    "Cooked pasta together at the family centre's kitchen; {name} wrote the recipe down.",
+    "Bowling, then a long chat in the car park about what {name} wants for next year.",
+]
+IV_MISSED_NOTES = [
+    "{name} was not in when I arrived; the carer had taken them to a cousin's. Next month.",
+    "{name} was unwell; I sent a card instead.",
+]
+IV_CALLED_OFF = [
+    ("carer", "A family birthday the carer had forgotten: rebooked for the next weekend."),
+    ("child", "{name} had a school trip that day: rebooked for the next weekend."),
+    ("mentor", "My car broke down: rebooked for the next weekend."),
+]
+IV_CHECK_IN_NOTE = "Monthly supervision call with the visitor; going well."

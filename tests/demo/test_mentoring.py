@@ -38,6 +38,7 @@ from app.mentoring.models import (
 )
 from app.mentoring.profiles import service as profiles
 from app.mentoring.week import service as weeks
+from app.programmes.models import FHF_PT_NAME, Programme
 from app.sessions.models import AssignmentStatus, Attendance, PracticeAssignment
 from tests.support.databases import DatabaseFactory
 from tests.support.demo import PASSWORD, run_demo
@@ -112,7 +113,7 @@ def test_mentors_and_their_checks(db: Session, demo: Demo) -> None:
     assert rows["mentor3@demo.tandem.example.org"].readiness.ready  # still current
     caseloads = {r.user.name: r.active_matches for r in rows.values()}
     assert caseloads == {
-        "Mo Mentor": 2,
+        "Mo Mentor": 3,
         "Maya Mentor": 2,
         "Sam Mentor": 2,
         "Tasha Mentor": 1,
@@ -127,15 +128,23 @@ def test_mentors_and_their_checks(db: Session, demo: Demo) -> None:
         "Owen Mentor": 2,
         "Bea Mentor": 2,
         "Ioana Mentor": 1,
+        # The Independent Visitors (and Mo, who is one too): a caseload in each programme.
+        "Hugh Visitor": 1,
+        "Pat Visitor": 2,
+        "Carmen Visitor": 2,
+        "Yusuf Visitor": 1,
     }
 
 
 def test_matches_leave_two_children_to_suggest_mentors_for(db: Session, demo: Demo) -> None:
     users = demo.users(db)
     everyone = matching.list_matches(db, actor=users["lead"])
-    assert len(everyone) == 23
-    assert sum(m.match.end_date is None for m in everyone) == 22
-    matches = [m for m in everyone if m.child_reference in MONDAY]
+    assert len(everyone) == 23 + 8  # and the Independent Visitors', one ended early
+    assert sum(m.match.end_date is None for m in everyone) == 22 + 7
+    fhf_pt = fhf_pt_id(db)
+    matches = [
+        m for m in everyone if m.child_reference in MONDAY and m.match.programme_id == fhf_pt
+    ]
     active = [m for m in matches if m.match.end_date is None]
     ended = [m for m in matches if m.match.end_date is not None]
     assert len(active) == 7
@@ -146,6 +155,9 @@ def test_matches_leave_two_children_to_suggest_mentors_for(db: Session, demo: De
     assert [m.child_first_name for m in matches if m.match.chosen_by_young_person] == ["Femi"]
     assert all(m.match.reasons and m.match.score > 0 for m in everyone)
     children = {c.first_name: c for c in db.exec(select(Child)) if c.reference in MONDAY}
+    # An FHF-PT child has an Independent Visitor too: one active match in each programme.
+    ellie = {m.match.programme_id for m in everyone if m.child_first_name == "Ellie"}
+    assert len(ellie) == 2
     unmatched = set(children) - {m.child_first_name for m in active}
     assert unmatched == {"Grace", "Isla"}
     isla = matching.suggestions(
@@ -159,6 +171,10 @@ def test_matches_leave_two_children_to_suggest_mentors_for(db: Session, demo: De
     overdue = [m.child_first_name for m in active if m.check_in_overdue(DEMO_DAY)]
     assert overdue == ["Dev"]
     assert all(m.last_check_in for m in active)
+
+
+def fhf_pt_id(db: Session) -> int | None:
+    return db.exec(select(Programme.id).where(Programme.name == FHF_PT_NAME)).one()
 
 
 def test_past_sessions_are_recorded_with_a_few_absences(db: Session) -> None:
@@ -200,8 +216,10 @@ def test_practice_tasks_are_with_the_mentors(db: Session) -> None:
 
 
 def test_visits_planned_and_recorded(db: Session) -> None:
-    matches = db.exec(select(Match)).all()
-    all_visits = db.exec(select(MentorVisit)).all()
+    """FHF-PT's weekly visits (tests/demo/test_demo_programmes.py: the monthly ones)."""
+    fhf_pt = fhf_pt_id(db)
+    matches = db.exec(select(Match).where(Match.programme_id == fhf_pt)).all()
+    all_visits = db.exec(select(MentorVisit).where(MentorVisit.programme_id == fhf_pt)).all()
     for match in matches:
         own = [v for v in all_visits if v.match_id == match.id]
         done = [v for v in own if v.status == VisitStatus.completed]
@@ -233,7 +251,10 @@ def test_visits_planned_and_recorded(db: Session) -> None:
 
 def test_a_mentor_sees_a_believable_week(db: Session, demo: Demo) -> None:
     week = weeks.mentor_week(db, actor=demo.users(db)["mentor1"], day=DEMO_DAY)
-    assert [m.first_name for m in week.mentees] == ["Ben", "Femi"]
+    # Mo's FHF-PT mentees, and the child he is an Independent Visitor for (no group).
+    assert [m.first_name for m in week.mentees] == ["Ben", "Femi", "Jamal"]
+    jamal = week.mentees.pop()
+    assert jamal.last_session is None
     for mentee in week.mentees:
         assert mentee.last_session is not None
         assert mentee.last_session[1] == DEMO_DAY - 3 * DAY  # Monday's group
@@ -285,9 +306,9 @@ def test_any_day_of_the_year(databases: DatabaseFactory, today: dt.date) -> None
     try:
         with Session(engine) as db:
             matches = db.exec(select(Match)).all()
-            assert len(matches) == 23
-            assert sum(m.end_date is None for m in matches) == 22
-            assert db.exec(select(func.count()).select_from(MentorProfile)).one() == 14
+            assert len(matches) == 23 + 8
+            assert sum(m.end_date is None for m in matches) == 22 + 7
+            assert db.exec(select(func.count()).select_from(MentorProfile)).one() == 14 + 4
             planned = db.exec(select(MentorVisit).where(MentorVisit.status == VisitStatus.planned))
             assert {v.match_id for v in planned} == {m.id for m in matches if m.end_date is None}
             assert db.exec(select(func.count()).select_from(CheckIn)).one() >= 0

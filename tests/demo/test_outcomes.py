@@ -17,7 +17,7 @@ from app.children.models import Child
 from app.cohorts.models import Enrolment, EnrolmentStatus, GroupSession, SessionStatus
 from app.db import create_db_engine
 from app.demo import outcomes as story
-from app.demo.story import DEMO_ORG, WEDNESDAY
+from app.demo.story import DEMO_ORG, MONDAY, THURSDAY, WEDNESDAY
 from app.fidelity.service import Scope, child_dosage
 from app.outcomes import scoring
 from app.outcomes.models import Assessment, EventKind, LifeEvent, Measure, Timepoint
@@ -200,7 +200,9 @@ def assessments(
 
 
 def children(db: Session) -> dict[str, Child]:
-    return {c.reference: c for c in db.exec(select(Child)).all()}
+    """The groups' children (the Independent Visitors' have no group to be assessed in)."""
+    groups = {kid.reference for cohort in (MONDAY, WEDNESDAY, THURSDAY) for kid in cohort.children}
+    return {c.reference: c for c in db.exec(select(Child)).all() if c.reference in groups}
 
 
 def age(child: Child, on: dt.date) -> int:

@@ -35,6 +35,7 @@ from app.mentoring.profiles.service import (
 from app.mentoring.schemas import CheckInCreate, MatchCreate, MatchEnd
 from app.mentoring.shared import add_months, invalid, organisation
 from app.programmes import service as programmes
+from app.programmes.models import ProgrammeKind
 from app.sessions import service as sessions_service
 from app.sessions.models import AssignmentStatus, PracticeAssignment
 
@@ -218,16 +219,19 @@ def create_match(db: Session, *, actor: User, data: MatchCreate, today: dt.date)
             db.flush()
     except IntegrityError:
         raise Conflict(f"{name} already has a mentor.") from None
-    # The child's open practice tasks go to the new mentor.
-    moved = db.execute(
-        update(ASSIGNMENTS)
-        .where(
-            ASSIGNMENTS.c.org_id == actor.org_id,
-            ASSIGNMENTS.c.child_id == child.id,
-            ASSIGNMENTS.c.status != AssignmentStatus.completed.value,
-        )
-        .values(mentor_id=data.mentor_id)
-    ).rowcount  # type: ignore[attr-defined]
+    # The child's open practice tasks go to the new mentor, in a programme with groups (the
+    # tasks come from them): an Independent Visitor does not take over a group's tasks.
+    moved = 0
+    if ProgrammeKind(programme.kind).has_groups:
+        moved = db.execute(
+            update(ASSIGNMENTS)
+            .where(
+                ASSIGNMENTS.c.org_id == actor.org_id,
+                ASSIGNMENTS.c.child_id == child.id,
+                ASSIGNMENTS.c.status != AssignmentStatus.completed.value,
+            )
+            .values(mentor_id=data.mentor_id)
+        ).rowcount  # type: ignore[attr-defined]
     audit.record(
         db,
         org_id=actor.org_id,
