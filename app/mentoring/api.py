@@ -408,7 +408,8 @@ def add_check_in(
     "/matches/{match_id}/visit-plan",
     status_code=201,
     response_model=VisitPlanOut,
-    summary="Plan a weekly visit slot until the cohort ends (the mentor, or lead)",
+    summary="Plan a visit slot, weekly or monthly (`every`), until the cohort ends or the "
+    "match's expected end (the mentor, or lead)",
     responses=problem_responses(403, 404, 409, 422),
 )
 def plan_visits(
