@@ -43,12 +43,14 @@ from app.mentoring.schemas import (
     MentorWeek,
     Suggestion,
     TaskPublic,
+    VisitBrief,
     VisitCreate,
     VisitPlanIn,
     VisitPlanOut,
     VisitPublic,
     VisitRestore,
     VisitUpdate,
+    WeekBand,
 )
 from app.mentoring.visits import planning
 from app.mentoring.visits import service as visits
@@ -177,6 +179,18 @@ def assignment_public(row: Any) -> AssignmentPublic:
     )
 
 
+def _visit_brief(visit: weeks.VisitRef | None) -> VisitBrief | None:
+    if visit is None:
+        return None
+    return VisitBrief(
+        visit_id=visit.id,
+        date=visit.date,
+        start_time=visit.start_time,
+        minutes=visit.minutes,
+        status=visit.status,
+    )
+
+
 def week_public(week: weeks.Week, *, today: dt.date) -> MentorWeek:
     low, high = week.band
     mentees = []
@@ -197,6 +211,7 @@ def week_public(week: weeks.Week, *, today: dt.date) -> MentorWeek:
                 partial_activities=[a.title for a in m.not_covered if a.status == "partial"],
                 note_about_mentee=m.register_note,
             )
+        groups = m.programme.has_groups
         mentees.append(
             MenteeWeek(
                 child_id=m.match.child_id,
@@ -207,15 +222,16 @@ def week_public(week: weeks.Week, *, today: dt.date) -> MentorWeek:
                 visits=[visit_public(v, week.links.get(v.id or 0, [])) for v in m.visits],
                 inherited_assignment_ids=[row[0].id for row in m.inherited],
                 hours_this_week=hours,
-                in_band=low <= hours <= high,
+                in_band=m.in_band(),
                 hours_planned=round(planned / 60, 2),
-                target=weeks.week_target(
-                    completed_minutes=m.minutes_completed,
-                    planned_minutes=planned,
-                    band=week.band,
-                    week_end=week.end,
-                    today=today,
-                ),
+                target=m.target(week, today),
+                programme_id=m.programme.id,
+                programme_name=m.programme.name,
+                programme_kind=m.programme.kind,
+                band=WeekBand(per=m.band.per, min_hours=m.band.low, max_hours=m.band.high),
+                last_visit=None if groups else _visit_brief(m.last_visit),
+                next_visit=None if groups else _visit_brief(m.next_visit),
+                hours_this_month=None if groups else round(m.month_minutes_completed / 60, 2),
             )
         )
     return MentorWeek(
@@ -253,13 +269,15 @@ def list_mentors(db: DbSession, actor: LeadUser, today: Today) -> list[MentorPub
 @router.get(
     "/mentors/me/week",
     response_model=MentorWeek,
-    summary="The mentor's week: each mentee's last group, practice tasks, visits and hours",
+    summary="The mentor's week, across programmes: each mentee's last group and practice "
+    "tasks (a programme with groups) or last and next visit and hours this month (one "
+    "without), the week's visits and hours",
     responses=problem_responses(403, 422),
 )
 def my_week(
     db: DbSession, actor: CurrentUser, today: Today, date: Annotated[Day | None, Query()] = None
 ) -> MentorWeek:
-    week = weeks.mentor_week(db, actor=actor, day=date or today)
+    week = weeks.mentor_week(db, actor=actor, day=date or today, now=now_for(db, actor))
     return week_public(week, today=today)
 
 
@@ -390,7 +408,8 @@ def add_check_in(
     "/matches/{match_id}/visit-plan",
     status_code=201,
     response_model=VisitPlanOut,
-    summary="Plan a weekly visit slot until the cohort ends (the mentor, or lead)",
+    summary="Plan a visit slot, weekly or monthly (`every`), until the cohort ends or the "
+    "match's expected end (the mentor, or lead)",
     responses=problem_responses(403, 404, 409, 422),
 )
 def plan_visits(

@@ -20,6 +20,7 @@ from app.children.schemas import (
     OtherText,
 )
 from app.mentoring.models import CalledOffBy, EndedBy, EndReason, ReviewAction, VisitStatus
+from app.programmes.models import BandPer, ProgrammeKind
 from app.sessions.models import AssignmentKind, AssignmentStatus
 from app.web import Day, Version, WallTime
 
@@ -218,7 +219,22 @@ class VisitPlanIn(BaseModel):
     start_time: WallTime
     duration_minutes: Minutes
     from_date: Day | None = Field(default=None, alias="from")
-    until: Day | None = None
+    until: Day | None = Field(
+        default=None,
+        description="The last day to plan for. Default: the cohort's last session for a "
+        "match in a programme with groups; otherwise the match's expected end (its start "
+        "plus the programme's match length) or, when that has passed or the programme is "
+        "open-ended, 12 months from `from` (at most 60 weeks or 24 months are planned by "
+        "default)",
+    )
+    every: BandPer | None = Field(
+        default=None,
+        description="`week`: a visit on `weekday` every week; `month`: one visit a month, "
+        "on the first `weekday` of each month that is not a bank holiday or closure (the "
+        "next open one of that month if the first is closed). Default: the programme's band "
+        "(`per`). Closures are the organisation's (and the cohort's, in a programme with "
+        "groups): a programme without groups skips the organisation's closures too.",
+    )
 
 
 class VisitCreate(BaseModel):
@@ -350,6 +366,20 @@ class WeekTarget(StrEnum):
     below_target = "below_target"
 
 
+class WeekBand(BaseModel):
+    per: BandPer = Field(description="`week` or `month`: the period the hours are counted in")
+    min_hours: float
+    max_hours: float
+
+
+class VisitBrief(BaseModel):
+    visit_id: int
+    date: dt.date
+    start_time: WallTime | None
+    minutes: int
+    status: VisitStatus
+
+
 class MenteeWeek(BaseModel):
     child_id: int
     match_id: int
@@ -372,7 +402,32 @@ class MenteeWeek(BaseModel):
     target: WeekTarget = Field(
         description="below_target only once the completed and still-planned hours of the "
         "week cannot reach the band (or the week is over and they did not); on_track "
-        "while they still can; on_target or above_target once the completed hours are"
+        "while they still can; on_target or above_target once the completed hours are. For "
+        "a programme whose band is per month, the same of the month (`hours_this_month`)"
+    )
+    programme_id: int | None = None
+    programme_name: str | None = None
+    programme_kind: ProgrammeKind | None = None
+    band: WeekBand | None = Field(
+        default=None,
+        description="The band the mentee's hours are held to (`in_band`, `target`): a "
+        "programme with groups (FHF-PT) keeps the organisation's weekly band (`target_hours`); "
+        "any other programme, its own, per week or per month",
+    )
+    last_visit: VisitBrief | None = Field(
+        default=None,
+        description="A programme without groups: the latest completed or missed visit dated "
+        "on or before the week's end (null for a programme with groups, or none yet)",
+    )
+    next_visit: VisitBrief | None = Field(
+        default=None,
+        description="A programme without groups: the first planned visit still to come "
+        "(after now; null when none is planned, or for a programme with groups)",
+    )
+    hours_this_month: float | None = Field(
+        default=None,
+        description="A programme without groups: minutes of completed visits in the calendar "
+        "month of the day asked (today by default) ÷ 60 (null for a programme with groups)",
     )
 
 
@@ -380,7 +435,10 @@ class MentorWeek(BaseModel):
     week_start: dt.date
     week_end: dt.date
     mentees: list[MenteeWeek]
-    target_hours: tuple[int, int]
+    target_hours: tuple[int, int] = Field(
+        description="The organisation's weekly band (FHF-PT's), also for a mentor whose "
+        "mentees are all in programmes with other bands: each mentee's own is `band`"
+    )
 
 
 REVIEW_NOTE_MAX = 2000

@@ -1,10 +1,13 @@
 """Planning visits: a weekly slot around the child's group, from a date until the cohort's
 last session, skipping closures, checked against the mentor's other visits and the
-child's group sessions; and planning a cancelled visit again (undoing the cancelling)."""
+child's group sessions; a match in a programme without groups until its expected end, weekly
+or monthly (the first open weekday of each month); and planning a cancelled visit again
+(undoing the cancelling)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Container
 
 from sqlalchemy import delete, func, insert, or_
 from sqlalchemy import select as sa_select
@@ -19,7 +22,7 @@ from app.exceptions import Conflict, Invalid
 from app.mentoring.matching.service import get_match, require_active
 from app.mentoring.models import MentorVisit, VisitStatus
 from app.mentoring.schemas import VisitPlanIn
-from app.mentoring.shared import invalid, organisation
+from app.mentoring.shared import add_months, invalid, organisation
 from app.mentoring.visits.service import (
     VISITS,
     busy_between,
@@ -29,8 +32,56 @@ from app.mentoring.visits.service import (
     require_match_mentor_or_staff,
     require_visit_role,
 )
+from app.programmes import service as programmes
+from app.programmes.models import BandPer, ProgrammeKind
 
 PLAN_WEEKS_MAX = 60
+PLAN_MONTHS_MAX = 24
+# A programme without groups and no expected end (or one already passed): plan a year ahead.
+OPEN_ENDED_MONTHS = 12
+
+
+def weekly_days(first: dt.date, last: dt.date, weekday: int) -> list[dt.date]:
+    """Every `weekday` (ISO, 1 Monday) from `first` to `last`."""
+    days = []
+    day = first + dt.timedelta(days=(weekday - first.isoweekday()) % 7)
+    while day <= last:
+        days.append(day)
+        day += dt.timedelta(days=7)
+    return days
+
+
+def monthly_days(
+    first: dt.date, last: dt.date, weekday: int, closed: Container[dt.date]
+) -> list[dt.date]:
+    """One day a month from `first` to `last`: the month's first `weekday` (ISO) that is not
+    closed, if it falls in the range. A month whose open `weekday`s all fall before `first`
+    (or whose only ones are closed) has none."""
+    days = []
+    month = first.replace(day=1)
+    while month <= last:
+        day = month + dt.timedelta(days=(weekday - month.isoweekday()) % 7)
+        while day.month == month.month and day in closed:
+            day += dt.timedelta(days=7)
+        if day.month == month.month and first <= day <= last:
+            days.append(day)
+        month = add_months(month, 1)
+    return days
+
+
+def default_until(*, first: dt.date, start: dt.date, months: int | None, every: BandPer) -> dt.date:
+    """A match without a cohort: its expected end (start + the programme's match length),
+    or, open-ended or already past it, 12 months from `first`; at most as far as a plan
+    may reach."""
+    expected = add_months(start, months) if months is not None else None
+    last = (
+        expected
+        if expected is not None and expected >= first
+        else add_months(first, OPEN_ENDED_MONTHS)
+    )
+    if every == BandPer.month:
+        return min(last, add_months(first, PLAN_MONTHS_MAX) - dt.timedelta(days=1))
+    return min(last, first + dt.timedelta(weeks=PLAN_WEEKS_MAX) - dt.timedelta(days=1))
 
 
 def _cohort_of(db: Session, child_id: int) -> tuple[int, dt.date] | None:
@@ -51,9 +102,12 @@ def _cohort_of(db: Session, child_id: int) -> tuple[int, dt.date] | None:
 def plan_visits(
     db: Session, *, actor: User, match_id: int, data: VisitPlanIn, now: dt.datetime
 ) -> list[MentorVisit]:
-    """A planned visit every week in the slot, from `from` (default today) until the
-    cohort's last session (or `until`), skipping closures. Planned visits of this match
-    from that date on are replaced; 409 naming the first clash.
+    """A planned visit in the slot every week (or, `every` month, on the month's first open
+    weekday), from `from` (default today) until `until`, by default the cohort's last
+    session (a programme with groups) or the match's expected end (`default_until`),
+    skipping closures. Planned visits of this match from that date on are replaced; 409
+    naming the first clash with any of the mentor's visits, in any programme, or the
+    child's group sessions.
 
     `now` is the organisation's local time: a plan made today starts today only when
     today's slot is still to come (nothing is planned for a time already past, and a
@@ -65,24 +119,50 @@ def plan_visits(
     today = now.date()
     first = max(data.from_date or today, today, match.start_date)
     started = local_datetime(today, data.start_time, now.tzinfo or dt.UTC) <= now
-    cohort = _cohort_of(db, match.child_id)
-    last = data.until or (cohort[1] if cohort else None)
-    if last is None:
-        raise invalid(
-            "until", "The child is not in a cohort: say until when the visits should be planned"
+    programme = programmes.get_programme(db, actor.org_id, match.programme_id)
+    groups = ProgrammeKind(programme.kind).has_groups
+    every = data.every or BandPer(programme.band_per)
+    # A programme without groups plans by the match, never by a cohort the child may be
+    # in for another programme.
+    cohort = _cohort_of(db, match.child_id) if groups else None
+    if data.until is not None:
+        last = data.until
+    elif groups:
+        if cohort is None:
+            raise invalid(
+                "until",
+                "The child is not in a cohort: say until when the visits should be planned",
+            )
+        last = cohort[1]
+    else:
+        last = default_until(
+            first=first,
+            start=match.start_date,
+            months=programme.match_length_months,
+            every=every,
         )
     if last < first:
         raise invalid("until", f"Give a date on or after {first:%-d %B %Y}")
-    days = []
-    day = first + dt.timedelta(days=(data.weekday - first.isoweekday()) % 7)
     org = organisation(db, actor.org_id)
+    # The organisation's closures (bank holidays, its own closed days) apply to every
+    # programme; a cohort's own, to its group's matches.
     closed = cohorts.closed_days(db, org=org, cohort_id=cohort[0] if cohort else None)
-    while day <= last:
-        if day not in closed and not (day == today and started):
-            days.append(day)
-        day += dt.timedelta(days=7)
-    if len(days) > PLAN_WEEKS_MAX:
-        raise invalid("until", f"Plan at most {PLAN_WEEKS_MAX} weeks at a time")
+    if every == BandPer.month:
+        days = [
+            day
+            for day in monthly_days(first, last, data.weekday, closed)
+            if not (day == today and started)
+        ]
+        if len(days) > PLAN_MONTHS_MAX:
+            raise invalid("until", f"Plan at most {PLAN_MONTHS_MAX} months at a time")
+    else:
+        days = [
+            day
+            for day in weekly_days(first, last, data.weekday)
+            if day not in closed and not (day == today and started)
+        ]
+        if len(days) > PLAN_WEEKS_MAX:
+            raise invalid("until", f"Plan at most {PLAN_WEEKS_MAX} weeks at a time")
     if not days:
         raise invalid("weekday", "No open day in that range falls on this weekday")
     lock_mentor(db, match)
@@ -152,6 +232,7 @@ def plan_visits(
         entity_id=match.id,
         changes={
             "slot": [None, f"{data.weekday} {data.start_time:%H:%M} {data.duration_minutes}"],
+            "every": [None, every.value],
             "planned": [None, len(days)],
             "replaced": [None, replaced],
             "from": [None, first.isoformat()],

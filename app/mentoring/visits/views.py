@@ -56,6 +56,8 @@ from app.mentoring.visits.words import (
     day_name,
     slot_text,
 )
+from app.programmes import service as programmes
+from app.programmes.models import BandPer, ProgrammeKind
 from app.sessions.models import AssignmentKind, AssignmentStatus
 from app.web import FormData, PathId, redirect, render, render_error_page
 
@@ -106,11 +108,20 @@ def _visit_and_match(db: Session, actor: User, visit_id: int) -> tuple[MentorVis
 # The visit form -----------------------------------------------------------------------------
 
 
+def _has_groups(db: Session, actor: User, match: Match) -> bool:
+    programme = programmes.get_programme(db, actor.org_id, match.programme_id)
+    return ProgrammeKind(programme.kind).has_groups
+
+
 def _tasks(
     db: Session, actor: User, match: Match, visit_id: int | None
 ) -> tuple[list[Any], dict[int, str]]:
     """The mentee's open practice tasks (and those already linked to this visit), with each
-    one's answer on the form: practised or completed when linked, else none. Two queries."""
+    one's answer on the form: practised or completed when linked, else none. Three queries.
+    A match in a programme without groups has none (the child's tasks from a group are
+    their group mentor's)."""
+    if not _has_groups(db, actor, match):
+        return [], {}
     linked = set(visits.links_of(db, [visit_id]).get(visit_id, [])) if visit_id else set()
     rows = [
         row
@@ -140,6 +151,7 @@ def _visit_context(
 ) -> dict[str, Any]:
     """The visit page; `typed`, the task answers of a form shown again."""
     match = row.match
+    groups = _has_groups(db, actor, match)
     tasks, answers = _tasks(db, actor, match, visit.id if visit else None)
     if typed is not None:
         answers = {task_id: typed.get(task_id, "none") for task_id in answers}
@@ -171,6 +183,8 @@ def _visit_context(
         "banner": None,
         "conflict": None,
         "kinds": AssignmentKind,
+        # A programme without groups sets no practice tasks: the page has no tasks block.
+        "groups": groups,
         **_review_context(db, actor, visit),
     }
 
@@ -502,7 +516,11 @@ def move_visit(
 def _slot_context(db: Session, actor: User, match_id: int) -> dict[str, Any]:
     row = _match_row(db, actor, match_id)
     match = row.match
+    programme = programmes.get_programme(db, actor.org_id, match.programme_id)
+    monthly = programme.band_per == BandPer.month
     return {
+        "groups": ProgrammeKind(programme.kind).has_groups,
+        "monthly": monthly,
         "match": match,
         "name": row.child_first_name,
         "values": {
@@ -512,7 +530,7 @@ def _slot_context(db: Session, actor: User, match_id: int) -> dict[str, Any]:
         "errors": {},
         "weekdays": [("", "Choose a day"), *((str(n), d) for n, d in WEEKDAYS)],
         "minute_options": minute_options(),
-        "slot": slot_text(match),
+        "slot": slot_text(match, monthly=monthly),
         "back": back_to(actor, match),
         "planned": None,
     }

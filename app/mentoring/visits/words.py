@@ -72,11 +72,16 @@ def hours_text(minutes: int) -> str:
     return f"{hours:g}"
 
 
-def slot_text(match: Match) -> str | None:
+def slot_text(match: Match, *, monthly: bool = False) -> str | None:
+    """ "Mondays at 4pm for 1 hour"; a monthly slot (`planning.plan_visits`' rule): "the
+    first Monday of each month at 4pm for 1 hour"."""
     if match.visit_weekday is None or match.visit_start_time is None:
         return None
     weekday = WEEKDAYS[match.visit_weekday - 1][1]
-    text = f"{weekday}s at {time_12h(match.visit_start_time)}"
+    if monthly:
+        text = f"the first {weekday} of each month at {time_12h(match.visit_start_time)}"
+    else:
+        text = f"{weekday}s at {time_12h(match.visit_start_time)}"
     if match.visit_minutes:
         text += f" for {minutes_human(match.visit_minutes)}"
     return text
