@@ -125,7 +125,7 @@ def flag_groups(report: FidelityReport) -> list[dict[str, Any]]:
     return groups
 
 
-def dashboard_charts(weeks: list[drilldown.Week], band: tuple[int, int]) -> list[Chart]:
+def dashboard_charts(weeks: list[drilldown.Week], band: tuple[float, float]) -> list[Chart]:
     return [
         bar_chart(
             "Attendance by week",

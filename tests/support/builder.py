@@ -16,6 +16,7 @@ from app.children.models import Child
 from app.cohorts.models import Cohort, CohortFacilitator, Enrolment, GroupSession
 from app.curriculum.models import Activity, CurriculumWeek, PracticeTask
 from app.mentoring.models import Match, MentorProfile, MentorVisit
+from app.programmes.models import Programme
 from app.sessions.models import (
     Attendance,
     Coverage,
@@ -59,6 +60,19 @@ class Builder:
         self.lead_id = people.lead.id or 0
         self.lessons = self._lessons()
         self._n = 0
+        # The organisation's first programme (FHF-PT) unless a row names another; a visit
+        # takes its match's.
+        self.programme_id = int(
+            self.db.execute(
+                select(col(Programme.id))
+                .where(col(Programme.org_id) == self.org_id)
+                .order_by(col(Programme.id))
+            )
+            .scalars()
+            .first()
+            or 0
+        )
+        self._match_programme: dict[int, int] = {}
 
     def _lessons(self) -> dict[int, Lesson]:
         weeks: dict[int, int] = dict(
@@ -120,10 +134,18 @@ class Builder:
 
     # The group ---------------------------------------------------------------------------
 
-    def cohort(self, start: dt.date, *, name: str | None = None, facilitators: Any = ()) -> int:
+    def cohort(
+        self,
+        start: dt.date,
+        *,
+        name: str | None = None,
+        facilitators: Any = (),
+        programme_id: int | None = None,
+    ) -> int:
         cohort_id = self._insert(
             Cohort,
             org_id=self.org_id,
+            programme_id=programme_id or self.programme_id,
             name=name or f"Group {self._next()}",
             curriculum_id=self.curriculum_id,
             start_date=start,
@@ -236,20 +258,40 @@ class Builder:
     # Mentoring ---------------------------------------------------------------------------
 
     def match(
-        self, child_id: int, mentor_id: int, start: dt.date, end: dt.date | None = None
+        self,
+        child_id: int,
+        mentor_id: int,
+        start: dt.date,
+        end: dt.date | None = None,
+        *,
+        programme_id: int | None = None,
+        ended_by: str | None = None,
     ) -> int:
-        return self._insert(
+        programme = programme_id or self.programme_id
+        match_id = self._insert(
             Match,
             org_id=self.org_id,
+            programme_id=programme,
             child_id=child_id,
             mentor_id=mentor_id,
             start_date=start,
             end_date=end,
             score=0.5,
             end_reason="planned" if end else None,
+            ended_by=ended_by,
             created_by=self.lead_id,
             created_at=NOW,
         )
+        self._match_programme[match_id] = programme
+        return match_id
+
+    def _programme_of(self, row: dict[str, Any]) -> dict[str, Any]:
+        if "programme_id" in row:
+            return row
+        return {
+            **row,
+            "programme_id": self._match_programme.get(row["match_id"], self.programme_id),
+        }
 
     def visits(self, rows: list[dict[str, Any]]) -> None:
         """Rows with match_id, mentor_id, child_id, date, minutes, status (and optionally
@@ -262,7 +304,7 @@ class Builder:
                     "created_by": self.lead_id,
                     "created_at": NOW,
                     "updated_at": NOW,
-                    **row,
+                    **self._programme_of(row),
                 }
                 for row in rows
             ],
@@ -275,5 +317,5 @@ class Builder:
             created_by=self.lead_id,
             created_at=NOW,
             updated_at=NOW,
-            **row,
+            **self._programme_of(row),
         )
