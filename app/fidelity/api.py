@@ -56,10 +56,17 @@ def fidelity(
     responses={200: {"content": {"text/csv": {}}}},
 )
 def fidelity_csv(
-    db: DbSession, actor: CurrentUser, today: Today, as_of: AsOf = None, cohort_id: CohortId = None
+    db: DbSession,
+    actor: CurrentUser,
+    today: Today,
+    as_of: AsOf = None,
+    cohort_id: CohortId = None,
+    programme_id: ProgrammeId = None,
 ) -> Response:
     day = as_of or today
-    report = summary.fidelity(db, actor=actor, as_of=day, cohort_id=cohort_id)
+    report = summary.fidelity(
+        db, actor=actor, as_of=day, cohort_id=cohort_id, programme_id=programme_id
+    )
     return Response(
         summary.as_csv(report),
         media_type="text/csv; charset=utf-8",
@@ -77,10 +84,17 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     responses={200: {"content": {XLSX: {}}}},
 )
 def fidelity_xlsx(
-    db: DbSession, actor: CurrentUser, today: Today, as_of: AsOf = None, cohort_id: CohortId = None
+    db: DbSession,
+    actor: CurrentUser,
+    today: Today,
+    as_of: AsOf = None,
+    cohort_id: CohortId = None,
+    programme_id: ProgrammeId = None,
 ) -> Response:
     day = as_of or today
-    report = summary.fidelity(db, actor=actor, as_of=day, cohort_id=cohort_id)
+    report = summary.fidelity(
+        db, actor=actor, as_of=day, cohort_id=cohort_id, programme_id=programme_id
+    )
     return Response(
         summary.as_xlsx(report),
         media_type=XLSX,

@@ -640,7 +640,7 @@ def match_lengths(
         r = ranked_q.c
         return (
             select(literal(label), r.grp, func.avg(r.days))
-            .where(or_(r.n == (r.total + 1) / 2, r.n == (r.total + 2) / 2))
+            .where(or_(r.n == (r.total + 1) // 2, r.n == (r.total + 2) // 2))
             .group_by(r.grp)
         )
 
