@@ -29,6 +29,8 @@ from app.fidelity.charts import Chart, bar_chart, format_value, line_chart, pair
 from app.fidelity.forms import AcknowledgeForm, AsOfForm, note_id
 from app.fidelity.schemas import AcknowledgementIn, FidelityReport
 from app.fidelity.words import (
+    ALL_DEFINITIONS,
+    ALL_LABELS,
     ATTENDANCE_WORDS,
     COUNT_DEFINITIONS,
     DEFINITIONS,
@@ -236,9 +238,7 @@ def _dashboard(
         sort_caption = f"sorted by {LABELS[sorted_by].lower()}, {first} first"
     names = {c.id: c.name for c in report.cohorts}
     below = [c for c in report.children if c.below_threshold]
-    programme_columns = [
-        (m, LABELS[m]) for m in (*service.METRICS, *PROGRAMME_METRICS) if m != "early_endings"
-    ] + [("early_endings", LABELS["early_endings"])]
+    programme_columns = [(m, ALL_LABELS[m]) for m in (*service.METRICS, *PROGRAMME_METRICS)]
     return {
         **_base(request, as_of),
         "q": _query(as_of.day, programme_id=programme_id),
@@ -249,7 +249,7 @@ def _dashboard(
         "show_groups": chosen is None or chosen.has_groups,
         "programme_rows": report.programmes or [],
         "programme_columns": programme_columns,
-        "help": [(LABELS[m], DEFINITIONS[m]) for m in shown] if several else [],
+        "help": [(ALL_LABELS[m], ALL_DEFINITIONS[m]) for m in shown] if several else [],
         "weekly_only": WEEKLY_ONLY if several else None,
         "not_applicable": report.not_applicable,
         "tidy": service.tidy,

@@ -40,39 +40,35 @@ DEFINITIONS: dict[str, str] = {
 }
 # The figures added with programmes (issue 19): shown when an organisation runs more than one
 # programme, or for one programme; definitions as DESIGN.md ("Second-wave definitions").
-LABELS.update(
-    {
-        "mentoring_hours_per_month": "Visit hours per match a month",
-        "months_with_visit_rate": "Months with a visit",
-        "months_in_band_rate": "Months in the hours band",
-        "match_length_median_days": "Match length (median)",
-        "reached_expected_rate": "Matches reaching the expected length",
-        "early_endings": "Matches ended early",
-    }
-)
-DEFINITIONS.update(
-    {
-        "mentoring_hours_per_month": "Hours of completed visits, per match, per full "
-        "calendar month of the match (match-months): the months from the month the match "
-        "started up to, not including, the month of the date (or up to and including the "
-        "month it ended, if earlier). Only matches of programmes whose band is per month.",
-        "months_with_visit_rate": "Match-months with at least one completed visit, out of "
-        "all match-months.",
-        "months_in_band_rate": "Match-months whose completed visit hours were within the "
-        "match's programme's monthly band, out of all match-months (a month with no visit "
-        "has 0 hours: in the band only when the band starts at 0).",
-        "match_length_median_days": "The middle length, in days, of the matches started by "
-        "the date: end date (or the date itself, while the match runs) minus start date; "
-        "with an even number of matches, the mean of the two middle lengths.",
-        "reached_expected_rate": "Matches ended by the date that lasted their programme's "
-        "expected length (the end date on or after the start date plus that many calendar "
-        "months, the day kept or, in a shorter month, its last day), out of the matches "
-        "ended by the date in programmes with an expected length.",
-        "early_endings": "Matches ended by the date before their programme's expected "
-        "length, by who ended them (the programme, the mentor, the young person, the carer "
-        "or the social worker). Open-ended programmes have none.",
-    }
-)
+PROGRAMME_LABELS: dict[str, str] = {
+    "mentoring_hours_per_month": "Visit hours per match a month",
+    "months_with_visit_rate": "Months with a visit",
+    "months_in_band_rate": "Months in the hours band",
+    "match_length_median_days": "Match length (median)",
+    "reached_expected_rate": "Matches reaching the expected length",
+    "early_endings": "Matches ended early",
+}
+PROGRAMME_DEFINITIONS: dict[str, str] = {
+    "mentoring_hours_per_month": "Hours of completed visits, per match, per full "
+    "calendar month of the match (match-months): the months from the month the match "
+    "started up to, not including, the month of the date (or up to and including the "
+    "month it ended, if earlier). Only matches of programmes whose band is per month.",
+    "months_with_visit_rate": "Match-months with at least one completed visit, out of "
+    "all match-months.",
+    "months_in_band_rate": "Match-months whose completed visit hours were within the "
+    "match's programme's monthly band, out of all match-months (a month with no visit "
+    "has 0 hours: in the band only when the band starts at 0).",
+    "match_length_median_days": "The middle length, in days, of the matches started by "
+    "the date: end date (or the date itself, while the match runs) minus start date; "
+    "with an even number of matches, the mean of the two middle lengths.",
+    "reached_expected_rate": "Matches ended by the date that lasted their programme's "
+    "expected length (the end date on or after the start date plus that many calendar "
+    "months, the day kept or, in a shorter month, its last day), out of the matches "
+    "ended by the date in programmes with an expected length.",
+    "early_endings": "Matches ended by the date before their programme's expected "
+    "length, by who ended them (the programme, the mentor, the young person, the carer "
+    "or the social worker). Open-ended programmes have none.",
+}
 # With more than one programme, the weekly figures say which matches they cover.
 WEEKLY_ONLY = (
     "Weekly figures count only matches of programmes whose band is per week, each held to "
@@ -86,6 +82,8 @@ PROGRAMME_METRICS = (
     "reached_expected_rate",
     "early_endings",
 )
+ALL_LABELS = {**LABELS, **PROGRAMME_LABELS}
+ALL_DEFINITIONS = {**DEFINITIONS, **PROGRAMME_DEFINITIONS}
 HOURS = "mentoring_hours_per_week"
 MONTH_HOURS = "mentoring_hours_per_month"
 # The report's counts beside the rates, and what each counts (the JSON's `counts`).
@@ -213,11 +211,11 @@ def cards(
         out.append(
             {
                 "metric": metric,
-                "label": LABELS[metric],
+                "label": ALL_LABELS[metric],
                 "value": figure(metric, value),
                 "benchmark": None if benchmark is None else figure(metric, benchmark),
                 "comparison": comparison(metric, value),
-                "definition": DEFINITIONS[metric],
+                "definition": ALL_DEFINITIONS[metric],
             }
         )
     return out
