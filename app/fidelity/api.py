@@ -20,6 +20,15 @@ AsOf = Annotated[
     Query(description="The last day counted (YYYY-MM-DD); today by default"),
 ]
 CohortId = Annotated[int | None, Query(ge=1, le=2**31 - 1, description="One cohort only")]
+ProgrammeId = Annotated[
+    int | None,
+    Query(
+        ge=1,
+        le=2**31 - 1,
+        description="One programme only: the figures that apply to its kind (no group "
+        "figures without groups)",
+    ),
+]
 
 
 @router.get(
@@ -28,9 +37,16 @@ CohortId = Annotated[int | None, Query(ge=1, le=2**31 - 1, description="One coho
     summary="Fidelity figures, per cohort, child and mentor, with flags (lead; facilitator: own)",
 )
 def fidelity(
-    db: DbSession, actor: CurrentUser, today: Today, as_of: AsOf = None, cohort_id: CohortId = None
+    db: DbSession,
+    actor: CurrentUser,
+    today: Today,
+    as_of: AsOf = None,
+    cohort_id: CohortId = None,
+    programme_id: ProgrammeId = None,
 ) -> FidelityReport:
-    return summary.fidelity(db, actor=actor, as_of=as_of or today, cohort_id=cohort_id)
+    return summary.fidelity(
+        db, actor=actor, as_of=as_of or today, cohort_id=cohort_id, programme_id=programme_id
+    )
 
 
 @router.get(
@@ -40,10 +56,17 @@ def fidelity(
     responses={200: {"content": {"text/csv": {}}}},
 )
 def fidelity_csv(
-    db: DbSession, actor: CurrentUser, today: Today, as_of: AsOf = None, cohort_id: CohortId = None
+    db: DbSession,
+    actor: CurrentUser,
+    today: Today,
+    as_of: AsOf = None,
+    cohort_id: CohortId = None,
+    programme_id: ProgrammeId = None,
 ) -> Response:
     day = as_of or today
-    report = summary.fidelity(db, actor=actor, as_of=day, cohort_id=cohort_id)
+    report = summary.fidelity(
+        db, actor=actor, as_of=day, cohort_id=cohort_id, programme_id=programme_id
+    )
     return Response(
         summary.as_csv(report),
         media_type="text/csv; charset=utf-8",
@@ -61,10 +84,17 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     responses={200: {"content": {XLSX: {}}}},
 )
 def fidelity_xlsx(
-    db: DbSession, actor: CurrentUser, today: Today, as_of: AsOf = None, cohort_id: CohortId = None
+    db: DbSession,
+    actor: CurrentUser,
+    today: Today,
+    as_of: AsOf = None,
+    cohort_id: CohortId = None,
+    programme_id: ProgrammeId = None,
 ) -> Response:
     day = as_of or today
-    report = summary.fidelity(db, actor=actor, as_of=day, cohort_id=cohort_id)
+    report = summary.fidelity(
+        db, actor=actor, as_of=day, cohort_id=cohort_id, programme_id=programme_id
+    )
     return Response(
         summary.as_xlsx(report),
         media_type=XLSX,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlmodel import Session
 
 from app.clock import week_of
@@ -27,10 +27,14 @@ from app.fidelity.sql import (
     MATCHES,
     PRESENT,
     PROFILES,
+    PROGRAMMES,
     SESSIONS,
     USERS,
     VISITS,
+    month_first,
+    month_number,
     on_register,
+    reached_length,
     withdrawn_by,
 )
 from app.hooks import Hook
@@ -42,6 +46,7 @@ KINDS: dict[str, str] = {
     "absent_twice": "Children absent twice in a row",
     "below_threshold": "Children below the dosage threshold",
     "no_visit_two_weeks": "Matches with no visit for two weeks",
+    "match_ended_early": "Matches ended before their expected length",
     "dbs_expiring": "DBS checks running out",
     "small_cohort": "Cohorts with fewer than 8 children",
     "one_facilitator": "Sessions with fewer than two facilitators",
@@ -68,7 +73,9 @@ ACKNOWLEDGEABLE: dict[str, tuple[str, ...]] = {
     "session_not_recorded": ("session_id",),
     "one_facilitator": ("session_id",),
     "assessment_missed": ("child_id", "measure", "timepoint"),
+    "match_ended_early": ("match_id",),
 }
+ENDED_EARLY_DAYS = 90  # a match ended early shows for this long after its end
 # What a facilitator can act on, in their own cohorts: the registers of their sessions
 # (not recorded, or the facilitators present), the children's attendance and the outcome
 # assessments due for them (a facilitator may enter those). The rest is a lead's (concerns,
@@ -235,6 +242,7 @@ def current_flag(db: Session, scope: Scope, kind: str, subject: str) -> Flag | N
         "session_not_recorded": _not_recorded,
         "one_facilitator": _one_facilitator,
         "assessment_missed": ASSESSMENT_FLAGS(),
+        "match_ended_early": _ended_early,
     }
     return next((f for f in find[kind](db, scope) if f.kind == kind and f.subject == subject), None)
 
@@ -259,6 +267,7 @@ def _raised(
         if c.below_threshold and not c.withdrawn  # nothing to act on once a child has left
     ]
     out += _no_visits(db, scope)
+    out += _ended_early(db, scope)
     if scope.cohort_ids is None:  # the organisation's mentors: for leads, not per cohort
         out += _dbs(db, scope, renewal_years)
     out += _small_cohorts(db, scope)
@@ -368,13 +377,18 @@ def _absent_twice(db: Session, scope: Scope) -> list[Flag]:
 
 
 def _no_visits(db: Session, scope: Scope) -> list[Flag]:
-    """Active matches with no completed visit from the start of the two full weeks before
-    this one up to `as_of` (the match already running on the Monday of the first of them).
-    The message gives the match's last completed visit on or before `as_of`, or says there
-    has been none since the match began."""
+    """Active matches with no completed visit in their programme's last full band periods
+    up to `as_of`: for a weekly band, from the start of the two full weeks before this one;
+    for a monthly band, from the first of the last full calendar month (the match already
+    running on the first day of them). The message gives the match's last completed visit
+    on or before `as_of`, or says there has been none since the match began."""
     m, v = MATCHES.c, VISITS.c
     this_monday, _ = week_of(scope.as_of)
-    first = this_monday - dt.timedelta(days=14)
+    first_week = this_monday - dt.timedelta(days=14)
+    first_month = month_first(month_number(scope.as_of) - 1)
+    first = case(
+        (PROGRAMMES.c.band_per == "month", literal(first_month)), else_=literal(first_week)
+    )
     last_visit = (
         select(v.match_id, func.max(v.date).label("last"))
         .where(v.org_id == scope.org_id, v.status == "completed", v.date <= scope.as_of)
@@ -394,6 +408,7 @@ def _no_visits(db: Session, scope: Scope) -> list[Flag]:
         .select_from(
             MATCHES.join(CHILDREN, CHILDREN.c.id == m.child_id)
             .join(USERS, USERS.c.id == m.mentor_id)
+            .join(PROGRAMMES, PROGRAMMES.c.id == m.programme_id)
             .outerjoin(last_visit, last_visit.c.match_id == m.id)
         )
         .where(
@@ -418,6 +433,52 @@ def _no_visits(db: Session, scope: Scope) -> list[Flag]:
             match_id=match_id,
         )
         for match_id, child_id, mentor_id, began, last, ref, mentor in rows
+    ]
+
+
+def _ended_early(db: Session, scope: Scope) -> list[Flag]:
+    """Matches that ended in the last 90 days up to `as_of` before their programme's
+    expected length (DESIGN.md, "Match length"); none in an open-ended programme. Past: the
+    ending cannot be undone, so a lead may acknowledge one with a note."""
+    m, p = MATCHES.c, PROGRAMMES.c
+    rows = db.execute(
+        select(
+            m.id,
+            m.child_id,
+            m.mentor_id,
+            m.start_date,
+            m.end_date,
+            p.match_length_months,
+            CHILDREN.c.reference,
+            USERS.c.name,
+        )
+        .select_from(
+            MATCHES.join(PROGRAMMES, p.id == m.programme_id)
+            .join(CHILDREN, CHILDREN.c.id == m.child_id)
+            .join(USERS, USERS.c.id == m.mentor_id)
+        )
+        .where(
+            m.org_id == scope.org_id,
+            m.end_date.is_not(None),
+            m.end_date <= scope.as_of,
+            m.end_date > scope.as_of - dt.timedelta(days=ENDED_EARLY_DAYS),
+            p.match_length_months.is_not(None),
+            ~reached_length(m.start_date, m.end_date, p.match_length_months),
+            matches_in_scope(scope),
+        )
+        .order_by(m.end_date.desc(), m.id)
+    ).all()
+    return [
+        Flag(
+            "match_ended_early",
+            f"{mentor} and {ref}'s match ended on {_day(end)}, before its expected"
+            f" {months} month{'' if months == 1 else 's'} (it began on {_day(began)})",
+            f"/matches/{match_id}",
+            child_id=child_id,
+            mentor_id=mentor_id,
+            match_id=match_id,
+        )
+        for match_id, child_id, mentor_id, began, end, months, ref, mentor in rows
     ]
 
 

@@ -63,6 +63,7 @@ class AcknowledgeForm(Form):
     kind: Annotated[str, Field(title="Kind of flag", max_length=40)]
     session_id: Annotated[OptionalWholeNumber, Field(title="Session", ge=1, le=2**31 - 1)] = None
     child_id: Annotated[OptionalWholeNumber, Field(title="Child", ge=1, le=2**31 - 1)] = None
+    match_id: Annotated[OptionalWholeNumber, Field(title="Match", ge=1, le=2**31 - 1)] = None
     measure: Annotated[OptionalText, Field(title="Measure", max_length=64)] = None
     timepoint: Annotated[OptionalText, Field(title="Timepoint", max_length=20)] = None
     note: Annotated[

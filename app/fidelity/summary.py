@@ -27,6 +27,8 @@ from app.fidelity.schemas import (
     FlagOut,
     MentorFigures,
     Metrics,
+    ProgrammeFigures,
+    VisitBandOut,
 )
 
 MENTOR_METRICS = (
@@ -37,12 +39,33 @@ MENTOR_METRICS = (
 )
 
 
+def programme_figures(p: service.ProgrammeBand, metrics: dict[str, Any]) -> ProgrammeFigures:
+    return ProgrammeFigures(
+        id=p.id,
+        name=p.name,
+        kind=p.kind,
+        has_groups=p.has_groups,
+        visit_band=VisitBandOut(per=p.per, min_hours=p.low, max_hours=p.high),
+        match_length_months=p.months,
+        metrics=Metrics(**metrics),
+        not_applicable=service.not_applicable(p),
+    )
+
+
 def fidelity(
-    db: Session, *, actor: User, as_of: dt.date, cohort_id: int | None = None
+    db: Session,
+    *,
+    actor: User,
+    as_of: dt.date,
+    cohort_id: int | None = None,
+    programme_id: int | None = None,
 ) -> FidelityReport:
-    """Leads: the organisation or one cohort; a facilitator: their own cohorts. A fixed
-    number of queries (about 26), whatever the number of cohorts, children or visits."""
-    scope = service.scope_for(db, actor=actor, as_of=as_of, cohort_id=cohort_id)
+    """Leads: the organisation, one programme or one cohort; a facilitator: their own
+    cohorts. A fixed number of queries (about 28), whatever the number of programmes,
+    cohorts, children or visits."""
+    scope = service.scope_for(
+        db, actor=actor, as_of=as_of, cohort_id=cohort_id, programme_id=programme_id
+    )
     org = db.get(Organisation, actor.org_id)
     assert org is not None
     found = service.report(db, scope)
@@ -67,6 +90,7 @@ def fidelity(
                 mentor_id=m["mentor_id"],
                 name=m["name"],
                 **{key: m["metrics"][key] for key in MENTOR_METRICS},
+                **{key: m["metrics"][key] for key in service.MONTHLY},
             )
             for m in found.mentors
         ],
@@ -74,9 +98,16 @@ def fidelity(
         counts=Counts(
             children_served=len({c.child_id for c in found.children}),
             sessions_delivered=found.total.delivered,
-            mentoring_hours=round(found.total.minutes / 60, 2),
+            mentoring_hours=round((found.total.minutes + found.total.month_minutes) / 60, 2),
             mentors_active=len(found.mentors),
         ),
+        programme_id=programme_id,
+        programme=None
+        if scope.programme is None
+        else programme_figures(scope.programme, found.organisation),
+        programmes=[programme_figures(p["programme"], p["metrics"]) for p in found.programmes]
+        or None,
+        not_applicable=found.not_applicable,
         acknowledged=[
             AcknowledgedFlag(
                 **a.flag.as_dict(), acknowledged_by=a.by, acknowledged_at=a.at, note=a.note
@@ -143,6 +174,7 @@ def acknowledge(
         "child_id": body.child_id,
         "session_id": body.session_id,
         "mentor_id": body.mentor_id,
+        "match_id": body.match_id,
         "measure": body.measure,
         "timepoint": body.timepoint,
     }

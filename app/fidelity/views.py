@@ -29,14 +29,18 @@ from app.fidelity.charts import Chart, bar_chart, format_value, line_chart, pair
 from app.fidelity.forms import AcknowledgeForm, AsOfForm, note_id
 from app.fidelity.schemas import AcknowledgementIn, FidelityReport
 from app.fidelity.words import (
+    ALL_DEFINITIONS,
+    ALL_LABELS,
     ATTENDANCE_WORDS,
     COUNT_DEFINITIONS,
     DEFINITIONS,
     GROUP_METRICS,
     LABELS,
     MENTORING_METRICS,
+    PROGRAMME_METRICS,
     SORTS,
     STATUS_WORDS,
+    WEEKLY_ONLY,
     cards,
     hours,
     percent,
@@ -125,7 +129,7 @@ def flag_groups(report: FidelityReport) -> list[dict[str, Any]]:
     return groups
 
 
-def dashboard_charts(weeks: list[drilldown.Week], band: tuple[int, int]) -> list[Chart]:
+def dashboard_charts(weeks: list[drilldown.Week], band: tuple[float, float]) -> list[Chart]:
     return [
         bar_chart(
             "Attendance by week",
@@ -164,14 +168,44 @@ def dashboard(
     today: Today,
     sort: str | None = None,
     dir: str | None = None,
+    programme_id: str | None = None,
 ) -> HTMLResponse:
     as_of = as_of_from(request, today)
     return render(
         request,
         "fidelity/dashboard.html",
-        _dashboard(request, db, actor, today, as_of, sort, dir),
+        _dashboard(request, db, actor, today, as_of, sort, dir, _id_param(programme_id)),
         status_code=_status(as_of),
     )
+
+
+def _id_param(raw: str | None, what: str = "programme") -> int | None:
+    """A programme (or cohort) id from the query: none, or a page not found for one that
+    is not a whole number in range."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or not 1 <= int(text) < 2**31:
+        raise NotFound(f"There is no {what} {text[:20]}.")
+    return int(text)
+
+
+def programme_tabs(
+    scope: service.Scope, as_of: dt.date, chosen: int | None
+) -> list[dict[str, Any]]:
+    """The picker: the whole organisation, then each programme (none with one programme)."""
+    if len(scope.programmes) < 2:
+        return []
+    return [
+        {"name": "All programmes", "href": "/fidelity" + _query(as_of), "current": chosen is None}
+    ] + [
+        {
+            "name": p.name,
+            "href": "/fidelity" + _query(as_of, programme_id=p.id),
+            "current": p.id == chosen,
+        }
+        for p in scope.programmes
+    ]
 
 
 def _dashboard(
@@ -182,11 +216,18 @@ def _dashboard(
     as_of: AsOf,
     sort: str | None = None,
     dir: str | None = None,
+    programme_id: int | None = None,
 ) -> dict[str, Any]:
-    report = summary.fidelity(db, actor=actor, as_of=as_of.day)
-    scope = service.scope_for(db, actor=actor, as_of=as_of.day)
+    report = summary.fidelity(db, actor=actor, as_of=as_of.day, programme_id=programme_id)
+    scope = service.scope_for(db, actor=actor, as_of=as_of.day, programme_id=programme_id)
+    chosen = scope.programme
+    several = len(scope.programmes) > 1
+    metrics = report.metrics.model_dump()
+    shown = [m for m in service.METRICS if m not in report.not_applicable]
+    if chosen is not None or several:
+        shown += [m for m in PROGRAMME_METRICS if m not in report.not_applicable]
     weeks = drilldown.weekly(db, scope)
-    if not as_of.errors and as_of.day == today:
+    if not as_of.errors and as_of.day == today and programme_id is None:
         remember_flag_count(actor.org_id, actor.role, actor.id or 0, len(report.flags))
     cohorts, sorted_by, direction = sorted_cohorts(report, sort, dir)
     sort_caption = None
@@ -197,10 +238,21 @@ def _dashboard(
         sort_caption = f"sorted by {LABELS[sorted_by].lower()}, {first} first"
     names = {c.id: c.name for c in report.cohorts}
     below = [c for c in report.children if c.below_threshold]
+    programme_columns = [(m, ALL_LABELS[m]) for m in (*service.METRICS, *PROGRAMME_METRICS)]
     return {
         **_base(request, as_of),
+        "q": _query(as_of.day, programme_id=programme_id),
         "report": report,
-        "cards": cards(report.metrics.model_dump()),
+        "cards": cards(metrics, tuple(shown)),
+        "programme_tabs": programme_tabs(scope, as_of.day, programme_id),
+        "programme": chosen,
+        "show_groups": chosen is None or chosen.has_groups,
+        "programme_rows": report.programmes or [],
+        "programme_columns": programme_columns,
+        "help": [(ALL_LABELS[m], ALL_DEFINITIONS[m]) for m in shown] if several else [],
+        "weekly_only": WEEKLY_ONLY if several else None,
+        "not_applicable": report.not_applicable,
+        "tidy": service.tidy,
         "charts": dashboard_charts(weeks, report.mentoring_band),
         "cohorts": cohorts,
         "sorted_by": sorted_by,
@@ -239,6 +291,7 @@ def acknowledge(
         values["child_id"],
         values["measure"],
         values["timepoint"],
+        values.get("match_id") if values["kind"] == "match_ended_early" else None,
     )
     if submission.data:
         data = submission.data
@@ -252,6 +305,7 @@ def acknowledge(
                         kind=data.kind,
                         session_id=data.session_id,
                         child_id=data.child_id,
+                        match_id=data.match_id,
                         measure=data.measure,
                         timepoint=data.timepoint,
                         note=data.note,
@@ -431,12 +485,7 @@ def mentor_page(
 
 
 def _cohort_param(raw: str | None) -> int | None:
-    text = (raw or "").strip()
-    if not text:
-        return None
-    if not text.isdigit() or not 1 <= int(text) < 2**31:
-        raise NotFound(f"There is no cohort {text[:20]}.")
-    return int(text)
+    return _id_param(raw, "cohort")
 
 
 @router.get("/fidelity/report", response_class=HTMLResponse)

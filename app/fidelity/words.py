@@ -38,7 +38,54 @@ DEFINITIONS: dict[str, str] = {
     "their session).",
     "retention_rate": "Enrolments never withdrawn, out of every enrolment.",
 }
+# The figures added with programmes (issue 19): shown when an organisation runs more than one
+# programme, or for one programme; definitions as DESIGN.md ("Second-wave definitions").
+PROGRAMME_LABELS: dict[str, str] = {
+    "mentoring_hours_per_month": "Visit hours per match a month",
+    "months_with_visit_rate": "Months with a visit",
+    "months_in_band_rate": "Months in the hours band",
+    "match_length_median_days": "Match length (median)",
+    "reached_expected_rate": "Matches reaching the expected length",
+    "early_endings": "Matches ended early",
+}
+PROGRAMME_DEFINITIONS: dict[str, str] = {
+    "mentoring_hours_per_month": "Hours of completed visits, per match, per full "
+    "calendar month of the match (match-months): the months from the month the match "
+    "started up to, not including, the month of the date (or up to and including the "
+    "month it ended, if earlier). Only matches of programmes whose band is per month.",
+    "months_with_visit_rate": "Match-months with at least one completed visit, out of "
+    "all match-months.",
+    "months_in_band_rate": "Match-months whose completed visit hours were within the "
+    "match's programme's monthly band, out of all match-months (a month with no visit "
+    "has 0 hours: in the band only when the band starts at 0).",
+    "match_length_median_days": "The middle length, in days, of the matches started by "
+    "the date: end date (or the date itself, while the match runs) minus start date; "
+    "with an even number of matches, the mean of the two middle lengths.",
+    "reached_expected_rate": "Matches ended by the date that lasted their programme's "
+    "expected length (the end date on or after the start date plus that many calendar "
+    "months, the day kept or, in a shorter month, its last day), out of the matches "
+    "ended by the date in programmes with an expected length.",
+    "early_endings": "Matches ended by the date before their programme's expected "
+    "length, by who ended them (the programme, the mentor, the young person, the carer "
+    "or the social worker). Open-ended programmes have none.",
+}
+# With more than one programme, the weekly figures say which matches they cover.
+WEEKLY_ONLY = (
+    "Weekly figures count only matches of programmes whose band is per week, each held to "
+    "its own programme's band; monthly figures only those whose band is per month."
+)
+PROGRAMME_METRICS = (
+    "mentoring_hours_per_month",
+    "months_with_visit_rate",
+    "months_in_band_rate",
+    "match_length_median_days",
+    "reached_expected_rate",
+    "early_endings",
+)
+ALL_LABELS = {**LABELS, **PROGRAMME_LABELS}
+ALL_DEFINITIONS = {**DEFINITIONS, **PROGRAMME_DEFINITIONS}
 HOURS = "mentoring_hours_per_week"
+MONTH_HOURS = "mentoring_hours_per_month"
 # The report's counts beside the rates, and what each counts (the JSON's `counts`).
 COUNT_DEFINITIONS: dict[str, tuple[str, str]] = {
     "children_served": (
@@ -95,15 +142,40 @@ def hours(value: float | None) -> str:
     return f"{text} hour{'' if text == '1' else 's'} a week"
 
 
-def figure(metric: str, value: float | None) -> str:
-    return hours(value) if metric == HOURS else percent(value)
+def figure(metric: str, value: Any) -> str:
+    if metric == HOURS:
+        return hours(value)
+    if value is None:
+        return "No data yet"
+    if metric == MONTH_HOURS:
+        text = format_value(value)
+        return f"{text} hour{'' if text == '1' else 's'} a month"
+    if metric == "match_length_median_days":
+        text = format_value(value)
+        return f"{text} day{'' if text == '1' else 's'}"
+    if metric == "early_endings":
+        return early_words(value)
+    return percent(value)
 
 
-def short_figure(metric: str, value: float | None) -> str:
+def early_words(value: Any) -> str:
+    """{"total": 3, "by": {"mentor": 2, "carer": 1}} as "3 (mentor 2, carer 1)"."""
+    if value is None:
+        return "No data"
+    found = value if isinstance(value, dict) else value.model_dump()
+    parts = ", ".join(f"{k.replace('_', ' ')} {n}" for k, n in found["by"].items())
+    return f"{found['total']}" + (f" ({parts})" if parts else "")
+
+
+def short_figure(metric: str, value: Any) -> str:
     """For table cells: "2.3" hours (the header says hours a week), "92%", or "No data"."""
     if value is None:
         return "No data"
-    return format_value(value) if metric == HOURS else format_value(value * 100, percent=True)
+    if metric == "early_endings":
+        return early_words(value)
+    if metric in (HOURS, MONTH_HOURS, "match_length_median_days"):
+        return format_value(value)
+    return format_value(value * 100, percent=True)
 
 
 def comparison(metric: str, value: float | None) -> tuple[str, str] | None:
@@ -129,19 +201,21 @@ def week_label(day: dt.date) -> str:
     return f"{day.day} {day:%b}"
 
 
-def cards(metrics: dict[str, float | None]) -> list[dict[str, Any]]:
+def cards(
+    metrics: dict[str, Any], which: tuple[str, ...] = service.METRICS
+) -> list[dict[str, Any]]:
     out = []
-    for metric in service.METRICS:
+    for metric in which:
         value = metrics.get(metric)
         benchmark = service.BENCHMARKS.get(metric)
         out.append(
             {
                 "metric": metric,
-                "label": LABELS[metric],
+                "label": ALL_LABELS[metric],
                 "value": figure(metric, value),
                 "benchmark": None if benchmark is None else figure(metric, benchmark),
                 "comparison": comparison(metric, value),
-                "definition": DEFINITIONS[metric],
+                "definition": ALL_DEFINITIONS[metric],
             }
         )
     return out

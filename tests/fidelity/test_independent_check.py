@@ -36,6 +36,7 @@ from sqlmodel import Session
 
 from app.auth.models import Role
 from app.fidelity import service, sql, summary
+from app.programmes.models import Programme
 from tests.support.builder import Builder
 from tests.support.people import People
 
@@ -536,6 +537,11 @@ def test_sql_figures_agree_with_the_definitions(
         org.dosage_threshold = spec.threshold
         org.mentoring_hours_min, org.mentoring_hours_max = spec.band
         db.add(org)
+        # The programme's band is the one its figures use (issue 19): FHF-PT's, here.
+        programme = db.get(Programme, build.programme_id)
+        assert programme is not None
+        programme.band_min_hours, programme.band_max_hours = map(float, spec.band)
+        db.add(programme)
         db.flush()
         check(db, people, rows, spec)
     finally:

@@ -65,6 +65,19 @@ class Builder:
         ).scalar()
         self.lessons = self._lessons()
         self._n = 0
+        # The organisation's first programme (FHF-PT) unless a row names another; a visit
+        # takes its match's.
+        self.programme_id = int(
+            self.db.execute(
+                select(col(Programme.id))
+                .where(col(Programme.org_id) == self.org_id)
+                .order_by(col(Programme.id))
+            )
+            .scalars()
+            .first()
+            or 0
+        )
+        self._match_programme: dict[int, int] = {}
 
     def _lessons(self) -> dict[int, Lesson]:
         weeks: dict[int, int] = dict(
@@ -138,10 +151,18 @@ class Builder:
 
     # The group ---------------------------------------------------------------------------
 
-    def cohort(self, start: dt.date, *, name: str | None = None, facilitators: Any = ()) -> int:
+    def cohort(
+        self,
+        start: dt.date,
+        *,
+        name: str | None = None,
+        facilitators: Any = (),
+        programme_id: int | None = None,
+    ) -> int:
         cohort_id = self._insert(
             Cohort,
             org_id=self.org_id,
+            programme_id=programme_id or self.programme_id,
             name=name or f"Group {self._next()}",
             curriculum_id=self.curriculum_id,
             start_date=start,
@@ -254,20 +275,40 @@ class Builder:
     # Mentoring ---------------------------------------------------------------------------
 
     def match(
-        self, child_id: int, mentor_id: int, start: dt.date, end: dt.date | None = None
+        self,
+        child_id: int,
+        mentor_id: int,
+        start: dt.date,
+        end: dt.date | None = None,
+        *,
+        programme_id: int | None = None,
+        ended_by: str | None = None,
     ) -> int:
-        return self._insert(
+        programme = programme_id or self.programme_id
+        match_id = self._insert(
             Match,
             org_id=self.org_id,
+            programme_id=programme,
             child_id=child_id,
             mentor_id=mentor_id,
             start_date=start,
             end_date=end,
             score=0.5,
             end_reason="planned" if end else None,
+            ended_by=ended_by,
             created_by=self.lead_id,
             created_at=NOW,
         )
+        self._match_programme[match_id] = programme
+        return match_id
+
+    def _programme_of(self, row: dict[str, Any]) -> dict[str, Any]:
+        if "programme_id" in row:
+            return row
+        return {
+            **row,
+            "programme_id": self._match_programme.get(row["match_id"], self.programme_id),
+        }
 
     def visits(self, rows: list[dict[str, Any]]) -> None:
         """Rows with match_id, mentor_id, child_id, date, minutes, status (and optionally
@@ -280,7 +321,7 @@ class Builder:
                     "created_by": self.lead_id,
                     "created_at": NOW,
                     "updated_at": NOW,
-                    **row,
+                    **self._programme_of(row),
                 }
                 for row in rows
             ],
@@ -293,5 +334,5 @@ class Builder:
             created_by=self.lead_id,
             created_at=NOW,
             updated_at=NOW,
-            **row,
+            **self._programme_of(row),
         )
