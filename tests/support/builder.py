@@ -58,11 +58,6 @@ class Builder:
         self.org_id = people.org.id or 0
         self.curriculum_id = curriculum_id
         self.lead_id = people.lead.id or 0
-        self.programme_id = db.execute(
-            select(Programme.id)  # type: ignore[call-overload]
-            .where(col(Programme.org_id) == self.org_id)
-            .order_by(col(Programme.id))
-        ).scalar()
         self.lessons = self._lessons()
         self._n = 0
         # The organisation's first programme (FHF-PT) unless a row names another; a visit
@@ -107,26 +102,14 @@ class Builder:
         # An INSERT's result is a CursorResult (SQLModel's Session.execute says only Result).
         result = cast(
             CursorResult[Any],
-            self.db.execute(
-                insert(model.__table__).values(**_values(model, self._in_programme(model, values)))
-            ),
+            self.db.execute(insert(model.__table__).values(**_values(model, values))),
         )
         key = result.inserted_primary_key
         return int(key[0]) if key and key[0] is not None else 0
 
     def _insert_many(self, model: Any, rows: list[dict[str, Any]]) -> None:
         if rows:
-            self.db.execute(
-                insert(model.__table__),
-                [_values(model, self._in_programme(model, row)) for row in rows],
-            )
-
-    def _in_programme(self, model: Any, values: dict[str, Any]) -> dict[str, Any]:
-        """Cohorts, matches and visits go in the organisation's first programme (its FHF-PT)
-        unless the caller names one."""
-        if "programme_id" in model.__table__.columns and "programme_id" not in values:
-            return {**values, "programme_id": self.programme_id}
-        return values
+            self.db.execute(insert(model.__table__), [_values(model, row) for row in rows])
 
     def _next(self) -> int:
         self._n += 1
