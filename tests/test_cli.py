@@ -118,7 +118,7 @@ def test_demo_on_todays_date_twice(tmp_path: Path) -> None:
     leaves every table as it was."""
     from sqlmodel import SQLModel
 
-    from app.demo.story import DEMO_USERS
+    from app.demo.story import DEMO_USERS, IV_MATCHES, IV_MENTORS
 
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     for args in (["db", "upgrade"], ["curriculum", "load"]):
@@ -142,8 +142,9 @@ def test_demo_on_todays_date_twice(tmp_path: Path) -> None:
     assert [line.split()[:2] for line in lines[2:]] == [[r, e] for e, _n, r in DEMO_USERS]
     built = counts()
     assert built["cohort"] == 3
-    assert built["mentor_profile"] == 14
-    assert built["mentor_match"] == 23
+    assert built["programme"] == 2  # FHF-PT and the Independent Visitor service
+    assert built["mentor_profile"] == 14 + len(IV_MENTORS)
+    assert built["mentor_match"] == 23 + len(IV_MATCHES)
     assert built["mentor_visit"] > 0
 
     again = tandem("demo", database_url=url, clocked=True, **env)

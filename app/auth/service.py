@@ -484,11 +484,67 @@ def update_organisation(db: Session, *, actor: User, changes: dict[str, Any]) ->
         # A partial set of weights changes only those named: the rest keep theirs.
         changes = {**changes, "match_weights": {**org.match_weights, **changes["match_weights"]}}
     audit.update(db, org, changes, actor=actor, entity="organisation", entity_id=org.id)
+    if "mentoring_hours_min" in changes or "mentoring_hours_max" in changes:
+        _follow_weekly_band(db, actor, org)
     if "require_mfa_for" in changes or "mfa_grace_days" in changes:
         members = list(db.exec(select(User).where(User.org_id == org.id)).all())
         note_mfa_requirement(org, members)
         db.add_all(members)
     return org
+
+
+# The organisation's weekly band is its group-and-mentoring programmes' (issue 19): a new one
+# is theirs too, audited on each. Other programmes keep the band set on their own page.
+_PROGRAMME = table(
+    "programme",
+    column("id"),
+    column("org_id"),
+    column("kind"),
+    column("band_per"),
+    column("band_min_hours"),
+    column("band_max_hours"),
+    column("version"),
+)
+
+
+def _follow_weekly_band(db: Session, actor: User, org: Organisation) -> None:
+    p = _PROGRAMME.c
+    weekly_groups = (
+        p.org_id == org.id,
+        p.kind == "group_and_mentoring",
+        p.band_per == "week",
+    )
+    before = db.execute(
+        sa_select(p.id, p.band_min_hours, p.band_max_hours).where(*weekly_groups)
+    ).all()
+    new = (float(org.mentoring_hours_min), float(org.mentoring_hours_max))
+    changed = [row for row in before if (row.band_min_hours, row.band_max_hours) != new]
+    if not changed:
+        return
+    db.execute(
+        update(_PROGRAMME)
+        .where(p.id.in_([row.id for row in changed]))
+        .values(band_min_hours=new[0], band_max_hours=new[1], version=p.version + 1)
+    )
+    for row in changed:
+        audit.record(
+            db,
+            org_id=org.id or 0,
+            actor=actor,
+            action="update",
+            entity="programme",
+            entity_id=row.id,
+            changes={
+                "visit_band": [
+                    {
+                        "per": "week",
+                        "min_hours": row.band_min_hours,
+                        "max_hours": row.band_max_hours,
+                    },
+                    {"per": "week", "min_hours": new[0], "max_hours": new[1]},
+                ]
+            },
+        )
 
 
 # Two-step sign-in: who the organisation's requirement covers (app/auth/mfa.py) --------------

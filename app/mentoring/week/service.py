@@ -253,11 +253,7 @@ def mentor_week(db: Session, *, actor: User, day: dt.date, now: dt.datetime | No
     everyone: list[Mentee] = []
     for m, name, p_name, kind, per, low, high in rows:
         ref = ProgrammeRef(m.programme_id, p_name, ProgrammeKind(kind))
-        band = (
-            Band(BandPer.week, *org_band)
-            if ref.has_groups
-            else Band(BandPer(per), float(low), float(high))
-        )
+        band = Band(BandPer(per), float(low), float(high))
         everyone.append(Mentee(m, name, ref, band))
     week = Week(start, end, everyone, org_band, {}, month_start, month_end)
     if not everyone:
