@@ -35,6 +35,7 @@ from app.children.models import Child
 from app.children.schemas import ChildCreate
 from app.mentoring.matching import service
 from app.mentoring.models import Match, MentorProfile
+from app.programmes import service as programmes
 from bench.harness import Result, backend, count_statements, table
 
 NAME = "mentor_suggestions"
@@ -149,6 +150,7 @@ def _setup(engine: Engine) -> dict[str, Any]:
     with Session(engine, expire_on_commit=False) as db:
         org, _ = auth.get_or_create_organisation(db, "Bench matching")
         org_id = org.id or 0
+        programme = programmes.list_programmes(db, org_id)[0]
         lead = auth.create_user(
             db,
             actor=None,
@@ -217,6 +219,7 @@ def _setup(engine: Engine) -> dict[str, Any]:
                 matches.append(
                     {
                         "org_id": org_id,
+                        "programme_id": programme.id,
                         "child_id": next_child,
                         "mentor_id": mentor_id,
                         "start_date": dt.date(2026, 9, 14),
@@ -237,6 +240,7 @@ def _setup(engine: Engine) -> dict[str, Any]:
         return {
             "lead": lead,
             "org": org_id,
+            "programme": programme,
             "child": child.id,
             "renewal_years": org.dbs_renewal_years,
             "full": sum(1 for _, n in caseloads if n == 2),
@@ -255,7 +259,7 @@ def run(engine: Engine, *, rounds: int) -> Result:
     both meet the same cache and machine state; the median round of each is compared."""
     ctx = _setup(engine)
     statement = service.eligible_mentors_query(
-        ctx["org"], today=TODAY, renewal_years=ctx["renewal_years"]
+        ctx["org"], programme=ctx["programme"], today=TODAY, renewal_years=ctx["renewal_years"]
     )
 
     def baseline() -> list[Any]:

@@ -126,6 +126,11 @@ def match_public(row: matching.MatchRow, today: dt.date) -> dict[str, Any]:
         "last_check_in": row.last_check_in,
         "check_in_due": row.check_in_due(),
         "check_in_overdue": row.check_in_overdue(today),
+        "programme_name": row.programme_name,
+        "age_override": m.age_override,
+        "child_agreed_on": m.child_agreed_on,
+        "child_agreed_how": m.child_agreed_how,
+        "ended_early": row.ended_early,
     }
 
 
@@ -308,8 +313,8 @@ def update_mentor(
 @router.get(
     "/children/{child_id}/mentor-suggestions",
     response_model=list[Suggestion],
-    summary="Ready mentors with room, ranked for a child, with the reasons (lead)",
-    responses=problem_responses(403, 404),
+    summary="Ready mentors with room in the programme, ranked for a child, with the reasons (lead)",
+    responses=problem_responses(403, 404, 422),
 )
 def suggestions(
     db: DbSession,
@@ -317,8 +322,16 @@ def suggestions(
     today: Today,
     child_id: PathId,
     top: int = Query(default=10, ge=1, le=50, description="How many to return"),
+    programme_id: int | None = Query(
+        default=None,
+        ge=1,
+        le=2**31 - 1,
+        description="The programme to match in; optional while the organisation has one",
+    ),
 ) -> list[Suggestion]:
-    found = matching.suggestions(db, actor=actor, child_id=child_id, today=today, top=top)
+    found = matching.suggestions(
+        db, actor=actor, child_id=child_id, today=today, top=top, programme_id=programme_id
+    )
     return [Suggestion(**vars(s)) for s in found]
 
 
@@ -353,9 +366,15 @@ def list_matches(
     active: bool | None = Query(default=None),
     mentor_id: int | None = optional_id(),
     child_id: int | None = optional_id(),
+    programme_id: int | None = optional_id(),
 ) -> list[MatchPublic]:
     rows = matching.list_matches(
-        db, actor=actor, active=active, mentor_id=mentor_id, child_id=child_id
+        db,
+        actor=actor,
+        active=active,
+        mentor_id=mentor_id,
+        child_id=child_id,
+        programme_id=programme_id,
     )
     return [MatchPublic(**match_public(r, today)) for r in rows]
 

@@ -123,13 +123,19 @@ class MentorPublic(BaseModel):
     missing: list[str] = Field(description="The checks still to do before the mentor is ready")
 
 
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
 class Suggestion(BaseModel):
     mentor_id: int
     name: str
     score: float = Field(ge=0, le=1)
     reasons: list[str]
-    active_matches: int
-    max_caseload: int
+    active_matches: int = Field(description="The mentor's active matches in the programme")
+    max_caseload: int = Field(
+        description="The most they may have in the programme: their own limit or the "
+        "programme's, whichever is smaller"
+    )
     interests: list[str]
     about: str | None
 
@@ -144,6 +150,20 @@ class MatchCreate(BaseModel):
     programme_id: Id | None = Field(
         default=None,
         description="The programme it belongs to; optional while the organisation has one.",
+    )
+    age_override: Reason | None = Field(
+        default=None,
+        description="Why the child is matched though outside the programme's ages on the "
+        "start date (required then)",
+    )
+    child_agreed_on: Day | None = Field(
+        default=None,
+        description="When the child said they want this (required for an Independent Visitor)",
+    )
+    child_agreed_how: Reason | None = Field(
+        default=None,
+        description="How they said so, e.g. 'asked their social worker at their LAC review' "
+        "(required for an Independent Visitor)",
     )
 
 
@@ -206,6 +226,16 @@ class MatchPublic(BaseModel):
     last_check_in: dt.date | None
     check_in_due: dt.date | None = Field(description="When the next monthly check-in is due")
     check_in_overdue: bool
+    programme_name: str | None = None
+    age_override: str | None = None
+    child_agreed_on: dt.date | None = None
+    child_agreed_how: str | None = None
+    ended_early: bool | None = Field(
+        default=None,
+        description="True when the match ended before its programme's expected length "
+        "(end < start + that many calendar months); null while active or when the "
+        "programme is open-ended",
+    )
 
 
 class MatchDetail(MatchPublic):

@@ -69,12 +69,13 @@ def lesson_of(db: Session, session: GroupSession, cohort: Cohort) -> Lesson:
     return Lesson(week, [a for _, a in rows if a is not None], list(tasks))
 
 
-ACTIVE_MENTOR: Hook[Callable[[Any], ScalarSelect[Any]]] = Hook(
+ACTIVE_MENTOR: Hook[Callable[[Any, Any], ScalarSelect[Any]]] = Hook(
     "a child's active mentor", "app.mentoring.matching.service"
 )
-"""Given a child's id column, their active mentor's id (a correlated scalar subquery):
-mentoring knows (app/mentoring/matching/service.py). The register's practice tasks go to
-them."""
+"""Given a child's id column and a programme's id column, the child's active mentor in that
+programme (a correlated scalar subquery): mentoring knows (app/mentoring/matching/service.py).
+The register's practice tasks go to the mentor in the cohort's programme (never to an
+Independent Visitor the child also has)."""
 
 
 @functools.cache
@@ -85,9 +86,10 @@ def _expected() -> Any:
             Child.id,
             Child.first_name,
             Child.reference,
-            ACTIVE_MENTOR()(col(Child.id)).label("mentor_id"),
+            ACTIVE_MENTOR()(col(Child.id), col(Cohort.programme_id)).label("mentor_id"),
         )
         .join(Enrolment, col(Enrolment.child_id) == col(Child.id))
+        .join(Cohort, col(Cohort.id) == col(Enrolment.cohort_id))
         .where(
             col(Enrolment.cohort_id) == bindparam("cohort_id"),
             col(Enrolment.org_id) == bindparam("org_id"),

@@ -19,6 +19,7 @@ from app.outcomes.assessments import due as outcomes
 from app.outcomes.assessments.service import ENTERERS
 from app.outcomes.events import service as life_events
 from app.outcomes.events.schemas import KIND_WORDS
+from app.programmes import service as programmes
 from app.records import retention
 
 
@@ -28,11 +29,17 @@ def child_enrolments(db: Session, actor: User, child: Child) -> Any:
 
 
 def child_mentoring(db: Session, actor: User, child: Child) -> dict[str, Any]:
-    """The child's active match, for staff (one query)."""
+    """The child's active matches, for staff (two queries): one in each programme at most,
+    each named by its programme when the organisation runs more than one."""
     if actor.role not in STAFF_ROLES:
         return {"staff": False, "current": None}
     current = mentoring.list_matches(db, actor=actor, child_id=child.id, active=True)
-    return {"staff": True, "current": current[0] if current else None}
+    several = len(programmes.list_programmes(db, actor.org_id)) > 1
+    return {
+        "staff": True,
+        "current": current[0] if current else None,
+        "matches": current if several else [],
+    }
 
 
 def child_life_events(db: Session, actor: User, child: Child) -> dict[str, Any] | None:

@@ -15,6 +15,7 @@ from app.forms import (
     Msg,
     OptionalDateInput,
     OptionalText,
+    OptionalWholeNumber,
     Tick,
     TimeOfDay,
     WholeNumber,
@@ -24,6 +25,7 @@ from app.mentoring.schemas import CheckInCreate, MatchCreate, MatchEnd, VisitPla
 
 MAX_ID = 2**31 - 1  # what the integer id columns hold
 CHOOSE_MENTOR = "Choose a mentor"
+CHOOSE_PROGRAMME = "Choose a programme"
 WHO = "Say who the check-in was with: the mentor, the child or the carer"
 WEEKDAY = "Choose the day of the week"
 LENGTH = "Enter a length from 15 to 480 minutes"
@@ -39,6 +41,26 @@ class MatchForm(Form):
     ]
     start_date: Annotated[DateInput, Field(title="Start date")]
     chosen_by_young_person: Annotated[Tick, Field(title="Chosen by the young person")] = False
+    # Shown only where they apply (the programme's kind, the child's age): a one-programme
+    # FHF-PT organisation sees the form as before.
+    child_agreed_on: Annotated[
+        OptionalDateInput, Field(title="When the child said they want this")
+    ] = None
+    child_agreed_how: Annotated[
+        OptionalText,
+        Msg(too_long="How they said so must be 500 characters or fewer"),
+        Field(title="How they said so", max_length=500),
+    ] = None
+    age_override: Annotated[
+        OptionalText,
+        Msg(too_long="The reason must be 500 characters or fewer"),
+        Field(title="Why match them outside the programme's ages", max_length=500),
+    ] = None
+    programme_id: Annotated[
+        OptionalWholeNumber,
+        Msg(invalid=CHOOSE_PROGRAMME),
+        Field(title="Programme", ge=1, le=MAX_ID),
+    ] = None
 
     def to_create(self, child_id: int) -> MatchCreate:
         return MatchCreate(
@@ -46,6 +68,10 @@ class MatchForm(Form):
             mentor_id=self.mentor_id,
             start_date=self.start_date,
             chosen_by_young_person=self.chosen_by_young_person,
+            programme_id=self.programme_id,
+            age_override=self.age_override or None,
+            child_agreed_on=self.child_agreed_on,
+            child_agreed_how=self.child_agreed_how or None,
         )
 
 

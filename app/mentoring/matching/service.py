@@ -20,6 +20,7 @@ from app.auth.models import Organisation, Role, User
 from app.auth.service import require_staff
 from app.children import service as children_service
 from app.children.models import Child
+from app.cohorts.models import Cohort, GroupSession
 from app.exceptions import Conflict, NotFound
 from app.mail import service as mail
 from app.mail.kinds import Kind
@@ -33,9 +34,9 @@ from app.mentoring.profiles.service import (
     list_mentors,
 )
 from app.mentoring.schemas import CheckInCreate, MatchCreate, MatchEnd
-from app.mentoring.shared import add_months, invalid, organisation
+from app.mentoring.shared import add_months, ended_early, invalid, organisation
 from app.programmes import service as programmes
-from app.programmes.models import ProgrammeKind
+from app.programmes.models import Programme, ProgrammeKind
 from app.sessions import service as sessions_service
 from app.sessions.models import AssignmentStatus, PracticeAssignment
 
@@ -45,9 +46,13 @@ ASSIGNMENTS: Table = PracticeAssignment.__table__  # type: ignore[attr-defined]
 # Suggestions ---------------------------------------------------------------------------------
 
 
-def eligible_mentors_query(org_id: int, *, today: dt.date, renewal_years: int) -> Any:
-    """Ready mentors with room in their caseload (the columns scoring needs): one SELECT."""
-    active = active_counts(org_id)
+def eligible_mentors_query(
+    org_id: int, *, programme: Programme, today: dt.date, renewal_years: int
+) -> Any:
+    """Ready mentors with room in their caseload in the programme (the columns scoring
+    needs): one SELECT. Room: fewer active matches in that programme than their own limit
+    and than the programme's."""
+    active = active_counts(org_id, programme.id)
     n = func.coalesce(active.c.n, 0)
     oldest = dbs_run_out_by(today, renewal_years)
     return (
@@ -76,6 +81,7 @@ def eligible_mentors_query(org_id: int, *, today: dt.date, renewal_years: int) -
             col(MentorProfile.interviewed_on).is_not(None),
             col(MentorProfile.training_completed_on).is_not(None),
             n < col(MentorProfile.max_caseload),
+            n < programme.caseload_max,
         )
     )
 
@@ -93,11 +99,22 @@ class Suggested:
 
 
 def suggestions(
-    db: Session, *, actor: User, child_id: int, today: dt.date, top: int = 10
+    db: Session,
+    *,
+    actor: User,
+    child_id: int,
+    today: dt.date,
+    top: int = 10,
+    programme: Programme | None = None,
+    programme_id: int | None = None,
 ) -> list[Suggested]:
-    """The best `top` ready mentors with room, by score (then the fewest mentees): two
-    queries (the child and organisation, then the eligible mentors), whatever their number."""
+    """The best `top` ready mentors with room in the programme (given, or resolved from
+    `programme_id` as for a new match), by score (then the fewest mentees): a fixed number of
+    queries (the programme, the child and organisation, then the eligible mentors), whatever
+    their number."""
     require_staff(actor)
+    if programme is None:
+        programme = programmes.resolve(db, actor.org_id, programme_id)
     row = db.exec(
         select(Child, Organisation)
         .join(Organisation, col(Organisation.id) == col(Child.org_id))
@@ -112,7 +129,9 @@ def suggestions(
     # Plain rows through the session's connection; a number for every eligible mentor, then
     # the reasons for the best `top` only (picked with a heap, not a sort of all of them).
     for row in db.connection().execute(
-        eligible_mentors_query(org.id or 0, today=today, renewal_years=org.dbs_renewal_years)
+        eligible_mentors_query(
+            org.id or 0, programme=programme, today=today, renewal_years=org.dbs_renewal_years
+        )
     ):
         _id, name, gender, ethnicity, languages, interests, care, _about, _cap, n = row
         scored.append((-scorer(gender, ethnicity, languages, interests, care), n, name, row))
@@ -129,7 +148,7 @@ def suggestions(
                 -negative,
                 reasons,
                 int(n),
-                row.max_caseload,
+                min(row.max_caseload, programme.caseload_max),
                 list(row.interests or ()),
                 row.about,
             )
@@ -153,6 +172,8 @@ def create_match(db: Session, *, actor: User, data: MatchCreate, today: dt.date)
         raise invalid("start_date", "A match can start at most three months from today")
     if data.start_date < add_months(today, -12):
         raise invalid("start_date", "A match cannot start more than a year ago")
+    check_age(child, programme, data)
+    check_agreement(programme, data, today)
     if not claim_mentor(db, data.mentor_id, actor.org_id):
         raise invalid("mentor_id", f"User {data.mentor_id} has no mentor profile")
     active = db.exec(
@@ -206,6 +227,9 @@ def create_match(db: Session, *, actor: User, data: MatchCreate, today: dt.date)
         score=value,
         reasons=reasons,
         chosen_by_young_person=data.chosen_by_young_person,
+        age_override=data.age_override,
+        child_agreed_on=data.child_agreed_on,
+        child_agreed_how=data.child_agreed_how,
         created_by=actor.id or 0,
         created_at=dt.datetime.now(dt.UTC),
     )
@@ -219,8 +243,8 @@ def create_match(db: Session, *, actor: User, data: MatchCreate, today: dt.date)
             db.flush()
     except IntegrityError:
         raise Conflict(f"{name} already has a mentor.") from None
-    # The child's open practice tasks go to the new mentor, in a programme with groups (the
-    # tasks come from them): an Independent Visitor does not take over a group's tasks.
+    # The child's open practice tasks from this programme's groups go to the new mentor
+    # (a programme without groups has none: an Independent Visitor never gets them).
     moved = 0
     if ProgrammeKind(programme.kind).has_groups:
         moved = db.execute(
@@ -229,9 +253,15 @@ def create_match(db: Session, *, actor: User, data: MatchCreate, today: dt.date)
                 ASSIGNMENTS.c.org_id == actor.org_id,
                 ASSIGNMENTS.c.child_id == child.id,
                 ASSIGNMENTS.c.status != AssignmentStatus.completed.value,
+                ASSIGNMENTS.c.session_id.in_(sessions_of(actor.org_id, programme.id or 0)),
             )
             .values(mentor_id=data.mentor_id)
         ).rowcount  # type: ignore[attr-defined]
+    extra: dict[str, list[Any]] = {
+        key: [None, value.isoformat() if isinstance(value, dt.date) else value]
+        for key in ("age_override", "child_agreed_on", "child_agreed_how")
+        if (value := getattr(data, key)) is not None
+    }
     audit.record(
         db,
         org_id=actor.org_id,
@@ -240,12 +270,14 @@ def create_match(db: Session, *, actor: User, data: MatchCreate, today: dt.date)
         entity="match",
         entity_id=match.id,
         changes={
+            "programme_id": [None, programme.id],
             "child_id": [None, child.id],
             "mentor_id": [None, data.mentor_id],
             "start_date": [None, data.start_date.isoformat()],
             "chosen_by_young_person": [None, data.chosen_by_young_person],
             "score": [None, value],
             "assignments_moved": [None, moved],
+            **extra,
         },
     )
     # The mentor hears at once, in this transaction (sent iff the match is saved).
@@ -257,6 +289,55 @@ def create_match(db: Session, *, actor: User, data: MatchCreate, today: dt.date)
         dedupe_key=f"new_match:match:{match.id}",
     )
     return match
+
+
+def sessions_of(org_id: int, programme_id: Any) -> Any:
+    """The ids of the group sessions of the programme's cohorts (a subquery)."""
+    return (
+        sa_select(col(GroupSession.id))
+        .join(Cohort, col(Cohort.id) == col(GroupSession.cohort_id))
+        .where(col(Cohort.org_id) == org_id, col(Cohort.programme_id) == programme_id)
+    )
+
+
+def check_age(child: Child, programme: Programme, data: MatchCreate) -> None:
+    """A child outside the programme's ages on the start date is matched only with a
+    reason (`age_override`)."""
+    age = children_service.age_of(child, data.start_date)
+    if age is None or programme.age_min <= age <= programme.age_max or data.age_override:
+        return
+    raise invalid(
+        "age_override",
+        f"{child.first_name} will be {age} on the start date, outside {programme.name}'s "
+        f"ages ({programme.age_min} to {programme.age_max}): give the reason to match them "
+        "all the same",
+    )
+
+
+def check_agreement(programme: Programme, data: MatchCreate, today: dt.date) -> None:
+    """An Independent Visitor is only for a child who wants one: when and how they said so
+    (asked again when it was more than a year before the start). Other kinds may record it."""
+    agreed_on = data.child_agreed_on
+    if agreed_on is not None:
+        if agreed_on > today:
+            raise invalid("child_agreed_on", "Give the date the child agreed: today or earlier")
+        if agreed_on < add_months(data.start_date, -12):
+            raise invalid(
+                "child_agreed_on",
+                "The child agreed more than a year before the start date: ask them again",
+            )
+    if programme.kind != ProgrammeKind.independent_visitor:
+        return
+    if agreed_on is None:
+        raise invalid(
+            "child_agreed_on",
+            "Give the date the child said they want an Independent Visitor",
+        )
+    if not data.child_agreed_how:
+        raise invalid(
+            "child_agreed_how",
+            "Say how the child said they want an Independent Visitor",
+        )
 
 
 def get_mentor_for_match(db: Session, *, actor: User, mentor_id: int, today: dt.date) -> MentorRow:
@@ -306,6 +387,14 @@ class MatchRow:
     mentor_name: str
     last_check_in: dt.date | None
     mentor_email: str = ""  # how the lead reaches the mentor (a flag's "no visit" lands here)
+    programme_name: str = ""
+    # The programme's expected length in months (None: open-ended).
+    match_length_months: int | None = None
+
+    @property
+    def ended_early(self) -> bool | None:
+        m = self.match
+        return ended_early(m.start_date, m.end_date, self.match_length_months)
 
     def check_in_due(self) -> dt.date | None:
         if self.match.end_date is not None:
@@ -325,8 +414,9 @@ def list_matches(
     mentor_id: int | None = None,
     child_id: int | None = None,
     match_id: int | None = None,
+    programme_id: int | None = None,
 ) -> list[MatchRow]:
-    """Matches with names and the last check-in: one query."""
+    """Matches with names, their programme and the last check-in: one query."""
     last = (
         select(col(CheckIn.match_id), func.max(CheckIn.date).label("last"))
         .where(CheckIn.org_id == actor.org_id)
@@ -341,9 +431,12 @@ def list_matches(
             col(User.name),
             last.c.last,
             col(User.email),
+            col(Programme.name),
+            col(Programme.match_length_months),
         )
         .join(Child, col(Child.id) == col(Match.child_id))
         .join(User, col(User.id) == col(Match.mentor_id))
+        .join(Programme, col(Programme.id) == col(Match.programme_id))
         .outerjoin(last, last.c.match_id == col(Match.id))
         .where(visible_matches(actor))
         .order_by(col(Match.end_date).is_not(None), col(User.name), col(Child.first_name))
@@ -358,7 +451,9 @@ def list_matches(
         stmt = stmt.where(col(Match.child_id) == child_id)
     if match_id is not None:
         stmt = stmt.where(col(Match.id) == match_id)
-    return [MatchRow(m, f, r, n, last_, e) for m, f, r, n, last_, e in db.execute(stmt).all()]
+    if programme_id is not None:
+        stmt = stmt.where(col(Match.programme_id) == programme_id)
+    return [MatchRow(*row) for row in db.execute(stmt).all()]
 
 
 def match_row(db: Session, *, actor: User, match_id: int) -> MatchRow:
@@ -417,6 +512,7 @@ def end_match(db: Session, *, actor: User, match_id: int, data: MatchEnd, today:
             ASSIGNMENTS.c.child_id == match.child_id,
             ASSIGNMENTS.c.mentor_id == match.mentor_id,
             ASSIGNMENTS.c.status != AssignmentStatus.completed.value,
+            ASSIGNMENTS.c.session_id.in_(sessions_of(match.org_id, match.programme_id)),
         )
         .values(mentor_id=None)
     )
@@ -492,10 +588,16 @@ def _mentees(actor: User) -> SelectOfScalar[int]:
 
 
 @sessions_service.ACTIVE_MENTOR.set
-def _active_mentor(child_id: Any) -> ScalarSelect[Any]:
-    """A child's active mentor, if any (at most one active match per child: a unique index)."""
+def _active_mentor(child_id: Any, programme_id: Any) -> ScalarSelect[Any]:
+    """A child's active mentor in the programme, if any (at most one active match per child
+    in each programme: a unique index). An Independent Visitor is in another programme, so
+    never the mentor of a group's practice tasks."""
     return (
         select(Match.mentor_id)
-        .where(col(Match.child_id) == child_id, col(Match.end_date).is_(None))
+        .where(
+            col(Match.child_id) == child_id,
+            col(Match.programme_id) == programme_id,
+            col(Match.end_date).is_(None),
+        )
         .scalar_subquery()
     )

@@ -20,6 +20,7 @@ from app.children import service as children
 from app.children.lists import language_names
 from app.clock import now_for
 from app.db import DbSession
+from app.exceptions import Invalid
 from app.forms import FORM, Submission, show_again
 from app.mentoring.concerns import service as concern_reviews
 from app.mentoring.matching import service as matching
@@ -35,6 +36,8 @@ from app.mentoring.models import EndedBy, EndReason
 from app.mentoring.profiles import service as profiles
 from app.mentoring.visits import planning
 from app.mentoring.visits import service as visits
+from app.programmes import service as programmes
+from app.programmes.models import ProgrammeKind
 from app.web import FormData, PathId, redirect, render, render_error_page
 
 router = APIRouter(include_in_schema=False)
@@ -82,19 +85,43 @@ def _weights(org: Organisation) -> list[tuple[str, int]]:
 
 
 def _match_child_context(
-    db: Session, actor: User, org: Organisation, today: dt.date, child_id: int
+    db: Session,
+    actor: User,
+    org: Organisation,
+    today: dt.date,
+    child_id: int,
+    programme_id: int | None = None,
 ) -> dict[str, Any]:
-    """The child, their active match if any, else the ranked suggestions and the forms: a
-    fixed number of queries whatever the number of mentors."""
+    """The child, their active match in the programme if any, else the ranked suggestions
+    for it and the forms: a fixed number of queries whatever the number of mentors. With
+    more than one live programme the lead chooses one first (nothing is suggested until
+    then); with one, the page is as it always was."""
     child = children.get_child(db, actor=actor, child_id=child_id)
-    current = matching.list_matches(db, actor=actor, child_id=child_id, active=True)
+    live = list(programmes.list_programmes(db, actor.org_id))
+    chosen = next((p for p in live if p.id == programme_id), None)
+    if chosen is None and len(live) == 1:
+        chosen = live[0]
+    current: list[matching.MatchRow] = []
     suggestions: list[matching.Suggested] = []
-    if not current:
-        suggestions = matching.suggestions(
-            db, actor=actor, child_id=child_id, today=today, top=SUGGESTIONS_SHOWN
+    if chosen is not None:
+        current = matching.list_matches(
+            db, actor=actor, child_id=child_id, active=True, programme_id=chosen.id
         )
+        if not current:
+            suggestions = matching.suggestions(
+                db,
+                actor=actor,
+                child_id=child_id,
+                today=today,
+                top=SUGGESTIONS_SHOWN,
+                programme=chosen,
+            )
+    age = children.age_of(child, today)
+    kind = ProgrammeKind(chosen.kind) if chosen is not None else None
     return {
         "child": child,
+        "programmes": live if len(live) > 1 else [],
+        "programme": chosen,
         "current": current[0] if current else None,
         "suggestions": suggestions,
         "weights": _weights(org),
@@ -102,6 +129,14 @@ def _match_child_context(
         "values": MatchForm.initial(start_date=today),
         "errors": {},
         "shortlist_max": SHORTLIST_MAX,
+        # The agreement: asked for an Independent Visitor, offered for the other one-to-one
+        # kinds, not shown for a programme with groups.
+        "asks_agreement": kind is not None and not kind.has_groups,
+        "needs_agreement": kind is ProgrammeKind.independent_visitor,
+        "outside_ages": chosen is not None
+        and age is not None
+        and not chosen.age_min <= age <= chosen.age_max,
+        "age": age,
     }
 
 
@@ -113,8 +148,9 @@ def match_child_page(
     org: CurrentOrg,
     today: Today,
     child_id: PathId,
+    programme_id: int | None = Query(default=None, ge=1, le=2**31 - 1),
 ) -> HTMLResponse:
-    context = _match_child_context(db, actor, org, today, child_id)
+    context = _match_child_context(db, actor, org, today, child_id, programme_id)
     return render(request, "mentoring/match_child.html", context)
 
 
@@ -137,11 +173,13 @@ def create_match(
                 db, actor=actor, data=data.to_create(child_id), today=today
             )
             return redirect(request, f"/matches/{match.id}", notice="The match has been made.")
+    chosen = submission.values.get("programme_id")
+    programme_id = int(chosen) if isinstance(chosen, str) and chosen.isdigit() else None
     return show_again(
         request,
         db,
         "mentoring/match_child.html",
-        lambda: _match_child_context(db, actor, org, today, child_id),
+        lambda: _match_child_context(db, actor, org, today, child_id, programme_id),
         submission,
     )
 
@@ -154,12 +192,20 @@ def shortlist_page(
     today: Today,
     child_id: PathId,
     mentor_id: Annotated[list[int] | None, Query()] = None,
+    programme_id: int | None = Query(default=None, ge=1, le=2**31 - 1),
 ) -> HTMLResponse:
-    """A page to print and give the young person: up to three ready mentors with room, in
-    words a child reads: first names, interests, a line about them, when they are free."""
+    """A page to print and give the young person: up to three ready mentors with room in
+    the programme, in words a child reads: first names, interests, a line about them, when
+    they are free."""
     child = children.get_child(db, actor=actor, child_id=child_id)
     wanted = list(dict.fromkeys(mentor_id or []))
     back = f"/children/{child_id}/match"
+    try:
+        programme = programmes.resolve(db, actor.org_id, programme_id)
+    except Invalid as refused:
+        return _shortlist_refused(request, refused.detail)
+    if programme_id is not None:
+        back += f"?programme_id={programme.id}"
     if not wanted:
         return _shortlist_refused(request, "Choose one, two or three mentors for the shortlist.")
     if len(wanted) > SHORTLIST_MAX:
@@ -171,6 +217,7 @@ def shortlist_page(
         for r in profiles.list_mentors(db, actor=actor, today=today)
         if r.user.role == Role.mentor
     }
+    caseloads = profiles.caseloads_in(db, actor.org_id, programme.id or 0)
     chosen = []
     for wanted_id in wanted:
         row = rows.get(wanted_id)
@@ -181,7 +228,8 @@ def shortlist_page(
                 request,
                 f"{row.user.name} is not ready to mentor yet, so cannot be on the shortlist.",
             )
-        if row.active_matches >= row.profile.max_caseload:
+        limit = min(row.profile.max_caseload, programme.caseload_max)
+        if caseloads.get(wanted_id, 0) >= limit:
             return _shortlist_refused(
                 request, f"{row.user.name} has no room for another mentee at the moment."
             )
@@ -237,6 +285,7 @@ def _match_context(db: Session, actor: User, today: dt.date, match_id: int) -> d
     return {
         "row": row,
         "match": m,
+        "show_programme": len(programmes.list_programmes(db, actor.org_id)) > 1,
         "today": today,
         "overdue": row.check_in_overdue(today),
         "check_ins": matching.check_ins_of(db, match_id),

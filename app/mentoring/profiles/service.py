@@ -64,13 +64,21 @@ def readiness(profile: Any, *, today: dt.date, renewal_years: int) -> Readiness:
 # Profiles ------------------------------------------------------------------------------------
 
 
-def active_counts(org_id: int) -> Any:
-    return (
-        select(col(Match.mentor_id), func.count().label("n"))
-        .where(Match.org_id == org_id, col(Match.end_date).is_(None))
-        .group_by(col(Match.mentor_id))
-        .subquery()
+def active_counts(org_id: int, programme_id: int | None = None) -> Any:
+    """Each mentor's active matches: in one programme (a caseload is counted per programme),
+    or in all of them (`programme_id` None)."""
+    stmt = select(col(Match.mentor_id), func.count().label("n")).where(
+        Match.org_id == org_id, col(Match.end_date).is_(None)
     )
+    if programme_id is not None:
+        stmt = stmt.where(Match.programme_id == programme_id)
+    return stmt.group_by(col(Match.mentor_id)).subquery()
+
+
+def caseloads_in(db: Session, org_id: int, programme_id: int) -> dict[int, int]:
+    """Mentor id → active matches in the programme (one query)."""
+    counts = active_counts(org_id, programme_id)
+    return {int(m): int(n) for m, n in db.execute(select(counts.c.mentor_id, counts.c.n)).all()}
 
 
 @dataclass
@@ -192,11 +200,14 @@ def update_profile(
         if nullable in changes and changes[nullable] == "":
             changes[nullable] = None
     if changes.get("max_caseload") is not None:
-        active = db.exec(
-            select(func.count())
-            .select_from(Match)
+        # The limit holds in each programme: the fullest one decides how low it may go.
+        per_programme = (
+            select(func.count().label("n"))
             .where(Match.mentor_id == mentor_id, col(Match.end_date).is_(None))
-        ).one()
+            .group_by(col(Match.programme_id))
+            .subquery()
+        )
+        active = db.exec(select(func.coalesce(func.max(per_programme.c.n), 0))).one()
         if changes["max_caseload"] < active:
             raise invalid(
                 "max_caseload",

@@ -20,6 +20,7 @@ from app.forms import show_again
 from app.mentoring.matching import service as matching
 from app.mentoring.profiles import service as profiles
 from app.mentoring.profiles.forms import MentorForm, NewMentorForm
+from app.programmes import service as programmes
 from app.web import PathId, render
 from app.web import WholeFormData as WholeForm
 
@@ -98,6 +99,9 @@ def _mentor_context(db: Session, actor: User, today: dt.date, mentor_id: int) ->
         "mentor": row.user,
         "dbs_state": _dbs_state(row, today),
         "matches": matching.list_matches(db, actor=actor, mentor_id=mentor_id, active=True),
+        # One profile and one safer recruitment across programmes: the programme is named
+        # beside each mentee when the organisation runs more than one.
+        "show_programme": len(programmes.list_programmes(db, actor.org_id)) > 1,
         "values": MentorForm.stored(row.profile),
         "errors": {},
         "caseloads": CASELOADS,
