@@ -745,27 +745,22 @@ def _visitor_match(
     today: dt.date,
 ) -> Match:
     """The match, with when and how the child said they wanted a visitor (a week before it
-    began): given to create_match where its body takes them, recorded on the match
-    otherwise."""
+    began)."""
     child = kids[pair.child]
-    agreed_on = today - (pair.started + 7) * DAY
-    agreement = {"child_agreed_on": agreed_on, "child_agreed_how": pair.agreed_how}
-    body: dict[str, Any] = {
-        "child_id": child.id or 0,
-        "mentor_id": mentor.id or 0,
-        "start_date": today - pair.started * DAY,
-        "chosen_by_young_person": pair.chosen,
-        "programme_id": programme.id,
-    }
-    body |= {k: v for k, v in agreement.items() if k in MatchCreate.model_fields}
-    match = matching.create_match(
-        db, actor=lead, today=today, data=MatchCreate.model_validate(body)
+    return matching.create_match(
+        db,
+        actor=lead,
+        today=today,
+        data=MatchCreate(
+            child_id=child.id or 0,
+            mentor_id=mentor.id or 0,
+            start_date=today - pair.started * DAY,
+            chosen_by_young_person=pair.chosen,
+            programme_id=programme.id,
+            child_agreed_on=today - (pair.started + 7) * DAY,
+            child_agreed_how=pair.agreed_how,
+        ),
     )
-    if match.child_agreed_on is None:
-        match.child_agreed_on, match.child_agreed_how = agreed_on, pair.agreed_how
-        db.add(match)
-        db.flush()
-    return match
 
 
 def _visitor_visits(

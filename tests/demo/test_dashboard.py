@@ -9,13 +9,10 @@ raises it, as of two quite different dates.
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 from collections import Counter
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from app.auth.models import User
@@ -25,7 +22,6 @@ from app.db import create_db_engine
 from app.demo.story import MONDAY, THURSDAY, WEDNESDAY
 from app.fidelity import flags, summary
 from app.fidelity.schemas import FidelityReport
-from app.mentoring.models import CheckIn, Match, MentorVisit
 from app.programmes.models import FHF_PT_NAME, Programme
 from tests.support.databases import DatabaseFactory
 from tests.support.demo import run_demo
@@ -51,22 +47,10 @@ def built(
 
 
 def fhf_pt_dashboard(db: Session, lead: User, today: dt.date) -> FidelityReport:
-    """The FHF-PT programme's dashboard: its own once the figures take a programme (issue
-    19's fidelity part), otherwise the organisation's, whose weekly figures the Independent
-    Visitors' monthly matches would pull down: there, FHF-PT alone means without them."""
+    """The FHF-PT programme's own dashboard (the organisation's also holds the Independent
+    Visitors' monthly matches)."""
     fhf_pt = db.exec(select(Programme.id).where(Programme.name == FHF_PT_NAME)).one()
-    if "programme_id" in inspect.signature(summary.fidelity).parameters:
-        by_programme: Any = summary.fidelity
-        report: FidelityReport = by_programme(db, actor=lead, as_of=today, programme_id=fhf_pt)
-        return report
-    with db.begin_nested() as without:
-        others = select(Match.id).where(Match.programme_id != fhf_pt)
-        for table in (CheckIn, MentorVisit):
-            db.execute(delete(table).where(col(table.match_id).in_(others)))
-        db.execute(delete(Match).where(col(Match.programme_id) != fhf_pt))
-        report = summary.fidelity(db, actor=lead, as_of=today)
-        without.rollback()
-    return report
+    return summary.fidelity(db, actor=lead, as_of=today, programme_id=fhf_pt)
 
 
 def test_three_cohorts_at_different_points_of_the_year(

@@ -161,7 +161,11 @@ def test_matches_leave_two_children_to_suggest_mentors_for(db: Session, demo: De
     unmatched = set(children) - {m.child_first_name for m in active}
     assert unmatched == {"Grace", "Isla"}
     isla = matching.suggestions(
-        db, actor=users["lead"], child_id=children["Isla"].id or 0, today=DEMO_DAY
+        db,
+        actor=users["lead"],
+        child_id=children["Isla"].id or 0,
+        today=DEMO_DAY,
+        programme_id=fhf_pt,
     )
     names = [s.name for s in isla]
     assert names[0] == "Jo Mentor"
@@ -201,8 +205,12 @@ def test_past_sessions_are_recorded_with_a_few_absences(db: Session) -> None:
 
 
 def test_practice_tasks_are_with_the_mentors(db: Session) -> None:
+    # The group's tasks are with each child's FHF-PT mentor, never their Independent Visitor.
     mentor_of = {
-        m.child_id: m.mentor_id for m in db.exec(select(Match).where(col(Match.end_date).is_(None)))
+        m.child_id: m.mentor_id
+        for m in db.exec(
+            select(Match).where(col(Match.end_date).is_(None), Match.programme_id == fhf_pt_id(db))
+        )
     }
     assignments = db.exec(select(PracticeAssignment)).all()
     assert len(assignments) > 100
