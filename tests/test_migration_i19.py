@@ -129,6 +129,24 @@ def _old_code(into: Path) -> Path:
     return into
 
 
+# Flag kinds issue 19 added (a match that ended before its programme's expected length): the
+# new code raises them over the same rows, so they are left out of the comparison, and
+# nothing else may differ.
+NEW_FLAG_KINDS = {"match_ended_early"}
+
+
+def _without_new_flags(figures: Any) -> Any:
+    if isinstance(figures, dict):
+        return {key: _without_new_flags(value) for key, value in figures.items()}
+    if isinstance(figures, list):
+        return [
+            _without_new_flags(item)
+            for item in figures
+            if not (isinstance(item, dict) and item.get("kind") in NEW_FLAG_KINDS)
+        ]
+    return figures
+
+
 def _as_before(new: Any, old: Any) -> Any:
     """`new` with only what `old` has: the dictionaries' keys the old code had, all of a
     list's items (a list the same length is a figure unchanged)."""
@@ -137,6 +155,20 @@ def _as_before(new: Any, old: Any) -> Any:
     if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
         return [_as_before(n, o) for n, o in zip(new, old, strict=True)]
     return new
+
+
+def _first_difference(new: Any, old: Any, path: str = "") -> str:
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in old:
+            if key not in new or new[key] != old[key]:
+                return _first_difference(new.get(key), old[key], f"{path}.{key}")
+    if isinstance(old, list) and isinstance(new, list):
+        if len(old) != len(new):
+            return f"{path}: {len(new)} items after, {len(old)} before"
+        for i, (n, o) in enumerate(zip(new, old, strict=True)):
+            if n != o:
+                return _first_difference(n, o, f"{path}[{i}]")
+    return f"{path}: {new!r} after, {old!r} before"
 
 
 @pytest.mark.slow
@@ -171,8 +203,10 @@ def test_the_demo_figures_are_the_same_after_the_migration(
     assert before["fidelity"]["metrics"]["mentoring_hours_per_week"]
     assert all(week["mentees"] for week in before["weeks"].values())
     assert len(before["evaluation_csv"]) == 27  # a header and 26 children
+    after = _without_new_flags(after)
     for part in before:
-        assert _as_before(after[part], before[part]) == before[part], part
+        same = _as_before(after[part], before[part])
+        assert same == before[part], (part, _first_difference(same, before[part]))
 
     # Everything is in the FHF-PT programme the migration made.
     engine = create_db_engine(url)
