@@ -788,9 +788,10 @@ GROUPS = (
     "retention_rate",
 )
 NO_GROUPS = "This programme has no groups."
+# Why the other period's figures are left out, by the programme's own band period.
 NOT_OUR_BAND = {
-    "week": "This programme's visit band is per month.",
-    "month": "This programme's visit band is per week.",
+    "week": "This programme's visit band is per week.",
+    "month": "This programme's visit band is per month.",
 }
 OPEN_ENDED = "This programme's matches are open-ended: no ending is early."
 

@@ -263,7 +263,10 @@ def _dashboard(
         "below": below,
         "first_names": drilldown.first_names(db, scope, [c.child_id for c in below]),
         "names": names,
-        "show_mentors": actor.role in LEADS,
+        # The mentors' table is weekly (hours a week against the weekly band): a programme
+        # counted by the month has none of its figures, so it is left out there.
+        "show_mentors": actor.role in LEADS
+        and "mentoring_hours_per_week" not in report.not_applicable,
         "short_figure": short_figure,
         "percent": percent,
         "threshold": percent(report.dosage_threshold),

@@ -159,11 +159,11 @@ def figure(metric: str, value: Any) -> str:
 
 
 def early_words(value: Any) -> str:
-    """{"total": 3, "by": {"mentor": 2, "carer": 1}} as "3 (mentor 2, carer 1)"."""
+    """{"total": 3, "by": {"mentor": 2, "carer": 1}} as "3 (mentor: 2, carer: 1)"."""
     if value is None:
         return "No data"
     found = value if isinstance(value, dict) else value.model_dump()
-    parts = ", ".join(f"{k.replace('_', ' ')} {n}" for k, n in found["by"].items())
+    parts = ", ".join(f"{k.replace('_', ' ')}: {n}" for k, n in found["by"].items())
     return f"{found['total']}" + (f" ({parts})" if parts else "")
 
 

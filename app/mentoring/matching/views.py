@@ -37,7 +37,7 @@ from app.mentoring.profiles import service as profiles
 from app.mentoring.visits import planning
 from app.mentoring.visits import service as visits
 from app.programmes import service as programmes
-from app.programmes.models import ProgrammeKind
+from app.programmes.models import BandPer, ProgrammeKind
 from app.web import FormData, PathId, redirect, render, render_error_page
 
 router = APIRouter(include_in_schema=False)
@@ -250,6 +250,8 @@ def shortlist_page(
                 for r in chosen
             ],
             "back": back,
+            "visitor": ProgrammeKind(programme.kind) is ProgrammeKind.independent_visitor,
+            "per": BandPer(programme.band_per).value,
         },
     )
 
