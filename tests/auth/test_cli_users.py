@@ -18,6 +18,7 @@ from sqlmodel import Session, SQLModel, select
 
 from app.auth.models import Organisation, User
 from app.auth.security import verify_password
+from app.demo.story import IV_MENTORS
 from tests.support.databases import ROOT
 
 TANDEM = str(Path(sys.executable).parent / "tandem")
@@ -162,15 +163,16 @@ def test_demo_prints_every_login_and_can_run_again(cli: tuple[Results, dict[str,
         assert lines[0] == "Demo organisation: Tandem demo council"
         assert f"(password: {password})" in lines[1]
         logins = [line.split() for line in lines[2:]]
-        assert len(logins) == 22
+        assert len(logins) == 22 + len(IV_MENTORS)
         assert [login[0] for login in logins] == [
             "admin",
             "lead",
             *["facilitator"] * 6,  # two for each of the three cohorts
             *["mentor"] * 14,
+            *["mentor"] * len(IV_MENTORS),  # the Independent Visitors
         ]
         assert all(login[1].endswith("@demo.tandem.example.org") for login in logins)
     users = rows(dbs["demo"], User)
-    assert len(users) == 22
+    assert len(users) == 22 + len(IV_MENTORS)
     assert all(verify_password(DEMO_PASSWORDS[1], u.password_hash)[0] for u in users)
     assert [o.name for o in rows(dbs["demo"], Organisation)] == ["Tandem demo council"]

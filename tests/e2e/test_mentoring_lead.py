@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from app.programmes.models import FHF_PT_NAME
 from tests.support.browser import DEMO_LOGINS, DEMO_PASSWORD, PHONE, BrowserPage, assert_accessible
 from tests.support.clock import LONDON
 
@@ -132,6 +133,9 @@ def test_suggestions_shortlist_match_and_match_page(
     page.goto(f"/children/{child['id']}")
     page.get_by_role("link", name="Find a mentor for Robin").click()
     expect(page.locator("h1")).to_have_text("Find a mentor for Robin")
+    # The demo runs two programmes: the shortlist is for the one chosen.
+    page.get_by_label("Programme", exact=True).select_option(label=FHF_PT_NAME)
+    page.get_by_role("button", name="Show mentors for this programme").click()
     card = page.locator(".govuk-summary-card", has_text=first["name"])
     expect(card).to_contain_text("shares interests: skateboarding, origami")
     expect(card).to_contain_text(re.compile(r"\d+% match"))

@@ -22,6 +22,8 @@ from tests.support.people import Signed
 # A Wednesday evening in December 2026.
 pytestmark = pytest.mark.clock("2026-12-02T20:00")
 TODAY = dt.date(2026, 12, 2)
+# An Independent Visitor is matched only with the child's agreement (when and how).
+AGREED = {"child_agreed_on": "2026-11-30", "child_agreed_how": "asked their social worker"}
 IV_BODY = {
     "name": "Independent Visitors",
     "kind": "independent_visitor",
@@ -76,6 +78,7 @@ def test_a_volunteers_visits_never_overlap_across_programmes(
         mentor["user_id"],
         dt.date(2026, 6, 1),
         programme_id=iv_id,
+        **AGREED,
     )
     thursday = TODAY + dt.timedelta(days=1)
     first = api.post("/api/v1/visits", json=body(group["id"], thursday, "15:00", "planned"))
@@ -122,7 +125,9 @@ def test_a_child_with_a_group_and_an_independent_visitor_is_never_in_two_places(
     visitor = make_mentor()
     api = signed.api(mentor_user(db, visitor))
     child = programme.children[1]  # in the Monday 16:00-17:30 group
-    iv = make_match(lead_api, child["id"], visitor["user_id"], programme.start, programme_id=iv_id)
+    iv = make_match(
+        lead_api, child["id"], visitor["user_id"], programme.start, programme_id=iv_id, **AGREED
+    )
     monday = dt.date.fromisoformat(programme.past_sessions(lead_api, TODAY)[-1]["date"])
     during = api.post("/api/v1/visits", json=body(iv["id"], monday, "16:30", "completed"))
     assert during.status_code == 422, during.text
@@ -157,7 +162,7 @@ def test_a_monthly_plan_for_an_independent_visitor(
     api = signed.api(mentor_user(db, visitor))
     # In the Monday group for FHF-PT too: the visits are planned by the match, not the cohort.
     child = programme.children[2]
-    iv = make_match(lead_api, child["id"], visitor["user_id"], TODAY, programme_id=iv_id)
+    iv = make_match(lead_api, child["id"], visitor["user_id"], TODAY, programme_id=iv_id, **AGREED)
     # The organisation closes on the first Tuesday of February 2027.
     closed = lead_api.post("/api/v1/closures", json={"date": "2027-02-02", "reason": "Training"})
     assert closed.status_code == 201, closed.text
@@ -274,6 +279,7 @@ def test_the_visit_page_of_an_independent_visitor_has_no_practice_tasks(
         mentor["user_id"],
         programme.start,
         programme_id=iv_id,
+        **AGREED,
     )
     assert "Practice tasks</h2>" in pages.get(f"/visits/new?match_id={group['id']}").text
     page = pages.get(f"/visits/new?match_id={iv['id']}")

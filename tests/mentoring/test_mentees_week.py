@@ -27,6 +27,8 @@ from tests.support.queries import CountQueries
 # the end of November.
 pytestmark = pytest.mark.clock("2026-12-02T20:00")
 TODAY = dt.date(2026, 12, 2)
+# An Independent Visitor is matched only with the child's agreement (when and how).
+AGREED = {"child_agreed_on": "2026-11-30", "child_agreed_how": "asked their social worker"}
 IV_BODY = {
     "name": "Independent Visitors",
     "kind": "independent_visitor",
@@ -85,7 +87,7 @@ def test_a_mentor_with_an_fhf_pt_mentee_and_an_independent_visitor_mentee(
         lead_api, group_child["id"], mentor["user_id"], programme.start, programme_id=fhf_id
     )
     iv_match = make_match(
-        lead_api, older["id"], mentor["user_id"], dt.date(2026, 6, 1), programme_id=iv_id
+        lead_api, older["id"], mentor["user_id"], dt.date(2026, 6, 1), programme_id=iv_id, **AGREED
     )
     assert iv_match["programme_id"] == iv_id
     # The last day of November: this week's, not this month's.
@@ -174,7 +176,9 @@ def test_the_next_visit_is_a_planned_one_still_to_come(
     mentor = make_mentor()
     api = signed.api(mentor_user(db, mentor))
     child = make_child(date_of_birth="2011-01-01")
-    match = make_match(lead_api, child["id"], mentor["user_id"], TODAY, programme_id=iv_id)
+    match = make_match(
+        lead_api, child["id"], mentor["user_id"], TODAY, programme_id=iv_id, **AGREED
+    )
 
     def mentee() -> dict[str, Any]:
         rows = api.get("/api/v1/mentors/me/week").json()["mentees"]
@@ -221,7 +225,7 @@ def test_a_mentor_sees_only_their_own_mentees(
     their_api = signed.api(mentor_user(db, theirs))
     their_child = make_child(date_of_birth="2010-02-02")
     their_match = make_match(
-        lead_api, their_child["id"], theirs["user_id"], TODAY, programme_id=iv_id
+        lead_api, their_child["id"], theirs["user_id"], TODAY, programme_id=iv_id, **AGREED
     )
     their_visit = visit(their_api, their_match["id"], TODAY, "10:00", 60, "completed")
     assert my_api.get("/api/v1/mentors/me/week").json()["mentees"] == []
@@ -257,7 +261,10 @@ def test_the_week_runs_the_same_statements_for_few_or_many_across_programmes(
     slots = iter(range(8, 20))
 
     def add(child_id: int, programme_id: int, start: dt.date) -> None:
-        match = make_match(lead_api, child_id, mentor["user_id"], start, programme_id=programme_id)
+        agreed = AGREED if programme_id == iv_id else {}
+        match = make_match(
+            lead_api, child_id, mentor["user_id"], start, programme_id=programme_id, **agreed
+        )
         if programme_id == iv_id:
             at = f"{next(slots):02d}:00"  # the mentor's visits never overlap
             visit(api, match["id"], dt.date(2026, 12, 1), at, 60, "completed")

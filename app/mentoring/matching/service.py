@@ -21,7 +21,7 @@ from app.auth.service import require_staff
 from app.children import service as children_service
 from app.children.models import Child
 from app.cohorts.models import Cohort, GroupSession
-from app.exceptions import Conflict, NotFound
+from app.exceptions import Conflict, Invalid, NotFound
 from app.mail import service as mail
 from app.mail.kinds import Kind
 from app.mentoring.matching.scoring import ChildNeeds, Scorer, score
@@ -328,15 +328,20 @@ def check_agreement(programme: Programme, data: MatchCreate, today: dt.date) -> 
             )
     if programme.kind != ProgrammeKind.independent_visitor:
         return
+    # Both missing: both named at once, so the form shows every field to fill in.
+    missing = []
     if agreed_on is None:
-        raise invalid(
-            "child_agreed_on",
-            "Give the date the child said they want an Independent Visitor",
+        missing.append(
+            ("child_agreed_on", "Give the date the child said they want an Independent Visitor")
         )
     if not data.child_agreed_how:
-        raise invalid(
-            "child_agreed_how",
-            "Say how the child said they want an Independent Visitor",
+        missing.append(
+            ("child_agreed_how", "Say how the child said they want an Independent Visitor")
+        )
+    if missing:
+        raise Invalid(
+            "; ".join(message for _, message in missing),
+            [{"loc": ["body", field], "msg": message} for field, message in missing],
         )
 
 

@@ -38,6 +38,7 @@ from app.mentoring.visits import planning
 from app.mentoring.visits import service as visits
 from app.programmes import service as programmes
 from app.programmes.models import BandPer, ProgrammeKind
+from app.programmes.words import band_words
 from app.web import FormData, PathId, redirect, render, render_error_page
 
 router = APIRouter(include_in_schema=False)
@@ -274,6 +275,8 @@ def matches_page(request: Request, db: DbSession, actor: LeadUser, today: Today)
             "ended": [r for r in rows if r.match.end_date is not None],
             "today": today,
             "reasons": dict(END_REASONS),
+            # A child can be matched in two programmes: the column tells the matches apart.
+            "show_programme": len({r.match.programme_id for r in rows}) > 1,
         },
     )
 
@@ -284,9 +287,16 @@ def _match_context(db: Session, actor: User, today: dt.date, match_id: int) -> d
     m = row.match
     match_visits = visits.list_visits(db, actor=actor, match_id=match_id)
     concern_ids = [v.id or 0 for v in match_visits if v.safeguarding_concern]
+    programme = programmes.get_programme(db, actor.org_id, m.programme_id)
     return {
         "row": row,
         "match": m,
+        # The visit slot is weekly or monthly as the programme's band is (the plan's default).
+        "period": BandPer(programme.band_per).value,
+        "has_groups": ProgrammeKind(programme.kind).has_groups,
+        "band_aim": band_words(
+            programme.band_per, programme.band_min_hours, programme.band_max_hours
+        ),
         "show_programme": len(programmes.list_programmes(db, actor.org_id)) > 1,
         "today": today,
         "overdue": row.check_in_overdue(today),
