@@ -7,6 +7,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -65,9 +66,27 @@ def test_counts_are_in_the_expected_ranges(seeded: Seeded) -> None:
     org_id = seeded.first.organisations[0][0]
     counts = seeded.first.counts
     assert counts["organisation"] == 1
+    assert counts["programme"] == 2  # FHF-PT and Independent Visitors
     assert counts["cohort"] == COHORTS
-    assert 8 * COHORTS <= counts["child"] <= 10 * COHORTS
-    assert counts["enrolment"] == counts["child"] == counts["mentor_match"]
+    assert 8 * COHORTS <= counts["enrolment"] <= 10 * COHORTS
+    fhf, iv = _programmes(seeded, org_id)
+    # Every FHF-PT child has one match in FHF-PT; the children of the Independent Visitor
+    # programme only have no enrolment.
+    in_fhf = seeded.one(
+        "SELECT count(*) FROM mentor_match WHERE org_id = :o AND programme_id = :p", o=org_id, p=fhf
+    )
+    visited = seeded.one(
+        "SELECT count(*) FROM mentor_match WHERE org_id = :o AND programme_id = :p", o=org_id, p=iv
+    )
+    iv_only = seeded.one(
+        "SELECT count(*) FROM child c WHERE org_id = :o"
+        " AND NOT EXISTS (SELECT 1 FROM enrolment e WHERE e.child_id = c.id)",
+        o=org_id,
+    )
+    assert counts["enrolment"] == in_fhf
+    assert counts["child"] == counts["enrolment"] + iv_only
+    assert counts["mentor_match"] == in_fhf + visited
+    assert 1 <= iv_only < visited
     assert counts["audit_event"] == 1
     # What the summary says is what the database holds, for this organisation.
     for table in ("child", "cohort", "enrolment", "group_session", "mentor_match"):
@@ -91,7 +110,18 @@ def test_counts_are_in_the_expected_ranges(seeded: Seeded) -> None:
     )
     assert roles["lead"] == 1
     assert 2 <= roles["facilitator"] <= 2 * COHORTS
-    assert roles["mentor"] == sum((n + 1) // 2 for _c, n in sizes) == counts["mentor_profile"]
+    volunteers_only = seeded.one(
+        "SELECT count(DISTINCT mentor_id) FROM mentor_match m WHERE programme_id = :iv"
+        " AND NOT EXISTS (SELECT 1 FROM mentor_match f WHERE f.mentor_id = m.mentor_id"
+        "  AND f.programme_id = :fhf)",
+        iv=iv,
+        fhf=fhf,
+    )
+    assert (
+        roles["mentor"]
+        == sum((n + 1) // 2 for _c, n in sizes) + volunteers_only
+        == counts["mentor_profile"]
+    )
     assert (
         seeded.one(
             "SELECT count(*) FROM mentor_profile WHERE org_id = :o AND barred_list_checked"
@@ -107,12 +137,13 @@ def test_counts_are_in_the_expected_ranges(seeded: Seeded) -> None:
         o=org_id,
     )
     assert sorted(n for _c, n in facilitators) == [2] * COHORTS
-    # Every child has one match, and mentors have at most two.
+    # Mentors have at most two matches in each programme.
     per_mentor = seeded.rows(
-        "SELECT mentor_id, count(*) FROM mentor_match WHERE org_id = :o GROUP BY mentor_id",
+        "SELECT mentor_id, programme_id, count(*) FROM mentor_match WHERE org_id = :o"
+        " GROUP BY mentor_id, programme_id",
         o=org_id,
     )
-    assert max(n for _m, n in per_mentor) <= 2
+    assert max(n for _m, _p, n in per_mentor) <= 2
 
 
 def test_thirty_live_lessons_a_cohort_and_nothing_delivered_after_as_of(seeded: Seeded) -> None:
@@ -196,18 +227,31 @@ def test_registers_match_who_was_enrolled(seeded: Seeded) -> None:
     assert {n for _s, n in present} <= {1, 2}
 
 
+def _programmes(seeded: Seeded, org_id: int) -> tuple[int, int]:
+    """The organisation's FHF-PT programme and its Independent Visitor programme."""
+    kinds = dict(seeded.rows("SELECT kind, id FROM programme WHERE org_id = :o", o=org_id))
+    assert set(kinds) == {"group_and_mentoring", "independent_visitor"}
+    return kinds["group_and_mentoring"], kinds["independent_visitor"]
+
+
 def _monday(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
 def test_about_two_visits_a_match_week(seeded: Seeded) -> None:
+    """In FHF-PT (the Independent Visitors' monthly visits: test_independent_visitors)."""
+    fhf = " AND programme_id IN (SELECT id FROM programme WHERE kind = 'group_and_mentoring')"
     matches = [
         (m, _as_day(s), _as_date(e))
-        for m, s, e in seeded.rows("SELECT id, start_date, end_date FROM mentor_match")
+        for m, s, e in seeded.rows(
+            "SELECT id, start_date, end_date FROM mentor_match WHERE 1=1" + fhf
+        )
     ]
     visits = [
         (m, _as_day(d), s, n)
-        for m, d, s, n in seeded.rows("SELECT match_id, date, status, minutes FROM mentor_visit")
+        for m, d, s, n in seeded.rows(
+            "SELECT match_id, date, status, minutes FROM mentor_visit WHERE 1=1" + fhf
+        )
     ]
     by_match: dict[int, list[dt.date]] = defaultdict(list)
     for match_id, day, _status, _minutes in visits:
@@ -232,15 +276,16 @@ def test_about_two_visits_a_match_week(seeded: Seeded) -> None:
             assert 45 <= minutes <= 120
     statuses = Counter(status for _m, _d, status, _x in visits)
     assert statuses["completed"] > 0.75 * (len(visits) - statuses["planned"])
-    # Visits never fall on the child's group day, and a mentor's two mentees are
-    # visited on different days.
+    # Visits (in any programme) never fall on the child's group day, and a mentor's two
+    # mentees in a programme are visited on different days.
     clash = seeded.one(
         "SELECT count(*) FROM mentor_visit v JOIN enrolment e ON e.child_id = v.child_id"
         " JOIN group_session s ON s.cohort_id = e.cohort_id AND s.date = v.date"
     )
     assert clash == 0
     double = seeded.rows(
-        "SELECT mentor_id, date FROM mentor_visit GROUP BY mentor_id, date HAVING count(*) > 1"
+        "SELECT mentor_id, programme_id, date FROM mentor_visit"
+        " GROUP BY mentor_id, programme_id, date HAVING count(*) > 1"
     )
     assert double == []
 
@@ -248,8 +293,9 @@ def test_about_two_visits_a_match_week(seeded: Seeded) -> None:
 def test_practice_goes_to_the_mentor_of_the_day(seeded: Seeded) -> None:
     wrong = seeded.one(
         "SELECT count(*) FROM practice_assignment p JOIN group_session s ON s.id = p.session_id"
+        " JOIN cohort c ON c.id = s.cohort_id"
         " LEFT JOIN mentor_match m ON m.child_id = p.child_id AND m.start_date <= s.date"
-        "  AND (m.end_date IS NULL OR m.end_date >= s.date)"
+        "  AND (m.end_date IS NULL OR m.end_date >= s.date) AND m.programme_id = c.programme_id"
         " WHERE (p.mentor_id IS NULL) != (m.id IS NULL) OR p.mentor_id != m.mentor_id"
     )
     assert wrong == 0
@@ -343,6 +389,106 @@ def test_organisations_share_the_cohorts(databases: DatabaseFactory) -> None:
             ).scalar_one()
         assert sorted(per_org.values()) == [2, 3]
         assert leads == 2
+        assert crossed == 0
+    finally:
+        engine.dispose()
+
+
+def test_independent_visitors_beside_fhf_pt(databases: DatabaseFactory) -> None:
+    """Each organisation's second programme: about one child in ten has a visitor (FHF-PT
+    children among them, and children of that programme only), FHF-PT mentors among the
+    volunteers, one match a child in each programme, the programme's caseload kept, and a
+    visit on a Saturday of each month, the next one planned; a few matches ended early."""
+    engine = create_db_engine(databases.migrated("seed_iv"))
+    try:
+        result = seed_scale(
+            engine, cohorts=24, organisations=2, seed=11, as_of=AS_OF, password=PASSWORD
+        )
+        seeded = Seeded(engine, result, result)
+        early: list[str] = []  # who ended the matches that ended early
+        for org_id, _name in result.organisations:
+            fhf, iv = _programmes(seeded, org_id)
+            row = seeded.rows(
+                "SELECT band_per, band_min_hours, band_max_hours, age_min, age_max,"
+                " caseload_max, match_length_months, curriculum_id FROM programme WHERE id = :p",
+                p=iv,
+            )
+            assert [tuple(row[0])] == [("month", 1.0, 8.0, 5, 17, 2, 24, None)]
+            children = seeded.one("SELECT count(*) FROM child WHERE org_id = :o", o=org_id)
+            matches = [
+                (m, c, v, _as_day(s), _as_date(e), by, why)
+                for m, c, v, s, e, by, why in seeded.rows(
+                    "SELECT id, child_id, mentor_id, start_date, end_date, ended_by, end_reason"
+                    " FROM mentor_match WHERE org_id = :o AND programme_id = :p",
+                    o=org_id,
+                    p=iv,
+                )
+            ]
+            assert 0.05 <= len(matches) / children <= 0.15
+            # One match a child in each programme; FHF-PT children and IV-only ones.
+            assert len({c for _m, c, *_x in matches}) == len(matches)
+            enrolled = {c for (c,) in seeded.rows("SELECT child_id FROM enrolment")}
+            both = [c for _m, c, *_x in matches if c in enrolled]
+            assert 1 <= len(both) < len(matches)
+            # FHF-PT mentors among the volunteers; each programme's caseload kept.
+            in_fhf = {
+                v
+                for (v,) in seeded.rows(
+                    "SELECT mentor_id FROM mentor_match WHERE programme_id = :p", p=fhf
+                )
+            }
+            volunteers = Counter(v for _m, _c, v, *_x in matches)
+            assert 1 <= len(in_fhf.intersection(volunteers)) < len(volunteers)
+            assert max(volunteers.values()) <= 2
+            assert all(volunteers[v] == 1 for v in in_fhf.intersection(volunteers))
+            # Endings: a few early, with who ended it; every ended match says who and why.
+            assert all((e is None) == (by is None) == (why is None) for *_x, e, by, why in matches)
+            early += [by for *_x, e, by, why in matches if why not in (None, "planned")]
+            # IV-only children are 5 to 17 when their visits start.
+            ages = seeded.rows(
+                "SELECT m.start_date, c.date_of_birth FROM mentor_match m"
+                " JOIN child c ON c.id = m.child_id WHERE m.programme_id = :p"
+                " AND c.reference LIKE 'IV%'",
+                p=iv,
+            )
+            assert ages
+            for start, born in ages:
+                years = (_as_day(start) - _as_day(born)).days / 365.25
+                assert 5 <= years < 18
+            # Monthly visits on the match's Saturday, each in the programme of its match.
+            visits: dict[int, list[tuple[dt.date, str, int]]] = defaultdict(list)
+            for m, day, status, minutes, p in seeded.rows(
+                "SELECT v.match_id, v.date, v.status, v.minutes, v.programme_id"
+                " FROM mentor_visit v JOIN mentor_match m ON m.id = v.match_id"
+                " WHERE m.programme_id = :p",
+                p=iv,
+            ):
+                assert p == iv
+                visits[m].append((_as_day(day), status, minutes))
+            assert set(visits) == {m for m, *_x in matches}
+            statuses: Counter[str] = Counter()
+            for m, _c, _v, start, end, _by, _why in matches:
+                days = sorted(d for d, _s, _n in visits[m])
+                assert all(d.isoweekday() == 6 and d >= start for d in days)
+                assert end is None or days[-1] <= end
+                gaps = {(b - a).days for a, b in pairwise(days)}
+                assert gaps <= {28, 35}
+                planned = [d for d, s, _n in visits[m] if s == "planned"]
+                assert planned == ([] if end is not None else [days[-1]])
+                assert all(d >= AS_OF for d in planned)
+                statuses.update(s for _d, s, _n in visits[m])
+                assert all(60 <= n <= 240 for _d, s, n in visits[m] if s == "completed")
+            past = sum(statuses.values()) - statuses["planned"]
+            assert statuses["completed"] > 0.75 * past
+            assert statuses["missed"] > 0
+            assert statuses["cancelled"] > 0
+        assert early
+        assert "programme" not in early
+        # No match of one programme in the other's organisation.
+        crossed = seeded.one(
+            "SELECT count(*) FROM mentor_match m JOIN programme p ON p.id = m.programme_id"
+            " WHERE p.org_id != m.org_id"
+        )
         assert crossed == 0
     finally:
         engine.dispose()

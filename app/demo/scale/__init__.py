@@ -5,7 +5,8 @@ mentors with ready profiles, about ten children a cohort with their enrolments, 
 lessons planned on weekly slots (cancelled occurrences re-planned a week later, as the
 planner does), registers, coverage, facilitators present, session records, practice
 assignments, matches and about two mentor visits a week for each match, and each child's
-assessments on the measures loaded and a few life events (outcomes.py).
+assessments on the measures loaded and a few life events (outcomes.py); then a second
+programme, Independent Visitors, beside FHF-PT in each organisation (visitors.py).
 
 Rows are built in Python from one seeded random generator (the same seed and `as_of`
 give the same rows) and written with Core `INSERT` executemany in chunks, one
@@ -17,10 +18,13 @@ The rows are drawn in parts, each from the same generator in a fixed order: peop
 (organisations, leads, facilitators, mentors), cohorts.py (a cohort, its sessions and
 children), matches.py (mentoring and visits) and registers.py (what each delivered
 session recorded); rows.py holds what they share, vocabulary.py what they draw from.
+The Independent Visitor rows come last, from a generator of their own (visitors.py), so
+a seed's FHF-PT rows are the same as before that programme was added.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 import time
@@ -37,6 +41,7 @@ from app.curriculum.service import latest_curricula
 from app.demo.scale.cohorts import cohort
 from app.demo.scale.people import organisation
 from app.demo.scale.rows import ID_TABLES, INSERT_ORDER, REGION, Batch, Ids, Lesson, Run
+from app.demo.scale.visitors import generator, visitors
 from app.models import metadata
 from app.outcomes.schemas import MeasureFile
 from app.outcomes.service import measures as latest_measures
@@ -223,6 +228,14 @@ def seed_scale(
         done += len(numbers)
         if progress:
             progress(done, sum(counts.values()))
+
+    # Then each organisation's Independent Visitor programme, from a generator of its own.
+    batch = Batch()
+    visiting = dataclasses.replace(run, rng=generator(run))
+    for org in orgs:
+        visitors(visiting, batch, org)
+    with engine.begin() as conn:
+        flush(conn, batch)
 
     with engine.begin() as conn:
         audit_rows = Batch()

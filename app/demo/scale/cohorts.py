@@ -92,6 +92,7 @@ def cohort(run: Run, batch: Batch, org: Org, number: int, position: float) -> No
         _child(run, batch, org, number, k, cohort_id, first=first, live=live, last_live=last_live)
         for k in range(size)
     ]
+    org.children.extend(children)
     matches = mentoring(
         run, batch, org, children, first=first, weekday=weekday, last_live=last_live
     )

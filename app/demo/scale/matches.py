@@ -37,6 +37,7 @@ def mentoring(
     for pair_start in range(0, len(children), 2):
         mentees = children[pair_start : pair_start + 2]
         mentor_id = mentor(run, batch, org.id, first)
+        org.mentors.append((mentor_id, first))
         free = [d for d in range(7) if d != weekday]
         rng.shuffle(free)
         for n, child in enumerate(mentees):

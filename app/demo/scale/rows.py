@@ -72,6 +72,10 @@ class Org:
     # The facilitator pair of the organisation's previous cohort, and its weekday.
     pair: tuple[int, int] | None = None
     weekday: int = 0
+    # Its FHF-PT children, and its mentors with the day before which each was created,
+    # as drawn: some of them are in the Independent Visitor programme too (visitors.py).
+    children: list[Child] = field(default_factory=list)
+    mentors: list[tuple[int, dt.date]] = field(default_factory=list)
 
 
 @dataclass
