@@ -16,31 +16,19 @@ from sqlmodel import Session
 from app.cohorts.schedule import ClosedDays
 from app.mentoring.visits.planning import monthly_days
 from tests.support.fixtures import MakeChild
-from tests.support.mentoring import MakeMentor, Programme, make_match, mentor_user
+from tests.support.mentoring import (
+    AGREED,
+    MakeMentor,
+    Programme,
+    make_match,
+    mentor_user,
+    programme_ids,
+)
 from tests.support.people import Signed
 
 # A Wednesday evening in December 2026.
 pytestmark = pytest.mark.clock("2026-12-02T20:00")
 TODAY = dt.date(2026, 12, 2)
-# An Independent Visitor is matched only with the child's agreement (when and how).
-AGREED = {"child_agreed_on": "2026-11-30", "child_agreed_how": "asked their social worker"}
-IV_BODY = {
-    "name": "Independent Visitors",
-    "kind": "independent_visitor",
-    "caseload_max": 4,
-    "visit_band": {"per": "month", "min_hours": 1, "max_hours": 8},
-    "age_min": 5,
-    "age_max": 18,
-    "match_length_months": None,
-}
-
-
-def programme_ids(admin_api: TestClient, **iv: Any) -> tuple[int, int]:
-    """(FHF-PT's id, a new Independent Visitor programme's id)."""
-    fhf = admin_api.get("/api/v1/programmes").json()
-    made = admin_api.post("/api/v1/programmes", json={**IV_BODY, **iv})
-    assert made.status_code == 201, made.text
-    return fhf[0]["id"], made.json()["id"]
 
 
 def body(match_id: int, day: dt.date, start: str, status: str, minutes: int = 60) -> Any:

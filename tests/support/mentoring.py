@@ -213,3 +213,28 @@ def visit_form(mentees: Mentees, day: dt.date, **over: str) -> dict[str, str]:
     }
     form.update(over)
     return form
+
+
+# Issue 19: a second programme beside FHF-PT ------------------------------------------------
+
+# An Independent Visitor service as the mentee tests set it up (open-ended, monthly band).
+IV_BODY = {
+    "name": "Independent Visitors",
+    "kind": "independent_visitor",
+    "caseload_max": 4,
+    "visit_band": {"per": "month", "min_hours": 1, "max_hours": 8},
+    "age_min": 5,
+    "age_max": 18,
+    "match_length_months": None,
+}
+# An Independent Visitor is matched only with the child's agreement (when and how).
+AGREED = {"child_agreed_on": "2026-11-30", "child_agreed_how": "asked their social worker"}
+
+
+def programme_ids(admin_api: TestClient, **iv: Any) -> tuple[int, int]:
+    """(FHF-PT's id, a new Independent Visitor programme's id)."""
+    fhf = admin_api.get("/api/v1/programmes").json()
+    assert len(fhf) == 1
+    made = admin_api.post("/api/v1/programmes", json={**IV_BODY, **iv})
+    assert made.status_code == 201, made.text
+    return fhf[0]["id"], made.json()["id"]
