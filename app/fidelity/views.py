@@ -42,6 +42,7 @@ from app.fidelity.words import (
     STATUS_WORDS,
     WEEKLY_ONLY,
     cards,
+    figure,
     hours,
     percent,
     short_figure,
@@ -268,6 +269,7 @@ def _dashboard(
         "show_mentors": actor.role in LEADS
         and "mentoring_hours_per_week" not in report.not_applicable,
         "short_figure": short_figure,
+        "figure": figure,  # with its unit: the programmes' tables have no unit in the header
         "percent": percent,
         "threshold": percent(report.dosage_threshold),
         "band": report.mentoring_band,
