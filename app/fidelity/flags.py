@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
 from sqlmodel import Session
 
 from app.clock import week_of
@@ -482,6 +482,22 @@ def _ended_early(db: Session, scope: Scope) -> list[Flag]:
     ]
 
 
+def _serving_in(scope: Scope, mentor_id: Any) -> list[ColumnElement[bool]]:
+    """One programme's dashboard: only mentors with a match in it running on as_of (the
+    organisation's dashboard has every mentor)."""
+    if scope.programme_id is None:
+        return []
+    m = MATCHES.c
+    return [
+        exists().where(
+            m.mentor_id == mentor_id,
+            m.programme_id == scope.programme_id,
+            m.start_date <= scope.as_of,
+            or_(m.end_date.is_(None), m.end_date >= scope.as_of),
+        )
+    ]
+
+
 def _dbs(db: Session, scope: Scope, renewal_years: int) -> list[Flag]:
     p = PROFILES.c
     soon = dbs_run_out_by(scope.as_of + dt.timedelta(days=DBS_WARNING_DAYS), renewal_years)
@@ -494,6 +510,7 @@ def _dbs(db: Session, scope: Scope, renewal_years: int) -> list[Flag]:
             USERS.c.active.is_(True),
             p.dbs_checked_on.is_not(None),
             p.dbs_checked_on <= soon,
+            *_serving_in(scope, p.user_id),
         )
         .order_by(p.dbs_checked_on)
     ).all()

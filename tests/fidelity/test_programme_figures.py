@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Date, literal, select
 from sqlmodel import Session
 
+from app.auth.models import Role
 from app.fidelity import sql, summary
 from app.programmes.models import BandPer, Programme, ProgrammeKind
 from tests.support.builder import Builder
@@ -488,3 +489,29 @@ def test_a_monthly_band_flags_no_visit_in_the_last_full_month(
     body = lead_api.get("/api/v1/fidelity", params={"as_of": "2026-05-20"}).json()
     flagged = {f["match_id"] for f in body["flags"] if f["kind"] == "no_visit_two_weeks"}
     assert flagged == {m_quiet}
+
+
+@pytest.mark.clock("2026-06-01T10:00")
+def test_a_running_out_dbs_check_is_flagged_where_the_mentor_serves(
+    db: Session, people: People, build: Builder, lead_api: TestClient
+) -> None:
+    """The organisation's dashboard and the FHF-PT one name a mentor whose DBS check runs
+    out; the Independent Visitors' one does not, for they have no match there."""
+    iv = add_programme(db, people.org.id or 0, "Independent Visitors")
+    mentor = build.user(Role.mentor, "dbsmentor")
+    build.profile(mentor.id or 0, dt.date(2023, 6, 20))  # 3 years on: within 60 days
+    fhf_pt = build.programme_id
+    build.match(build.child(), mentor.id or 0, dt.date(2026, 1, 5))
+    db.commit()
+
+    def named(**params: Any) -> bool:
+        body = lead_api.get("/api/v1/fidelity", params={"as_of": "2026-06-01", **params})
+        assert body.status_code == 200, body.text
+        return any(
+            f["kind"] == "dbs_expiring" and f.get("mentor_id") == mentor.id
+            for f in body.json()["flags"]
+        )
+
+    assert named()
+    assert named(programme_id=fhf_pt)
+    assert not named(programme_id=iv)
