@@ -109,8 +109,14 @@ def mentoring(live_server: str) -> Mentoring:
             "training_completed_on": (today - dt.timedelta(days=70)).isoformat(),
         },
     )
-    matched = {m["child_id"] for m in lead("GET", "/api/v1/matches") if m["active"]}
     cohort = next(c for c in lead("GET", "/api/v1/cohorts") if c["name"] == "Monday group")
+    # Matched in the group's programme (FHF-PT): a child may also have an Independent Visitor.
+    programme = cohort["programme_id"]
+    matched = {
+        m["child_id"]
+        for m in lead("GET", "/api/v1/matches")
+        if m["active"] and m["programme_id"] == programme
+    }
     sessions = lead("GET", f"/api/v1/cohorts/{cohort['id']}/sessions")
     past = [s for s in sessions if s["status"] != "cancelled" and s["date"] <= today.isoformat()]
     assert past, "the demo cohort has no session yet"
@@ -124,6 +130,7 @@ def mentoring(live_server: str) -> Mentoring:
         {
             "child_id": child["child_id"],
             "mentor_id": user["id"],
+            "programme_id": programme,
             "start_date": max(
                 dt.date.fromisoformat(sessions[0]["date"]), today - dt.timedelta(days=300)
             ).isoformat(),

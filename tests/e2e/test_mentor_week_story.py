@@ -95,8 +95,14 @@ def story(live_server: str) -> Story:
             "training_completed_on": (today - dt.timedelta(days=70)).isoformat(),
         },
     )
-    matched = {m["child_id"] for m in as_lead("GET", "/api/v1/matches") if m["active"]}
     cohort = next(c for c in as_lead("GET", "/api/v1/cohorts") if c["name"] == "Monday group")
+    # Matched in the group's programme (FHF-PT): a child may also have an Independent Visitor.
+    programme = cohort["programme_id"]
+    matched = {
+        m["child_id"]
+        for m in as_lead("GET", "/api/v1/matches")
+        if m["active"] and m["programme_id"] == programme
+    }
     sessions = as_lead("GET", f"/api/v1/cohorts/{cohort['id']}/sessions")
     past = [s for s in sessions if s["status"] != "cancelled" and s["date"] < today.isoformat()]
     assert past, "the demo cohort has no past session"
@@ -110,6 +116,7 @@ def story(live_server: str) -> Story:
         {
             "child_id": child["child_id"],
             "mentor_id": user["id"],
+            "programme_id": programme,
             "start_date": sessions[0]["date"],
         },
     )
