@@ -11,13 +11,15 @@ from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (registers every table on the metadata)
 from app.config import get_settings
-from app.db import UTCDateTime, create_db_engine
+from app.db import WRITE_OPTION, UTCDateTime, create_db_engine
 
 config = context.config
 if config.config_file_name is not None and not config.attributes.get("skip_logging_config"):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 target_metadata = SQLModel.metadata
+# The advisory lock's key: "tandem" in ASCII, one number no other program here uses.
+MIGRATION_LOCK = int.from_bytes(b"tandem", "big")
 
 
 def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
@@ -45,8 +47,18 @@ def _run(connection: Connection) -> None:
         # cascade or fail. Switched off on this connection only (it is not pooled) and
         # checked after the migration.
         connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+    # Several replicas may start at once, each running `tandem db upgrade`: one migrates, the
+    # others wait, then find the schema at head and do nothing. SQLite: the transaction begins
+    # with BEGIN IMMEDIATE, the database file's own write lock (waited for under the busy
+    # timeout). PostgreSQL: a transaction-level advisory lock, taken before Alembic reads the
+    # current revision, released when the migration commits.
+    connection.execution_options(**{WRITE_OPTION: True})
     _configure(connection)
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # The wait and a long migration are not cut short by the app's statement timeout.
+            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         context.run_migrations()
     if sqlite:
         broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
