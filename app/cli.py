@@ -40,6 +40,29 @@ app.add_typer(outcomes_app, name="outcomes")
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"tandem {version('tandem')}")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            typer.echo("tandem (not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Tandem: run a skills group with mentoring, and prove it was delivered as designed."""
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
@@ -87,6 +110,32 @@ def db_upgrade(
         engine.dispose()
         command.upgrade(alembic_config(url), revision)  # type: ignore[arg-type]
     typer.echo(f"database {parsed.render_as_string(hide_password=True)} is at {revision}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's schema revision and whether it is the latest this code knows
+    (exit 1 when it is behind or unknown: run `tandem db upgrade`)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    url = get_settings().database_url
+    with database_errors():
+        parsed = parse_database_url(url)
+        engine = create_db_engine(url)
+        try:
+            with engine.connect() as conn:
+                current = MigrationContext.configure(conn).get_current_heads()
+        finally:
+            engine.dispose()
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()  # type: ignore[arg-type]
+    where = parsed.render_as_string(hide_password=True)
+    if not current:
+        raise fail(f"database {where} has no schema yet: run `tandem db upgrade`")
+    at = ", ".join(current)
+    if tuple(current) != (head,):
+        raise fail(f"database {where} is at {at}; the latest is {head}: run `tandem db upgrade`")
+    typer.echo(f"database {where} is at {at} (the latest)")
 
 
 def _print_problems(exc: Exception) -> None:
@@ -270,6 +319,36 @@ def users_add(
     typer.echo(f"user {user.email} ({user.role.value}) added to {organisation.name!r}")
     if no_password:
         typer.echo(f"no password yet: set one with `tandem users set-password {user.email}`")
+
+
+@users_app.command("list")
+def users_list(
+    org: Annotated[
+        str | None, typer.Option(help="Only this organisation's people (its exact name).")
+    ] = None,
+) -> None:
+    """Everyone who can sign in, one a line: organisation, role, email, name, and whether
+    the account is active. No passwords, tokens or children's data."""
+    from sqlalchemy import select
+
+    from app.auth.models import Organisation, User
+
+    o = Organisation.__table__.c  # type: ignore[attr-defined]
+    u = User.__table__.c  # type: ignore[attr-defined]
+    with database_errors(), _session() as db:
+        query = (
+            select(o.name, u.role, u.email, u.name, u.active)
+            .join(Organisation.__table__, o.id == u.org_id)  # type: ignore[attr-defined]
+            .order_by(o.name, u.role, u.email)
+        )
+        if org is not None:
+            query = query.where(o.name == org)
+        rows = db.execute(query).all()
+    if org is not None and not rows:
+        raise fail(f"no organisation called {org!r} (or it has nobody yet)")
+    for org_name, role, email, name, active in rows:
+        state = "" if active else "  (deactivated)"
+        typer.echo(f"{org_name}\t{role}\t{email}\t{name}{state}")
 
 
 @users_app.command("set-password")
