@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
 # Build: docker build -t tandem .
-# Run:   docker run -p 8000:8000 -e TANDEM_DATABASE_URL=postgresql://user:pass@db/tandem tandem
+# Run:   docker run -p 8000:8000 -e TANDEM_DATABASE_URL=postgresql://user:pass@db/tandem \
+#          -e TANDEM_SECURE_COOKIES=true -e TANDEM_TRUSTED_PROXIES=<your proxy's address> tandem
+# (TANDEM_ENVIRONMENT=production: it refuses to start with SQLite or without secure cookies.)
 
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1

@@ -518,11 +518,20 @@ def serve(
 
     import uvicorn
 
+    from app.config import production_problems
     from app.notify.worker import SERVE_WORKER_ENV
 
     settings = get_settings()
     with database_errors():
         parse_database_url(settings.database_url)
+    problems = production_problems(settings)
+    if problems:
+        for problem in problems:
+            typer.echo(f"error: {problem}", err=True)
+        raise fail("not starting: TANDEM_ENVIRONMENT is production", 2)
+    # Only the proxies named are believed about the client's address (the sign-in lockout
+    # and the audit read it); uvicorn would otherwise believe any local client.
+    trusted = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
     # Read by the app's lifespan in every server process uvicorn starts.
     os.environ[SERVE_WORKER_ENV] = "1" if worker else "0"
     uvicorn.run(
@@ -533,7 +542,8 @@ def serve(
         workers=None if reload else (workers or settings.workers),
         reload=reload,
         access_log=False,
-        proxy_headers=True,
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
         log_config=None,
     )
 

@@ -73,6 +73,14 @@ class Settings(BaseSettings):
     secure_cookies: bool = Field(
         default=False, description="Mark cookies Secure and send HSTS (set true behind HTTPS)."
     )
+    allow_sqlite: bool = Field(
+        default=False, description="Production only: allow SQLite (one server, small service)."
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or networks of the proxies (load balancer, "
+        "Caddy) whose X-Forwarded-For is believed; empty: none, the peer is the client.",
+    )
     session_idle_minutes: int = Field(default=60, ge=5, le=24 * 60)
     session_absolute_hours: int = Field(default=12, ge=1, le=24 * 30)
     token_hours: int = Field(default=12, ge=1, le=24 * 90, description="API token lifetime.")
@@ -108,6 +116,26 @@ class Settings(BaseSettings):
     # Single sign-on: each organisation's OpenID Connect client secret, by organisation id
     # ({"1": "..."} as JSON), from the environment or a secrets file, never the database.
     sso_client_secrets: dict[str, SecretStr] = Field(default_factory=dict)
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """Why these settings must not serve real children's records (TANDEM_ENVIRONMENT=
+    production): empty when they may. Tandem signs nothing with a server secret (sessions,
+    tokens and links are random values kept hashed), so there is no default key to refuse."""
+    if settings.environment != "production":
+        return []
+    problems = []
+    if settings.database_url.startswith("sqlite") and not settings.allow_sqlite:
+        problems.append(
+            "TANDEM_DATABASE_URL is SQLite: use PostgreSQL, or set TANDEM_ALLOW_SQLITE=true "
+            "for a single small server"
+        )
+    if not settings.secure_cookies:
+        problems.append(
+            "TANDEM_SECURE_COOKIES is not true: behind HTTPS, set it so the session cookie is "
+            "sent only over HTTPS"
+        )
+    return problems
 
 
 @lru_cache(maxsize=1)

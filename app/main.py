@@ -24,7 +24,7 @@ from app.children import api as children_api
 from app.children import views as children_views
 from app.cohorts import api as cohorts_api
 from app.cohorts import views as cohorts_views
-from app.config import get_settings
+from app.config import get_settings, production_problems
 from app.curriculum import api as curriculum_api
 from app.curriculum import views as curriculum_views
 from app.errors import Problem, install_error_handlers
@@ -140,6 +140,9 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     settings = get_settings()
+    problems = production_problems(settings)
+    if problems:  # refuse to start: uvicorn app.main:create_app, as well as `tandem serve`
+        raise RuntimeError("Tandem will not start in production: " + "; ".join(problems))
     configure_logging(settings)
     app = FastAPI(
         lifespan=_lifespan,
