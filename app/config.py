@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///var/tandem.db"
@@ -29,7 +29,10 @@ class Settings(BaseSettings):
         default=Path("curriculum"), description="Where `tandem curriculum load` looks."
     )
     host: str = "127.0.0.1"
-    port: int = Field(default=8000, ge=1, le=65535)
+    # TANDEM_PORT, or the PORT a platform gives (Heroku, Cloud Run, Render...).
+    port: int = Field(
+        default=8000, ge=1, le=65535, validation_alias=AliasChoices("TANDEM_PORT", "PORT")
+    )
     workers: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes.")
 
     # Capacity, per worker process (README "Capacity"): at most `db_pool_size` requests use

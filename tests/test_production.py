@@ -108,3 +108,15 @@ def test_only_a_trusted_proxy_names_the_client(
     else:
         # One client (this machine), whatever the header says: slowed after two failures.
         assert statuses == [401, 401, 429, 429, 429]
+
+
+def test_port_from_the_platform(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TANDEM_PORT", raising=False)
+    monkeypatch.setenv("PORT", "9123")
+    assert Settings().port == 9123
+    monkeypatch.setenv("TANDEM_PORT", "9000")  # Tandem's own setting wins
+    assert Settings().port == 9000
+    monkeypatch.setenv("PORT", "not a port")
+    monkeypatch.delenv("TANDEM_PORT")
+    with pytest.raises(ValueError, match="port"):
+        Settings()
