@@ -634,7 +634,9 @@ def main() -> None:
         app()
     except ValidationError as exc:  # a TANDEM_* setting that does not parse
         for error in exc.errors(include_url=False):
-            name = "TANDEM_" + "_".join(str(part) for part in error["loc"]).upper()
+            name = "_".join(str(part) for part in error["loc"]).upper()
+            if name != "PORT" and not name.startswith("TANDEM_"):  # an alias names itself
+                name = f"TANDEM_{name}"
             typer.echo(f"error: setting {name}: {error['msg']}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
