@@ -1,6 +1,7 @@
 # The two commands people remember: `make run` and `make test`. Everything else is a helper.
 SHELL := /bin/bash
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# Python 3.11, 3.12 or 3.13 (requires-python): the oldest found first, the one CI runs on.
+PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3.13 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 CHROMIUM := /usr/bin/chromium
@@ -15,7 +16,7 @@ help:
 	@echo "make importlint | typecheck | unit | e2e | lock | vendor-check | clean"
 
 $(BIN)/python:
-	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Tandem needs Python 3.11, found " + sys.version.split()[0]'
+	$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] <= (3, 13), "Tandem needs Python 3.11 to 3.13, found " + sys.version.split()[0]'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
