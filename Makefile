@@ -38,7 +38,7 @@ run: install
 	$(BIN)/tandem curriculum load
 	$(BIN)/tandem outcomes load
 	$(BIN)/tandem demo
-	@echo "Tandem is starting on http://127.0.0.1:8000 (Ctrl+C stops it)."
+	@echo "Tandem is starting on http://$${TANDEM_HOST:-127.0.0.1}:$${TANDEM_PORT:-$${PORT:-8000}} (Ctrl+C stops it)."
 	$(BIN)/tandem serve
 
 # Browser tests drive Debian's Chromium (Playwright cannot download a browser here).

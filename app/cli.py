@@ -63,6 +63,19 @@ def _main(
     """Tandem: run a skills group with mentoring, and prove it was delivered as designed."""
 
 
+def sign_in_url() -> str:
+    """Where people sign in: TANDEM_BASE_URL when it is set (the address people use, behind
+    a proxy), otherwise the host and port `tandem serve` listens on (this machine's address
+    for one that listens on every interface)."""
+    settings = get_settings()
+    if "base_url" in settings.model_fields_set:
+        return f"{settings.base_url.rstrip('/')}/login"
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host  # noqa: S104
+    if ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    return f"http://{host}:{settings.port}/login"
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
@@ -408,7 +421,7 @@ def demo(
     with database_errors(), _session() as db:
         load_demo(db, password=password, today=as_of)
     typer.echo(f"Demo organisation: {DEMO_ORG}")
-    typer.echo(f"Sign in at http://127.0.0.1:8000/login with any of these (password: {password})")
+    typer.echo(f"Sign in at {sign_in_url()} with any of these (password: {password})")
     for email, name, role in DEMO_USERS:
         note = f"  ({DEMO_NOTES[email]})" if email in DEMO_NOTES else ""
         typer.echo(f"  {role:<12} {email:<40} {name}{note}".rstrip())

@@ -7,6 +7,8 @@ from importlib.metadata import version
 
 import pytest
 
+from app.cli import sign_in_url
+from app.config import get_settings
 from tests.support.cli import tandem
 from tests.support.databases import DatabaseFactory
 
@@ -67,3 +69,31 @@ def test_users_list(databases: DatabaseFactory) -> None:
     unknown = tandem("users", "list", "--org", "Org C", database_url=url)
     assert unknown.returncode == 1
     assert "no organisation called 'Org C'" in unknown.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "url"),
+    [
+        ({}, "http://127.0.0.1:8000/login"),
+        ({"TANDEM_PORT": "9001"}, "http://127.0.0.1:9001/login"),
+        ({"PORT": "9002", "TANDEM_HOST": "0.0.0.0"}, "http://127.0.0.1:9002/login"),
+        ({"TANDEM_HOST": "::", "TANDEM_PORT": "9003"}, "http://127.0.0.1:9003/login"),
+        ({"TANDEM_HOST": "::1"}, "http://[::1]:8000/login"),
+        (
+            {"TANDEM_BASE_URL": "https://tandem.example.gov.uk/"},
+            "https://tandem.example.gov.uk/login",
+        ),
+    ],
+)
+def test_the_printed_sign_in_address_is_where_tandem_listens(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], url: str
+) -> None:
+    for name in ("TANDEM_HOST", "TANDEM_PORT", "PORT", "TANDEM_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        assert sign_in_url() == url
+    finally:
+        get_settings.cache_clear()
