@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -119,6 +122,22 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
+def _stop_with_the_master() -> None:
+    """A server process uvicorn started (TANDEM_WORKERS > 1) stops when the master does.
+    Killed with SIGKILL, the master cannot stop its workers, and they would keep the port
+    and serve on; each watches its master and stops itself gracefully (SIGTERM) when it
+    has gone. A lone server process (no master) watches nothing."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()  # returns once the master has gone (its end of a pipe closed)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="master-watch", daemon=True).start()
+
+
 @asynccontextmanager
 async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     """Handlers run in a thread pool sized above the request gate (app/db.py), so that a
@@ -128,6 +147,7 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     limiter.total_tokens = max(settings.threads, settings.db_pool_size + 10)
     # `tandem serve` asks for a worker in each server process (several are safe: each
     # message is claimed atomically before it is sent); tests and `--no-worker` run none.
+    _stop_with_the_master()
     worker = Worker() if os.environ.get(SERVE_WORKER_ENV) == "1" else None
     thread = worker.start_thread() if worker else None
     try:

@@ -9,7 +9,13 @@ could free itself by changing the header."""
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import time
 from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
 
 import httpx2 as httpx
@@ -17,9 +23,9 @@ import pytest
 
 from app.config import Settings, get_settings, production_problems
 from app.main import create_app
-from tests.support.cli import tandem
+from tests.support.cli import TANDEM, tandem
 from tests.support.databases import DatabaseFactory
-from tests.support.served import serve
+from tests.support.served import free_port, serve
 
 PG = "postgresql://tandem@db.example.org/tandem"
 
@@ -120,3 +126,55 @@ def test_port_from_the_platform(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TANDEM_PORT")
     with pytest.raises(ValueError, match="port"):
         Settings()
+
+
+def _workers_of(master: int) -> list[int]:
+    """The server processes uvicorn started for `master` (Linux: read from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+            if int(fields[1]) == master and b"spawn_main" in cmdline:
+                found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.slow
+def test_killing_the_master_leaves_no_worker_on_the_port(
+    databases: DatabaseFactory, tmp_path: Path
+) -> None:
+    """`tandem serve` with two worker processes; the master is killed with SIGKILL (it can
+    stop nobody): the workers notice and stop, and the port is free again."""
+    url = databases.new("orphans")
+    assert tandem("db", "upgrade", database_url=url).returncode == 0
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")}
+    env |= {"TANDEM_DATABASE_URL": url, "TANDEM_WORKERS": "2"}
+    log = (tmp_path / "server.log").open("wb")
+    master = subprocess.Popen(
+        [TANDEM, "serve", "--no-worker", "--port", str(port)], env=env, stdout=log, stderr=log
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with suppress(httpx.HTTPError):
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                    break
+            time.sleep(0.3)
+        else:
+            pytest.fail("the server did not start: " + (tmp_path / "server.log").read_text())
+        workers = _workers_of(master.pid)
+        assert len(workers) == 2
+        master.send_signal(signal.SIGKILL)
+        master.wait(timeout=10)
+        deadline = time.monotonic() + 20
+        while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert [pid for pid in workers if Path(f"/proc/{pid}").exists()] == []
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", port)) != 0  # nobody listens any more
+    finally:
+        if master.poll() is None:
+            master.kill()
+        log.close()
