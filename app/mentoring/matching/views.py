@@ -287,7 +287,10 @@ def _match_context(db: Session, actor: User, today: dt.date, match_id: int) -> d
     m = row.match
     match_visits = visits.list_visits(db, actor=actor, match_id=match_id)
     concern_ids = [v.id or 0 for v in match_visits if v.safeguarding_concern]
-    programme = programmes.get_programme(db, actor.org_id, m.programme_id)
+    # One query for the match's programme and whether to name it (archived ones included:
+    # an old match may be in one).
+    every = programmes.list_programmes(db, actor.org_id, include_archived=True)
+    programme = next(p for p in every if p.id == m.programme_id)
     return {
         "row": row,
         "match": m,
@@ -297,7 +300,7 @@ def _match_context(db: Session, actor: User, today: dt.date, match_id: int) -> d
         "band_aim": band_words(
             programme.band_per, programme.band_min_hours, programme.band_max_hours
         ),
-        "show_programme": len(programmes.list_programmes(db, actor.org_id)) > 1,
+        "show_programme": sum(p.archived_at is None for p in every) > 1,
         "today": today,
         "overdue": row.check_in_overdue(today),
         "check_ins": matching.check_ins_of(db, match_id),
